@@ -1,0 +1,62 @@
+//! Effects: I/O that `update` asks for. Executors perform them and answer with `Event::ActionResult`.
+
+use crate::model::Weight;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A change to the release, requested by the operator or by the controller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    SetWeight { weight: Weight },
+    Pause,
+    Resume,
+    Promote,
+    Rollback,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::SetWeight { weight } => write!(f, "set weight {weight} %"),
+            Action::Pause => f.write_str("pause"),
+            Action::Resume => f.write_str("resume"),
+            Action::Promote => f.write_str("promote"),
+            Action::Rollback => f.write_str("roll back"),
+        }
+    }
+}
+
+/// Who asked for an action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    /// A person at the keyboard: the OS user, and the Kubernetes user when known.
+    Operator {
+        user: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kube_user: Option<String>,
+    },
+    /// The cockpit's own analysis and progression.
+    Controller,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::Operator {
+                user,
+                kube_user: Some(k),
+            } => write!(f, "{user} ({k})"),
+            Actor::Operator { user, .. } => f.write_str(user),
+            Actor::Controller => f.write_str("controller"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Effect {
+    Act { action: Action, actor: Actor },
+    SendAlert { message: String },
+}

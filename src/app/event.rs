@@ -1,0 +1,55 @@
+//! Events: what happened. Sources send them; `App::update` is the only consumer.
+
+use crate::model::{MetricsSample, Millis, PodSet, ReleaseSnapshot};
+use crossterm::event::KeyEvent;
+use serde::{Deserialize, Serialize};
+
+use super::effect::{Action, Actor};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A key press. Never recorded.
+    #[serde(skip)]
+    Key(KeyEvent),
+    /// The terminal changed size. Never recorded.
+    #[serde(skip)]
+    Resize { width: u16, height: u16 },
+    /// The source's clock moved on.
+    Tick { at: Millis },
+    /// The release itself changed (weight, versions, phase reported by the cluster).
+    ReleaseObserved { at: Millis, release: ReleaseSnapshot },
+    /// Pods of both versions.
+    PodsObserved { at: Millis, pods: PodSet },
+    /// One metrics sample per version.
+    MetricsSampled { sample: MetricsSample },
+    /// The outcome of an effect the executor performed.
+    ActionResult {
+        at: Millis,
+        action: Action,
+        actor: Actor,
+        /// `None` when the action succeeded, else what went wrong.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A background source failed; shown in the status line, never fatal.
+    SourceError { at: Millis, source: String, message: String },
+    /// A free-text note from the operator or the system.
+    Note { at: Millis, author: String, text: String },
+}
+
+impl Event {
+    /// The instant the event carries, if any.
+    pub fn at(&self) -> Option<Millis> {
+        match self {
+            Event::Key(_) | Event::Resize { .. } => None,
+            Event::Tick { at }
+            | Event::ReleaseObserved { at, .. }
+            | Event::PodsObserved { at, .. }
+            | Event::ActionResult { at, .. }
+            | Event::SourceError { at, .. }
+            | Event::Note { at, .. } => Some(*at),
+            Event::MetricsSampled { sample } => Some(sample.at),
+        }
+    }
+}

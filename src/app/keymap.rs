@@ -1,0 +1,141 @@
+//! The key table, defined once: it drives the key handler, the help overlay and the footer hints.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    StepUp,
+    StepDown,
+    SetWeight,
+    TogglePause,
+    Promote,
+    Rollback,
+    Help,
+    FocusNext,
+    ScrollDown,
+    ScrollUp,
+    Filter,
+    Close,
+    Quit,
+    Confirm,
+    Cancel,
+    Submit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Code(KeyCode),
+    Ctrl(char),
+}
+
+impl Key {
+    pub fn matches(self, ev: &KeyEvent) -> bool {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        match self {
+            Key::Char(c) => !ctrl && ev.code == KeyCode::Char(c),
+            Key::Ctrl(c) => ctrl && ev.code == KeyCode::Char(c),
+            Key::Code(code) => !ctrl && ev.code == code,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct KeyBinding {
+    pub keys: &'static [Key],
+    /// How the keys are written in help and hints.
+    pub label: &'static str,
+    pub command: Command,
+    pub description: &'static str,
+    /// Short text for the footer; `None` keeps the binding out of the footer.
+    pub hint: Option<&'static str>,
+}
+
+const fn bind(
+    keys: &'static [Key],
+    label: &'static str,
+    command: Command,
+    description: &'static str,
+    hint: Option<&'static str>,
+) -> KeyBinding {
+    KeyBinding {
+        keys,
+        label,
+        command,
+        description,
+        hint,
+    }
+}
+
+use Command as C;
+use Key::{Char, Code, Ctrl};
+
+/// The cockpit's own keys (k9s habits).
+pub const NORMAL: &[KeyBinding] = &[
+    bind(&[Char('+'), Char('=')], "+ =", C::StepUp, "step the canary weight up to the next step", Some("step")),
+    bind(&[Char('-')], "-", C::StepDown, "step the canary weight down to the previous step", None),
+    bind(&[Char('w')], "w", C::SetWeight, "set an exact canary weight (0-100)", Some("weight")),
+    bind(&[Char('p')], "p", C::TogglePause, "pause / resume automatic progression", Some("pause")),
+    bind(&[Char('P')], "P", C::Promote, "promote the canary (asks to confirm)", Some("promote")),
+    bind(&[Char('R')], "R", C::Rollback, "roll back to the primary (asks to confirm)", Some("rollback")),
+    bind(&[Char('?')], "?", C::Help, "show this help", Some("help")),
+    bind(&[Code(KeyCode::Tab)], "tab", C::FocusNext, "focus the next panel (pods, events)", None),
+    bind(&[Char('j'), Code(KeyCode::Down)], "j ↓", C::ScrollDown, "scroll the focused panel down", None),
+    bind(&[Char('k'), Code(KeyCode::Up)], "k ↑", C::ScrollUp, "scroll the focused panel up", None),
+    bind(&[Char('/')], "/", C::Filter, "filter pods by name or status", Some("filter")),
+    bind(&[Code(KeyCode::Esc)], "esc", C::Close, "close a prompt or clear the pod filter", None),
+    bind(&[Char('q'), Ctrl('c')], "q ctrl-c", C::Quit, "quit", Some("quit")),
+];
+
+pub const HELP: &[KeyBinding] = &[
+    bind(&[Code(KeyCode::Esc), Char('?'), Char('q')], "esc ? q", C::Close, "close help", Some("close")),
+    bind(&[Ctrl('c')], "ctrl-c", C::Quit, "quit", None),
+];
+
+pub const CONFIRM: &[KeyBinding] = &[
+    bind(&[Char('y'), Char('Y')], "y", C::Confirm, "confirm", Some("confirm")),
+    bind(&[Char('n'), Char('N'), Code(KeyCode::Esc)], "n esc", C::Cancel, "cancel", Some("cancel")),
+    bind(&[Ctrl('c')], "ctrl-c", C::Quit, "quit", None),
+];
+
+pub const PROMPT: &[KeyBinding] = &[
+    bind(&[Code(KeyCode::Enter)], "enter", C::Submit, "apply", Some("apply")),
+    bind(&[Code(KeyCode::Esc)], "esc", C::Cancel, "cancel", Some("cancel")),
+    bind(&[Ctrl('c')], "ctrl-c", C::Quit, "quit", None),
+];
+
+/// Said in the help overlay: what pause means.
+pub const PAUSE_NOTE: &str =
+    "Paused stops automatic progression only: the analysis keeps running and the automatic rollback stays armed.";
+
+pub fn lookup(table: &[KeyBinding], ev: &KeyEvent) -> Option<Command> {
+    table
+        .iter()
+        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+        .map(|b| b.command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifted_letters_and_ctrl_are_told_apart() {
+        let p = KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(NORMAL, &p), Some(Command::Promote));
+        let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(NORMAL, &c), Some(Command::Quit));
+        let plain_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(lookup(NORMAL, &plain_c), None);
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_table() {
+        for table in [NORMAL, HELP, CONFIRM, PROMPT] {
+            let keys: Vec<Key> = table.iter().flat_map(|b| b.keys.iter().copied()).collect();
+            for (i, k) in keys.iter().enumerate() {
+                assert!(!keys[i + 1..].contains(k), "{k:?} bound twice");
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Key handling: the key table maps a press to a command; the mode decides what the command does.
+
+use super::keymap::{self, Command};
+use super::{Action, App, Confirm, Effect, Level, Mode, Panel, Prompt, PromptKind};
+use crate::model::{Phase, Weight};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tui_input::InputRequest;
+
+impl App {
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind != KeyEventKind::Press {
+            return Vec::new();
+        }
+        match std::mem::take(&mut self.mode) {
+            Mode::Normal => self.normal_key(key),
+            Mode::Help => {
+                match keymap::lookup(keymap::HELP, &key) {
+                    Some(Command::Quit) => self.should_quit = true,
+                    Some(_) => {}
+                    None => self.mode = Mode::Help,
+                }
+                Vec::new()
+            }
+            Mode::Confirm(what) => self.confirm_key(what, key),
+            Mode::Prompt(prompt) => self.prompt_key(prompt, key),
+        }
+    }
+
+    fn normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(command) = keymap::lookup(keymap::NORMAL, &key) else {
+            return Vec::new();
+        };
+        match command {
+            Command::Quit => self.should_quit = true,
+            Command::Help => self.mode = Mode::Help,
+            Command::FocusNext => self.focus = self.focus.next(),
+            Command::ScrollDown => self.scroll(1),
+            Command::ScrollUp => self.scroll(-1),
+            Command::Close => {
+                if !self.pod_filter.is_empty() {
+                    self.pod_filter.clear();
+                    self.rebuild_rows();
+                    self.set_status(Level::Info, "pod filter cleared");
+                }
+            }
+            Command::Filter => {
+                self.mode = Mode::Prompt(Prompt {
+                    kind: Some(PromptKind::Filter),
+                    input: self.pod_filter.clone().into(),
+                    error: None,
+                })
+            }
+            Command::StepUp => return self.step(true),
+            Command::StepDown => return self.step(false),
+            Command::SetWeight => {
+                if let Err(why) = self.can_act() {
+                    self.set_status(Level::Warn, why);
+                } else {
+                    self.mode = Mode::Prompt(Prompt {
+                        kind: Some(PromptKind::Weight),
+                        ..Prompt::default()
+                    });
+                }
+            }
+            Command::TogglePause => {
+                if let Err(why) = self.can_act() {
+                    self.set_status(Level::Warn, why);
+                    return Vec::new();
+                }
+                let action = if self.paused {
+                    Action::Resume
+                } else {
+                    Action::Pause
+                };
+                return self.request(action);
+            }
+            Command::Promote | Command::Rollback => {
+                if let Err(why) = self.can_act() {
+                    self.set_status(Level::Warn, why);
+                } else {
+                    self.mode = Mode::Confirm(if command == Command::Promote {
+                        Confirm::Promote
+                    } else {
+                        Confirm::Rollback
+                    });
+                }
+            }
+            Command::Confirm | Command::Cancel | Command::Submit => {}
+        }
+        Vec::new()
+    }
+
+    fn confirm_key(&mut self, what: Confirm, key: KeyEvent) -> Vec<Effect> {
+        match keymap::lookup(keymap::CONFIRM, &key) {
+            Some(Command::Confirm) => self.request(match what {
+                Confirm::Promote => Action::Promote,
+                Confirm::Rollback => Action::Rollback,
+            }),
+            Some(Command::Cancel) => {
+                self.set_status(Level::Info, "cancelled");
+                Vec::new()
+            }
+            Some(Command::Quit) => {
+                self.should_quit = true;
+                Vec::new()
+            }
+            _ => {
+                self.mode = Mode::Confirm(what);
+                Vec::new()
+            }
+        }
+    }
+
+    fn prompt_key(&mut self, mut prompt: Prompt, key: KeyEvent) -> Vec<Effect> {
+        match keymap::lookup(keymap::PROMPT, &key) {
+            Some(Command::Quit) => {
+                self.should_quit = true;
+                return Vec::new();
+            }
+            Some(Command::Cancel) => {
+                if prompt.kind == Some(PromptKind::Filter) {
+                    self.pod_filter.clear();
+                    self.rebuild_rows();
+                }
+                return Vec::new();
+            }
+            Some(Command::Submit) => match prompt.kind {
+                Some(PromptKind::Weight) => match Weight::parse_input(prompt.input.value()) {
+                    Ok(weight) => return self.request(Action::SetWeight { weight }),
+                    Err(e) => {
+                        prompt.error = Some(e.to_string());
+                        self.mode = Mode::Prompt(prompt);
+                        return Vec::new();
+                    }
+                },
+                _ => return Vec::new(),
+            },
+            _ => {}
+        }
+        if let Some(req) = input_request(&key) {
+            prompt.input.handle(req);
+            prompt.error = None;
+            if prompt.kind == Some(PromptKind::Filter) {
+                self.pod_filter = prompt.input.value().to_string();
+                self.pods_scroll = 0;
+                self.rebuild_rows();
+            }
+        }
+        self.mode = Mode::Prompt(prompt);
+        Vec::new()
+    }
+
+    /// Why no action applies right now, if so.
+    fn can_act(&self) -> Result<(), String> {
+        if self.config.read_only {
+            return Err("replay is read-only".to_string());
+        }
+        if self.release.is_none() {
+            return Err("no release observed yet".to_string());
+        }
+        if self.phase.is_final() {
+            return Err(format!(
+                "the release is {}: no further actions apply",
+                self.phase
+            ));
+        }
+        match self.phase {
+            Phase::Promoting => Err("a promotion is under way".to_string()),
+            Phase::RollingBack => Err("a rollback is under way".to_string()),
+            _ => Ok(()),
+        }
+    }
+
+    fn step(&mut self, up: bool) -> Vec<Effect> {
+        if let Err(why) = self.can_act() {
+            self.set_status(Level::Warn, why);
+            return Vec::new();
+        }
+        let weight = self.weight();
+        let Some(plan) = self.plan() else {
+            self.set_status(Level::Warn, "no progression plan known for this release");
+            return Vec::new();
+        };
+        let target = if up {
+            match plan.next_above(weight) {
+                Some(next) => next,
+                None => {
+                    let why = format!(
+                        "weight {weight} % is at the plan's max ({} %): P promotes, w sets an exact weight",
+                        plan.max()
+                    );
+                    self.set_status(Level::Warn, why);
+                    return Vec::new();
+                }
+            }
+        } else if weight == Weight::ZERO {
+            self.set_status(Level::Warn, "the canary weight is already 0 %");
+            return Vec::new();
+        } else {
+            plan.prev_below(weight)
+        };
+        self.request(Action::SetWeight { weight: target })
+    }
+
+    fn request(&mut self, action: Action) -> Vec<Effect> {
+        if let Err(why) = self.can_act() {
+            self.set_status(Level::Warn, why);
+            return Vec::new();
+        }
+        self.set_status(Level::Info, format!("{action}: requested"));
+        vec![Effect::Act {
+            action,
+            actor: self.operator(),
+        }]
+    }
+
+    fn scroll(&mut self, delta: isize) {
+        match self.focus {
+            Panel::Pods => {
+                let max = self.pod_rows.len().saturating_sub(1);
+                self.pods_scroll = self.pods_scroll.saturating_add_signed(delta).min(max);
+            }
+            Panel::Events => {
+                let last = self.log.len().saturating_sub(1);
+                let top = self.events_scroll.unwrap_or(last);
+                let next = top.saturating_add_signed(delta);
+                self.events_scroll = if next >= last { None } else { Some(next) };
+            }
+        }
+    }
+}
+
+/// Editing keys for a text prompt.
+fn input_request(key: &KeyEvent) -> Option<InputRequest> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return match key.code {
+            KeyCode::Char('u') => Some(InputRequest::DeleteLine),
+            KeyCode::Char('w') => Some(InputRequest::DeletePrevWord),
+            _ => None,
+        };
+    }
+    Some(match key.code {
+        KeyCode::Char(c) => InputRequest::InsertChar(c),
+        KeyCode::Backspace => InputRequest::DeletePrevChar,
+        KeyCode::Delete => InputRequest::DeleteNextChar,
+        KeyCode::Left => InputRequest::GoToPrevChar,
+        KeyCode::Right => InputRequest::GoToNextChar,
+        KeyCode::Home => InputRequest::GoToStart,
+        KeyCode::End => InputRequest::GoToEnd,
+        _ => return None,
+    })
+}

@@ -1,0 +1,228 @@
+//! The cockpit's state and `update`, the only place where state changes.
+//!
+//! `update` takes one event and returns the effects to perform. It does no I/O and reads no clock:
+//! tests, the headless runner, the TUI and replay all drive the same function.
+
+pub mod effect;
+pub mod event;
+pub mod keymap;
+mod keys;
+pub mod log;
+pub mod mode;
+mod observe;
+pub mod rows;
+
+pub use effect::{Action, Actor, Effect};
+pub use event::Event;
+pub use log::{EventLog, LogEntry, LogKind};
+pub use mode::{Confirm, Level, Mode, Panel, Prompt, PromptKind, Status};
+pub use rows::PodRow;
+
+use crate::controller::Controller;
+use crate::model::{
+    AnalysisSettings, AnalysisState, MetricsHistory, Millis, Phase, Plan, PodSet, ReleaseSnapshot,
+    Weight,
+};
+
+/// Settings fixed when the cockpit starts.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// The OS user, named in the log as the actor of operator actions.
+    pub user: String,
+    /// The Kubernetes user, when known.
+    pub kube_user: Option<String>,
+    /// False when `NO_COLOR` is set: meaning is then carried by symbols and modifiers.
+    pub color: bool,
+    /// Replay: every action key is refused.
+    pub read_only: bool,
+    /// Expected time between observations; data older than three of these is shown as stale.
+    pub refresh_ms: i64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            user: "operator".to_string(),
+            kube_user: None,
+            color: true,
+            read_only: false,
+            refresh_ms: 2000,
+        }
+    }
+}
+
+/// How the release ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseOutcome {
+    Promoted,
+    RolledBack,
+    Failed,
+}
+
+impl ReleaseOutcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReleaseOutcome::Promoted => "promoted",
+            ReleaseOutcome::RolledBack => "rolled-back",
+            ReleaseOutcome::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct App {
+    pub config: AppConfig,
+    /// The release as last observed; `None` until the source reports it.
+    pub release: Option<ReleaseSnapshot>,
+    pub phase: Phase,
+    pub paused: bool,
+    pub pods: PodSet,
+    pub history: MetricsHistory,
+    pub analysis: AnalysisState,
+    /// Present when the cockpit drives the release itself (demo, later `--drive`).
+    pub controller: Option<Controller>,
+    /// Analysis settings shown in the analysis panel.
+    pub settings: AnalysisSettings,
+    pub log: EventLog,
+    pub started_at: Option<Millis>,
+    pub now: Millis,
+    pub last_data_at: Option<Millis>,
+    pub mode: Mode,
+    pub focus: Panel,
+    pub pods_scroll: usize,
+    /// `None` follows the newest entry; `Some(i)` keeps entry `i` at the top.
+    pub events_scroll: Option<usize>,
+    pub pod_filter: String,
+    pub pod_rows: Vec<PodRow>,
+    pub status: Option<Status>,
+    pub outcome: Option<ReleaseOutcome>,
+    pub should_quit: bool,
+}
+
+impl App {
+    /// A cockpit that watches a release driven elsewhere.
+    pub fn new(config: AppConfig) -> Self {
+        Self {
+            config,
+            release: None,
+            phase: Phase::Progressing,
+            paused: false,
+            pods: PodSet::default(),
+            history: MetricsHistory::default(),
+            analysis: AnalysisState::default(),
+            controller: None,
+            settings: AnalysisSettings::default(),
+            log: EventLog::default(),
+            started_at: None,
+            now: Millis(0),
+            last_data_at: None,
+            mode: Mode::Normal,
+            focus: Panel::Pods,
+            pods_scroll: 0,
+            events_scroll: None,
+            pod_filter: String::new(),
+            pod_rows: Vec::new(),
+            status: None,
+            outcome: None,
+            should_quit: false,
+        }
+    }
+
+    /// A cockpit that runs the analysis and progression itself.
+    pub fn driving(config: AppConfig, settings: AnalysisSettings, plan: Plan) -> Self {
+        let mut app = Self::new(config);
+        app.settings = settings.clone();
+        app.controller = Some(Controller::new(settings, plan));
+        app
+    }
+
+    pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Key(key) => self.on_key(key),
+            Event::Resize { .. } => Vec::new(),
+            Event::Tick { at } => self.advance(at),
+            Event::ReleaseObserved { at, release } => {
+                self.on_release(at, release);
+                self.advance(at)
+            }
+            Event::PodsObserved { at, pods } => {
+                self.on_pods(at, pods);
+                self.advance(at)
+            }
+            Event::MetricsSampled { sample } => {
+                let at = sample.at;
+                self.history.push(sample);
+                self.touch(at);
+                self.advance(at)
+            }
+            Event::ActionResult {
+                at,
+                action,
+                actor,
+                error,
+            } => {
+                self.on_action_result(at, action, actor, error);
+                self.advance(at)
+            }
+            Event::SourceError {
+                at,
+                source,
+                message,
+            } => {
+                let text = format!("{source}: {message}");
+                self.log.push(at, LogKind::Error, text.clone());
+                self.set_status(Level::Error, text);
+                Vec::new()
+            }
+            Event::Note { at, author, text } => {
+                self.log.push(at, LogKind::Note, format!("note by {author}: {text}"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The plan in force: the controller's, or the one a cluster controller reports.
+    pub fn plan(&self) -> Option<&Plan> {
+        self.controller
+            .as_ref()
+            .map(|c| &c.plan)
+            .or_else(|| self.release.as_ref().and_then(|r| r.plan.as_ref()))
+    }
+
+    pub fn weight(&self) -> Weight {
+        self.release.as_ref().map_or(Weight::ZERO, |r| r.weight)
+    }
+
+    /// Milliseconds since the newest observation, `None` before the first one.
+    pub fn data_age_ms(&self) -> Option<i64> {
+        self.last_data_at.map(|t| self.now.since(t))
+    }
+
+    pub fn is_stale(&self) -> bool {
+        self.data_age_ms()
+            .is_some_and(|age| age > 3 * self.config.refresh_ms.max(1000))
+    }
+
+    pub fn elapsed_ms(&self) -> i64 {
+        self.started_at.map_or(0, |s| self.now.since(s))
+    }
+
+    pub fn operator(&self) -> Actor {
+        Actor::Operator {
+            user: self.config.user.clone(),
+            kube_user: self.config.kube_user.clone(),
+        }
+    }
+
+    pub(crate) fn set_status(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some(Status {
+            level,
+            text: text.into(),
+        });
+    }
+
+    fn touch(&mut self, at: Millis) {
+        self.started_at.get_or_insert(at);
+        self.last_data_at = Some(self.last_data_at.map_or(at, |t| t.max(at)));
+    }
+}

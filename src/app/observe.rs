@@ -1,0 +1,224 @@
+//! How observations, action results and the controller's decisions change the state.
+
+use super::{Action, Actor, App, Effect, Level, LogKind, ReleaseOutcome};
+use crate::controller::{Step, View};
+use crate::model::{Millis, Outcome, Phase, PodSet, ReleaseSnapshot, Side};
+
+impl App {
+    pub(super) fn on_release(&mut self, at: Millis, release: ReleaseSnapshot) {
+        self.touch(at);
+        if let Some(prev) = &self.release {
+            if prev.weight != release.weight {
+                self.log.push(
+                    at,
+                    LogKind::Weight,
+                    format!("weight {}→{}", prev.weight, release.weight),
+                );
+            }
+            if prev.primary.image != release.primary.image {
+                self.log.push(
+                    at,
+                    LogKind::Info,
+                    format!("primary now runs {} ({})", release.primary.name, release.primary.image),
+                );
+            }
+            if prev.canary.image != release.canary.image {
+                self.log.push(
+                    at,
+                    LogKind::Info,
+                    format!("new canary {} ({})", release.canary.name, release.canary.image),
+                );
+            }
+        } else {
+            self.log.push(
+                at,
+                LogKind::Info,
+                format!(
+                    "watching {}/{}: primary {} ({}), canary {} ({}), weight {} %",
+                    release.namespace,
+                    release.name,
+                    release.primary.name,
+                    release.primary.image,
+                    release.canary.name,
+                    release.canary.image,
+                    release.weight
+                ),
+            );
+        }
+        if let Some(phase) = release.phase {
+            self.set_phase(at, phase);
+        }
+        self.release = Some(release);
+        self.rebuild_rows();
+    }
+
+    pub(super) fn on_pods(&mut self, at: Millis, pods: PodSet) {
+        self.touch(at);
+        for side in [Side::Primary, Side::Canary] {
+            for pod in pods.side(side) {
+                let before = self.pods.side(side).iter().find(|p| p.name == pod.name);
+                let newly_failing =
+                    pod.status.is_failing() && before.is_none_or(|b| b.status != pod.status);
+                if newly_failing {
+                    self.log.push(
+                        at,
+                        LogKind::Error,
+                        format!(
+                            "{} pod {} {} ({} restarts)",
+                            side.label(),
+                            pod.name,
+                            pod.status.label(),
+                            pod.restarts
+                        ),
+                    );
+                }
+            }
+        }
+        self.pods = pods;
+        self.rebuild_rows();
+    }
+
+    pub(super) fn rebuild_rows(&mut self) {
+        let (p, c) = self
+            .release
+            .as_ref()
+            .map_or(("", ""), |r| (r.primary.name.as_str(), r.canary.name.as_str()));
+        self.pod_rows = super::rows::build(&self.pods, p, c, &self.pod_filter);
+        self.pods_scroll = self.pods_scroll.min(self.pod_rows.len().saturating_sub(1));
+    }
+
+    pub(super) fn on_action_result(
+        &mut self,
+        at: Millis,
+        action: Action,
+        actor: Actor,
+        error: Option<String>,
+    ) {
+        if let Some(err) = error {
+            let text = format!("{actor}: {action} failed: {err}");
+            self.log.push(at, LogKind::Error, text.clone());
+            self.set_status(Level::Error, text);
+            if actor == Actor::Controller && matches!(action, Action::Promote | Action::Rollback) {
+                self.set_phase(at, Phase::Failed);
+            }
+            return;
+        }
+        let by_operator = matches!(actor, Actor::Operator { .. });
+        if by_operator || !matches!(action, Action::SetWeight { .. }) {
+            self.log
+                .push(at, LogKind::Action, format!("{actor}: {action} ok"));
+        }
+        if by_operator {
+            self.set_status(Level::Info, format!("{action}: done"));
+        }
+        match action {
+            Action::SetWeight { .. } => {}
+            Action::Pause => {
+                self.paused = true;
+                if self.phase == Phase::Progressing {
+                    self.set_phase(at, Phase::Paused);
+                }
+            }
+            Action::Resume => {
+                self.paused = false;
+                if self.phase == Phase::Paused {
+                    self.set_phase(at, Phase::Progressing);
+                }
+            }
+            Action::Promote => self.set_phase(at, Phase::Promoted),
+            Action::Rollback => self.set_phase(at, Phase::RolledBack),
+        }
+    }
+
+    pub(super) fn set_phase(&mut self, at: Millis, phase: Phase) {
+        if self.phase != phase {
+            self.log.push(
+                at,
+                LogKind::Phase,
+                format!("phase {}→{}", self.phase, phase),
+            );
+            self.phase = phase;
+        }
+        self.outcome = match phase {
+            Phase::Promoted => Some(ReleaseOutcome::Promoted),
+            Phase::RolledBack => Some(ReleaseOutcome::RolledBack),
+            Phase::Failed => Some(ReleaseOutcome::Failed),
+            _ => self.outcome,
+        };
+    }
+
+    /// Time moved on: let the controller check the canary when a check is due.
+    pub(super) fn advance(&mut self, at: Millis) -> Vec<Effect> {
+        self.now = self.now.max(at);
+        self.started_at.get_or_insert(at);
+        let Some(release) = &self.release else {
+            return Vec::new();
+        };
+        let Some(controller) = self.controller.as_mut() else {
+            return Vec::new();
+        };
+        let view = View {
+            phase: self.phase,
+            paused: self.paused,
+            weight: release.weight,
+            pods: &self.pods,
+            history: &self.history,
+            failed_checks: self.analysis.failed,
+        };
+        let Some(decision) = controller.on_time(self.now, view) else {
+            return Vec::new();
+        };
+        let threshold = controller.settings.threshold;
+        let verdict = decision.verdict;
+        let now = verdict.at;
+        let counted = match verdict.outcome {
+            Outcome::Fail => format!(" {}/{threshold}", verdict.failed_checks),
+            _ => String::new(),
+        };
+        let held = if decision.step == Step::Hold && verdict.outcome == Outcome::Pass {
+            " — paused, weight held"
+        } else {
+            ""
+        };
+        self.log.push(
+            now,
+            LogKind::Verdict(verdict.outcome),
+            format!(
+                "check {} ({}){counted}{held}",
+                verdict.outcome.label(),
+                verdict.reason
+            ),
+        );
+        let canary = release.canary.name.clone();
+        let primary = release.primary.name.clone();
+        let name = release.name.clone();
+        self.analysis.record(verdict);
+        let act = |action| Effect::Act {
+            action,
+            actor: Actor::Controller,
+        };
+        match decision.step {
+            Step::Hold => Vec::new(),
+            Step::SetWeight(weight) => vec![act(Action::SetWeight { weight })],
+            Step::Promote => {
+                self.set_phase(now, Phase::Promoting);
+                self.log.push(
+                    now,
+                    LogKind::Info,
+                    format!("max weight reached with passing checks: promoting {canary}"),
+                );
+                vec![act(Action::Promote)]
+            }
+            Step::Rollback => {
+                self.set_phase(now, Phase::RollingBack);
+                let message = format!(
+                    "{name}: automatic rollback of {canary} to {primary} after {} failed checks (threshold {threshold})",
+                    self.analysis.failed
+                );
+                self.log.push(now, LogKind::Alert, format!("ALERT {message}"));
+                self.set_status(Level::Error, message.clone());
+                vec![act(Action::Rollback), Effect::SendAlert { message }]
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! One analysis check of the canary: readiness, request count, success rate and p99.
+
+use crate::model::{AnalysisSettings, MetricsHistory, Millis, Outcome, PodSet, Side};
+
+/// Result of one check before the failed-check count is applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    pub outcome: Outcome,
+    pub reason: String,
+}
+
+impl Check {
+    fn new(outcome: Outcome, reason: impl Into<String>) -> Self {
+        Self {
+            outcome,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Whether the canary's pods can serve: at least one ready pod while the canary should run.
+pub fn readiness(pods: &PodSet) -> Result<(), String> {
+    let canary = pods.side(Side::Canary);
+    let ready = pods.ready_count(Side::Canary);
+    if canary.is_empty() {
+        return Err("canary has no pods".to_string());
+    }
+    if ready == 0 {
+        let failing = canary.iter().find(|p| p.status.is_failing());
+        let why = failing.map_or_else(
+            || canary[0].status.label().to_string(),
+            |p| format!("{}, {} restarts", p.status.label(), p.restarts),
+        );
+        return Err(format!("canary not ready: 0/{} pods ready ({why})", canary.len()));
+    }
+    Ok(())
+}
+
+/// Judges the canary's traffic over the last interval.
+pub fn judge_metrics(settings: &AnalysisSettings, history: &MetricsHistory, now: Millis) -> Check {
+    let w = history.window(Side::Canary, now, settings.interval_ms());
+    let min = f64::from(settings.min_requests);
+    if w.requests < min {
+        return Check::new(
+            Outcome::Inconclusive,
+            format!(
+                "only {:.0} canary requests in {}s (need {})",
+                w.requests, settings.interval_secs, settings.min_requests
+            ),
+        );
+    }
+    let error_rate = 1.0 - w.success_rate().unwrap_or(0.0);
+    let max_err = settings.max_error_rate();
+    let mut failures = Vec::new();
+    if error_rate > max_err + 1e-12 {
+        failures.push(format!(
+            "error rate {} > {}",
+            percent(error_rate),
+            percent(max_err)
+        ));
+    }
+    match w.p99_ms {
+        Some(p) if p > settings.max_p99_ms => {
+            failures.push(format!("p99 {p:.0} ms > {:.0} ms", settings.max_p99_ms))
+        }
+        Some(_) => {}
+        None => failures.push("p99 unknown".to_string()),
+    }
+    if failures.is_empty() {
+        Check::new(
+            Outcome::Pass,
+            format!(
+                "error rate {}, p99 {:.0} ms, {:.0} requests",
+                percent(error_rate),
+                w.p99_ms.unwrap_or(0.0),
+                w.requests
+            ),
+        )
+    } else {
+        Check::new(Outcome::Fail, failures.join(", "))
+    }
+}
+
+/// A share shown as a percentage: one decimal below 10 %, none above.
+pub fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p < 10.0 && p != p.round() {
+        format!("{p:.1} %")
+    } else {
+        format!("{p:.0} %")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MetricsSample, Pod, PodStatus, VersionSample};
+
+    fn history(requests: f64, errors: f64, p99: f64) -> MetricsHistory {
+        let mut h = MetricsHistory::default();
+        for i in 1..=10 {
+            h.push(MetricsSample {
+                at: Millis(i * 1000),
+                period_ms: 1000,
+                primary: VersionSample::default(),
+                canary: VersionSample {
+                    rps: requests / 10.0,
+                    requests: requests / 10.0,
+                    errors: errors / 10.0,
+                    p99_ms: Some(p99),
+                },
+            });
+        }
+        h
+    }
+
+    fn settings() -> AnalysisSettings {
+        AnalysisSettings {
+            interval_secs: 10,
+            ..AnalysisSettings::default()
+        }
+    }
+
+    #[test]
+    fn passes_fails_and_is_inconclusive() {
+        let now = Millis(10_000);
+        assert_eq!(judge_metrics(&settings(), &history(100.0, 0.0, 100.0), now).outcome, Outcome::Pass);
+        let c = judge_metrics(&settings(), &history(100.0, 15.0, 100.0), now);
+        assert_eq!(c.outcome, Outcome::Fail);
+        assert_eq!(c.reason, "error rate 15 % > 1 %");
+        let c = judge_metrics(&settings(), &history(100.0, 0.0, 900.0), now);
+        assert_eq!(c.reason, "p99 900 ms > 500 ms");
+        let c = judge_metrics(&settings(), &history(19.0, 0.0, 100.0), now);
+        assert_eq!(c.outcome, Outcome::Inconclusive, "{}", c.reason);
+        // exactly at the threshold passes
+        assert_eq!(judge_metrics(&settings(), &history(100.0, 1.0, 500.0), now).outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn readiness_names_the_failing_status() {
+        let pods = PodSet {
+            primary: vec![],
+            canary: vec![Pod {
+                name: "c-1".into(),
+                status: PodStatus::CrashLoopBackOff,
+                ready: false,
+                restarts: 3,
+                created_at: Millis(0),
+            }],
+        };
+        assert_eq!(
+            readiness(&pods),
+            Err("canary not ready: 0/1 pods ready (CrashLoopBackOff, 3 restarts)".to_string())
+        );
+        assert_eq!(readiness(&PodSet::default()), Err("canary has no pods".to_string()));
+    }
+}

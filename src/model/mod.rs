@@ -1,0 +1,15 @@
+//! Plain data: the release, its versions and pods, weights, plans, samples and verdicts. No I/O.
+
+pub mod analysis;
+pub mod metrics;
+pub mod plan;
+pub mod release;
+pub mod time;
+pub mod weight;
+
+pub use analysis::{AnalysisSettings, AnalysisState, Outcome, Verdict};
+pub use metrics::{MetricsHistory, MetricsSample, VersionSample, WindowStats};
+pub use plan::{Plan, PlanError};
+pub use release::{Phase, Pod, PodSet, PodStatus, ReleaseSnapshot, Side, Version};
+pub use time::{Age, Clock, Millis};
+pub use weight::{Weight, WeightError};

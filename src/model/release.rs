@@ -1,0 +1,156 @@
+//! The release being watched: a primary (stable) version, a canary version, and how traffic is split.
+
+use super::plan::Plan;
+use super::time::Millis;
+use super::weight::Weight;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Progressing,
+    Paused,
+    Promoting,
+    Promoted,
+    RollingBack,
+    RolledBack,
+    Failed,
+}
+
+impl Phase {
+    /// The release is over: nothing progresses and weight actions no longer apply.
+    pub fn is_final(self) -> bool {
+        matches!(self, Phase::Promoted | Phase::RolledBack | Phase::Failed)
+    }
+
+    /// A promotion or rollback is under way.
+    pub fn is_transition(self) -> bool {
+        matches!(self, Phase::Promoting | Phase::RollingBack)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Progressing => "Progressing",
+            Phase::Paused => "Paused",
+            Phase::Promoting => "Promoting",
+            Phase::Promoted => "Promoted",
+            Phase::RollingBack => "RollingBack",
+            Phase::RolledBack => "RolledBack",
+            Phase::Failed => "Failed",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Which side of the release a version or pod belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Primary,
+    Canary,
+}
+
+impl Side {
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Primary => "primary",
+            Side::Canary => "canary",
+        }
+    }
+}
+
+/// Pod status as kubectl shows it in its STATUS column.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub enum PodStatus {
+    Pending,
+    ContainerCreating,
+    Running,
+    Error,
+    CrashLoopBackOff,
+    Terminating,
+    /// Any other reason reported by the cluster, kept verbatim.
+    Other(String),
+}
+
+impl PodStatus {
+    pub fn label(&self) -> &str {
+        match self {
+            PodStatus::Pending => "Pending",
+            PodStatus::ContainerCreating => "ContainerCreating",
+            PodStatus::Running => "Running",
+            PodStatus::Error => "Error",
+            PodStatus::CrashLoopBackOff => "CrashLoopBackOff",
+            PodStatus::Terminating => "Terminating",
+            PodStatus::Other(s) => s,
+        }
+    }
+
+    pub fn is_failing(&self) -> bool {
+        matches!(self, PodStatus::Error | PodStatus::CrashLoopBackOff)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pod {
+    pub name: String,
+    pub status: PodStatus,
+    pub ready: bool,
+    pub restarts: u32,
+    pub created_at: Millis,
+}
+
+/// One version of the workload.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Version {
+    /// Short name shown to the operator, e.g. `v2`.
+    pub name: String,
+    /// Image or revision, e.g. `registry/frontend:1.5.0`.
+    pub image: String,
+}
+
+/// What a source reports about the release itself (pods and metrics arrive separately).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseSnapshot {
+    pub name: String,
+    pub namespace: String,
+    /// Where the release comes from: `demo:faulty-v2`, later a provider name.
+    pub source: String,
+    pub primary: Version,
+    pub canary: Version,
+    pub weight: Weight,
+    /// Desired canary replicas (0 once the canary is scaled down).
+    pub canary_replicas: u32,
+    /// Phase reported by an in-cluster controller; `None` when the cockpit drives the release itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+    /// Plan reported by an in-cluster controller; `None` when the cockpit's own plan applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+}
+
+/// Pods of both versions, as last observed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodSet {
+    pub primary: Vec<Pod>,
+    pub canary: Vec<Pod>,
+}
+
+impl PodSet {
+    pub fn side(&self, side: Side) -> &[Pod] {
+        match side {
+            Side::Primary => &self.primary,
+            Side::Canary => &self.canary,
+        }
+    }
+
+    pub fn ready_count(&self, side: Side) -> usize {
+        self.side(side).iter().filter(|p| p.ready).count()
+    }
+}
