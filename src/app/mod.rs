@@ -9,7 +9,7 @@ pub mod keymap;
 mod keys;
 pub mod log;
 pub mod mode;
-mod observe;
+pub(crate) mod observe;
 pub mod rows;
 
 pub use effect::{Action, Actor, Effect};

@@ -57,18 +57,19 @@ impl App {
         for side in [Side::Primary, Side::Canary] {
             for pod in pods.side(side) {
                 let before = self.pods.side(side).iter().find(|p| p.name == pod.name);
+                // one line per crash: entering a failing state from a healthy one
                 let newly_failing =
-                    pod.status.is_failing() && before.is_none_or(|b| b.status != pod.status);
+                    pod.status.is_failing() && before.is_none_or(|b| !b.status.is_failing());
                 if newly_failing {
                     self.log.push(
                         at,
                         LogKind::Error,
                         format!(
-                            "{} pod {} {} ({} restarts)",
+                            "{} pod {} {} ({})",
                             side.label(),
                             pod.name,
                             pod.status.label(),
-                            pod.restarts
+                            restarts(pod.restarts)
                         ),
                     );
                 }
@@ -220,5 +221,14 @@ impl App {
                 vec![act(Action::Rollback), Effect::SendAlert { message }]
             }
         }
+    }
+}
+
+/// `1 restart`, `3 restarts`.
+pub fn restarts(n: u32) -> String {
+    if n == 1 {
+        "1 restart".to_string()
+    } else {
+        format!("{n} restarts")
     }
 }

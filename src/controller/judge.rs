@@ -29,7 +29,7 @@ pub fn readiness(pods: &PodSet) -> Result<(), String> {
         let failing = canary.iter().find(|p| p.status.is_failing());
         let why = failing.map_or_else(
             || canary[0].status.label().to_string(),
-            |p| format!("{}, {} restarts", p.status.label(), p.restarts),
+            |p| format!("{}, {}", p.status.label(), crate::app::observe::restarts(p.restarts)),
         );
         return Err(format!("canary not ready: 0/{} pods ready ({why})", canary.len()));
     }

@@ -1,0 +1,286 @@
+//! Demo scenarios: TOML files that describe a release story (traffic, versions, pods, analysis).
+
+use crate::model::{AnalysisSettings, Plan, Weight};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Scenarios shipped in the binary, from `assets/scenarios/`.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("faulty-v2", include_str!("../../../assets/scenarios/faulty-v2.toml")),
+    ("healthy-v2", include_str!("../../../assets/scenarios/healthy-v2.toml")),
+    ("slow-v2", include_str!("../../../assets/scenarios/slow-v2.toml")),
+    ("crashloop-v2", include_str!("../../../assets/scenarios/crashloop-v2.toml")),
+];
+
+pub const DEFAULT: &str = "faulty-v2";
+
+#[derive(Debug, Error)]
+pub enum ScenarioError {
+    #[error("unknown scenario '{name}': built-in scenarios are {known}; or give a path to a .toml file")]
+    Unknown { name: String, known: String },
+    #[error("cannot read scenario file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("scenario {origin}: {message}")]
+    Parse { origin: String, message: String },
+    #[error("scenario {origin}: field `{field}`: {message}")]
+    Invalid {
+        origin: String,
+        field: String,
+        message: String,
+    },
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub release: ReleaseSpec,
+    pub traffic: TrafficSpec,
+    pub primary: VersionSpec,
+    pub canary: VersionSpec,
+    pub analysis: AnalysisSpec,
+    pub progression: ProgressionSpec,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseSpec {
+    pub name: String,
+    pub namespace: String,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSpec {
+    /// Mean requests per second across both versions.
+    pub base_rps: f64,
+    /// Relative sample noise (0.05 = ±5 % standard deviation).
+    #[serde(default = "default_noise")]
+    pub noise: f64,
+    /// Relative amplitude of a slow wave on top of the base rate.
+    #[serde(default)]
+    pub wave: f64,
+    /// Period of the wave in seconds.
+    #[serde(default = "default_wave_period")]
+    pub wave_period_secs: f64,
+    /// Seconds between metric samples.
+    #[serde(default = "default_sample_secs")]
+    pub sample_secs: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VersionSpec {
+    pub version: String,
+    pub image: String,
+    /// Primary: its replica count. Canary: replicas at 100 % weight (defaults to the primary's).
+    #[serde(default)]
+    pub replicas: Option<u32>,
+    /// Share of 5xx responses (0–1).
+    pub error_rate: f64,
+    /// Typical p99 latency in milliseconds.
+    pub p99_ms: f64,
+    /// Seconds from pod creation to ready.
+    #[serde(default = "default_ready_after")]
+    pub ready_after_secs: f64,
+    /// Pods crash after start and never become ready.
+    #[serde(default)]
+    pub crashloop: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSpec {
+    pub interval_secs: u32,
+    pub threshold: u32,
+    #[serde(default = "default_success")]
+    pub min_success_rate: f64,
+    #[serde(default = "default_p99")]
+    pub max_p99_ms: f64,
+    #[serde(default = "default_min_requests")]
+    pub min_requests: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressionSpec {
+    #[serde(default)]
+    pub steps: Option<Vec<i64>>,
+    #[serde(default)]
+    pub step_weight: Option<i64>,
+    #[serde(default)]
+    pub max_weight: Option<i64>,
+}
+
+fn default_noise() -> f64 {
+    0.05
+}
+fn default_wave_period() -> f64 {
+    120.0
+}
+fn default_sample_secs() -> u32 {
+    2
+}
+fn default_ready_after() -> f64 {
+    5.0
+}
+fn default_success() -> f64 {
+    99.0
+}
+fn default_p99() -> f64 {
+    500.0
+}
+fn default_min_requests() -> u32 {
+    20
+}
+
+impl Scenario {
+    /// A built-in name (`faulty-v2`) or a path to a TOML file.
+    pub fn load(name_or_path: &str) -> Result<Self, ScenarioError> {
+        if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::parse(text, &format!("'{name_or_path}' (built in)"));
+        }
+        let path = Path::new(name_or_path);
+        let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".toml");
+        if !looks_like_path && !path.exists() {
+            return Err(ScenarioError::Unknown {
+                name: name_or_path.to_string(),
+                known: BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates a scenario; `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ScenarioError> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            origin: origin.to_string(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        scenario.validate(origin)?;
+        Ok(scenario)
+    }
+
+    fn validate(&self, origin: &str) -> Result<(), ScenarioError> {
+        let bad = |field: &str, message: &str| ScenarioError::Invalid {
+            origin: origin.to_string(),
+            field: field.to_string(),
+            message: message.to_string(),
+        };
+        let finite_range = |v: f64, lo: f64, hi: f64| v.is_finite() && v >= lo && v <= hi;
+        if !finite_range(self.traffic.base_rps, 0.0, 1e7) {
+            return Err(bad("traffic.base_rps", "must be between 0 and 10000000"));
+        }
+        if !finite_range(self.traffic.noise, 0.0, 1.0) {
+            return Err(bad("traffic.noise", "must be between 0 and 1"));
+        }
+        if !finite_range(self.traffic.wave, 0.0, 1.0) {
+            return Err(bad("traffic.wave", "must be between 0 and 1"));
+        }
+        if !finite_range(self.traffic.wave_period_secs, 1.0, 1e6) {
+            return Err(bad("traffic.wave_period_secs", "must be at least 1"));
+        }
+        if !(1..=3600).contains(&self.traffic.sample_secs) {
+            return Err(bad("traffic.sample_secs", "must be between 1 and 3600"));
+        }
+        for (side, v) in [("primary", &self.primary), ("canary", &self.canary)] {
+            if !finite_range(v.error_rate, 0.0, 1.0) {
+                return Err(bad(&format!("{side}.error_rate"), "must be a share between 0 and 1 (0.15 = 15 %)"));
+            }
+            if !finite_range(v.p99_ms, 0.0, 3_600_000.0) {
+                return Err(bad(&format!("{side}.p99_ms"), "must be a positive number of milliseconds"));
+            }
+            if !finite_range(v.ready_after_secs, 0.0, 86_400.0) {
+                return Err(bad(&format!("{side}.ready_after_secs"), "must be between 0 and 86400"));
+            }
+            if v.replicas.is_some_and(|r| r > 5000) {
+                return Err(bad(&format!("{side}.replicas"), "must be at most 5000"));
+            }
+        }
+        if self.primary.replicas.unwrap_or(1) == 0 {
+            return Err(bad("primary.replicas", "must be at least 1"));
+        }
+        if self.analysis.interval_secs == 0 {
+            return Err(bad("analysis.interval_secs", "must be at least 1"));
+        }
+        if self.analysis.threshold == 0 {
+            return Err(bad("analysis.threshold", "must be at least 1"));
+        }
+        if !finite_range(self.analysis.min_success_rate, 0.0, 100.0) {
+            return Err(bad("analysis.min_success_rate", "must be a percentage between 0 and 100"));
+        }
+        if !finite_range(self.analysis.max_p99_ms, 0.0, 3_600_000.0) {
+            return Err(bad("analysis.max_p99_ms", "must be a positive number of milliseconds"));
+        }
+        self.plan_checked().map_err(|(field, msg)| bad(field, &msg))?;
+        Ok(())
+    }
+
+    fn plan_checked(&self) -> Result<Plan, (&'static str, String)> {
+        let weight = |field: &'static str, v: i64| {
+            u8::try_from(v)
+                .ok()
+                .and_then(|p| Weight::new(p).ok())
+                .ok_or((field, format!("{v} is not a weight between 0 and 100")))
+        };
+        let p = &self.progression;
+        match (&p.steps, p.step_weight, p.max_weight) {
+            (Some(steps), None, None) => {
+                let list = steps
+                    .iter()
+                    .map(|v| weight("progression.steps", *v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Plan::steps(list).map_err(|e| ("progression.steps", e.to_string()))
+            }
+            (None, Some(step), max) => {
+                let step = weight("progression.step_weight", step)?;
+                let max = weight("progression.max_weight", max.unwrap_or(50))?;
+                Plan::linear(step, max).map_err(|e| ("progression.max_weight", e.to_string()))
+            }
+            (Some(_), _, _) => Err((
+                "progression",
+                "give either `steps` or `step_weight` (+ `max_weight`), not both".to_string(),
+            )),
+            (None, None, _) => Err((
+                "progression",
+                "missing: give `steps = [5, 10, 25, 50]` or `step_weight` and `max_weight`".to_string(),
+            )),
+        }
+    }
+
+    pub fn plan(&self) -> Plan {
+        // validated in `parse`; fall back to Flagger's defaults should a caller build one by hand
+        self.plan_checked()
+            .unwrap_or(Plan::Linear {
+                step: Weight::clamped(10),
+                max: Weight::clamped(50),
+            })
+    }
+
+    pub fn analysis_settings(&self) -> AnalysisSettings {
+        AnalysisSettings {
+            interval_secs: self.analysis.interval_secs,
+            threshold: self.analysis.threshold,
+            min_success_rate: self.analysis.min_success_rate,
+            max_p99_ms: self.analysis.max_p99_ms,
+            min_requests: self.analysis.min_requests,
+        }
+    }
+
+    pub fn primary_replicas(&self) -> u32 {
+        self.primary.replicas.unwrap_or(4).max(1)
+    }
+
+    pub fn canary_full_replicas(&self) -> u32 {
+        self.canary.replicas.unwrap_or(self.primary_replicas()).max(1)
+    }
+}

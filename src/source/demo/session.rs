@@ -1,0 +1,79 @@
+//! A demo run without a terminal: the simulation and the app coupled synchronously, effects applied at
+//! once. The headless mode, the tests and the benchmarks drive the demo through this.
+
+use super::{Scenario, Sim, STEP_MS};
+use crate::app::{App, AppConfig, Event, ReleaseOutcome};
+use crate::model::Millis;
+
+pub struct DemoSession {
+    pub app: App,
+    pub sim: Sim,
+    /// Every event fed to the app, when kept (see `keep_events`).
+    pub events: Vec<Event>,
+    keep_events: bool,
+}
+
+impl DemoSession {
+    pub fn new(scenario: Scenario, seed: u64, start: Millis, config: AppConfig) -> Self {
+        let app = App::driving(
+            AppConfig {
+                refresh_ms: i64::from(scenario.traffic.sample_secs) * 1000,
+                ..config
+            },
+            scenario.analysis_settings(),
+            scenario.plan(),
+        );
+        Self {
+            app,
+            sim: Sim::new(scenario, seed, start),
+            events: Vec::new(),
+            keep_events: false,
+        }
+    }
+
+    /// Keep every event fed to the app in `events` (for tests of replay and recording).
+    pub fn keep_events(mut self) -> Self {
+        self.keep_events = true;
+        self
+    }
+
+    pub fn start(&mut self) {
+        let events = self.sim.start();
+        self.feed(events);
+    }
+
+    /// One virtual step of the simulation.
+    pub fn step(&mut self) {
+        let events = self.sim.step(STEP_MS);
+        self.feed(events);
+    }
+
+    /// Feeds events to the app, performing the effects it returns on the simulation right away.
+    pub fn feed(&mut self, events: Vec<Event>) {
+        let mut queue = std::collections::VecDeque::from(events);
+        while let Some(ev) = queue.pop_front() {
+            if self.keep_events {
+                self.events.push(ev.clone());
+            }
+            for effect in self.app.update(ev) {
+                queue.extend(self.sim.apply(&effect));
+            }
+        }
+    }
+
+    /// Steps until the release has an outcome or `max_ms` of virtual time passed.
+    pub fn run_to_outcome(&mut self, max_ms: i64) -> Option<ReleaseOutcome> {
+        let until = self.sim.now().plus_ms(max_ms);
+        while self.app.outcome.is_none() && self.sim.now() < until {
+            self.step();
+        }
+        self.app.outcome
+    }
+
+    /// Steps until virtual time `at` (or an outcome, when `stop_at_outcome`).
+    pub fn run_until(&mut self, at: Millis) {
+        while self.sim.now() < at {
+            self.step();
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Producers of events and executors of effects.
+
+pub mod demo;

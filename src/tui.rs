@@ -1,0 +1,91 @@
+//! Terminal setup and restore, and the event loop: one `select!` over keys, the app channel, signals
+//! and a render deadline. Nothing in the loop awaits the network.
+
+use crate::app::{App, Effect, Event};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// At most one frame per this interval.
+const FRAME: Duration = Duration::from_millis(16);
+
+/// Restores the terminal when dropped: on quit, on an error return and during unwinding.
+struct RestoreGuard;
+
+impl Drop for RestoreGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Runs the cockpit until the operator quits or SIGTERM arrives. `source` produces events and
+/// executes effects; it runs as a task beside the loop.
+pub async fn run<F, Fut>(mut app: App, source: F) -> std::io::Result<App>
+where
+    F: FnOnce(mpsc::Sender<Event>, mpsc::UnboundedReceiver<Effect>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut terminal = ratatui::try_init()?;
+    let _guard = RestoreGuard;
+    let (event_tx, mut event_rx) = mpsc::channel::<Event>(4096);
+    let (effect_tx, effect_rx) = mpsc::unbounded_channel::<Effect>();
+    let source_task = tokio::spawn(source(event_tx, effect_rx));
+    let mut keys = EventStream::new();
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+
+    let mut handle = |app: &mut App, ev: Event| {
+        for effect in app.update(ev) {
+            tracing::info!(?effect, "effect");
+            // the source ends only with the loop; a closed channel loses nothing worth keeping
+            let _ = effect_tx.send(effect);
+        }
+    };
+
+    loop {
+        if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+            terminal.draw(|frame| crate::ui::render(&app, frame))?;
+            last_draw = Some(Instant::now());
+            dirty = false;
+        }
+        let deadline = last_draw.map_or_else(Instant::now, |t| t + FRAME);
+        tokio::select! {
+            term = keys.next() => match term {
+                Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => {
+                    handle(&mut app, Event::Key(key));
+                    dirty = true;
+                }
+                Some(Ok(TermEvent::Resize(width, height))) => {
+                    handle(&mut app, Event::Resize { width, height });
+                    terminal.autoresize()?;
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            ev = event_rx.recv() => {
+                let Some(ev) = ev else { break };
+                handle(&mut app, ev);
+                while let Ok(ev) = event_rx.try_recv() {
+                    handle(&mut app, ev);
+                }
+                dirty = true;
+            }
+            _ = sigterm.recv() => {
+                tracing::info!("SIGTERM: quitting");
+                app.should_quit = true;
+            }
+            _ = tokio::time::sleep_until(deadline), if dirty => {}
+        }
+        if app.should_quit {
+            break;
+        }
+    }
+    source_task.abort();
+    Ok(app)
+}
