@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs, then runs the format check, clippy and the whole test suite.
+# The build cache lives outside the repository (CARGO_TARGET_DIR) so later runs start warm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/canary-cockpit/target}"
+export INSTA_UPDATE=no
+jobs="${CARGO_BUILD_JOBS:-2}"
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# tmux drives the real binary in the smoke test
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "== installing tmux"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux
+fi
+for component in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+        echo "== installing $component"
+        rustup component add "$component"
+    fi
+done
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy -j"$jobs" --all-targets -- -D warnings
+echo "== cargo test"
+cargo test -j"$jobs" --all-targets

@@ -1,0 +1,78 @@
+//! Every scenario run headless through the real binary with a fixed seed: outcome and exit code.
+
+use std::process::Command;
+
+fn headless(scenario: &str, seed: &str) -> (i32, String) {
+    let dir = std::env::temp_dir().join(format!("canary-scenario-test-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
+        .args(["--log-file"])
+        .arg(dir.join("canary.log"))
+        .args(["demo", "--headless", "--speed", "max", "--seed", seed, "--scenario", scenario])
+        .output()
+        .expect("run canary");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    (out.status.code().unwrap_or(-1), stdout)
+}
+
+#[test]
+fn faulty_v2_rolls_back_by_itself() {
+    let (code, out) = headless("faulty-v2", "42");
+    assert_eq!(code, 3, "{out}");
+    assert_eq!(out.lines().last(), Some("outcome: rolled-back"));
+    assert!(out.contains("check failed (error rate"), "{out}");
+    assert!(out.contains("5/5"), "{out}");
+    assert!(out.contains("ALERT"), "{out}");
+    let weights: Vec<&str> = out.lines().filter(|l| l.contains(" weight ")).collect();
+    assert!(weights.iter().any(|l| l.ends_with("weight 0→5")), "{weights:?}");
+    assert!(weights.last().is_some_and(|l| l.ends_with("→0")), "{weights:?}");
+    // a presenter can talk over it: between one and two minutes of virtual time
+    let last_event = out.lines().rev().nth(1).unwrap();
+    assert!(last_event.starts_with("T+01:"), "{last_event}");
+}
+
+#[test]
+fn healthy_v2_is_promoted() {
+    let (code, out) = headless("healthy-v2", "42");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().last(), Some("outcome: promoted"));
+    for step in ["weight 0→5", "weight 5→10", "weight 10→25", "weight 25→50"] {
+        assert!(out.contains(step), "missing {step}: {out}");
+    }
+    assert!(out.contains("primary now runs v2"), "{out}");
+    assert!(!out.contains("check failed"), "{out}");
+}
+
+#[test]
+fn slow_v2_is_rolled_back_for_latency_alone() {
+    let (code, out) = headless("slow-v2", "7");
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("check failed (p99"), "{out}");
+    assert!(!out.contains("error rate 1"), "errors stay low: {out}");
+}
+
+#[test]
+fn crashloop_v2_never_gets_traffic_and_rolls_back() {
+    let (code, out) = headless("crashloop-v2", "3");
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("CrashLoopBackOff"), "{out}");
+    assert!(!out.contains("weight 0→"), "no traffic may move to a canary that is not ready: {out}");
+}
+
+#[test]
+fn same_seed_same_story_other_seed_other_numbers() {
+    let (_, a) = headless("faulty-v2", "11");
+    let (_, b) = headless("faulty-v2", "11");
+    let (_, c) = headless("faulty-v2", "12");
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn every_seed_in_a_range_tells_the_same_outcome() {
+    for seed in 0..20 {
+        let (code, out) = headless("faulty-v2", &seed.to_string());
+        assert_eq!(code, 3, "seed {seed}: {out}");
+        let (code, out) = headless("healthy-v2", &seed.to_string());
+        assert_eq!(code, 0, "seed {seed}: {out}");
+    }
+}

@@ -1,0 +1,125 @@
+//! The real binary in a real terminal (tmux): start the demo, press keys, read the screen, quit.
+//! tmux answers crossterm's terminal queries, which a bare pty does not. `scripts/test.sh` installs it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    dir: PathBuf,
+}
+
+impl Tmux {
+    fn start(command: &str, dir: PathBuf) -> Tmux {
+        let version = Command::new("tmux").arg("-V").output();
+        assert!(
+            version.is_ok_and(|o| o.status.success()),
+            "tmux is required for the smoke test: run ./scripts/test.sh, which installs it"
+        );
+        let socket = format!("canary-smoke-{}", std::process::id());
+        let ok = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "-s", "smoke"])
+            .arg(command)
+            .status()
+            .expect("start tmux");
+        assert!(ok.success(), "tmux new-session failed");
+        Tmux { socket, dir }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "smoke"])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(ok.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "smoke"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen satisfies `pred`; panics with the screen after 15 s.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn status_file(&self) -> PathBuf {
+        self.dir.join("exit-status")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn wait_for_file(path: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(s) = std::fs::read_to_string(path) {
+            if !s.trim().is_empty() {
+                return s.trim().to_string();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the cockpit did not exit: no {}", path.display());
+}
+
+#[test]
+fn demo_starts_takes_keys_and_quits_cleanly() {
+    let dir = std::env::temp_dir().join(format!("canary-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_canary");
+    let log = dir.join("canary.log");
+    let status = dir.join("exit-status");
+    let _ = std::fs::remove_file(&status);
+    let command = format!(
+        "env -u NO_COLOR {bin} --log-file {} demo --seed 5; echo $? > {}",
+        log.display(),
+        status.display()
+    );
+    let t = Tmux::start(&command, dir.clone());
+
+    t.wait_for("the cockpit", |s| s.contains("frontend") && s.contains("v1") && s.contains("v2"));
+
+    t.keys(&["?"]);
+    t.wait_for("the help overlay", |s| s.contains("automatic rollback stays armed"));
+    t.keys(&["Escape"]);
+    t.wait_for("the help to close", |s| !s.contains("automatic rollback stays armed"));
+
+    t.keys(&["p"]);
+    t.wait_for("the paused phase", |s| s.contains("Paused"));
+
+    t.keys(&["w"]);
+    t.wait_for("the weight prompt", |s| s.contains("weight (0"));
+    t.keys(&["a", "b", "c", "Enter"]);
+    t.wait_for("the inline error", |s| s.contains("not a whole number"));
+    t.keys(&["BSpace", "BSpace", "BSpace", "3", "0", "Enter"]);
+    let s = t.wait_for("the new weight", |s| s.contains("weight 0→30"));
+    assert!(!s.contains("not a whole number"), "the prompt closed:\n{s}");
+
+    t.keys(&["q"]);
+    let code = wait_for_file(&t.status_file());
+    assert_eq!(code, "0", "the cockpit exits cleanly");
+    // the terminal is back to the shell: no alternate screen left behind
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(log_text.contains("demo starts"), "logs go to the file: {log_text}");
+}
