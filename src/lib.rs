@@ -3,3 +3,4 @@
 pub mod app;
 pub mod controller;
 pub mod model;
+pub mod ui;

@@ -1,0 +1,236 @@
+//! The analysis: failed checks against the threshold, the settings, the last verdict and the most
+//! recent ones, newest first. When space is short the least important sections go first.
+
+use super::text;
+use super::theme::{outcome_mark, Theme};
+use crate::app::{App, ReleaseOutcome};
+use crate::controller::judge::percent;
+use crate::model::{Clock, Millis, Verdict};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+/// Lines of the panel that belong together; `compact` is the one-line form used when space is
+/// short, before the section is dropped altogether (lowest `priority` first).
+struct Section<'a> {
+    priority: u8,
+    lines: Vec<Line<'a>>,
+    compact: Option<Line<'a>>,
+}
+
+impl<'a> Section<'a> {
+    fn new(priority: u8, lines: Vec<Line<'a>>, compact: Option<Line<'a>>) -> Self {
+        Self {
+            priority,
+            lines,
+            compact,
+        }
+    }
+}
+
+/// Shrinks, then drops, the least important sections until they fit in `budget` lines.
+fn fit(sections: &mut Vec<Section>, budget: usize) {
+    while sections.iter().map(|s| s.lines.len()).sum::<usize>() > budget {
+        let Some(i) = sections
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, s)| s.priority)
+            .map(|(i, _)| i)
+        else {
+            return;
+        };
+        let section = &mut sections[i];
+        match section.compact.take() {
+            Some(line) if section.lines.len() > 1 => section.lines = vec![line],
+            _ => {
+                sections.remove(i);
+            }
+        }
+    }
+}
+
+pub struct Analysis<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+/// "T+mm:ss" from the start of the session.
+pub fn offset(app: &App, at: Millis) -> String {
+    format!("T+{}", Clock(app.started_at.map_or(0, |s| at.since(s))))
+}
+
+/// Lines of `s` wrapped to `width`, each in `style`, the first after `lead`.
+fn wrapped<'a>(lead: Vec<Span<'a>>, s: &str, width: usize, style: Style) -> Vec<Line<'a>> {
+    let lead_w: usize = lead.iter().map(Span::width).sum();
+    let mut out = Vec::new();
+    let mut lead = Some(lead);
+    for part in text::wrap(s, width.saturating_sub(lead_w).max(8)) {
+        let mut spans = lead
+            .take()
+            .unwrap_or_else(|| vec![Span::raw(" ".repeat(lead_w))]);
+        spans.push(Span::styled(part, style));
+        out.push(Line::from(spans));
+    }
+    out
+}
+
+impl Widget for Analysis<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, t) = (self.app, self.theme);
+        let block = Block::bordered()
+            .border_style(t.border(false))
+            .title(Span::styled(" analysis ", t.title()));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.is_empty() {
+            return;
+        }
+        let width = usize::from(inner.width);
+        let s = &app.settings;
+        let a = &app.analysis;
+        // (priority, lines): the lowest priority is dropped first when the panel is too short.
+        let mut sections: Vec<Section> = Vec::new();
+        let cut = |s: &str| text::truncate(s, width);
+
+        if let Some(outcome) = app.outcome {
+            let (primary, canary) = app
+                .release
+                .as_ref()
+                .map_or(("the primary", "the canary"), |r| {
+                    (r.primary.name.as_str(), r.canary.name.as_str())
+                });
+            let (mark, what, style) = match outcome {
+                ReleaseOutcome::Promoted => (
+                    "✔",
+                    format!("PROMOTED: {canary} is now the primary"),
+                    t.good(),
+                ),
+                ReleaseOutcome::RolledBack => (
+                    "↺",
+                    format!("ROLLED BACK: all traffic on {primary}"),
+                    t.alarm(),
+                ),
+                ReleaseOutcome::Failed => ("✖", "FAILED: see the events".to_string(), t.alarm()),
+            };
+            let style = style.patch(t.bold());
+            let compact = Line::styled(cut(&format!("{mark} {what}")), style);
+            let lead = vec![Span::styled(format!("{mark} "), style)];
+            sections.push(Section::new(
+                9,
+                wrapped(lead, &what, width, style),
+                Some(compact),
+            ));
+        }
+        if app.paused {
+            let lines = wrapped(
+                vec![Span::styled("‖ ", t.warn())],
+                "paused: progression held; the automatic rollback stays armed",
+                width,
+                t.warn(),
+            );
+            let compact = Line::styled(cut("‖ paused · auto-rollback armed"), t.warn());
+            sections.push(Section::new(8, lines, Some(compact)));
+        }
+
+        let failed_style = if a.failed > 0 { t.alarm() } else { t.good() };
+        let mut checks = vec![
+            Span::styled("failed ", t.dim()),
+            Span::styled(format!("{}/{}", a.failed, s.threshold), failed_style),
+            Span::styled(" · passed ", t.dim()),
+            Span::raw(a.passed.to_string()),
+        ];
+        if width >= 30 {
+            let label = if width >= 38 {
+                " · inconclusive "
+            } else {
+                " · inconcl. "
+            };
+            checks.push(Span::styled(label, t.dim()));
+            checks.push(Span::raw(a.inconclusive.to_string()));
+        }
+        let checks = Line::from(checks);
+        sections.push(Section::new(9, vec![checks], None));
+
+        let settings = format!(
+            "every {}s · success ≥ {} · p99 ≤ {:.0} ms · ≥ {} req",
+            s.interval_secs,
+            percent(s.min_success_rate / 100.0),
+            s.max_p99_ms,
+            s.min_requests
+        );
+        let compact = Line::styled(cut(&settings), t.dim());
+        sections.push(Section::new(
+            5,
+            wrapped(Vec::new(), &settings, width, t.dim()),
+            Some(compact),
+        ));
+
+        match a.last() {
+            Some(v) => {
+                let lead = format!("{} {} ", outcome_mark(v.outcome), offset(app, v.at));
+                let reason = text::truncate(&v.reason, width.saturating_sub(text::width(&lead)));
+                let compact = Line::from(vec![
+                    Span::styled(lead, t.outcome(v.outcome)),
+                    Span::styled(reason, t.outcome(v.outcome)),
+                ]);
+                sections.push(Section::new(
+                    7,
+                    last_verdict(app, t, v, width),
+                    Some(compact),
+                ));
+            }
+            None => {
+                let why = if app.controller.is_some() || app.release.is_none() {
+                    "no checks yet"
+                } else {
+                    "no checks: the cluster's controller runs the analysis"
+                };
+                sections.push(Section::new(7, vec![Line::styled(why, t.dim())], None));
+            }
+        }
+
+        let mut budget = usize::from(inner.height);
+        fit(&mut sections, budget);
+        let mut y = inner.y;
+        for line in sections.iter().flat_map(|s| &s.lines) {
+            buf.set_line(inner.x, y, line, inner.width);
+            y += 1;
+            budget -= 1;
+        }
+        // Earlier verdicts, newest first, as space allows.
+        if budget < 2 || a.recent.len() < 2 {
+            return;
+        }
+        buf.set_string(inner.x, y, "earlier", t.dim());
+        y += 1;
+        for v in a.recent.iter().rev().skip(1).take(budget - 1) {
+            let line = Line::from(vec![
+                Span::styled(format!("{} ", offset(app, v.at)), t.dim()),
+                Span::styled(
+                    format!("{} ", outcome_mark(v.outcome)),
+                    t.outcome(v.outcome),
+                ),
+                Span::raw(text::truncate(&v.reason, width.saturating_sub(10))),
+            ]);
+            buf.set_line(inner.x, y, &line, inner.width);
+            y += 1;
+        }
+    }
+}
+
+fn last_verdict<'a>(app: &App, t: Theme, v: &Verdict, width: usize) -> Vec<Line<'a>> {
+    let style = t.outcome(v.outcome);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("last check ", t.dim()),
+        Span::raw(offset(app, v.at)),
+        Span::raw(" "),
+        Span::styled(
+            format!("{} {}", outcome_mark(v.outcome), v.outcome.label()),
+            style,
+        ),
+    ])];
+    lines.extend(wrapped(vec![Span::raw("  ")], &v.reason, width, style));
+    lines
+}

@@ -1,0 +1,92 @@
+//! One line: the key hints of the current mode (from the key tables) and, on the right, the latest
+//! status message. While the pod filter is typed, the line becomes the filter prompt.
+
+use super::text;
+use super::theme::Theme;
+use crate::app::keymap::{self, KeyBinding};
+use crate::app::{App, Level, Mode, Prompt, PromptKind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+
+/// The key table that applies in `mode`.
+pub fn table(mode: &Mode) -> &'static [KeyBinding] {
+    match mode {
+        Mode::Normal => keymap::NORMAL,
+        Mode::Help => keymap::HELP,
+        Mode::Confirm(_) => keymap::CONFIRM,
+        Mode::Prompt(_) => keymap::PROMPT,
+    }
+}
+
+/// "+ step  w weight  …": the bindings with a hint, as many as fit in `width` cells.
+pub fn hints<'a>(t: Theme, table: &[KeyBinding], width: usize) -> Vec<Span<'a>> {
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for b in table {
+        let Some(hint) = b.hint else { continue };
+        let key = b.label.split(' ').next().unwrap_or(b.label);
+        let gap = if spans.is_empty() { 0 } else { 2 };
+        let w = gap + text::width(key) + 1 + text::width(hint);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        if gap > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(key.to_string(), t.key()));
+        spans.push(Span::styled(format!(" {hint}"), t.plain()));
+    }
+    spans
+}
+
+fn status_line<'a>(app: &App, t: Theme, max: usize) -> Option<Span<'a>> {
+    let status = app.status.as_ref()?;
+    let mark = match status.level {
+        Level::Info => "",
+        Level::Warn => "! ",
+        Level::Error => "✖ ",
+    };
+    let text = text::truncate(&format!("{mark}{}", status.text), max);
+    Some(Span::styled(text, t.level(status.level)))
+}
+
+/// Draws the footer; returns where the terminal cursor goes when the filter prompt is open.
+pub fn render(app: &App, t: Theme, area: Rect, buf: &mut Buffer) -> Option<Position> {
+    let width = usize::from(area.width);
+    if let Mode::Prompt(
+        p @ Prompt {
+            kind: Some(PromptKind::Filter),
+            ..
+        },
+    ) = &app.mode
+    {
+        return Some(filter_prompt(t, p, area, buf));
+    }
+    let status = status_line(app, t, width * 3 / 5);
+    let status_w = status.as_ref().map_or(0, Span::width);
+    if let Some(s) = &status {
+        buf.set_span(area.right() - status_w as u16, area.y, s, status_w as u16);
+    }
+    let room = width.saturating_sub(status_w + 1);
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(hints(t, table(&app.mode), room.saturating_sub(1)));
+    buf.set_line(area.x, area.y, &Line::from(spans), room as u16);
+    None
+}
+
+fn filter_prompt(t: Theme, p: &Prompt, area: Rect, buf: &mut Buffer) -> Position {
+    let right = Line::from(hints(t, keymap::PROMPT, usize::from(area.width) / 2));
+    let right_w = right.width() as u16;
+    buf.set_line(area.right() - right_w, area.y, &right, right_w);
+    let label = Span::styled(" filter pods /", t.key());
+    let label_w = label.width() as u16;
+    buf.set_span(area.x, area.y, &label, label_w);
+    let field = Rect {
+        x: area.x + label_w,
+        width: area.width.saturating_sub(label_w + right_w + 1),
+        ..area
+    };
+    super::modal::input(t, &p.input, field, buf)
+}

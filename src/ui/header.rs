@@ -1,0 +1,119 @@
+//! One line: which release, where it comes from, its phase and step, how long it runs, how fresh
+//! the data is. A stale screen says so in red.
+
+use super::text;
+use super::theme::{phase_mark, Theme};
+use crate::app::App;
+use crate::model::{Age, Clock};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+pub struct Header<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+/// A piece of the header; the lowest `rank` goes first when the line is too narrow.
+struct Part<'a> {
+    rank: u8,
+    spans: Vec<Span<'a>>,
+}
+
+impl Widget for Header<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, t) = (self.app, self.theme);
+        let title = Span::styled(" canary cockpit ", t.title().patch(t.cursor()));
+        let Some(release) = &app.release else {
+            let line = Line::from(vec![
+                title.clone(),
+                Span::raw("  "),
+                Span::styled("waiting for the release…", t.warn()),
+            ]);
+            buf.set_line(area.x, area.y, &line, area.width);
+            return;
+        };
+        let mut parts = vec![
+            Part {
+                rank: 1,
+                spans: vec![title],
+            },
+            Part {
+                rank: 9,
+                spans: vec![
+                    Span::styled(format!("{}/", release.namespace), t.plain()),
+                    Span::styled(release.name.as_str(), t.bold()),
+                ],
+            },
+            Part {
+                rank: 2,
+                spans: vec![Span::styled(release.source.as_str(), t.dim())],
+            },
+            Part {
+                rank: 9,
+                spans: vec![Span::styled(
+                    format!("{} {}", phase_mark(app.phase), app.phase),
+                    t.phase(app.phase),
+                )],
+            },
+        ];
+        if let Some(plan) = app.plan().filter(|_| !app.phase.is_final()) {
+            let (n, m) = plan.position(app.weight());
+            parts.push(Part {
+                rank: 5,
+                spans: vec![Span::raw(format!("step {n}/{m}"))],
+            });
+        }
+        parts.push(Part {
+            rank: 4,
+            spans: vec![
+                Span::styled("elapsed ", t.dim()),
+                Span::raw(Clock(app.elapsed_ms()).to_string()),
+            ],
+        });
+        let age = app.data_age_ms().unwrap_or(0);
+        parts.push(Part {
+            rank: 8,
+            spans: if app.is_stale() {
+                vec![Span::styled(
+                    format!("STALE: no data for {}", Age(age)),
+                    t.alarm(),
+                )]
+            } else {
+                vec![
+                    Span::styled("data ", t.dim()),
+                    Span::raw(format!("{} ago", Age(age))),
+                ]
+            },
+        });
+
+        let sep = " │ ";
+        let total = |parts: &[Part]| -> usize {
+            parts
+                .iter()
+                .map(|p| p.spans.iter().map(Span::width).sum::<usize>() + text::width(sep))
+                .sum::<usize>()
+        };
+        while total(&parts) > usize::from(area.width) {
+            let Some(i) = parts
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.rank < 9)
+                .min_by_key(|(_, p)| p.rank)
+                .map(|(i, _)| i)
+            else {
+                break;
+            };
+            parts.remove(i);
+        }
+        let mut spans = Vec::new();
+        for (i, part) in parts.into_iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(sep, t.dim()));
+            }
+            spans.extend(part.spans);
+        }
+        buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    }
+}

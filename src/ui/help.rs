@@ -1,0 +1,56 @@
+//! The help overlay: every key of the cockpit, from the same table the key handler uses.
+
+use super::footer::hints;
+use super::modal::centered;
+use super::text;
+use super::theme::Theme;
+use crate::app::keymap;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Widget};
+
+pub fn render(t: Theme, area: Rect, buf: &mut Buffer) {
+    let width = 76.min(area.width.saturating_sub(4));
+    let inner_w = usize::from(width.saturating_sub(4));
+    let key_w = keymap::NORMAL
+        .iter()
+        .map(|b| text::width(b.label))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let mut lines: Vec<Line> = keymap::NORMAL
+        .iter()
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(text::pad(b.label, key_w), t.key()),
+                Span::raw(text::truncate(b.description, inner_w.saturating_sub(key_w))),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.extend(
+        text::wrap(keymap::PAUSE_NOTE, inner_w)
+            .into_iter()
+            .map(|l| Line::styled(l, t.warn())),
+    );
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = centered(area, width, height);
+    Clear.render(popup, buf);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(t.accent())
+        .title(Span::styled(" help · keys ", t.title()))
+        .title_bottom(Line::from(hints(t, keymap::HELP, inner_w)).right_aligned())
+        .title_bottom(Line::raw(" ").right_aligned());
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let inner = Rect {
+        x: inner.x + 1,
+        width: inner.width.saturating_sub(2),
+        ..inner
+    };
+    for (i, line) in lines.iter().enumerate().take(usize::from(inner.height)) {
+        buf.set_line(inner.x, inner.y + i as u16, line, inner.width);
+    }
+}

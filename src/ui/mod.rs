@@ -1,0 +1,174 @@
+//! `render(&App, &mut Frame)`: the whole screen, one panel per file. Pure: it reads the state, never
+//! changes it, reads no clock (times come from `app.now`) and sorts nothing.
+//!
+//! ```text
+//!  header                                               (1 line)
+//!  weight gauge, its scale on the bottom border           (3 lines)
+//!  pods                       │ traffic
+//!                             │ errors · latency
+//!  analysis                   │ events
+//!  footer: key hints · status                           (1 line)
+//! ```
+
+mod analysis;
+mod errors;
+mod events;
+mod footer;
+mod gauge;
+mod header;
+mod help;
+mod modal;
+mod pods;
+mod spark;
+mod text;
+pub mod theme;
+mod traffic;
+
+use crate::app::{App, Mode, PromptKind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+use ratatui::Frame;
+pub use theme::Theme;
+
+/// The smallest terminal the cockpit lays out in.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Where each panel goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub gauge: Rect,
+    pub pods: Rect,
+    pub traffic: Rect,
+    pub errors: Rect,
+    pub analysis: Rect,
+    pub events: Rect,
+    pub footer: Rect,
+}
+
+/// Splits `area` (at least `MIN_WIDTH` × `MIN_HEIGHT`) into the panels. Plain arithmetic: cheap
+/// every frame and the same on every machine.
+pub fn layout(area: Rect) -> Areas {
+    let row = |y: u16, height: u16| Rect {
+        x: area.x,
+        y,
+        width: area.width,
+        height,
+    };
+    let gauge_h = 3;
+    let header = row(area.y, 1);
+    let gauge = row(area.y + 1, gauge_h);
+    let footer = row(area.bottom() - 1, 1);
+    let body_y = gauge.bottom();
+    let body_h = footer.y - body_y;
+    let bottom_h = (body_h * 9 / 20).max(4);
+    let middle_h = body_h - bottom_h;
+    // The right column stacks traffic (two series and, on an odd row, the measured split) over
+    // errors (four series): errors gets a multiple of four rows inside its border so no series is
+    // taller than its neighbours.
+    let (traffic_h, errors_h) = if middle_h >= 10 {
+        let inner = middle_h - 4;
+        let series = ((inner * 3 + 10) / 20).clamp(1, (inner - 2) / 4);
+        (inner - series * 4 + 2, series * 4 + 2)
+    } else {
+        (3, middle_h.saturating_sub(3))
+    };
+
+    let split = |r: Rect, left_w: u16| {
+        (
+            Rect { width: left_w, ..r },
+            Rect {
+                x: r.x + left_w,
+                width: r.width - left_w,
+                ..r
+            },
+        )
+    };
+    let (pods, right) = split(row(body_y, middle_h), area.width / 2);
+    let traffic = Rect {
+        height: traffic_h,
+        ..right
+    };
+    let errors = Rect {
+        y: right.y + traffic_h,
+        height: errors_h,
+        ..right
+    };
+    let (analysis, events) = split(row(body_y + middle_h, bottom_h), area.width * 9 / 20);
+    Areas {
+        header,
+        gauge,
+        pods,
+        traffic,
+        errors,
+        analysis,
+        events,
+        footer,
+    }
+}
+
+/// Draws the cockpit for `app` into `frame`.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let theme = Theme::new(app.config.color);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(theme, area, frame.buffer_mut());
+        return;
+    }
+    let cursor = draw(app, theme, area, frame.buffer_mut());
+    if let Some(position) = cursor {
+        frame.set_cursor_position(position);
+    }
+}
+
+/// Draws everything into `buf`; returns the cursor position when a prompt is open.
+fn draw(
+    app: &App,
+    theme: Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<ratatui::layout::Position> {
+    let a = layout(area);
+    let t = theme;
+    header::Header { app, theme: t }.render(a.header, buf);
+    gauge::Gauge { app, theme: t }.render(a.gauge, buf);
+    pods::Pods { app, theme: t }.render(a.pods, buf);
+    traffic::Traffic { app, theme: t }.render(a.traffic, buf);
+    errors::Errors { app, theme: t }.render(a.errors, buf);
+    analysis::Analysis { app, theme: t }.render(a.analysis, buf);
+    events::Events { app, theme: t }.render(a.events, buf);
+    let mut cursor = footer::render(app, t, a.footer, buf);
+    match &app.mode {
+        Mode::Normal => {}
+        Mode::Help => help::render(t, area, buf),
+        Mode::Confirm(what) => modal::confirm(app, t, *what, area, buf),
+        Mode::Prompt(p) => {
+            if p.kind == Some(PromptKind::Weight) {
+                cursor = Some(modal::weight(app, t, p, area, buf));
+            }
+        }
+    }
+    cursor
+}
+
+fn too_small(t: Theme, area: Rect, buf: &mut Buffer) {
+    let (w, h) = (area.width, area.height);
+    let long = format!(
+        "terminal too small ({w}×{h}): canary cockpit needs at least {MIN_WIDTH}×{MIN_HEIGHT}"
+    );
+    let medium = format!("terminal too small ({w}×{h}): need {MIN_WIDTH}×{MIN_HEIGHT}");
+    let short = format!("too small ({w}×{h}), need {MIN_WIDTH}×{MIN_HEIGHT}");
+    let message = [long, medium]
+        .into_iter()
+        .find(|m| text::width(m) <= usize::from(w))
+        .unwrap_or(short);
+    for (i, line) in text::wrap(&message, usize::from(w))
+        .iter()
+        .enumerate()
+        .take(usize::from(h))
+    {
+        buf.set_string(area.x, area.y + i as u16, line, t.warn());
+    }
+}

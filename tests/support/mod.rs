@@ -1,0 +1,358 @@
+//! Shared harness for integration tests: builds `App` states purely through `App::update`, on a
+//! fixed virtual clock, so every screen is the same on every run.
+//!
+//! `Harness` plays the part of the source and the executor: it sends observations and metrics, and
+//! answers every effect the app returns the way a cluster would (the weight changes, a rollback
+//! scales the canary to 0).
+
+#![allow(dead_code)]
+
+use canary_cockpit::app::{Action, App, AppConfig, Effect, Event};
+use canary_cockpit::model::{
+    AnalysisSettings, MetricsSample, Millis, Plan, Pod, PodSet, PodStatus, ReleaseSnapshot,
+    Version, VersionSample, Weight,
+};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::Terminal;
+
+/// The session starts at 2026-01-01T00:00:00Z on the virtual clock.
+pub const T0: Millis = Millis(1_767_225_600_000);
+/// Metrics arrive every two seconds.
+pub const SAMPLE_MS: i64 = 2000;
+
+pub fn at_secs(secs: i64) -> Millis {
+    T0.plus_ms(secs * 1000)
+}
+
+pub fn settings() -> AnalysisSettings {
+    AnalysisSettings {
+        interval_secs: 10,
+        threshold: 5,
+        min_success_rate: 99.0,
+        max_p99_ms: 500.0,
+        min_requests: 20,
+    }
+}
+
+pub fn plan() -> Plan {
+    Plan::linear(Weight::clamped(10), Weight::clamped(50)).expect("valid plan")
+}
+
+pub fn config(color: bool) -> AppConfig {
+    AppConfig {
+        user: "alice".to_string(),
+        kube_user: None,
+        color,
+        read_only: false,
+        refresh_ms: 2000,
+    }
+}
+
+fn pod(name: &str, status: PodStatus, ready: bool, restarts: u32, created_at: Millis) -> Pod {
+    Pod {
+        name: name.to_string(),
+        status,
+        ready,
+        restarts,
+        created_at,
+    }
+}
+
+/// How the canary behaves in the next samples.
+#[derive(Clone, Copy, Debug)]
+pub struct CanaryHealth {
+    /// Share of 5xx responses.
+    pub error_rate: f64,
+    pub p99_ms: f64,
+}
+
+pub const HEALTHY: CanaryHealth = CanaryHealth {
+    error_rate: 0.002,
+    p99_ms: 180.0,
+};
+pub const FAULTY: CanaryHealth = CanaryHealth {
+    error_rate: 0.12,
+    p99_ms: 640.0,
+};
+
+pub struct Harness {
+    pub app: App,
+    pub release: ReleaseSnapshot,
+    pub pods: PodSet,
+    pub canary: CanaryHealth,
+    /// Alerts the app asked to send.
+    pub alerts: Vec<String>,
+    /// Offset of the virtual clock from `T0`, in milliseconds.
+    pub t: i64,
+    rng: u64,
+}
+
+impl Harness {
+    /// A cockpit driving `frontend` in namespace `demo`: primary v1 with 4 pods, canary v2 with 2.
+    /// Nothing is observed yet.
+    pub fn new(color: bool) -> Self {
+        let app = App::driving(config(color), settings(), plan());
+        let old = T0.plus_ms(-3 * 86_400_000);
+        let fresh = T0.plus_ms(-45_000);
+        let primary = ["x8k2p", "m4q7d", "b9t3w", "z2n6c"]
+            .iter()
+            .map(|s| {
+                pod(
+                    &format!("frontend-v1-6d4f8b7c9-{s}"),
+                    PodStatus::Running,
+                    true,
+                    0,
+                    old,
+                )
+            })
+            .collect();
+        let canary = ["r7j5v", "h3c8n"]
+            .iter()
+            .map(|s| {
+                pod(
+                    &format!("frontend-v2-7c9f8b6d4-{s}"),
+                    PodStatus::Running,
+                    true,
+                    0,
+                    fresh,
+                )
+            })
+            .collect();
+        Self {
+            app,
+            release: ReleaseSnapshot {
+                name: "frontend".to_string(),
+                namespace: "demo".to_string(),
+                source: "demo:faulty-v2".to_string(),
+                primary: Version {
+                    name: "v1".to_string(),
+                    image: "registry.local/frontend:1.4.2".to_string(),
+                },
+                canary: Version {
+                    name: "v2".to_string(),
+                    image: "registry.local/frontend:1.5.0".to_string(),
+                },
+                weight: Weight::ZERO,
+                canary_replicas: 2,
+                phase: None,
+                plan: None,
+            },
+            pods: PodSet { primary, canary },
+            canary: HEALTHY,
+            alerts: Vec::new(),
+            t: 0,
+            rng: 0x9e37_79b9_7f4a_7c15,
+        }
+    }
+
+    pub fn now(&self) -> Millis {
+        T0.plus_ms(self.t)
+    }
+
+    /// Feeds one event and performs the effects it returns, like the executor would.
+    pub fn send(&mut self, event: Event) {
+        let effects = self.app.update(event);
+        for effect in effects {
+            match effect {
+                Effect::SendAlert { message } => self.alerts.push(message),
+                Effect::Act { action, actor } => {
+                    let at = self.now();
+                    self.apply(action);
+                    self.send(Event::ActionResult {
+                        at,
+                        action,
+                        actor,
+                        error: None,
+                    });
+                    self.observe();
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, action: Action) {
+        match action {
+            Action::SetWeight { weight } => self.release.weight = weight,
+            Action::Pause | Action::Resume => {}
+            Action::Promote => {
+                self.release.primary = self.release.canary.clone();
+                self.release.weight = Weight::ZERO;
+                self.release.canary_replicas = 0;
+                self.pods.primary = std::mem::take(&mut self.pods.canary);
+            }
+            Action::Rollback => {
+                self.release.weight = Weight::ZERO;
+                self.release.canary_replicas = 0;
+                for p in &mut self.pods.canary {
+                    p.status = PodStatus::Terminating;
+                    p.ready = false;
+                }
+            }
+        }
+    }
+
+    /// Reports the release and its pods as they are now.
+    pub fn observe(&mut self) {
+        let at = self.now();
+        self.send(Event::ReleaseObserved {
+            at,
+            release: self.release.clone(),
+        });
+        self.send(Event::PodsObserved {
+            at,
+            pods: self.pods.clone(),
+        });
+    }
+
+    /// A deterministic jitter in `[-1, 1)`.
+    fn jitter(&mut self) -> f64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        ((self.rng >> 11) % 2000) as f64 / 1000.0 - 1.0
+    }
+
+    fn sample(&mut self) -> MetricsSample {
+        let period = SAMPLE_MS as f64 / 1000.0;
+        let total = 100.0 + 4.0 * self.jitter();
+        let share = f64::from(self.release.weight.percent()) / 100.0;
+        let canary_up = self.release.canary_replicas > 0 && share > 0.0;
+        let side = |rps: f64, errors: f64, p99: f64| {
+            let rps = (rps * 10.0).round() / 10.0;
+            let requests = (rps * period).round();
+            VersionSample {
+                rps,
+                requests,
+                errors: (requests * errors).round(),
+                p99_ms: (requests > 0.0).then_some(p99.round()),
+            }
+        };
+        let primary_p99 = 120.0 + 15.0 * self.jitter();
+        let canary_p99 = self.canary.p99_ms + 30.0 * self.jitter();
+        let primary = side(total * (1.0 - share), 0.005, primary_p99);
+        let canary = if canary_up {
+            side(total * share, self.canary.error_rate, canary_p99)
+        } else {
+            VersionSample::default()
+        };
+        MetricsSample {
+            at: self.now(),
+            period_ms: SAMPLE_MS,
+            primary,
+            canary,
+        }
+    }
+
+    /// Moves the clock to `secs` after `T0`, sampling metrics every two seconds and reporting the
+    /// pods every ten.
+    pub fn run_until(&mut self, secs: i64) {
+        while self.t + SAMPLE_MS <= secs * 1000 {
+            self.t += SAMPLE_MS;
+            if self.t % 10_000 == 0 {
+                let at = self.now();
+                self.send(Event::PodsObserved {
+                    at,
+                    pods: self.pods.clone(),
+                });
+            }
+            let sample = self.sample();
+            self.send(Event::MetricsSampled { sample });
+        }
+    }
+
+    /// Time passes with no data at all (a source that went quiet).
+    pub fn silence(&mut self, secs: i64) {
+        self.t += secs * 1000;
+        let at = self.now();
+        self.send(Event::Tick { at });
+    }
+
+    pub fn key(&mut self, code: KeyCode) {
+        self.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    pub fn chars(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    /// The second canary pod starts crash-looping.
+    pub fn crash_canary_pod(&mut self, restarts: u32) {
+        if let Some(p) = self.pods.canary.get_mut(1) {
+            p.status = PodStatus::CrashLoopBackOff;
+            p.ready = false;
+            p.restarts = restarts;
+        }
+    }
+}
+
+/// Before anything is observed.
+pub fn waiting(color: bool) -> Harness {
+    Harness::new(color)
+}
+
+/// The release and its pods have just been observed; no metrics yet.
+pub fn just_observed(color: bool) -> Harness {
+    let mut h = Harness::new(color);
+    h.observe();
+    h
+}
+
+/// Sixty seconds in: three passing checks took the canary to 30 %, then v2 went bad (12 % errors,
+/// p99 ~640 ms, one pod crash-looping) and three checks failed. 30 samples of metrics.
+pub fn mid_release(color: bool) -> Harness {
+    let mut h = just_observed(color);
+    h.run_until(32);
+    h.canary = FAULTY;
+    h.run_until(38);
+    h.crash_canary_pod(3);
+    h.run_until(60);
+    h
+}
+
+/// The fifth failed check rolled v2 back automatically; twenty seconds later.
+pub fn rolled_back(color: bool) -> Harness {
+    let mut h = mid_release(color);
+    h.run_until(80);
+    h.pods.canary.clear();
+    h.run_until(100);
+    h
+}
+
+/// Draws `app` into a `width` × `height` test terminal.
+pub fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| canary_cockpit::ui::render(app, frame))
+        .expect("draw");
+    terminal
+}
+
+/// Rows of a buffer as strings (one char per cell).
+pub fn rows(buf: &Buffer) -> Vec<String> {
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// Cell positions where `needle` starts.
+pub fn find(buf: &Buffer, needle: &str) -> Vec<(u16, u16)> {
+    let mut out = Vec::new();
+    for (y, row) in rows(buf).iter().enumerate() {
+        let cells: Vec<char> = row.chars().collect();
+        let n: Vec<char> = needle.chars().collect();
+        for x in 0..cells.len().saturating_sub(n.len() - 1) {
+            if cells[x..x + n.len()] == n[..] {
+                out.push((x as u16, y as u16));
+            }
+        }
+    }
+    out
+}
