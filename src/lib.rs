@@ -1,6 +1,13 @@
 //! canary cockpit: a terminal cockpit for canary releases on Kubernetes.
 
 pub mod app;
+pub mod cli;
 pub mod controller;
+pub mod headless;
+pub mod logging;
 pub mod model;
+pub mod paths;
+pub mod run;
+pub mod source;
+pub mod tui;
 pub mod ui;

@@ -38,7 +38,7 @@ where
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
 
-    let mut handle = |app: &mut App, ev: Event| {
+    let handle = |app: &mut App, ev: Event| {
         for effect in app.update(ev) {
             tracing::info!(?effect, "effect");
             // the source ends only with the loop; a closed channel loses nothing worth keeping
