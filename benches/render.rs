@@ -10,16 +10,17 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 fn big_app() -> App {
-    let plan = Plan::linear(Weight::clamped(10), Weight::clamped(50)).unwrap_or(Plan::Steps(vec![]));
+    let plan =
+        Plan::linear(Weight::clamped(10), Weight::clamped(50)).unwrap_or(Plan::Steps(vec![]));
     let mut app = App::driving(AppConfig::default(), AnalysisSettings::default(), plan);
     let pod = |side: &str, i: usize| Pod {
         name: format!("frontend-{side}-7c9f8b6d4-{i:05}"),
-        status: if i % 97 == 0 {
+        status: if i.is_multiple_of(97) {
             PodStatus::CrashLoopBackOff
         } else {
             PodStatus::Running
         },
-        ready: i % 97 != 0,
+        ready: !i.is_multiple_of(97),
         restarts: (i % 5) as u32,
         created_at: Millis(0),
     };

@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "canary", version, about = "A terminal cockpit for canary releases on Kubernetes")]
+#[command(
+    name = "canary",
+    version,
+    about = "A terminal cockpit for canary releases on Kubernetes"
+)]
 pub struct Cli {
     /// Write logs here (default: $XDG_STATE_HOME/canary-cockpit/canary.log).
     #[arg(long, global = true, value_name = "PATH")]

@@ -16,7 +16,11 @@ pub fn format_line(entry: &LogEntry, started: crate::model::Millis) -> String {
 }
 
 /// Runs the session to its outcome, printing each event-log line as it happens.
-pub fn run(session: &mut DemoSession, speed: Speed, out: &mut impl Write) -> io::Result<Option<ReleaseOutcome>> {
+pub fn run(
+    session: &mut DemoSession,
+    speed: Speed,
+    out: &mut impl Write,
+) -> io::Result<Option<ReleaseOutcome>> {
     let pace = speed.real_per_virtual_second();
     let mut printed = 0u64;
     let start = session.sim.now();
@@ -38,7 +42,11 @@ pub fn run(session: &mut DemoSession, speed: Speed, out: &mut impl Write) -> io:
         session.step();
     }
     let outcome = session.app.outcome;
-    writeln!(out, "outcome: {}", outcome.map_or("undecided", ReleaseOutcome::label))?;
+    writeln!(
+        out,
+        "outcome: {}",
+        outcome.map_or("undecided", ReleaseOutcome::label)
+    )?;
     out.flush()?;
     Ok(outcome)
 }

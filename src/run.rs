@@ -22,7 +22,10 @@ pub enum RunError {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
-    let log_file = cli.log_file.clone().unwrap_or_else(crate::paths::default_log_file);
+    let log_file = cli
+        .log_file
+        .clone()
+        .unwrap_or_else(crate::paths::default_log_file);
     let _log_guard = crate::logging::init(&log_file)?;
     match cli.command {
         Command::Demo(args) => run_demo(args),

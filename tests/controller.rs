@@ -199,7 +199,10 @@ fn failed_checks_reach_the_threshold_and_roll_back_with_an_alert() {
     let mut app = app();
     start(&mut app, 10);
     let e = traffic(&mut app, 1, 20, 50.0, 0.15, 900.0);
-    assert!(e.is_empty(), "two failures stay below the threshold of 3: {e:?}");
+    assert!(
+        e.is_empty(),
+        "two failures stay below the threshold of 3: {e:?}"
+    );
     assert_eq!(app.analysis.failed, 2);
     assert_eq!(app.phase, Phase::Progressing);
     let e = traffic(&mut app, 21, 30, 50.0, 0.15, 900.0);
@@ -221,8 +224,16 @@ fn failed_checks_reach_the_threshold_and_roll_back_with_an_alert() {
     assert_eq!(app.phase, Phase::RolledBack);
     assert_eq!(app.outcome, Some(ReleaseOutcome::RolledBack));
     let last = app.analysis.last().unwrap();
-    assert!(last.reason.contains("error rate 15 % > 1 %"), "{}", last.reason);
-    assert!(last.reason.contains("p99 900 ms > 500 ms"), "{}", last.reason);
+    assert!(
+        last.reason.contains("error rate 15 % > 1 %"),
+        "{}",
+        last.reason
+    );
+    assert!(
+        last.reason.contains("p99 900 ms > 500 ms"),
+        "{}",
+        last.reason
+    );
 }
 
 #[test]
@@ -390,7 +401,12 @@ fn crashlooping_canary_fails_checks_without_traffic() {
             ..
         }
     )));
-    assert!(app.analysis.last().unwrap().reason.contains("CrashLoopBackOff"));
+    assert!(app
+        .analysis
+        .last()
+        .unwrap()
+        .reason
+        .contains("CrashLoopBackOff"));
 }
 
 #[test]

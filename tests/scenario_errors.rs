@@ -25,8 +25,16 @@ fn out_of_range_values_name_their_field() {
     let cases = [
         ("error_rate = 0.15", "error_rate = 15", "canary.error_rate"),
         ("threshold = 5", "threshold = 0", "analysis.threshold"),
-        ("steps = [5, 10, 25, 50]", "steps = [5, 50, 25]", "progression.steps"),
-        ("steps = [5, 10, 25, 50]", "steps = [5, 150]", "progression.steps"),
+        (
+            "steps = [5, 10, 25, 50]",
+            "steps = [5, 50, 25]",
+            "progression.steps",
+        ),
+        (
+            "steps = [5, 10, 25, 50]",
+            "steps = [5, 150]",
+            "progression.steps",
+        ),
         ("base_rps = 120.0", "base_rps = -3.0", "traffic.base_rps"),
     ];
     for (from, to, field) in cases {
@@ -63,7 +71,9 @@ fn syntax_errors_unknown_and_missing_fields_are_reported() {
 fn unknown_names_and_missing_files_are_clear() {
     let err = Scenario::load("no-such-scenario").unwrap_err().to_string();
     assert!(err.contains("faulty-v2"), "lists the built-ins: {err}");
-    let err = Scenario::load("/nonexistent/s.toml").unwrap_err().to_string();
+    let err = Scenario::load("/nonexistent/s.toml")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("/nonexistent/s.toml"), "{err}");
 }
 

@@ -7,7 +7,16 @@ fn headless(scenario: &str, seed: &str) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_canary"))
         .args(["--log-file"])
         .arg(dir.join("canary.log"))
-        .args(["demo", "--headless", "--speed", "max", "--seed", seed, "--scenario", scenario])
+        .args([
+            "demo",
+            "--headless",
+            "--speed",
+            "max",
+            "--seed",
+            seed,
+            "--scenario",
+            scenario,
+        ])
         .output()
         .expect("run canary");
     let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
@@ -23,8 +32,14 @@ fn faulty_v2_rolls_back_by_itself() {
     assert!(out.contains("5/5"), "{out}");
     assert!(out.contains("ALERT"), "{out}");
     let weights: Vec<&str> = out.lines().filter(|l| l.contains(" weight ")).collect();
-    assert!(weights.iter().any(|l| l.ends_with("weight 0→5")), "{weights:?}");
-    assert!(weights.last().is_some_and(|l| l.ends_with("→0")), "{weights:?}");
+    assert!(
+        weights.iter().any(|l| l.ends_with("weight 0→5")),
+        "{weights:?}"
+    );
+    assert!(
+        weights.last().is_some_and(|l| l.ends_with("→0")),
+        "{weights:?}"
+    );
     // a presenter can talk over it: between one and two minutes of virtual time
     let last_event = out.lines().rev().nth(1).unwrap();
     assert!(last_event.starts_with("T+01:"), "{last_event}");
@@ -55,7 +70,10 @@ fn crashloop_v2_never_gets_traffic_and_rolls_back() {
     let (code, out) = headless("crashloop-v2", "3");
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("CrashLoopBackOff"), "{out}");
-    assert!(!out.contains("weight 0→"), "no traffic may move to a canary that is not ready: {out}");
+    assert!(
+        !out.contains("weight 0→"),
+        "no traffic may move to a canary that is not ready: {out}"
+    );
 }
 
 #[test]

@@ -19,7 +19,20 @@ impl Tmux {
         );
         let socket = format!("canary-smoke-{}", std::process::id());
         let ok = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "-s", "smoke"])
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-s",
+                "smoke",
+            ])
             .arg(command)
             .status()
             .expect("start tmux");
@@ -52,7 +65,10 @@ impl Tmux {
             if pred(&s) {
                 return s;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -98,12 +114,18 @@ fn demo_starts_takes_keys_and_quits_cleanly() {
     );
     let t = Tmux::start(&command, dir.clone());
 
-    t.wait_for("the cockpit", |s| s.contains("frontend") && s.contains("v1") && s.contains("v2"));
+    t.wait_for("the cockpit", |s| {
+        s.contains("frontend") && s.contains("v1") && s.contains("v2")
+    });
 
     t.keys(&["?"]);
-    t.wait_for("the help overlay", |s| s.contains("automatic rollback stays armed"));
+    t.wait_for("the help overlay", |s| {
+        s.contains("automatic rollback stays armed")
+    });
     t.keys(&["Escape"]);
-    t.wait_for("the help to close", |s| !s.contains("automatic rollback stays armed"));
+    t.wait_for("the help to close", |s| {
+        !s.contains("automatic rollback stays armed")
+    });
 
     t.keys(&["p"]);
     t.wait_for("the paused phase", |s| s.contains("Paused"));
@@ -121,5 +143,8 @@ fn demo_starts_takes_keys_and_quits_cleanly() {
     assert_eq!(code, "0", "the cockpit exits cleanly");
     // the terminal is back to the shell: no alternate screen left behind
     let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(log_text.contains("demo starts"), "logs go to the file: {log_text}");
+    assert!(
+        log_text.contains("demo starts"),
+        "logs go to the file: {log_text}"
+    );
 }

@@ -18,7 +18,10 @@ pub enum Event {
     /// The source's clock moved on.
     Tick { at: Millis },
     /// The release itself changed (weight, versions, phase reported by the cluster).
-    ReleaseObserved { at: Millis, release: ReleaseSnapshot },
+    ReleaseObserved {
+        at: Millis,
+        release: ReleaseSnapshot,
+    },
     /// Pods of both versions.
     PodsObserved { at: Millis, pods: PodSet },
     /// One metrics sample per version.
@@ -33,9 +36,17 @@ pub enum Event {
         error: Option<String>,
     },
     /// A background source failed; shown in the status line, never fatal.
-    SourceError { at: Millis, source: String, message: String },
+    SourceError {
+        at: Millis,
+        source: String,
+        message: String,
+    },
     /// A free-text note from the operator or the system.
-    Note { at: Millis, author: String, text: String },
+    Note {
+        at: Millis,
+        author: String,
+        text: String,
+    },
 }
 
 impl Event {

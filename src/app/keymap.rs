@@ -72,35 +72,137 @@ use Key::{Char, Code, Ctrl};
 
 /// The cockpit's own keys (k9s habits).
 pub const NORMAL: &[KeyBinding] = &[
-    bind(&[Char('+'), Char('=')], "+ =", C::StepUp, "step the canary weight up to the next step", Some("step")),
-    bind(&[Char('-')], "-", C::StepDown, "step the canary weight down to the previous step", None),
-    bind(&[Char('w')], "w", C::SetWeight, "set an exact canary weight (0-100)", Some("weight")),
-    bind(&[Char('p')], "p", C::TogglePause, "pause / resume automatic progression", Some("pause")),
-    bind(&[Char('P')], "P", C::Promote, "promote the canary (asks to confirm)", Some("promote")),
-    bind(&[Char('R')], "R", C::Rollback, "roll back to the primary (asks to confirm)", Some("rollback")),
+    bind(
+        &[Char('+'), Char('=')],
+        "+ =",
+        C::StepUp,
+        "step the canary weight up to the next step",
+        Some("step"),
+    ),
+    bind(
+        &[Char('-')],
+        "-",
+        C::StepDown,
+        "step the canary weight down to the previous step",
+        None,
+    ),
+    bind(
+        &[Char('w')],
+        "w",
+        C::SetWeight,
+        "set an exact canary weight (0-100)",
+        Some("weight"),
+    ),
+    bind(
+        &[Char('p')],
+        "p",
+        C::TogglePause,
+        "pause / resume automatic progression",
+        Some("pause"),
+    ),
+    bind(
+        &[Char('P')],
+        "P",
+        C::Promote,
+        "promote the canary (asks to confirm)",
+        Some("promote"),
+    ),
+    bind(
+        &[Char('R')],
+        "R",
+        C::Rollback,
+        "roll back to the primary (asks to confirm)",
+        Some("rollback"),
+    ),
     bind(&[Char('?')], "?", C::Help, "show this help", Some("help")),
-    bind(&[Code(KeyCode::Tab)], "tab", C::FocusNext, "focus the next panel (pods, events)", None),
-    bind(&[Char('j'), Code(KeyCode::Down)], "j ↓", C::ScrollDown, "scroll the focused panel down", None),
-    bind(&[Char('k'), Code(KeyCode::Up)], "k ↑", C::ScrollUp, "scroll the focused panel up", None),
-    bind(&[Char('/')], "/", C::Filter, "filter pods by name or status", Some("filter")),
-    bind(&[Code(KeyCode::Esc)], "esc", C::Close, "close a prompt or clear the pod filter", None),
-    bind(&[Char('q'), Ctrl('c')], "q ctrl-c", C::Quit, "quit", Some("quit")),
+    bind(
+        &[Code(KeyCode::Tab)],
+        "tab",
+        C::FocusNext,
+        "focus the next panel (pods, events)",
+        None,
+    ),
+    bind(
+        &[Char('j'), Code(KeyCode::Down)],
+        "j ↓",
+        C::ScrollDown,
+        "scroll the focused panel down",
+        None,
+    ),
+    bind(
+        &[Char('k'), Code(KeyCode::Up)],
+        "k ↑",
+        C::ScrollUp,
+        "scroll the focused panel up",
+        None,
+    ),
+    bind(
+        &[Char('/')],
+        "/",
+        C::Filter,
+        "filter pods by name or status",
+        Some("filter"),
+    ),
+    bind(
+        &[Code(KeyCode::Esc)],
+        "esc",
+        C::Close,
+        "close a prompt or clear the pod filter",
+        None,
+    ),
+    bind(
+        &[Char('q'), Ctrl('c')],
+        "q ctrl-c",
+        C::Quit,
+        "quit",
+        Some("quit"),
+    ),
 ];
 
 pub const HELP: &[KeyBinding] = &[
-    bind(&[Code(KeyCode::Esc), Char('?'), Char('q')], "esc ? q", C::Close, "close help", Some("close")),
+    bind(
+        &[Code(KeyCode::Esc), Char('?'), Char('q')],
+        "esc ? q",
+        C::Close,
+        "close help",
+        Some("close"),
+    ),
     bind(&[Ctrl('c')], "ctrl-c", C::Quit, "quit", None),
 ];
 
 pub const CONFIRM: &[KeyBinding] = &[
-    bind(&[Char('y'), Char('Y')], "y", C::Confirm, "confirm", Some("confirm")),
-    bind(&[Char('n'), Char('N'), Code(KeyCode::Esc)], "n esc", C::Cancel, "cancel", Some("cancel")),
+    bind(
+        &[Char('y'), Char('Y')],
+        "y",
+        C::Confirm,
+        "confirm",
+        Some("confirm"),
+    ),
+    bind(
+        &[Char('n'), Char('N'), Code(KeyCode::Esc)],
+        "n esc",
+        C::Cancel,
+        "cancel",
+        Some("cancel"),
+    ),
     bind(&[Ctrl('c')], "ctrl-c", C::Quit, "quit", None),
 ];
 
 pub const PROMPT: &[KeyBinding] = &[
-    bind(&[Code(KeyCode::Enter)], "enter", C::Submit, "apply", Some("apply")),
-    bind(&[Code(KeyCode::Esc)], "esc", C::Cancel, "cancel", Some("cancel")),
+    bind(
+        &[Code(KeyCode::Enter)],
+        "enter",
+        C::Submit,
+        "apply",
+        Some("apply"),
+    ),
+    bind(
+        &[Code(KeyCode::Esc)],
+        "esc",
+        C::Cancel,
+        "cancel",
+        Some("cancel"),
+    ),
     bind(&[Ctrl('c')], "ctrl-c", C::Quit, "quit", None),
 ];
 

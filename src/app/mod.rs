@@ -175,7 +175,8 @@ impl App {
                 Vec::new()
             }
             Event::Note { at, author, text } => {
-                self.log.push(at, LogKind::Note, format!("note by {author}: {text}"));
+                self.log
+                    .push(at, LogKind::Note, format!("note by {author}: {text}"));
                 Vec::new()
             }
         }

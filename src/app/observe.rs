@@ -19,14 +19,20 @@ impl App {
                 self.log.push(
                     at,
                     LogKind::Info,
-                    format!("primary now runs {} ({})", release.primary.name, release.primary.image),
+                    format!(
+                        "primary now runs {} ({})",
+                        release.primary.name, release.primary.image
+                    ),
                 );
             }
             if prev.canary.image != release.canary.image {
                 self.log.push(
                     at,
                     LogKind::Info,
-                    format!("new canary {} ({})", release.canary.name, release.canary.image),
+                    format!(
+                        "new canary {} ({})",
+                        release.canary.name, release.canary.image
+                    ),
                 );
             }
         } else {
@@ -80,10 +86,9 @@ impl App {
     }
 
     pub(super) fn rebuild_rows(&mut self) {
-        let (p, c) = self
-            .release
-            .as_ref()
-            .map_or(("", ""), |r| (r.primary.name.as_str(), r.canary.name.as_str()));
+        let (p, c) = self.release.as_ref().map_or(("", ""), |r| {
+            (r.primary.name.as_str(), r.canary.name.as_str())
+        });
         self.pod_rows = super::rows::build(&self.pods, p, c, &self.pod_filter);
         self.pods_scroll = self.pods_scroll.min(self.pod_rows.len().saturating_sub(1));
     }
@@ -216,7 +221,8 @@ impl App {
                     "{name}: automatic rollback of {canary} to {primary} after {} failed checks (threshold {threshold})",
                     self.analysis.failed
                 );
-                self.log.push(now, LogKind::Alert, format!("ALERT {message}"));
+                self.log
+                    .push(now, LogKind::Alert, format!("ALERT {message}"));
                 self.set_status(Level::Error, message.clone());
                 vec![act(Action::Rollback), Effect::SendAlert { message }]
             }

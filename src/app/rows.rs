@@ -18,10 +18,18 @@ pub enum PodRow {
 }
 
 /// Rows grouped primary then canary; `filter` keeps pods whose name or status contains it.
-pub fn build(pods: &PodSet, primary_version: &str, canary_version: &str, filter: &str) -> Vec<PodRow> {
+pub fn build(
+    pods: &PodSet,
+    primary_version: &str,
+    canary_version: &str,
+    filter: &str,
+) -> Vec<PodRow> {
     let needle = filter.trim().to_lowercase();
     let mut rows = Vec::with_capacity(pods.primary.len() + pods.canary.len() + 2);
-    for (side, version) in [(Side::Primary, primary_version), (Side::Canary, canary_version)] {
+    for (side, version) in [
+        (Side::Primary, primary_version),
+        (Side::Canary, canary_version),
+    ] {
         let all = pods.side(side);
         let keep: Vec<&Pod> = all
             .iter()

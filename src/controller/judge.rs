@@ -29,9 +29,18 @@ pub fn readiness(pods: &PodSet) -> Result<(), String> {
         let failing = canary.iter().find(|p| p.status.is_failing());
         let why = failing.map_or_else(
             || canary[0].status.label().to_string(),
-            |p| format!("{}, {}", p.status.label(), crate::app::observe::restarts(p.restarts)),
+            |p| {
+                format!(
+                    "{}, {}",
+                    p.status.label(),
+                    crate::app::observe::restarts(p.restarts)
+                )
+            },
         );
-        return Err(format!("canary not ready: 0/{} pods ready ({why})", canary.len()));
+        return Err(format!(
+            "canary not ready: 0/{} pods ready ({why})",
+            canary.len()
+        ));
     }
     Ok(())
 }
@@ -124,7 +133,10 @@ mod tests {
     #[test]
     fn passes_fails_and_is_inconclusive() {
         let now = Millis(10_000);
-        assert_eq!(judge_metrics(&settings(), &history(100.0, 0.0, 100.0), now).outcome, Outcome::Pass);
+        assert_eq!(
+            judge_metrics(&settings(), &history(100.0, 0.0, 100.0), now).outcome,
+            Outcome::Pass
+        );
         let c = judge_metrics(&settings(), &history(100.0, 15.0, 100.0), now);
         assert_eq!(c.outcome, Outcome::Fail);
         assert_eq!(c.reason, "error rate 15 % > 1 %");
@@ -133,7 +145,10 @@ mod tests {
         let c = judge_metrics(&settings(), &history(19.0, 0.0, 100.0), now);
         assert_eq!(c.outcome, Outcome::Inconclusive, "{}", c.reason);
         // exactly at the threshold passes
-        assert_eq!(judge_metrics(&settings(), &history(100.0, 1.0, 500.0), now).outcome, Outcome::Pass);
+        assert_eq!(
+            judge_metrics(&settings(), &history(100.0, 1.0, 500.0), now).outcome,
+            Outcome::Pass
+        );
     }
 
     #[test]
@@ -152,6 +167,9 @@ mod tests {
             readiness(&pods),
             Err("canary not ready: 0/1 pods ready (CrashLoopBackOff, 3 restarts)".to_string())
         );
-        assert_eq!(readiness(&PodSet::default()), Err("canary has no pods".to_string()));
+        assert_eq!(
+            readiness(&PodSet::default()),
+            Err("canary has no pods".to_string())
+        );
     }
 }

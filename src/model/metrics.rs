@@ -108,7 +108,9 @@ impl MetricsHistory {
 
     /// The newest `n` samples, oldest first.
     pub fn tail(&self, n: usize) -> impl Iterator<Item = &MetricsSample> {
-        self.samples.iter().skip(self.samples.len().saturating_sub(n))
+        self.samples
+            .iter()
+            .skip(self.samples.len().saturating_sub(n))
     }
 
     /// Aggregate of `side` over samples taken in `(now - window_ms, now]`.

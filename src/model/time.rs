@@ -5,7 +5,9 @@ use std::fmt;
 
 /// Milliseconds since the Unix epoch, on whatever clock the source runs (wall clock live, virtual clock
 /// in the demo and in replay).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Millis(pub i64);
 

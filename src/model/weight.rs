@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use thiserror::Error;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(try_from = "u8", into = "u8")]
 pub struct Weight(u8);
 
@@ -88,10 +90,19 @@ mod tests {
         assert_eq!(Weight::parse_input(" 30 "), Ok(Weight(30)));
         assert_eq!(Weight::parse_input("45%"), Ok(Weight(45)));
         assert_eq!(Weight::parse_input(""), Err(WeightError::Empty));
-        assert_eq!(Weight::parse_input("101"), Err(WeightError::OutOfRange(101)));
+        assert_eq!(
+            Weight::parse_input("101"),
+            Err(WeightError::OutOfRange(101))
+        );
         assert_eq!(Weight::parse_input("-1"), Err(WeightError::OutOfRange(-1)));
-        assert!(matches!(Weight::parse_input("12.5"), Err(WeightError::NotANumber(_))));
-        assert!(matches!(Weight::parse_input("abc"), Err(WeightError::NotANumber(_))));
+        assert!(matches!(
+            Weight::parse_input("12.5"),
+            Err(WeightError::NotANumber(_))
+        ));
+        assert!(matches!(
+            Weight::parse_input("abc"),
+            Err(WeightError::NotANumber(_))
+        ));
         assert_eq!(Weight(30).complement(), Weight(70));
     }
 }

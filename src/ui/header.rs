@@ -47,7 +47,7 @@ impl Widget for Header<'_> {
                 ],
             },
             Part {
-                rank: 2,
+                rank: 6,
                 spans: vec![Span::styled(release.source.as_str(), t.dim())],
             },
             Part {
@@ -66,7 +66,7 @@ impl Widget for Header<'_> {
             });
         }
         parts.push(Part {
-            rank: 4,
+            rank: 2,
             spans: vec![
                 Span::styled("elapsed ", t.dim()),
                 Span::raw(Clock(app.elapsed_ms()).to_string()),

@@ -29,12 +29,13 @@ impl std::str::FromStr for Speed {
         if s.eq_ignore_ascii_case("max") {
             return Ok(Speed::Max);
         }
-        let f: f64 = s
-            .trim_end_matches(['x', 'X'])
-            .parse()
-            .map_err(|_| format!("'{s}' is not a speed: give a factor such as 1, 4, 0.5, or 'max'"))?;
+        let f: f64 = s.trim_end_matches(['x', 'X']).parse().map_err(|_| {
+            format!("'{s}' is not a speed: give a factor such as 1, 4, 0.5, or 'max'")
+        })?;
         if !(f.is_finite() && (0.01..=10_000.0).contains(&f)) {
-            return Err(format!("speed {f} is out of range: 0.01 to 10000, or 'max'"));
+            return Err(format!(
+                "speed {f} is out of range: 0.01 to 10000, or 'max'"
+            ));
         }
         Ok(Speed::Factor(f))
     }

@@ -116,7 +116,10 @@ mod tests {
         p.advance(Millis(1000));
         assert_eq!(p.pod.status, PodStatus::ContainerCreating);
         p.advance(Millis(3000));
-        assert_eq!((p.pod.status.clone(), p.pod.ready), (PodStatus::Running, false));
+        assert_eq!(
+            (p.pod.status.clone(), p.pod.ready),
+            (PodStatus::Running, false)
+        );
         p.advance(Millis(6000));
         assert!(p.pod.ready);
     }

@@ -7,17 +7,31 @@ use thiserror::Error;
 
 /// Scenarios shipped in the binary, from `assets/scenarios/`.
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("faulty-v2", include_str!("../../../assets/scenarios/faulty-v2.toml")),
-    ("healthy-v2", include_str!("../../../assets/scenarios/healthy-v2.toml")),
-    ("slow-v2", include_str!("../../../assets/scenarios/slow-v2.toml")),
-    ("crashloop-v2", include_str!("../../../assets/scenarios/crashloop-v2.toml")),
+    (
+        "faulty-v2",
+        include_str!("../../../assets/scenarios/faulty-v2.toml"),
+    ),
+    (
+        "healthy-v2",
+        include_str!("../../../assets/scenarios/healthy-v2.toml"),
+    ),
+    (
+        "slow-v2",
+        include_str!("../../../assets/scenarios/slow-v2.toml"),
+    ),
+    (
+        "crashloop-v2",
+        include_str!("../../../assets/scenarios/crashloop-v2.toml"),
+    ),
 ];
 
 pub const DEFAULT: &str = "faulty-v2";
 
 #[derive(Debug, Error)]
 pub enum ScenarioError {
-    #[error("unknown scenario '{name}': built-in scenarios are {known}; or give a path to a .toml file")]
+    #[error(
+        "unknown scenario '{name}': built-in scenarios are {known}; or give a path to a .toml file"
+    )]
     Unknown { name: String, known: String },
     #[error("cannot read scenario file {}: {source}", path.display())]
     Read {
@@ -150,7 +164,11 @@ impl Scenario {
         if !looks_like_path && !path.exists() {
             return Err(ScenarioError::Unknown {
                 name: name_or_path.to_string(),
-                known: BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+                known: BUILT_IN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
@@ -194,13 +212,22 @@ impl Scenario {
         }
         for (side, v) in [("primary", &self.primary), ("canary", &self.canary)] {
             if !finite_range(v.error_rate, 0.0, 1.0) {
-                return Err(bad(&format!("{side}.error_rate"), "must be a share between 0 and 1 (0.15 = 15 %)"));
+                return Err(bad(
+                    &format!("{side}.error_rate"),
+                    "must be a share between 0 and 1 (0.15 = 15 %)",
+                ));
             }
             if !finite_range(v.p99_ms, 0.0, 3_600_000.0) {
-                return Err(bad(&format!("{side}.p99_ms"), "must be a positive number of milliseconds"));
+                return Err(bad(
+                    &format!("{side}.p99_ms"),
+                    "must be a positive number of milliseconds",
+                ));
             }
             if !finite_range(v.ready_after_secs, 0.0, 86_400.0) {
-                return Err(bad(&format!("{side}.ready_after_secs"), "must be between 0 and 86400"));
+                return Err(bad(
+                    &format!("{side}.ready_after_secs"),
+                    "must be between 0 and 86400",
+                ));
             }
             if v.replicas.is_some_and(|r| r > 5000) {
                 return Err(bad(&format!("{side}.replicas"), "must be at most 5000"));
@@ -216,12 +243,19 @@ impl Scenario {
             return Err(bad("analysis.threshold", "must be at least 1"));
         }
         if !finite_range(self.analysis.min_success_rate, 0.0, 100.0) {
-            return Err(bad("analysis.min_success_rate", "must be a percentage between 0 and 100"));
+            return Err(bad(
+                "analysis.min_success_rate",
+                "must be a percentage between 0 and 100",
+            ));
         }
         if !finite_range(self.analysis.max_p99_ms, 0.0, 3_600_000.0) {
-            return Err(bad("analysis.max_p99_ms", "must be a positive number of milliseconds"));
+            return Err(bad(
+                "analysis.max_p99_ms",
+                "must be a positive number of milliseconds",
+            ));
         }
-        self.plan_checked().map_err(|(field, msg)| bad(field, &msg))?;
+        self.plan_checked()
+            .map_err(|(field, msg)| bad(field, &msg))?;
         Ok(())
     }
 
@@ -252,18 +286,18 @@ impl Scenario {
             )),
             (None, None, _) => Err((
                 "progression",
-                "missing: give `steps = [5, 10, 25, 50]` or `step_weight` and `max_weight`".to_string(),
+                "missing: give `steps = [5, 10, 25, 50]` or `step_weight` and `max_weight`"
+                    .to_string(),
             )),
         }
     }
 
     pub fn plan(&self) -> Plan {
         // validated in `parse`; fall back to Flagger's defaults should a caller build one by hand
-        self.plan_checked()
-            .unwrap_or(Plan::Linear {
-                step: Weight::clamped(10),
-                max: Weight::clamped(50),
-            })
+        self.plan_checked().unwrap_or(Plan::Linear {
+            step: Weight::clamped(10),
+            max: Weight::clamped(50),
+        })
     }
 
     pub fn analysis_settings(&self) -> AnalysisSettings {
@@ -281,6 +315,9 @@ impl Scenario {
     }
 
     pub fn canary_full_replicas(&self) -> u32 {
-        self.canary.replicas.unwrap_or(self.primary_replicas()).max(1)
+        self.canary
+            .replicas
+            .unwrap_or(self.primary_replicas())
+            .max(1)
     }
 }

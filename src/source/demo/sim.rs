@@ -178,7 +178,12 @@ impl Sim {
         }
         let release = self.scenario.release.name.clone();
         for _ in 0..self.scenario.primary_replicas() {
-            let name = pod_name(&mut self.rng, &release, &self.primary.version.name, &self.primary.hash);
+            let name = pod_name(
+                &mut self.rng,
+                &release,
+                &self.primary.version.name,
+                &self.primary.hash,
+            );
             self.primary
                 .pods
                 .push(SimPod::new(name, now, self.primary.pod_profile, false));
@@ -207,7 +212,9 @@ impl Sim {
                 &self.canary.hash,
             );
             let profile = self.canary.pod_profile;
-            self.canary.pods.push(SimPod::new(name, now, profile, false));
+            self.canary
+                .pods
+                .push(SimPod::new(name, now, profile, false));
         }
         let mut excess = self.canary.live().saturating_sub(desired);
         for p in self.canary.pods.iter_mut().rev() {
@@ -279,7 +286,12 @@ impl Sim {
         }
     }
 
-    fn version_sample(&mut self, rps: f64, period_s: f64, profile: TrafficProfile) -> VersionSample {
+    fn version_sample(
+        &mut self,
+        rps: f64,
+        period_s: f64,
+        profile: TrafficProfile,
+    ) -> VersionSample {
         let requests = (rps * period_s).round();
         if requests <= 0.0 {
             return VersionSample::default();
