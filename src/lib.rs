@@ -7,6 +7,7 @@ pub mod headless;
 pub mod logging;
 pub mod model;
 pub mod paths;
+pub mod record;
 pub mod run;
 pub mod source;
 pub mod tui;

@@ -1,0 +1,472 @@
+//! The recording format: round trips, crash safety, bad input, versioning, retention, redaction.
+
+use canary_cockpit::app::{AppConfig, Event};
+use canary_cockpit::model::Millis;
+use canary_cockpit::record::{
+    self, default_session_path, prune, redact_text, redact_url, Header, RecordError, Recorder,
+    SessionSource,
+};
+use canary_cockpit::source::demo::{DemoSession, Scenario};
+use crossterm::event::{KeyCode, KeyEvent};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// A fresh, empty directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("canary-record-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The faulty-v2 demo run to its rollback, with a key press and a resize mixed in.
+fn demo_events() -> Vec<Event> {
+    let scenario = Scenario::load("faulty-v2").unwrap();
+    let mut session = DemoSession::new(scenario, 42, Millis(0), AppConfig::default()).keep_events();
+    session.start();
+    session.run_to_outcome(3_600_000);
+    let mut events = session.events;
+    assert!(
+        events.len() > 100,
+        "the demo produced {} events",
+        events.len()
+    );
+    events.insert(3, Event::Key(KeyEvent::from(KeyCode::Char('p'))));
+    events.insert(
+        7,
+        Event::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    events
+}
+
+fn header() -> Header {
+    Header::new(SessionSource::demo("faulty-v2", 42), Millis(0), "checkout")
+}
+
+/// What a reader must give back: every event but key presses and resizes, with its own time.
+fn recordable(events: &[Event]) -> Vec<(Millis, Event)> {
+    events
+        .iter()
+        .filter(|e| !matches!(e, Event::Key(_) | Event::Resize { .. }))
+        .map(|e| (e.at().unwrap(), e.clone()))
+        .collect()
+}
+
+/// Equal event lists, or a short message naming the first difference (the lists are long).
+fn assert_same(got: &[(Millis, Event)], want: &[(Millis, Event)]) {
+    if let Some(i) = (0..got.len().min(want.len())).find(|&i| got[i] != want[i]) {
+        panic!("event {i} differs:\n got {:?}\nwant {:?}", got[i], want[i]);
+    }
+    assert_eq!(got.len(), want.len(), "event counts differ");
+}
+
+fn write(path: &Path, events: &[Event], flush_every: Duration) -> usize {
+    let mut rec = Recorder::create(path, &header())
+        .unwrap()
+        .with_flush_interval(flush_every);
+    let mut written = 0;
+    for e in events {
+        written += usize::from(rec.record(e).unwrap());
+    }
+    rec.finish().unwrap();
+    written
+}
+
+/// A plain recording with the given event lines after a valid header.
+fn plain_with(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
+    let path = dir.join(name);
+    let mut text = serde_json::to_string(&header()).unwrap() + "\n";
+    for l in lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn event_lines(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!(r#"{{"t":{i},"event":{{"type":"tick","at":{i}}}}}"#))
+        .collect()
+}
+
+fn err(path: &Path) -> String {
+    record::read(path).unwrap_err().to_string()
+}
+
+#[test]
+fn plain_round_trip_skips_keys_and_resizes() {
+    let dir = scratch("plain");
+    let path = dir.join("s.jsonl");
+    let events = demo_events();
+    let written = write(&path, &events, Duration::from_secs(1));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["format"], "canary-cockpit-session");
+    assert_eq!(first["version"], "1.0");
+    assert_eq!(first["cockpit"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(first["source"]["kind"], "demo");
+    assert_eq!(first["source"]["seed"], 42);
+    assert!(!text.contains("\"key\"") && !text.contains("resize"));
+
+    let rec = record::read(&path).unwrap();
+    assert_eq!(rec.header, header());
+    assert_same(&rec.events, &recordable(&events));
+    assert_eq!(rec.events.len(), written);
+    assert_eq!(written, events.len() - 2);
+    assert!(rec.warnings.is_empty(), "{:?}", rec.warnings);
+}
+
+#[test]
+fn zstd_round_trip_detected_by_content_not_name() {
+    let dir = scratch("zstd");
+    let path = dir.join("s.jsonl.zst");
+    let events = demo_events();
+    write(&path, &events, Duration::from_secs(1));
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
+    let plain_size = serde_json::to_string(&recordable(&events)).unwrap().len();
+    assert!(
+        bytes.len() * 4 < plain_size,
+        "{} vs {plain_size}",
+        bytes.len()
+    );
+
+    let rec = record::read(&path).unwrap();
+    assert_same(&rec.events, &recordable(&events));
+    assert!(rec.warnings.is_empty(), "{:?}", rec.warnings);
+
+    let renamed = dir.join("renamed.jsonl");
+    std::fs::copy(&path, &renamed).unwrap();
+    assert_same(&record::read(&renamed).unwrap().events, &rec.events);
+}
+
+#[test]
+fn an_unfinished_zstd_recording_reads_up_to_its_last_flush() {
+    let dir = scratch("crash");
+    let path = dir.join("s.jsonl.zst");
+    let events = demo_events();
+    let mut rec = Recorder::create(&path, &header())
+        .unwrap()
+        .with_flush_interval(Duration::ZERO);
+    let n = events.len() / 2;
+    for e in &events[..n] {
+        rec.record(e).unwrap();
+    }
+    // The process "dies": the frame is never finished.
+    std::mem::forget(rec);
+    let read = record::read(&path).unwrap();
+    assert_same(&read.events, &recordable(&events[..n]));
+    assert_eq!(read.warnings.len(), 1, "{:?}", read.warnings);
+    assert!(
+        read.warnings[0].contains("ends early"),
+        "{:?}",
+        read.warnings
+    );
+}
+
+#[test]
+fn a_zstd_file_cut_in_the_middle_reads_up_to_the_last_whole_line() {
+    let dir = scratch("cut-zstd");
+    let path = dir.join("s.jsonl.zst");
+    let events = demo_events();
+    write(&path, &events, Duration::ZERO);
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = dir.join("cut.jsonl.zst");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let rec = record::read(&cut).unwrap();
+    let all = recordable(&events);
+    assert!(!rec.events.is_empty() && rec.events.len() < all.len());
+    assert_same(&rec.events, &all[..rec.events.len()]);
+    assert!(
+        rec.warnings.iter().any(|w| w.contains("ends early")),
+        "{:?}",
+        rec.warnings
+    );
+}
+
+#[test]
+fn a_plain_file_cut_in_the_middle_of_a_line_reads_up_to_the_last_whole_line() {
+    let dir = scratch("cut-plain");
+    let path = dir.join("s.jsonl");
+    let events = demo_events();
+    write(&path, &events, Duration::from_secs(1));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let middle = text.len() / 2;
+    let line_start = text[..middle].rfind('\n').unwrap() + 1;
+    assert!(middle > line_start + 2, "the cut must fall inside a line");
+    let whole_lines = text[..line_start].lines().count() - 1; // minus the header
+    std::fs::write(&path, &text[..middle]).unwrap();
+    let rec = record::read(&path).unwrap();
+    assert_same(&rec.events, &recordable(&events)[..whole_lines]);
+    assert_eq!(rec.warnings.len(), 1);
+    assert!(rec.warnings[0].contains("incomplete"), "{:?}", rec.warnings);
+}
+
+#[test]
+fn an_empty_file_is_refused() {
+    let dir = scratch("empty");
+    let path = dir.join("empty.jsonl");
+    std::fs::write(&path, "").unwrap();
+    assert!(err(&path).ends_with("is empty: not a canary cockpit recording"));
+    let zst = dir.join("empty.jsonl.zst");
+    std::fs::write(&zst, zstd::encode_all(&b""[..], 3).unwrap()).unwrap();
+    assert!(err(&zst).contains("is empty"), "{}", err(&zst));
+    assert!(err(&dir.join("missing.jsonl")).starts_with("cannot open"));
+}
+
+#[test]
+fn files_that_are_not_recordings_are_refused() {
+    let dir = scratch("not-ours");
+    let cases: [(&str, &[u8]); 5] = [
+        ("text.jsonl", b"hello world\n"),
+        (
+            "other.jsonl",
+            b"{\"format\":\"something-else\",\"version\":\"1.0\"}\n",
+        ),
+        ("binary.jsonl", &[0u8, 159, 146, 150, 255, 10, 1, 2]),
+        ("blank.jsonl", b"\n\n\n"),
+        ("array.jsonl", b"[1,2,3]\n"),
+    ];
+    for (name, bytes) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let e = err(&path);
+        assert!(
+            e.contains("is not a canary cockpit recording"),
+            "{name}: {e}"
+        );
+        assert!(!e.contains('\n'), "{name}: {e}");
+    }
+    let zst = dir.join("other.zst");
+    std::fs::write(&zst, zstd::encode_all(&b"just some text\n"[..], 3).unwrap()).unwrap();
+    assert!(err(&zst).contains("is not a canary cockpit recording"));
+    let corrupt = dir.join("corrupt.zst");
+    std::fs::write(&corrupt, [0x28, 0xb5, 0x2f, 0xfd, 0xff, 0xff, 0xff, 0xff]).unwrap();
+    assert!(err(&corrupt).contains("is not a canary cockpit recording"));
+}
+
+#[test]
+fn a_file_cut_inside_its_header_says_so() {
+    let dir = scratch("cut-header");
+    let header = serde_json::to_string(&header()).unwrap();
+    let path = dir.join("s.jsonl");
+    std::fs::write(&path, &header[..header.len() - 10]).unwrap();
+    assert!(
+        err(&path).contains("the file ends inside its header line"),
+        "{}",
+        err(&path)
+    );
+}
+
+#[test]
+fn garbage_lines_are_skipped_and_named() {
+    let dir = scratch("garbage");
+    let mut lines = event_lines(6);
+    lines[1] = "not json".into();
+    lines[3] = r#"{"t":3}"#.into();
+    lines[4] = r#"{"t":4,"event":{"type":"tick","at":"soon"}}"#.into();
+    let path = plain_with(&dir, "s.jsonl", &lines);
+    let rec = record::read(&path).unwrap();
+    assert_eq!(rec.events.len(), 3);
+    assert_eq!(rec.warnings.len(), 1, "{:?}", rec.warnings);
+    // Line 1 is the header, so event line i is file line i + 2.
+    assert!(
+        rec.warnings[0].starts_with("skipped 3 unreadable lines (3, 5-6); first: line 3, column"),
+        "{}",
+        rec.warnings[0]
+    );
+}
+
+#[test]
+fn a_recording_with_only_garbage_is_refused() {
+    let dir = scratch("all-garbage");
+    let path = plain_with(&dir, "s.jsonl", &["{".into(), "nope".into(), "[]".into()]);
+    let e = err(&path);
+    assert!(
+        e.contains("none of its 3 event lines could be read (line 2, column"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_header_without_events_reads_with_a_warning() {
+    let dir = scratch("no-events");
+    let path = plain_with(&dir, "s.jsonl", &[]);
+    let rec = record::read(&path).unwrap();
+    assert!(rec.events.is_empty());
+    assert_eq!(rec.warnings, ["the recording holds no events"]);
+}
+
+#[test]
+fn a_huge_line_is_skipped_without_being_held() {
+    let dir = scratch("huge");
+    let mut lines = event_lines(4);
+    lines[2] = format!(
+        r#"{{"t":2,"event":{{"type":"note","at":2,"author":"x","text":"{}"}}}}"#,
+        "x".repeat(3 << 20)
+    );
+    let path = plain_with(&dir, "s.jsonl", &lines);
+    let rec = record::read(&path).unwrap();
+    assert_eq!(rec.events.len(), 3);
+    assert_eq!(rec.warnings, ["skipped 1 line longer than 1 MiB (4)"]);
+
+    let huge_header = dir.join("huge-header.jsonl");
+    std::fs::write(&huge_header, "x".repeat(2 << 20)).unwrap();
+    assert!(err(&huge_header).contains("first line is longer than 1 MiB"));
+}
+
+fn with_version(dir: &Path, version: &str, extra: &str) -> PathBuf {
+    let path = dir.join(format!("v{version}.jsonl"));
+    let head = serde_json::to_string(&header()).unwrap();
+    let head = head.replace(
+        "\"version\":\"1.0\"",
+        &format!("\"version\":\"{version}\"{extra}"),
+    );
+    std::fs::write(&path, format!("{head}\n{}\n", event_lines(1)[0])).unwrap();
+    path
+}
+
+#[test]
+fn a_future_major_version_is_refused_with_an_upgrade_hint() {
+    let dir = scratch("major");
+    assert_eq!(
+        err(&with_version(&dir, "2.0", "")),
+        "recording format 2.x is newer than this cockpit reads (1.x): upgrade canary cockpit"
+    );
+    assert!(err(&with_version(&dir, "0.9", "")).contains("reads only format 1.x"));
+    assert!(err(&with_version(&dir, "one", "")).contains("recording format one"));
+}
+
+#[test]
+fn any_minor_version_of_the_major_reads_and_unknown_fields_are_ignored() {
+    let dir = scratch("minor");
+    for version in ["1.0", "1.1", "1.42"] {
+        let path = with_version(&dir, version, r#","host_os":"linux""#);
+        let rec = record::read(&path).unwrap();
+        assert_eq!(rec.header.version, version);
+        assert_eq!(rec.events.len(), 1);
+    }
+    // A newer minor version may add fields to events and new event types.
+    let path = plain_with(
+        &dir,
+        "newer.jsonl",
+        &[
+            r#"{"t":1,"event":{"type":"tick","at":1,"zone":"eu"},"seq":1}"#.into(),
+            r#"{"t":2,"event":{"type":"alert_sent","at":2}}"#.into(),
+        ],
+    );
+    let rec = record::read(&path).unwrap();
+    assert_eq!(rec.events, [(Millis(1), Event::Tick { at: Millis(1) })]);
+    assert!(
+        rec.warnings[0].contains("unknown variant `alert_sent`"),
+        "{:?}",
+        rec.warnings
+    );
+}
+
+#[test]
+fn prune_keeps_the_newest_sessions() {
+    let dir = scratch("prune");
+    let now = SystemTime::now();
+    for i in 0..6u64 {
+        let name = if i % 2 == 0 {
+            format!("r-{i}.jsonl.zst")
+        } else {
+            format!("r-{i}.jsonl")
+        };
+        let file = std::fs::File::create(dir.join(name)).unwrap();
+        file.set_modified(now - Duration::from_secs(600 - i * 60))
+            .unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "keep me").unwrap();
+    let mut removed = prune(&dir, 2).unwrap();
+    removed.sort();
+    let names = |paths: Vec<PathBuf>| -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(removed),
+        ["r-0.jsonl.zst", "r-1.jsonl", "r-2.jsonl.zst", "r-3.jsonl"]
+    );
+    let mut left: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    left.sort();
+    assert_eq!(names(left), ["notes.txt", "r-4.jsonl.zst", "r-5.jsonl"]);
+    assert!(prune(&dir.join("missing"), 1).unwrap().is_empty());
+}
+
+#[test]
+fn default_session_paths_carry_the_release_and_utc_time() {
+    let state = Path::new("/state/canary-cockpit");
+    assert_eq!(
+        default_session_path(state, "checkout", Millis(1_709_251_199_999)),
+        state.join("sessions/checkout-20240229T235959Z.jsonl.zst")
+    );
+    assert_eq!(
+        default_session_path(state, "../shop/api v2", Millis(0)),
+        state.join("sessions/_.._shop_api_v2-19700101T000000Z.jsonl.zst")
+    );
+}
+
+#[test]
+fn urls_lose_credentials_and_queries() {
+    assert_eq!(
+        redact_url("https://admin:s3cret@prom.example:9090/api/v1/query?token=abc#x"),
+        "https://prom.example:9090/api/v1/query"
+    );
+    assert_eq!(redact_url("http://prom:9090"), "http://prom:9090");
+    assert_eq!(redact_url("user:pw@host/path?q=1"), "host/path");
+    assert_eq!(redact_url("https://host/p?next=a@b"), "https://host/p");
+    assert_eq!(redact_url("prod-eu"), "prod-eu");
+    assert_eq!(
+        redact_text("GET https://u:p@prom/q?k=v failed:  timeout"),
+        "GET https://prom/q failed:  timeout"
+    );
+}
+
+#[test]
+fn secrets_do_not_reach_the_file() {
+    let dir = scratch("secrets");
+    let path = dir.join("s.jsonl");
+    let source = SessionSource::cluster(
+        "https://me:pw@api.eks/",
+        "shop",
+        "argo-rollouts",
+        "rollout/api",
+    );
+    let head = Header::new(source, Millis(5), "api");
+    let mut rec = Recorder::create(&path, &head).unwrap();
+    rec.record(&Event::SourceError {
+        at: Millis(6),
+        source: "prometheus".into(),
+        message: "cannot reach https://bob:hunter2@prom:9090/api?token=t0k".into(),
+    })
+    .unwrap();
+    rec.finish().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    for secret in ["pw@", "hunter2", "t0k", "bob"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    let read = record::read(&path).unwrap();
+    assert!(
+        matches!(read.header.source, SessionSource::Cluster { ref context, .. } if context == "https://api.eks/")
+    );
+    assert!(
+        matches!(&read.events[0].1, Event::SourceError { message, .. } if message == "cannot reach https://prom:9090/api")
+    );
+}
+
+#[test]
+fn errors_are_one_line() {
+    let e = RecordError::NewerFormat { found_major: 3 };
+    assert!(!e.to_string().contains('\n'));
+}
