@@ -1,7 +1,7 @@
 //! Session recordings: the timestamped stream of observation and result events that drives
 //! `App::update`, written to JSON Lines (zstd-compressed for `.zst` names) and read back for replay.
 //!
-//! The format is described in `docs/recording-format.md`; its version lives in [`format`].
+//! The format is described in `docs/recording-format.md`; its version lives in [`mod@format`].
 //! Key presses, resizes and secrets are never recorded.
 
 pub mod format;

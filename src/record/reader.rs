@@ -17,6 +17,8 @@ use super::RecordError;
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// The first bytes of every zstd frame.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+/// The largest zstd window accepted: 16 MiB (the writer's level 3 uses at most 2 MiB).
+const ZSTD_WINDOW_LOG_MAX: u32 = 24;
 /// How many line ranges a warning lists before it says "…".
 const MAX_RANGES: usize = 10;
 
@@ -49,7 +51,12 @@ pub fn read_from(input: impl Read, path: &Path) -> Result<Recording, RecordError
         });
     }
     if head.starts_with(&ZSTD_MAGIC) {
-        let decoder = zstd::stream::read::Decoder::with_buffer(input)
+        let mut decoder = zstd::stream::read::Decoder::with_buffer(input)
+            .map_err(|e| RecordError::io("decompress", path, e))?;
+        // Our writer's windows are at most 2 MiB; refusing larger ones bounds the memory a hostile
+        // file can make the decoder take.
+        decoder
+            .window_log_max(ZSTD_WINDOW_LOG_MAX)
             .map_err(|e| RecordError::io("decompress", path, e))?;
         parse(Lines::new(BufReader::new(decoder)), path, true)
     } else {

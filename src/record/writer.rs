@@ -98,12 +98,10 @@ impl Recorder {
     /// Records one event. Key presses and resizes are skipped (returns `Ok(false)`); URLs inside
     /// error messages and notes lose their credentials (see [`redact_text`]).
     pub fn record(&mut self, event: &Event) -> Result<bool, RecordError> {
+        // Key presses and resizes are the only events without a time of their own.
         let Some(t) = event.at() else {
             return Ok(false);
         };
-        if matches!(event, Event::Key(_) | Event::Resize { .. }) {
-            return Ok(false);
-        }
         let redacted = redacted(event);
         let event = redacted.as_ref().unwrap_or(event);
         serde_json::to_writer(&mut self.line, &LineOut { t, event })?;
