@@ -11,13 +11,13 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(command: &str, dir: PathBuf) -> Tmux {
+    fn start(label: &str, command: &str, dir: PathBuf) -> Tmux {
         let version = Command::new("tmux").arg("-V").output();
         assert!(
             version.is_ok_and(|o| o.status.success()),
             "tmux is required for the smoke test: run ./scripts/test.sh, which installs it"
         );
-        let socket = format!("canary-smoke-{}", std::process::id());
+        let socket = format!("canary-{label}-{}", std::process::id());
         let ok = Command::new("tmux")
             .args([
                 "-L",
@@ -82,6 +82,7 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
+            .stderr(std::process::Stdio::null())
             .status();
     }
 }
@@ -112,7 +113,7 @@ fn demo_starts_takes_keys_and_quits_cleanly() {
         log.display(),
         status.display()
     );
-    let t = Tmux::start(&command, dir.clone());
+    let t = Tmux::start("keys", &command, dir.clone());
 
     t.wait_for("the cockpit", |s| {
         s.contains("frontend") && s.contains("v1") && s.contains("v2")
@@ -146,5 +147,42 @@ fn demo_starts_takes_keys_and_quits_cleanly() {
     assert!(
         log_text.contains("demo starts"),
         "logs go to the file: {log_text}"
+    );
+}
+
+#[test]
+fn sigterm_quits_and_restores_the_terminal() {
+    let dir = std::env::temp_dir().join(format!("canary-sigterm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_canary");
+    let log = dir.join("sigterm-test.log");
+    let status = dir.join("exit-status");
+    let _ = std::fs::remove_file(&status);
+    // the pane stays after the command so the restored screen can be read
+    let command = format!(
+        "{bin} --log-file {} demo --seed 9; echo \"exit=$?\" > {}; echo restored-shell; sleep 30",
+        log.display(),
+        status.display()
+    );
+    let t = Tmux::start("sigterm", &command, dir.clone());
+    t.wait_for("the cockpit", |s| s.contains("frontend"));
+    let killed = Command::new("pkill")
+        // anchored so that only the cockpit matches, not the shell that started it
+        .args([
+            "-TERM",
+            "-f",
+            &format!("^{bin} --log-file {}", log.display()),
+        ])
+        .status()
+        .expect("pkill");
+    assert!(
+        killed.success(),
+        "the cockpit process was found and signalled"
+    );
+    assert_eq!(wait_for_file(&t.status_file()), "exit=0");
+    let screen = t.wait_for("the shell after exit", |s| s.contains("restored-shell"));
+    assert!(
+        !screen.contains("weight ◆"),
+        "the alternate screen is gone after SIGTERM:\n{screen}"
     );
 }
