@@ -128,13 +128,7 @@ impl Widget for Errors<'_> {
             (Metric::P99, Side::Canary, "p99"),
         ];
         let labels = series.map(|(_, side, what)| format!("{} {what}", version(side)));
-        let label_w = labels
-            .iter()
-            .map(|l| text::width(l))
-            .max()
-            .unwrap_or(0)
-            .min(18) as u16
-            + 1;
+        let label_w = text::label_column(&labels, 18);
         let bands = spark::bands(inner, 4);
         for (i, (metric, side, _)) in series.into_iter().enumerate() {
             let area = bands[i];

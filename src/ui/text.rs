@@ -7,6 +7,11 @@ pub fn width(s: &str) -> usize {
     Span::raw(s).width()
 }
 
+/// Width of a label column: the widest label, at most `cap`, plus one space.
+pub fn label_column(labels: &[String], cap: usize) -> u16 {
+    labels.iter().map(|l| width(l)).max().unwrap_or(0).min(cap) as u16 + 1
+}
+
 fn char_width(c: char) -> usize {
     let mut buf = [0u8; 4];
     width(c.encode_utf8(&mut buf))

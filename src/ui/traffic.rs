@@ -67,13 +67,7 @@ impl Widget for Traffic<'_> {
             return;
         }
         let labels = sides.map(|s| version_label(app, s));
-        let label_w = labels
-            .iter()
-            .map(|l| text::width(l))
-            .max()
-            .unwrap_or(0)
-            .min(18) as u16
-            + 1;
+        let label_w = text::label_column(&labels, 18);
         // One scale for both versions, so the bars show how traffic is split.
         let max = app
             .history
