@@ -8,7 +8,7 @@ use crate::app::{App, LogEntry, Panel};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Widget};
+use ratatui::widgets::Widget;
 
 pub struct Events<'a> {
     pub app: &'a App,
@@ -37,13 +37,8 @@ impl Widget for Events<'_> {
         let (app, t) = (self.app, self.theme);
         let focused = app.focus == Panel::Events;
         let total = app.log.len();
-        let mut block = Block::bordered()
-            .border_type(if focused {
-                BorderType::Thick
-            } else {
-                BorderType::Plain
-            })
-            .border_style(t.border(focused))
+        let mut block = t
+            .focusable_block(focused)
             .title(Span::styled(" events ", t.title()));
         if let Some(top) = app.events_scroll {
             block = block.title_bottom(

@@ -9,7 +9,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Widget};
+use ratatui::widgets::Widget;
 
 pub struct Pods<'a> {
     pub app: &'a App,
@@ -74,14 +74,7 @@ impl Widget for Pods<'_> {
                 t.warn(),
             ));
         }
-        let mut block = Block::bordered()
-            .border_type(if focused {
-                BorderType::Thick
-            } else {
-                BorderType::Plain
-            })
-            .border_style(t.border(focused))
-            .title(Line::from(title));
+        let mut block = t.focusable_block(focused).title(Line::from(title));
         let inner = block.inner(area);
         let visible = usize::from(inner.height.saturating_sub(1));
         let total = app.pod_rows.len();

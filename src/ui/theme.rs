@@ -4,6 +4,7 @@
 use crate::app::{Level, LogKind};
 use crate::model::{Outcome, Phase, Side};
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, BorderType};
 
 /// Marker of the canary version, shown next to its pods, series and labels.
 pub const CANARY_MARK: &str = "◆";
@@ -91,6 +92,17 @@ impl Theme {
         } else {
             self.dim()
         }
+    }
+
+    /// The frame of a panel that takes the scroll keys: thick and accented while focused.
+    pub fn focusable_block(self, focused: bool) -> Block<'static> {
+        Block::bordered()
+            .border_type(if focused {
+                BorderType::Thick
+            } else {
+                BorderType::Plain
+            })
+            .border_style(self.border(focused))
     }
 
     pub fn title(self) -> Style {
