@@ -27,7 +27,7 @@ fn demo_events() -> Vec<Event> {
     let mut session = DemoSession::new(scenario, 42, Millis(0), AppConfig::default()).keep_events();
     session.start();
     session.run_to_outcome(3_600_000);
-    let mut events = session.events;
+    let mut events = session.events().to_vec();
     assert!(
         events.len() > 100,
         "the demo produced {} events",

@@ -1,6 +1,9 @@
 //! Events: what happened. Sources send them; `App::update` is the only consumer.
 
-use crate::model::{MetricsSample, Millis, PodSet, ReleaseSnapshot};
+use crate::controller::Step;
+use crate::model::{
+    AnalysisSettings, MetricsSample, Millis, Plan, PodSet, ReleaseSnapshot, Verdict,
+};
 use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +44,14 @@ pub enum Event {
         source: String,
         message: String,
     },
+    /// The cockpit's own analysis took charge of the release, with these settings and plan.
+    AnalysisStarted {
+        at: Millis,
+        settings: AnalysisSettings,
+        plan: Plan,
+    },
+    /// The cockpit's analysis judged the canary, and what it decided to do next.
+    Verdict { verdict: Verdict, step: Step },
     /// A free-text note from the operator or the system.
     Note {
         at: Millis,
@@ -59,8 +70,10 @@ impl Event {
             | Event::PodsObserved { at, .. }
             | Event::ActionResult { at, .. }
             | Event::SourceError { at, .. }
+            | Event::AnalysisStarted { at, .. }
             | Event::Note { at, .. } => Some(*at),
             Event::MetricsSampled { sample } => Some(sample.at),
+            Event::Verdict { verdict, .. } => Some(verdict.at),
         }
     }
 }

@@ -15,6 +15,7 @@ pub enum Command {
     ScrollDown,
     ScrollUp,
     Filter,
+    Note,
     Close,
     Quit,
     Confirm,
@@ -142,6 +143,13 @@ pub const NORMAL: &[KeyBinding] = &[
         C::Filter,
         "filter pods by name or status",
         Some("filter"),
+    ),
+    bind(
+        &[Char('m')],
+        "m",
+        C::Note,
+        "write a note into the event log and the recording",
+        None,
     ),
     bind(
         &[Code(KeyCode::Esc)],

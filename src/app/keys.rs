@@ -1,7 +1,7 @@
 //! Key handling: the key table maps a press to a command; the mode decides what the command does.
 
 use super::keymap::{self, Command};
-use super::{Action, App, Confirm, Effect, Level, Mode, Panel, Prompt, PromptKind};
+use super::{Action, App, Confirm, Effect, Event, Level, Mode, Panel, Prompt, PromptKind};
 use crate::model::{Phase, Weight};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::InputRequest;
@@ -49,6 +49,16 @@ impl App {
                     input: self.pod_filter.clone().into(),
                     error: None,
                 })
+            }
+            Command::Note => {
+                if self.config.read_only {
+                    self.set_status(Level::Warn, "replay is read-only: notes are written live");
+                } else {
+                    self.mode = Mode::Prompt(Prompt {
+                        kind: Some(PromptKind::Note),
+                        ..Prompt::default()
+                    });
+                }
             }
             Command::StepUp => return self.step(true),
             Command::StepDown => return self.step(false),
@@ -133,6 +143,23 @@ impl App {
                         return Vec::new();
                     }
                 },
+                Some(PromptKind::Note) => {
+                    let text = prompt.input.value().trim();
+                    if text.is_empty() {
+                        prompt.error = Some("a note needs some text (esc cancels)".to_string());
+                        self.mode = Mode::Prompt(prompt);
+                    } else {
+                        let note = Event::Note {
+                            at: self.now,
+                            author: self.config.user.clone(),
+                            text: text.to_string(),
+                        };
+                        self.produced.push(note.clone());
+                        self.update(note);
+                        self.set_status(Level::Info, "note added");
+                    }
+                    return Vec::new();
+                }
                 _ => return Vec::new(),
             },
             _ => {}

@@ -97,6 +97,11 @@ pub struct App {
     pub status: Option<Status>,
     pub outcome: Option<ReleaseOutcome>,
     pub should_quit: bool,
+    /// The plan of the cockpit's own analysis, from `AnalysisStarted` (live and in replay).
+    pub analysis_plan: Option<Plan>,
+    /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
+    /// the runner, which records them. Replay feeds them back through `update`.
+    produced: Vec<Event>,
 }
 
 impl App {
@@ -125,6 +130,8 @@ impl App {
             status: None,
             outcome: None,
             should_quit: false,
+            analysis_plan: None,
+            produced: Vec::new(),
         }
     }
 
@@ -174,7 +181,18 @@ impl App {
                 self.set_status(Level::Error, text);
                 Vec::new()
             }
+            Event::AnalysisStarted { at, settings, plan } => {
+                self.now = self.now.max(at);
+                self.settings = settings;
+                self.analysis_plan = Some(plan);
+                Vec::new()
+            }
+            Event::Verdict { verdict, step } => {
+                self.now = self.now.max(verdict.at);
+                self.apply_verdict(verdict, step)
+            }
             Event::Note { at, author, text } => {
+                self.now = self.now.max(at);
                 self.log
                     .push(at, LogKind::Note, format!("note by {author}: {text}"));
                 Vec::new()
@@ -182,11 +200,23 @@ impl App {
         }
     }
 
+    /// Takes the events the cockpit produced since the last call, in order: the runner records
+    /// them right after the event whose `update` produced them.
+    pub fn take_produced(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.produced)
+    }
+
+    /// Whether the cockpit's own analysis judges this release (live, or as recorded).
+    pub fn runs_analysis(&self) -> bool {
+        self.controller.is_some() || self.analysis_plan.is_some()
+    }
+
     /// The plan in force: the controller's, or the one a cluster controller reports.
     pub fn plan(&self) -> Option<&Plan> {
         self.controller
             .as_ref()
             .map(|c| &c.plan)
+            .or(self.analysis_plan.as_ref())
             .or_else(|| self.release.as_ref().and_then(|r| r.plan.as_ref()))
     }
 

@@ -14,6 +14,8 @@ pub enum PromptKind {
     Weight,
     /// `/`: filter the pod list by name or status.
     Filter,
+    /// `m`: a note for the event log and the recording.
+    Note,
 }
 
 #[derive(Clone, Debug, Default)]

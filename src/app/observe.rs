@@ -1,8 +1,8 @@
 //! How observations, action results and the controller's decisions change the state.
 
-use super::{Action, Actor, App, Effect, Level, LogKind, ReleaseOutcome};
+use super::{Action, Actor, App, Effect, Event, Level, LogKind, ReleaseOutcome};
 use crate::controller::{Step, View};
-use crate::model::{Millis, Outcome, Phase, PodSet, ReleaseSnapshot, Side};
+use crate::model::{Millis, Outcome, Phase, PodSet, ReleaseSnapshot, Side, Verdict};
 
 impl App {
     pub(super) fn on_release(&mut self, at: Millis, release: ReleaseSnapshot) {
@@ -163,6 +163,15 @@ impl App {
         let Some(controller) = self.controller.as_mut() else {
             return Vec::new();
         };
+        if self.analysis_plan.is_none() {
+            let started = Event::AnalysisStarted {
+                at: self.now,
+                settings: controller.settings.clone(),
+                plan: controller.plan.clone(),
+            };
+            self.analysis_plan = Some(controller.plan.clone());
+            self.produced.push(started);
+        }
         let view = View {
             phase: self.phase,
             paused: self.paused,
@@ -174,14 +183,23 @@ impl App {
         let Some(decision) = controller.on_time(self.now, view) else {
             return Vec::new();
         };
-        let threshold = controller.settings.threshold;
-        let verdict = decision.verdict;
+        self.produced.push(Event::Verdict {
+            verdict: decision.verdict.clone(),
+            step: decision.step,
+        });
+        self.apply_verdict(decision.verdict, decision.step)
+    }
+
+    /// Applies a verdict of the cockpit's analysis: the log line, the totals, and the step it
+    /// decided. Live, the effects go to the executor; in replay they are dropped.
+    pub(super) fn apply_verdict(&mut self, verdict: Verdict, step: Step) -> Vec<Effect> {
+        let threshold = self.settings.threshold;
         let now = verdict.at;
         let counted = match verdict.outcome {
             Outcome::Fail => format!(" {}/{threshold}", verdict.failed_checks),
             _ => String::new(),
         };
-        let held = if decision.step == Step::Hold && verdict.outcome == Outcome::Pass {
+        let held = if step == Step::Hold && verdict.outcome == Outcome::Pass {
             " — paused, weight held"
         } else {
             ""
@@ -195,15 +213,19 @@ impl App {
                 verdict.reason
             ),
         );
-        let canary = release.canary.name.clone();
-        let primary = release.primary.name.clone();
-        let name = release.name.clone();
+        let (name, primary, canary) = self.release.as_ref().map_or_else(Default::default, |r| {
+            (
+                r.name.clone(),
+                r.primary.name.clone(),
+                r.canary.name.clone(),
+            )
+        });
         self.analysis.record(verdict);
         let act = |action| Effect::Act {
             action,
             actor: Actor::Controller,
         };
-        match decision.step {
+        match step {
             Step::Hold => Vec::new(),
             Step::SetWeight(weight) => vec![act(Action::SetWeight { weight })],
             Step::Promote => {

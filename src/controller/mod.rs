@@ -11,7 +11,8 @@ use crate::model::{
 };
 
 /// What the controller wants done after a check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Step {
     /// Nothing changes (inconclusive, paused, or a failure below the threshold).
     Hold,

@@ -68,6 +68,10 @@ pub struct Header {
     pub started_at: Millis,
     /// The name of the release.
     pub release: String,
+    /// Expected time between observations in milliseconds: replay marks data older than three of
+    /// these as stale, as the live cockpit did. Absent: the cockpit's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_ms: Option<i64>,
 }
 
 impl Header {
@@ -80,7 +84,13 @@ impl Header {
             source,
             started_at,
             release: release.into(),
+            refresh_ms: None,
         }
+    }
+
+    pub fn with_refresh_ms(mut self, refresh_ms: i64) -> Self {
+        self.refresh_ms = Some(refresh_ms);
+        self
     }
 }
 

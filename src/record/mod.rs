@@ -8,12 +8,14 @@ pub mod format;
 pub mod reader;
 pub mod redact;
 pub mod retention;
+pub mod tap;
 pub mod writer;
 
 pub use format::{Header, SessionSource, FORMAT_MAJOR, FORMAT_MINOR, FORMAT_NAME};
 pub use reader::{read, read_from, Recording, MAX_LINE_BYTES};
 pub use redact::{redact_text, redact_url};
 pub use retention::{default_session_path, prune};
+pub use tap::Tap;
 pub use writer::Recorder;
 
 use std::path::PathBuf;

@@ -182,7 +182,7 @@ impl Widget for Analysis<'_> {
                 ));
             }
             None => {
-                let why = if app.controller.is_some() || app.release.is_none() {
+                let why = if app.runs_analysis() || app.release.is_none() {
                     "no checks yet"
                 } else {
                     "no checks: the cluster's controller runs the analysis"

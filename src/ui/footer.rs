@@ -55,14 +55,14 @@ fn status_line<'a>(app: &App, t: Theme, max: usize) -> Option<Span<'a>> {
 /// Draws the footer; returns where the terminal cursor goes when the filter prompt is open.
 pub fn render(app: &App, t: Theme, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let width = usize::from(area.width);
-    if let Mode::Prompt(
-        p @ Prompt {
-            kind: Some(PromptKind::Filter),
-            ..
-        },
-    ) = &app.mode
-    {
-        return Some(filter_prompt(t, p, area, buf));
+    if let Mode::Prompt(p) = &app.mode {
+        match p.kind {
+            Some(PromptKind::Filter) => {
+                return Some(line_prompt(t, p, " filter pods /", area, buf))
+            }
+            Some(PromptKind::Note) => return Some(line_prompt(t, p, " note: ", area, buf)),
+            _ => {}
+        }
     }
     let status = status_line(app, t, width * 3 / 5);
     let status_w = status.as_ref().map_or(0, Span::width);
@@ -76,11 +76,19 @@ pub fn render(app: &App, t: Theme, area: Rect, buf: &mut Buffer) -> Option<Posit
     None
 }
 
-fn filter_prompt(t: Theme, p: &Prompt, area: Rect, buf: &mut Buffer) -> Position {
-    let right = Line::from(hints(t, keymap::PROMPT, usize::from(area.width) / 2));
+/// A one-line prompt in the footer: label, input field, and the prompt's keys or its error.
+fn line_prompt(t: Theme, p: &Prompt, label: &str, area: Rect, buf: &mut Buffer) -> Position {
+    let half = usize::from(area.width) / 2;
+    let right = match &p.error {
+        Some(e) => Line::from(Span::styled(
+            text::truncate(&format!("✖ {e} "), half),
+            t.level(Level::Error),
+        )),
+        None => Line::from(hints(t, keymap::PROMPT, half)),
+    };
     let right_w = right.width() as u16;
     buf.set_line(area.right() - right_w, area.y, &right, right_w);
-    let label = Span::styled(" filter pods /", t.key());
+    let label = Span::styled(label.to_string(), t.key());
     let label_w = label.width() as u16;
     buf.set_span(area.x, area.y, &label, label_w);
     let field = Rect {

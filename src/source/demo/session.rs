@@ -4,13 +4,13 @@
 use super::{Scenario, Sim, STEP_MS};
 use crate::app::{App, AppConfig, Event, ReleaseOutcome};
 use crate::model::Millis;
+use crate::record::{Recorder, Tap};
 
 pub struct DemoSession {
     pub app: App,
     pub sim: Sim,
-    /// Every event fed to the app, when kept (see `keep_events`).
-    pub events: Vec<Event>,
-    keep_events: bool,
+    /// Records what the app sees and produces (see `keep_events` and `record_to`).
+    pub tap: Tap,
 }
 
 impl DemoSession {
@@ -26,15 +26,25 @@ impl DemoSession {
         Self {
             app,
             sim: Sim::new(scenario, seed, start),
-            events: Vec::new(),
-            keep_events: false,
+            tap: Tap::default(),
         }
     }
 
-    /// Keep every event fed to the app in `events` (for tests of replay and recording).
+    /// Keeps every recordable event in memory, in recording order: see [`DemoSession::events`].
     pub fn keep_events(mut self) -> Self {
-        self.keep_events = true;
+        self.tap = self.tap.keeping();
         self
+    }
+
+    /// Records the session into `recorder`.
+    pub fn record_to(mut self, recorder: Recorder) -> Self {
+        self.tap = self.tap.with_recorder(recorder);
+        self
+    }
+
+    /// The events kept (see [`DemoSession::keep_events`]): what a recording of this session holds.
+    pub fn events(&self) -> &[Event] {
+        self.tap.kept()
     }
 
     pub fn start(&mut self) {
@@ -52,10 +62,7 @@ impl DemoSession {
     pub fn feed(&mut self, events: Vec<Event>) {
         let mut queue = std::collections::VecDeque::from(events);
         while let Some(ev) = queue.pop_front() {
-            if self.keep_events {
-                self.events.push(ev.clone());
-            }
-            for effect in self.app.update(ev) {
+            for effect in self.tap.feed(&mut self.app, ev) {
                 queue.extend(self.sim.apply(&effect));
             }
         }
