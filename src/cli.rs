@@ -25,6 +25,67 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the built-in demo scenarios.
     Scenarios,
+    /// Replay a recorded session in the cockpit, or summarise or plot it.
+    Replay(ReplayArgs),
+    /// List the recorded sessions, newest first.
+    Sessions,
+}
+
+/// Where the session is recorded.
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// Record the session into FILE (zstd-compressed when it ends in .zst). Interactive sessions
+    /// are recorded by default into $XDG_STATE_HOME/canary-cockpit/sessions/.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_record")]
+    pub record: Option<PathBuf>,
+    /// Do not record this session.
+    #[arg(long)]
+    pub no_record: bool,
+    /// How many sessions the default sessions directory keeps (the oldest are deleted).
+    #[arg(
+        long,
+        env = "CANARY_KEEP_SESSIONS",
+        default_value_t = crate::record::retention::DEFAULT_KEEP as u16,
+        value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
+    pub keep_sessions: u16,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// The recording (.jsonl or .jsonl.zst).
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "last",
+        conflicts_with = "last"
+    )]
+    pub file: Option<PathBuf>,
+    /// Open the newest recorded session.
+    #[arg(long)]
+    pub last: bool,
+    /// Print a post-mortem summary instead of opening the cockpit.
+    #[arg(long)]
+    pub summary: bool,
+    /// Format of the summary.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_enum,
+        default_value_t,
+        requires = "summary"
+    )]
+    pub output: OutputFormat,
+    /// Draw the session as an SVG picture into FILE instead of opening the cockpit.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -39,6 +100,9 @@ pub struct DemoArgs {
     #[arg(long, default_value = "1", value_name = "X|max")]
     pub speed: Speed,
     /// No TUI: print one line per event and the outcome; exit 0 when promoted, 3 when rolled back.
+    /// Recorded only with --record.
     #[arg(long)]
     pub headless: bool,
+    #[command(flatten)]
+    pub record: RecordArgs,
 }

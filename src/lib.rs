@@ -8,6 +8,7 @@ pub mod logging;
 pub mod model;
 pub mod paths;
 pub mod record;
+pub mod replay;
 pub mod run;
 pub mod source;
 pub mod tui;

@@ -1,8 +1,9 @@
 //! What each subcommand does, behind the thin `main`.
 
 use crate::app::{AppConfig, Event};
-use crate::cli::{Cli, Command, DemoArgs};
+use crate::cli::{Cli, Command, DemoArgs, RecordArgs};
 use crate::model::Millis;
+use crate::record::{default_session_path, prune, Header, Recorder, SessionSource};
 use crate::source::demo::{self, scenario::BUILT_IN, DemoSession, Scenario, ScenarioError, Sim};
 use std::process::ExitCode;
 use thiserror::Error;
@@ -19,6 +20,10 @@ pub enum RunError {
     Output(std::io::Error),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error(transparent)]
+    Record(#[from] crate::record::RecordError),
+    #[error("no recorded sessions in {}: record one with `canary demo`", .0.display())]
+    NoSessions(std::path::PathBuf),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
@@ -29,6 +34,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
     let _log_guard = crate::logging::init(&log_file)?;
     match cli.command {
         Command::Demo(args) => run_demo(args),
+        Command::Replay(args) => crate::replay::commands::replay(args),
+        Command::Sessions => crate::replay::commands::sessions(),
         Command::Scenarios => {
             for (name, text) in BUILT_IN {
                 let s = Scenario::parse(text, name)?;
@@ -56,37 +63,93 @@ fn run_demo(args: DemoArgs) -> Result<ExitCode, RunError> {
         color: crate::paths::colour_enabled(),
         ..AppConfig::default()
     };
+    let header = Header::new(
+        SessionSource::demo(scenario.name.clone(), seed),
+        start,
+        scenario.release.name.clone(),
+    )
+    .with_refresh_ms(i64::from(scenario.traffic.sample_secs) * 1000);
+    let mut session = DemoSession::new(scenario.clone(), seed, start, config);
+    let recorder = open_recorder(&args.record, args.headless, &header)?;
+    if let Some(recorder) = recorder {
+        tracing::info!(path = %recorder.path().display(), "recording");
+        session = session.record_to(recorder);
+    }
     if args.headless {
-        let mut session = DemoSession::new(scenario, seed, start, config);
         let stdout = std::io::stdout();
-        return match crate::headless::run(&mut session, args.speed, &mut stdout.lock()) {
+        let result = crate::headless::run(&mut session, args.speed, &mut stdout.lock());
+        session.tap.finish()?;
+        return match result {
             Ok(outcome) => Ok(ExitCode::from(crate::headless::exit_code(outcome))),
             // the reader went away (`| head`): stop quietly, as a shell pipeline expects
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::from(141)),
             Err(e) => Err(RunError::Output(e)),
         };
     }
-    let session = DemoSession::new(scenario.clone(), seed, start, config);
-    let mut app = session.app;
-    app.update(Event::Note {
-        at: start,
-        author: "cockpit".to_string(),
-        text: format!(
-            "demo scenario {}, seed {seed} (rerun with --seed {seed})",
-            scenario.name
-        ),
-    });
+    let DemoSession {
+        mut app, mut tap, ..
+    } = session;
+    tap.feed(
+        &mut app,
+        Event::Note {
+            at: start,
+            author: "cockpit".to_string(),
+            text: format!(
+                "demo scenario {}, seed {seed} (rerun with --seed {seed})",
+                scenario.name
+            ),
+        },
+    );
     let sim = Sim::new(scenario, seed, start);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(RunError::Runtime)?;
     let speed = args.speed;
-    let app = runtime
-        .block_on(crate::tui::run(app, move |events, effects| {
+    let (app, tap) = runtime
+        .block_on(crate::tui::run(app, tap, move |events, effects| {
             demo::run(sim, speed, events, effects)
         }))
         .map_err(RunError::Terminal)?;
-    tracing::info!(outcome = ?app.outcome, "demo ends");
+    let recorded = tap.finish()?;
+    tracing::info!(outcome = ?app.outcome, recording = ?recorded, "demo ends");
+    if let Some(path) = recorded {
+        eprintln!("session recorded: canary replay {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The recorder the flags ask for: `--record FILE`, none with `--no-record` (or headless without
+/// `--record`), else a new file in the sessions directory, pruned to the newest `--keep-sessions`.
+fn open_recorder(
+    args: &RecordArgs,
+    headless: bool,
+    header: &Header,
+) -> Result<Option<Recorder>, RunError> {
+    if args.no_record {
+        return Ok(None);
+    }
+    if let Some(path) = &args.record {
+        return Ok(Some(Recorder::create(path, header)?));
+    }
+    if headless {
+        return Ok(None);
+    }
+    let path = default_session_path(
+        &crate::paths::state_dir(),
+        &header.release,
+        header.started_at,
+    );
+    let recorder = Recorder::create(&path, header)?;
+    if let Some(dir) = path.parent() {
+        match prune(dir, usize::from(args.keep_sessions)) {
+            Ok(deleted) if !deleted.is_empty() => {
+                tracing::info!(count = deleted.len(), "old sessions deleted")
+            }
+            Ok(_) => {}
+            // keeping too many files is no reason to stop the session
+            Err(e) => tracing::warn!(error = %e, "cannot prune old sessions"),
+        }
+    }
+    Ok(Some(recorder))
 }

@@ -2,6 +2,7 @@
 //! and a render deadline. Nothing in the loop awaits the network.
 
 use crate::app::{App, Effect, Event};
+use crate::record::Tap;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use std::future::Future;
@@ -13,7 +14,7 @@ use tokio::time::Instant;
 const FRAME: Duration = Duration::from_millis(16);
 
 /// Restores the terminal when dropped: on quit, on an error return and during unwinding.
-struct RestoreGuard;
+pub(crate) struct RestoreGuard;
 
 impl Drop for RestoreGuard {
     fn drop(&mut self) {
@@ -23,7 +24,7 @@ impl Drop for RestoreGuard {
 
 /// Runs the cockpit until the operator quits or SIGTERM arrives. `source` produces events and
 /// executes effects; it runs as a task beside the loop.
-pub async fn run<F, Fut>(mut app: App, source: F) -> std::io::Result<App>
+pub async fn run<F, Fut>(mut app: App, mut tap: Tap, source: F) -> std::io::Result<(App, Tap)>
 where
     F: FnOnce(mpsc::Sender<Event>, mpsc::UnboundedReceiver<Effect>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -38,8 +39,11 @@ where
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
 
-    let handle = |app: &mut App, ev: Event| {
-        for effect in app.update(ev) {
+    let mut flush = tokio::time::interval(crate::record::writer::FLUSH_INTERVAL / 2);
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let handle = |app: &mut App, tap: &mut Tap, ev: Event| {
+        for effect in tap.feed(app, ev) {
             tracing::info!(?effect, "effect");
             // the source ends only with the loop; a closed channel loses nothing worth keeping
             let _ = effect_tx.send(effect);
@@ -56,11 +60,11 @@ where
         tokio::select! {
             term = keys.next() => match term {
                 Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => {
-                    handle(&mut app, Event::Key(key));
+                    handle(&mut app, &mut tap, Event::Key(key));
                     dirty = true;
                 }
                 Some(Ok(TermEvent::Resize(width, height))) => {
-                    handle(&mut app, Event::Resize { width, height });
+                    handle(&mut app, &mut tap, Event::Resize { width, height });
                     terminal.autoresize()?;
                     dirty = true;
                 }
@@ -70,9 +74,9 @@ where
             },
             ev = event_rx.recv() => {
                 let Some(ev) = ev else { break };
-                handle(&mut app, ev);
+                handle(&mut app, &mut tap, ev);
                 while let Ok(ev) = event_rx.try_recv() {
-                    handle(&mut app, ev);
+                    handle(&mut app, &mut tap, ev);
                 }
                 dirty = true;
             }
@@ -81,11 +85,12 @@ where
                 app.should_quit = true;
             }
             _ = tokio::time::sleep_until(deadline), if dirty => {}
+            _ = flush.tick(), if tap.is_recording() => tap.tick(&mut app),
         }
         if app.should_quit {
             break;
         }
     }
     source_task.abort();
-    Ok(app)
+    Ok((app, tap))
 }

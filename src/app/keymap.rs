@@ -21,6 +21,18 @@ pub enum Command {
     Confirm,
     Cancel,
     Submit,
+    // replay
+    PlayPause,
+    Faster,
+    Slower,
+    Back,
+    Forward,
+    BackLong,
+    ForwardLong,
+    NextMark,
+    PrevMark,
+    Start,
+    End,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +40,8 @@ pub enum Key {
     Char(char),
     Code(KeyCode),
     Ctrl(char),
+    /// A non-character key with shift held (`shift+→`).
+    Shift(KeyCode),
 }
 
 impl Key {
@@ -36,7 +50,12 @@ impl Key {
         match self {
             Key::Char(c) => !ctrl && ev.code == KeyCode::Char(c),
             Key::Ctrl(c) => ctrl && ev.code == KeyCode::Char(c),
-            Key::Code(code) => !ctrl && ev.code == code,
+            Key::Code(code) => {
+                !ctrl && !ev.modifiers.contains(KeyModifiers::SHIFT) && ev.code == code
+            }
+            Key::Shift(code) => {
+                !ctrl && ev.modifiers.contains(KeyModifiers::SHIFT) && ev.code == code
+            }
         }
     }
 }
@@ -69,7 +88,7 @@ const fn bind(
 }
 
 use Command as C;
-use Key::{Char, Code, Ctrl};
+use Key::{Char, Code, Ctrl, Shift};
 
 /// The cockpit's own keys (k9s habits).
 pub const NORMAL: &[KeyBinding] = &[
@@ -214,6 +233,95 @@ pub const PROMPT: &[KeyBinding] = &[
     bind(&[Ctrl('c')], "ctrl-c", C::Quit, "quit", None),
 ];
 
+/// Replay's own keys; they come before the cockpit's view keys (scroll, focus, filter, help).
+pub const REPLAY: &[KeyBinding] = &[
+    bind(
+        &[Char(' ')],
+        "space",
+        C::PlayPause,
+        "play / pause the replay",
+        Some("play"),
+    ),
+    bind(
+        &[Char('>'), Char('.')],
+        "</>",
+        C::Faster,
+        "play faster / slower (0.25× … 64×)",
+        Some("speed"),
+    ),
+    bind(&[Char('<'), Char(',')], "<", C::Slower, "play slower", None),
+    bind(
+        &[Code(KeyCode::Right)],
+        "←/→",
+        C::Forward,
+        "seek 10 s back / forward",
+        Some("±10s"),
+    ),
+    bind(&[Code(KeyCode::Left)], "←", C::Back, "seek 10 s back", None),
+    bind(
+        &[Shift(KeyCode::Right)],
+        "shift+←/→",
+        C::ForwardLong,
+        "seek 1 min back / forward",
+        None,
+    ),
+    bind(
+        &[Shift(KeyCode::Left)],
+        "shift+←",
+        C::BackLong,
+        "seek 1 min back",
+        None,
+    ),
+    bind(
+        &[Char('n')],
+        "n/N",
+        C::NextMark,
+        "jump to the next / previous marked event",
+        Some("marks"),
+    ),
+    bind(
+        &[Char('N')],
+        "N",
+        C::PrevMark,
+        "jump to the previous marked event",
+        None,
+    ),
+    bind(
+        &[Char('g'), Code(KeyCode::Home)],
+        "g/G",
+        C::Start,
+        "jump to the start / end",
+        Some("start/end"),
+    ),
+    bind(
+        &[Char('G'), Code(KeyCode::End)],
+        "G",
+        C::End,
+        "jump to the end",
+        None,
+    ),
+];
+
+/// Said in replay's help overlay.
+pub const REPLAY_NOTE: &str =
+    "Replay is read-only: the action keys (+ - w p P R m) say so and change nothing.";
+
+impl Command {
+    /// Whether the command changes the release (refused in replay).
+    pub fn acts(self) -> bool {
+        matches!(
+            self,
+            C::StepUp
+                | C::StepDown
+                | C::SetWeight
+                | C::TogglePause
+                | C::Promote
+                | C::Rollback
+                | C::Note
+        )
+    }
+}
+
 /// Said in the help overlay: what pause means.
 pub const PAUSE_NOTE: &str =
     "Paused stops automatic progression only: the analysis keeps running and the automatic rollback stays armed.";
@@ -241,7 +349,7 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_a_table() {
-        for table in [NORMAL, HELP, CONFIRM, PROMPT] {
+        for table in [NORMAL, HELP, CONFIRM, PROMPT, REPLAY] {
             let keys: Vec<Key> = table.iter().flat_map(|b| b.keys.iter().copied()).collect();
             for (i, k) in keys.iter().enumerate() {
                 assert!(!keys[i + 1..].contains(k), "{k:?} bound twice");

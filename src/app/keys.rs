@@ -36,12 +36,10 @@ impl App {
             Command::FocusNext => self.focus = self.focus.next(),
             Command::ScrollDown => self.scroll(1),
             Command::ScrollUp => self.scroll(-1),
-            Command::Close => {
-                if !self.pod_filter.is_empty() {
-                    self.pod_filter.clear();
-                    self.rebuild_rows();
-                    self.set_status(Level::Info, "pod filter cleared");
-                }
+            Command::Close if !self.pod_filter.is_empty() => {
+                self.pod_filter.clear();
+                self.rebuild_rows();
+                self.set_status(Level::Info, "pod filter cleared");
             }
             Command::Filter => {
                 self.mode = Mode::Prompt(Prompt {
@@ -95,7 +93,8 @@ impl App {
                     });
                 }
             }
-            Command::Confirm | Command::Cancel | Command::Submit => {}
+            // other tables' commands: never found in the normal table
+            _ => {}
         }
         Vec::new()
     }

@@ -85,7 +85,7 @@ impl App {
         self.rebuild_rows();
     }
 
-    pub(super) fn rebuild_rows(&mut self) {
+    pub(crate) fn rebuild_rows(&mut self) {
         let (p, c) = self.release.as_ref().map_or(("", ""), |r| {
             (r.primary.name.as_str(), r.canary.name.as_str())
         });

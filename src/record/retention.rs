@@ -30,9 +30,7 @@ pub fn default_session_path(state_dir: &Path, release: &str, started_at: Millis)
     if name.is_empty() {
         name.push_str("session");
     }
-    state_dir
-        .join("sessions")
-        .join(format!("{name}-{}.jsonl.zst", utc_stamp(started_at)))
+    sessions_dir(state_dir).join(format!("{name}-{}.jsonl.zst", utc_stamp(started_at)))
 }
 
 /// `YYYYMMDDTHHMMSSZ` for an instant in milliseconds since the Unix epoch (proleptic Gregorian,
@@ -43,6 +41,23 @@ pub fn utc_stamp(at: Millis) -> String {
     let (y, m, d) = civil_from_days(days);
     let (hh, mm, ss) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
     format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z")
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC, for people.
+pub fn utc_datetime(at: Millis) -> String {
+    let stamp = utc_stamp(at);
+    // YYYYMMDDTHHMMSSZ, but the year may be longer or negative: split from the end
+    let n = stamp.len();
+    let (date, time) = (&stamp[..n - 8], &stamp[n - 7..n - 1]);
+    let (year, md) = date.split_at(date.len() - 4);
+    format!(
+        "{year}-{}-{} {}:{}:{}",
+        &md[..2],
+        &md[2..],
+        &time[..2],
+        &time[2..4],
+        &time[4..]
+    )
 }
 
 /// Year, month, day of the day `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
@@ -63,6 +78,17 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// time, then by name. Other files are left alone; a missing directory is not an error. Returns the
 /// files deleted. Prune after creating the new session, so that it counts among the kept.
 pub fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, RecordError> {
+    let mut removed = Vec::new();
+    for path in list(dir)?.into_iter().skip(keep) {
+        std::fs::remove_file(&path).map_err(|e| RecordError::io("delete", &path, e))?;
+        removed.push(path);
+    }
+    Ok(removed)
+}
+
+/// The session files (`*.jsonl*`) in `dir`, newest first by modification time, then by name. A
+/// missing directory has none.
+pub fn list(dir: &Path) -> Result<Vec<PathBuf>, RecordError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -83,12 +109,12 @@ pub fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, RecordError> {
         }
     }
     sessions.sort_by(|a, b| b.cmp(a)); // newest first
-    let mut removed = Vec::new();
-    for (_, path) in sessions.into_iter().skip(keep) {
-        std::fs::remove_file(&path).map_err(|e| RecordError::io("delete", &path, e))?;
-        removed.push(path);
-    }
-    Ok(removed)
+    Ok(sessions.into_iter().map(|(_, path)| path).collect())
+}
+
+/// The directory the cockpit records sessions into by default.
+pub fn sessions_dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("sessions")
 }
 
 #[cfg(test)]
@@ -103,5 +129,9 @@ mod tests {
         assert_eq!(utc_stamp(Millis(1_735_689_599_000)), "20241231T235959Z");
         assert_eq!(utc_stamp(Millis(4_107_542_400_000)), "21000301T000000Z");
         assert_eq!(utc_stamp(Millis(-1)), "19691231T235959Z");
+        assert_eq!(
+            utc_datetime(Millis(1_709_251_199_999)),
+            "2024-02-29 23:59:59"
+        );
     }
 }

@@ -71,7 +71,12 @@ pub fn render(app: &App, t: Theme, area: Rect, buf: &mut Buffer) -> Option<Posit
     }
     let room = width.saturating_sub(status_w + 1);
     let mut spans = vec![Span::raw(" ")];
-    spans.extend(hints(t, table(&app.mode), room.saturating_sub(1)));
+    let shown: Vec<KeyBinding> = table(&app.mode)
+        .iter()
+        .filter(|b| !(app.config.read_only && b.command.acts()))
+        .copied()
+        .collect();
+    spans.extend(hints(t, &shown, room.saturating_sub(1)));
     buf.set_line(area.x, area.y, &Line::from(spans), room as u16);
     None
 }

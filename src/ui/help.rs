@@ -10,16 +10,18 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
-pub fn render(t: Theme, area: Rect, buf: &mut Buffer) {
+/// The help overlay. In replay (`read_only`) it lists replay's keys, then the cockpit's view keys.
+pub fn render(t: Theme, read_only: bool, area: Rect, buf: &mut Buffer) {
     let width = 76.min(area.width.saturating_sub(4));
     let inner_w = usize::from(width.saturating_sub(4));
-    let key_w = keymap::NORMAL
+    let bindings = shown(read_only);
+    let key_w = bindings
         .iter()
         .map(|b| text::width(b.label))
         .max()
         .unwrap_or(0)
         + 2;
-    let mut lines: Vec<Line> = keymap::NORMAL
+    let mut lines: Vec<Line> = bindings
         .iter()
         .map(|b| {
             Line::from(vec![
@@ -29,8 +31,13 @@ pub fn render(t: Theme, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     lines.push(Line::raw(""));
+    let note = if read_only {
+        keymap::REPLAY_NOTE
+    } else {
+        keymap::PAUSE_NOTE
+    };
     lines.extend(
-        text::wrap(keymap::PAUSE_NOTE, inner_w)
+        text::wrap(note, inner_w)
             .into_iter()
             .map(|l| Line::styled(l, t.warn())),
     );
@@ -53,4 +60,21 @@ pub fn render(t: Theme, area: Rect, buf: &mut Buffer) {
     for (i, line) in lines.iter().enumerate().take(usize::from(inner.height)) {
         buf.set_line(inner.x, inner.y + i as u16, line, inner.width);
     }
+}
+
+/// The bindings the overlay lists. Replay's table spells pairs once ("← →"): an entry whose keys
+/// the entry before it already names is not repeated; the cockpit's action keys are left out.
+fn shown(read_only: bool) -> Vec<&'static keymap::KeyBinding> {
+    if !read_only {
+        return keymap::NORMAL.iter().collect();
+    }
+    let mut out: Vec<&keymap::KeyBinding> = Vec::new();
+    for b in keymap::REPLAY {
+        if out.last().is_some_and(|prev| prev.label.contains(b.label)) {
+            continue;
+        }
+        out.push(b);
+    }
+    out.extend(keymap::NORMAL.iter().filter(|b| !b.command.acts()));
+    out
 }

@@ -25,10 +25,12 @@ pub mod theme;
 mod traffic;
 
 use crate::app::{App, Mode, PromptKind};
+pub use footer::hints;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 use ratatui::Frame;
+pub use text::truncate as text_truncate;
 pub use theme::Theme;
 
 /// The smallest terminal the cockpit lays out in.
@@ -112,15 +114,20 @@ pub fn layout(area: Rect) -> Areas {
 /// Draws the cockpit for `app` into `frame`.
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
-    let theme = Theme::new(app.config.color);
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(theme, area, frame.buffer_mut());
-        return;
-    }
-    let cursor = draw(app, theme, area, frame.buffer_mut());
-    if let Some(position) = cursor {
+    if let Some(position) = render_area(app, area, frame.buffer_mut()) {
         frame.set_cursor_position(position);
     }
+}
+
+/// Draws the cockpit for `app` into `area` of `buf`; returns where the terminal cursor goes when
+/// a prompt is open. Replay draws the cockpit above its timeline with this.
+pub fn render_area(app: &App, area: Rect, buf: &mut Buffer) -> Option<ratatui::layout::Position> {
+    let theme = Theme::new(app.config.color);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(theme, area, buf);
+        return None;
+    }
+    draw(app, theme, area, buf)
 }
 
 /// Draws everything into `buf`; returns the cursor position when a prompt is open.
@@ -142,7 +149,7 @@ fn draw(
     let mut cursor = footer::render(app, t, a.footer, buf);
     match &app.mode {
         Mode::Normal => {}
-        Mode::Help => help::render(t, area, buf),
+        Mode::Help => help::render(t, app.config.read_only, area, buf),
         Mode::Confirm(what) => modal::confirm(app, t, *what, area, buf),
         Mode::Prompt(p) => {
             if p.kind == Some(PromptKind::Weight) {
