@@ -44,7 +44,9 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode, RunError> {
                     serde_json::to_string_pretty(&summary).map_err(record::RecordError::Encode)?
                 }
             };
-            println!("{text}");
+            if !write_stdout(&format!("{text}\n"))? {
+                return Ok(ExitCode::from(EXIT_BROKEN_PIPE));
+            }
         }
         return Ok(exit);
     }
@@ -63,6 +65,20 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode, RunError> {
         .block_on(super::screen::run(player))
         .map_err(RunError::Terminal)?;
     Ok(exit)
+}
+
+/// Exit code when the reader of the output went away (`| head`), as a shell pipeline expects.
+const EXIT_BROKEN_PIPE: u8 = 141;
+
+/// Writes to stdout; `Ok(false)` when the reader went away.
+fn write_stdout(text: &str) -> Result<bool, RunError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(RunError::Output(e)),
+    }
 }
 
 /// The newest file in the sessions directory.
@@ -88,13 +104,17 @@ pub struct SessionRow {
 pub fn sessions() -> Result<ExitCode, RunError> {
     let dir = sessions_dir(&crate::paths::state_dir());
     let paths = list(&dir)?;
-    if paths.is_empty() {
-        println!("no recorded sessions in {}", dir.display());
-        return Ok(ExitCode::SUCCESS);
+    let text = if paths.is_empty() {
+        format!("no recorded sessions in {}\n", dir.display())
+    } else {
+        let rows: Vec<SessionRow> = paths.iter().map(|p| session_row(p)).collect();
+        format_table(&rows)
+    };
+    if write_stdout(&text)? {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(EXIT_BROKEN_PIPE))
     }
-    let rows: Vec<SessionRow> = paths.iter().map(|p| session_row(p)).collect();
-    print!("{}", format_table(&rows));
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Reads one recording for the listing; an unreadable file is listed with its error.
