@@ -49,15 +49,12 @@ pub fn svg(rec: &Recording) -> String {
     let lane_rows = rows.iter().flatten().max().map_or(0, |r| r + 1);
     let top = LANE_TOP + lane_rows as f64 * LANE_ROW + 6.0;
     let panels = Panel::stack(top, &summary, &series);
-    let height = panels.last().map_or(top, |p| p.bottom()) + 46.0;
-
-    doc.open(height);
-    write_title(&mut doc, rec, &summary);
-    write_legend(&mut doc);
     if rec.events.is_empty() {
+        doc.open(160.0);
+        write_title(&mut doc, rec, &summary);
         doc.text_at(
             WIDTH / 2.0,
-            top + 120.0,
+            110.0,
             "middle",
             "14",
             "#777",
@@ -66,6 +63,10 @@ pub fn svg(rec: &Recording) -> String {
         doc.close();
         return doc.out;
     }
+    let height = panels.last().map_or(top, |p| p.bottom()) + 46.0;
+    doc.open(height);
+    write_title(&mut doc, rec, &summary);
+    write_legend(&mut doc);
     for panel in &panels {
         panel.draw_frame(&mut doc, &time);
     }
@@ -226,7 +227,10 @@ impl Bucket {
 /// The shared horizontal axis: milliseconds since the start to x.
 struct TimeAxis {
     from: i64,
+    /// The last event: lines end here.
     to: i64,
+    /// The right edge of the panels.
+    drawn_to: i64,
 }
 
 impl TimeAxis {
@@ -237,12 +241,18 @@ impl TimeAxis {
             .min()
             .unwrap_or(0);
         let from = first.min(0);
-        let to = summary.duration_ms.max(from + 1000);
-        Self { from, to }
+        let end = summary.duration_ms.max(from + 1000);
+        // A little room after the last event, so that what happened at the end stays visible.
+        let to = end + ((end - from) / 40).max(500);
+        Self {
+            from,
+            to: end,
+            drawn_to: to,
+        }
     }
 
     fn x(&self, t_ms: i64) -> f64 {
-        let share = (t_ms - self.from) as f64 / (self.to - self.from).max(1) as f64;
+        let share = (t_ms - self.from) as f64 / (self.drawn_to - self.from).max(1) as f64;
         LEFT + share.clamp(0.0, 1.0) * PLOT_W
     }
 
@@ -265,7 +275,7 @@ impl TimeAxis {
         (0..)
             .map(move |i| first + i * step)
             .skip_while(move |t| *t < self.from)
-            .take_while(move |t| *t <= self.to)
+            .take_while(move |t| *t <= self.drawn_to)
     }
 
     fn draw_grid(&self, doc: &mut Doc, top: f64, bottom: f64) {
@@ -308,6 +318,8 @@ struct Panel {
     step: f64,
     /// The analysis limit drawn as a dashed line.
     limit: Option<f64>,
+    /// Whether the panel has anything to draw; without, it says so and shows no value axis.
+    has_data: bool,
 }
 
 impl Panel {
@@ -326,15 +338,34 @@ impl Panel {
             nice_axis(highest(&series.errors).max(error_limit.unwrap_or(0.0)), 1.0);
         let (p99_max, p99_step) =
             nice_axis(highest(&series.p99).max(p99_limit.unwrap_or(0.0)), 100.0);
+        let traffic = |lists: &[Vec<Pt>; 2]| lists.iter().flatten().any(|p| p.v.is_some());
         let specs = [
-            (Kind::Weight, 120.0, 100.0, 25.0, None),
-            (Kind::Errors, 170.0, error_max, error_step, error_limit),
-            (Kind::P99, 170.0, p99_max, p99_step, p99_limit),
+            (
+                Kind::Weight,
+                120.0,
+                (100.0, 25.0),
+                None,
+                !series.weight.is_empty(),
+            ),
+            (
+                Kind::Errors,
+                170.0,
+                (error_max, error_step),
+                error_limit,
+                traffic(&series.errors),
+            ),
+            (
+                Kind::P99,
+                170.0,
+                (p99_max, p99_step),
+                p99_limit,
+                traffic(&series.p99),
+            ),
         ];
         let mut y = top;
         specs
             .into_iter()
-            .map(|(kind, height, max, step, limit)| {
+            .map(|(kind, height, (max, step), limit, has_data)| {
                 let panel = Panel {
                     kind,
                     top: y + PANEL_TITLE,
@@ -342,6 +373,7 @@ impl Panel {
                     max,
                     step,
                     limit,
+                    has_data,
                 };
                 y = panel.bottom() + PANEL_GAP;
                 panel
@@ -377,7 +409,11 @@ impl Panel {
     fn draw_frame(&self, doc: &mut Doc, time: &TimeAxis) {
         doc.text_at(LEFT, self.top - 7.0, "start", "12", "#222", self.title());
         time.draw_grid(doc, self.top, self.bottom());
-        let ticks = (self.max / self.step).round() as i64;
+        let ticks = if self.has_data {
+            (self.max / self.step).round() as i64
+        } else {
+            -1
+        };
         for i in 0..=ticks {
             let v = i as f64 * self.step;
             let y = self.y(v);
@@ -390,11 +426,12 @@ impl Panel {
             r#"<rect x="{LEFT:.1}" y="{:.1}" width="{PLOT_W:.1}" height="{:.1}" fill="none" stroke="{AXIS}" stroke-width="1"/>"#,
             self.top, self.height
         );
-        if let Some(limit) = self.limit {
+        if let Some(limit) = self.limit.filter(|_| self.has_data) {
             let y = self.y(limit);
             doc.line(LEFT, y, LEFT + PLOT_W, y, LIMIT, 1.0, Some("6 4"));
-            let label = format!("limit {}", self.value_label(limit));
-            doc.text_at(LEFT + PLOT_W - 4.0, y - 4.0, "end", "10", LIMIT, &label);
+            let unit = if self.kind == Kind::P99 { "ms" } else { "%" };
+            let label = format!("limit {} {unit}", short_number(limit));
+            doc.label_at(LEFT + PLOT_W - 4.0, y - 4.0, "end", "10", LIMIT, &label);
         }
     }
 
@@ -423,6 +460,32 @@ impl Panel {
             doc.out,
             r#"<polyline class="series weight" points="{coords}" fill="none" stroke="{WEIGHT}" stroke-width="2" stroke-linejoin="round"/>"#
         );
+        self.label_weights(doc, time, weight);
+    }
+
+    /// The value of each weight step, next to the step, as long as the labels have room.
+    fn label_weights(&self, doc: &mut Doc, time: &TimeAxis, weight: &[Pt]) {
+        if weight.len() > 40 {
+            return;
+        }
+        let mut free_from = f64::MIN;
+        for p in weight {
+            let (Some(v), x) = (p.v, time.x(p.t)) else {
+                continue;
+            };
+            let label = format!("{v:.0} %");
+            if x + 3.0 < free_from {
+                continue;
+            }
+            let above = self.y(v) - 5.0;
+            let y = if above < self.top + 12.0 {
+                self.y(v) + 14.0
+            } else {
+                above
+            };
+            doc.label_at(x + 3.0, y, "start", "10", WEIGHT, &label);
+            free_from = x + 3.0 + label.len() as f64 * CHAR_W + 6.0;
+        }
     }
 
     fn draw_pair(&self, doc: &mut Doc, time: &TimeAxis, lists: &[Vec<Pt>; 2], what: &str) {
@@ -484,6 +547,12 @@ fn coords(points: &[Pt], time: &TimeAxis, panel: &Panel) -> String {
         }
     }
     out.trim_end().to_string()
+}
+
+/// At most two decimals, without trailing zeros: `1`, `0.5`, `99.95`.
+fn short_number(v: f64) -> String {
+    let text = format!("{v:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// The axis maximum and tick step for values up to `highest`: a round number, at least `floor`.
@@ -630,7 +699,7 @@ fn draw_markers(
             Some(r) => {
                 let y = LANE_TOP + (*r as f64 + 1.0) * LANE_ROW - 4.0;
                 let (x0, _) = label_span(m, time);
-                doc.text_at(x0, y, "start", "11", m.color, &m.label);
+                doc.label_at(x0, y, "start", "11", m.color, &m.label);
                 y - 9.0
             }
             None => first.top - PANEL_TITLE,
@@ -707,16 +776,29 @@ fn write_title(doc: &mut Doc, rec: &Recording, summary: &Summary) {
     );
     doc.text_at(LEFT, 30.0, "start", "18", "#111", &shorten(&title, 110));
     let mut sub = format!(
-        "started {} · duration {} · {} failed checks",
+        "started {} · duration {}",
         summary.started_at,
         crate::model::Clock(summary.duration_ms),
-        summary.failed_verdicts.len()
     );
+    let c = &summary.checks;
+    if summary.analysis.is_some() || c.passed + c.failed + c.inconclusive > 0 {
+        let _ = write!(
+            sub,
+            " · {} of {} checks failed",
+            c.failed,
+            c.passed + c.failed + c.inconclusive
+        );
+    }
     if summary.paused_ms > 0 {
         let _ = write!(sub, " · paused {}", crate::model::Clock(summary.paused_ms));
     }
     if !summary.warnings.is_empty() {
-        let _ = write!(sub, " · {} reader warnings", summary.warnings.len());
+        let n = summary.warnings.len();
+        let _ = write!(
+            sub,
+            " · {n} reader warning{}",
+            if n == 1 { "" } else { "s" }
+        );
     }
     doc.text_at(LEFT, 52.0, "start", "12", "#555", &sub);
 }
@@ -800,9 +882,30 @@ impl Doc {
     }
 
     fn text_at(&mut self, x: f64, y: f64, anchor: &str, size: &str, color: &str, text: &str) {
+        self.text_with(x, y, anchor, size, color, text, "");
+    }
+
+    /// Text over the plot, with a white halo so that lines behind it do not cross its letters.
+    fn label_at(&mut self, x: f64, y: f64, anchor: &str, size: &str, color: &str, text: &str) {
+        let halo =
+            r#" stroke="white" stroke-width="3" stroke-linejoin="round" paint-order="stroke""#;
+        self.text_with(x, y, anchor, size, color, text, halo);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn text_with(
+        &mut self,
+        x: f64,
+        y: f64,
+        anchor: &str,
+        size: &str,
+        color: &str,
+        text: &str,
+        extra: &str,
+    ) {
         let _ = writeln!(
             self.out,
-            r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" font-size="{size}" fill="{color}">{}</text>"#,
+            r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" font-size="{size}" fill="{color}"{extra}>{}</text>"#,
             xml(text)
         );
     }
@@ -878,5 +981,8 @@ mod tests {
         assert_eq!(nice_axis(37.0, 1.0), (40.0, 10.0));
         assert_eq!(nice_axis(930.0, 100.0), (1250.0, 250.0));
         assert_eq!(xml("a<&>\"'\x07"), "a&lt;&amp;&gt;&quot;&apos; ");
+        assert_eq!(short_number(1.0000000000000009), "1");
+        assert_eq!(short_number(0.5), "0.5");
+        assert_eq!(short_number(500.0), "500");
     }
 }
