@@ -407,7 +407,7 @@ impl Panel {
     }
 
     fn draw_frame(&self, doc: &mut Doc, time: &TimeAxis) {
-        doc.text_at(LEFT, self.top - 7.0, "start", "12", "#222", self.title());
+        doc.label_at(LEFT, self.top - 7.0, "start", "12", "#222", self.title());
         time.draw_grid(doc, self.top, self.bottom());
         let ticks = if self.has_data {
             (self.max / self.step).round() as i64
