@@ -162,8 +162,8 @@ fn a_headless_demo_records_when_asked_and_sessions_lists_it() {
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("START (UTC)"), "{text}");
     // newest first: the healthy run promoted, the faulty one rolled back
-    assert!(lines[1].contains("demo healthy-v2 seed 5") && lines[1].contains("promoted"));
-    assert!(lines[2].contains("demo faulty-v2 seed 5") && lines[2].contains("rolled-back"));
+    assert!(lines[1].contains("demo healthy-v2 (seed 5)") && lines[1].contains("promoted"));
+    assert!(lines[2].contains("demo faulty-v2 (seed 5)") && lines[2].contains("rolled-back"));
     assert!(lines[2].contains("01:30"), "{}", lines[2]);
 
     // --last opens the newest

@@ -43,21 +43,13 @@ pub fn utc_stamp(at: Millis) -> String {
     format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z")
 }
 
-/// `YYYY-MM-DD HH:MM:SS` in UTC, for people.
-pub fn utc_datetime(at: Millis) -> String {
-    let stamp = utc_stamp(at);
-    // YYYYMMDDTHHMMSSZ, but the year may be longer or negative: split from the end
-    let n = stamp.len();
-    let (date, time) = (&stamp[..n - 8], &stamp[n - 7..n - 1]);
-    let (year, md) = date.split_at(date.len() - 4);
-    format!(
-        "{year}-{}-{} {}:{}:{}",
-        &md[..2],
-        &md[2..],
-        &time[..2],
-        &time[2..4],
-        &time[4..]
-    )
+/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC) for an instant in milliseconds since the Unix epoch.
+pub fn utc_rfc3339(at: Millis) -> String {
+    let secs = at.0.div_euclid(1000);
+    let (days, secs_of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    let (hh, mm, ss) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
 }
 
 /// Year, month, day of the day `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
@@ -130,8 +122,8 @@ mod tests {
         assert_eq!(utc_stamp(Millis(4_107_542_400_000)), "21000301T000000Z");
         assert_eq!(utc_stamp(Millis(-1)), "19691231T235959Z");
         assert_eq!(
-            utc_datetime(Millis(1_709_251_199_999)),
-            "2024-02-29 23:59:59"
+            utc_rfc3339(Millis(1_709_251_199_999)),
+            "2024-02-29T23:59:59Z"
         );
     }
 }

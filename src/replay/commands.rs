@@ -3,8 +3,8 @@
 use crate::app::{App, AppConfig};
 use crate::cli::{OutputFormat, ReplayArgs};
 use crate::model::Clock;
-use crate::record::retention::{list, sessions_dir, utc_datetime};
-use crate::record::{self, Recording, SessionSource};
+use crate::record::retention::{list, sessions_dir, utc_rfc3339};
+use crate::record::{self, Recording};
 use crate::run::RunError;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -131,9 +131,9 @@ pub fn session_row(path: &Path) -> SessionRow {
     };
     match record::read(path) {
         Ok(rec) => {
-            row.start = utc_datetime(rec.header.started_at);
+            row.start = utc_rfc3339(rec.header.started_at);
             row.release.clone_from(&rec.header.release);
-            row.source = describe_source(&rec.header.source);
+            row.source = super::summary::source_label(&rec.header.source);
             let end = rec.events.iter().map(|(t, _)| *t).max();
             let duration = end.map_or(0, |e| e.since(rec.header.started_at));
             row.duration = Clock(duration).to_string();
@@ -157,18 +157,6 @@ fn outcome(rec: &Recording) -> String {
         outcome.to_string()
     } else {
         format!("{outcome} (damaged)")
-    }
-}
-
-pub fn describe_source(source: &SessionSource) -> String {
-    match source {
-        SessionSource::Demo { scenario, seed } => format!("demo {scenario} seed {seed}"),
-        SessionSource::Cluster {
-            context,
-            namespace,
-            provider,
-            target,
-        } => format!("{context} {namespace}/{target} ({provider})"),
     }
 }
 

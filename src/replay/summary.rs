@@ -454,24 +454,7 @@ pub(crate) fn p99(v: &VersionSample) -> Option<f64> {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC) for milliseconds since the Unix epoch.
 pub fn utc(at: Millis) -> String {
-    let secs = at.0.div_euclid(1000);
-    let (days, secs_of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    let (hh, mm, ss) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
-    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
-}
-
-/// Year, month, day of the day `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
+    crate::record::retention::utc_rfc3339(at)
 }
 
 /// `T+01:30`, `T+1:02:03`; `T-00:05` for an instant before the start.
