@@ -109,7 +109,8 @@ fn demo_starts_takes_keys_and_quits_cleanly() {
     let status = dir.join("exit-status");
     let _ = std::fs::remove_file(&status);
     let command = format!(
-        "env -u NO_COLOR {bin} --log-file {} demo --seed 5; echo $? > {}",
+        "env -u NO_COLOR XDG_STATE_HOME={} {bin} --log-file {} demo --seed 5; echo $? > {}",
+        dir.join("state").display(),
         log.display(),
         status.display()
     );
@@ -160,7 +161,8 @@ fn sigterm_quits_and_restores_the_terminal() {
     let _ = std::fs::remove_file(&status);
     // the pane stays after the command so the restored screen can be read
     let command = format!(
-        "{bin} --log-file {} demo --seed 9; echo \"exit=$?\" > {}; echo restored-shell; sleep 30",
+        "XDG_STATE_HOME={} {bin} --log-file {} demo --seed 9; echo \"exit=$?\" > {}; echo restored-shell; sleep 30",
+        dir.join("state").display(),
         log.display(),
         status.display()
     );
@@ -185,4 +187,67 @@ fn sigterm_quits_and_restores_the_terminal() {
         !screen.contains("weight ◆"),
         "the alternate screen is gone after SIGTERM:\n{screen}"
     );
+}
+
+#[test]
+fn a_demo_session_is_recorded_and_replays_with_its_note() {
+    let dir = std::env::temp_dir().join(format!("canary-record-smoke-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_canary");
+    let state = dir.join("state");
+    let status = dir.join("exit-status");
+    let command = format!(
+        "XDG_STATE_HOME={} USER=smoke {bin} --log-file {} demo --seed 3 --speed 4; echo $? > {}",
+        state.display(),
+        dir.join("demo.log").display(),
+        status.display()
+    );
+    let t = Tmux::start("record", &command, dir.clone());
+    t.wait_for("the cockpit", |s| s.contains("frontend"));
+    t.keys(&["m"]);
+    t.wait_for("the note prompt", |s| s.contains("note:"));
+    t.keys(&["Enter"]);
+    t.wait_for("the empty-note error", |s| {
+        s.contains("a note needs some text")
+    });
+    t.keys(&["-l", "customer reports 500s"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the note in the log", |s| {
+        s.contains("note by smoke: customer reports 500s")
+    });
+    t.wait_for("the first failed check", |s| s.contains("check failed"));
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&status), "0");
+    drop(t);
+
+    let sessions: Vec<_> = std::fs::read_dir(state.join("canary-cockpit/sessions"))
+        .expect("the session was recorded in the state directory")
+        .collect();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+
+    let status = dir.join("replay-status");
+    let command = format!(
+        "XDG_STATE_HOME={} {bin} --log-file {} replay --last; echo $? > {}",
+        state.display(),
+        dir.join("replay.log").display(),
+        status.display()
+    );
+    let t = Tmux::start("replay", &command, dir.clone());
+    t.wait_for("the replay with its timeline", |s| {
+        s.contains("frontend") && s.contains("playing 1×")
+    });
+    t.keys(&["Space"]);
+    t.wait_for("the pause", |s| s.contains("paused 1×"));
+    // the first marker after the start is the operator's note
+    t.keys(&["n"]);
+    t.wait_for("the note, replayed", |s| {
+        s.contains("note by smoke: customer reports 500s")
+    });
+    t.keys(&["P"]);
+    t.wait_for("the refusal", |s| s.contains("replay is read-only"));
+    t.keys(&["G"]);
+    t.wait_for("the end of the recording", |s| s.contains("check failed"));
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&status), "0");
 }
