@@ -295,3 +295,36 @@ fn a_recording_written_in_pieces_is_readable_while_it_grows() {
     assert_eq!(rec.events.len(), 1);
     assert_eq!(rec.warnings.len(), 1, "{:?}", rec.warnings);
 }
+
+#[test]
+fn a_killed_session_replays_up_to_its_last_flush() {
+    let dir = scratch("killed");
+    let file = dir.join("killed.jsonl.zst");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_canary"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .args([
+            "demo",
+            "--headless",
+            "--speed",
+            "1",
+            "--seed",
+            "8",
+            "--record",
+        ])
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the demo");
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    // SIGKILL: no chance to finish the zstd frame
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let rec = canary_cockpit::record::read(&file).expect("a killed session still reads");
+    let start = rec.header.started_at;
+    let last = rec.events.last().map(|(t, _)| t.since(start)).unwrap_or(0);
+    // at 1× the demo sends an event a second; the writer flushes at least once a second
+    assert!(last >= 1_000, "only {last} ms of the session survived");
+    assert!(!rec.warnings.is_empty(), "the cut is reported");
+    let out = canary(&dir, &["replay", file.to_str().unwrap(), "--summary"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
