@@ -69,7 +69,7 @@ impl Player {
 
         let empty = App::new(config);
         let mut checkpoints = vec![(0, empty.clone())];
-        let mut app = empty;
+        let mut app = empty.clone();
         let mut markers = Vec::new();
         let mut seen = 0;
         for (i, ev) in events.iter().enumerate() {
@@ -79,6 +79,7 @@ impl Player {
             app.update(ev.clone());
             timeline::collect(&app.log, &mut seen, &mut markers);
         }
+        markers.sort_by_key(|m| m.at);
         let mut player = Player {
             position: header.started_at,
             header,
@@ -87,7 +88,7 @@ impl Player {
             times,
             checkpoints,
             markers,
-            app: checkpoints_first(&app),
+            app: empty,
             applied: 0,
         };
         player.seek(player.start());
@@ -221,9 +222,4 @@ impl Player {
         }
         app.pods_scroll = view.pods_scroll.min(app.pod_rows.len().saturating_sub(1));
     }
-}
-
-/// A fresh cockpit with the same configuration as `app`.
-fn checkpoints_first(app: &App) -> App {
-    App::new(app.config.clone())
 }
