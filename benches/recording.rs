@@ -141,36 +141,32 @@ fn write_session(path: &Path, hours: i64) -> usize {
             &mut n,
         );
         // churn: a pod is replaced every 45 s; it becomes ready 10 s later
-        if s % 45 == 0 {
-            replaced += 1;
-            let i = replaced % PODS;
-            let side = if i < 25 {
-                &mut pods.primary
-            } else {
-                &mut pods.canary
-            };
-            let slot = &mut side[i % 25];
-            slot.name = format!(
-                "checkout-v{}-5d8f9c7b6-r{replaced:05}",
-                if i < 25 { 7 } else { 8 }
-            );
-            slot.status = PodStatus::Pending;
-            slot.ready = false;
-            slot.created_at = at;
-            put(
-                &mut recorder,
-                Event::PodsObserved {
+        let churned = match s % 45 {
+            0 => {
+                replaced += 1;
+                let i = replaced % PODS;
+                let (side, v) = if i < 25 {
+                    (&mut pods.primary, 7)
+                } else {
+                    (&mut pods.canary, 8)
+                };
+                side[i % 25] = pod(
+                    format!("checkout-v{v}-5d8f9c7b6-r{replaced:05}"),
+                    PodStatus::Pending,
                     at,
-                    pods: pods.clone(),
-                },
-                &mut n,
-            );
-        }
-        if s % 45 == 10 {
-            for p in pods.primary.iter_mut().chain(pods.canary.iter_mut()) {
-                p.status = PodStatus::Running;
-                p.ready = true;
+                );
+                true
             }
+            10 => {
+                for p in pods.primary.iter_mut().chain(pods.canary.iter_mut()) {
+                    p.status = PodStatus::Running;
+                    p.ready = true;
+                }
+                true
+            }
+            _ => false,
+        };
+        if churned {
             put(
                 &mut recorder,
                 Event::PodsObserved {

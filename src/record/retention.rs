@@ -36,20 +36,29 @@ pub fn default_session_path(state_dir: &Path, release: &str, started_at: Millis)
 /// `YYYYMMDDTHHMMSSZ` for an instant in milliseconds since the Unix epoch (proleptic Gregorian,
 /// UTC; instants before 1970 work too).
 pub fn utc_stamp(at: Millis) -> String {
-    let secs = at.0.div_euclid(1000);
-    let (days, secs_of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    let (hh, mm, ss) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
+    let (y, m, d, hh, mm, ss) = utc_fields(at);
     format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z")
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC) for an instant in milliseconds since the Unix epoch.
 pub fn utc_rfc3339(at: Millis) -> String {
+    let (y, m, d, hh, mm, ss) = utc_fields(at);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
+/// Year, month, day, hour, minute, second of an instant, in UTC.
+fn utc_fields(at: Millis) -> (i64, u32, u32, i64, i64, i64) {
     let secs = at.0.div_euclid(1000);
     let (days, secs_of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    let (hh, mm, ss) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
-    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+    (
+        y,
+        m,
+        d,
+        secs_of_day / 3600,
+        secs_of_day / 60 % 60,
+        secs_of_day % 60,
+    )
 }
 
 /// Year, month, day of the day `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
