@@ -73,6 +73,8 @@ fn run_demo(args: DemoArgs) -> Result<ExitCode, RunError> {
     let recorder = open_recorder(&args.record, args.headless, &header)?;
     if let Some(recorder) = recorder {
         tracing::info!(path = %recorder.path().display(), "recording");
+        let status = format!("recording to {}", recorder.path().display());
+        session.app.set_status(crate::app::Level::Info, status);
         session = session.record_to(recorder);
     }
     if args.headless {
