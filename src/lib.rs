@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod cluster;
 pub mod controller;
 pub mod headless;
 pub mod logging;

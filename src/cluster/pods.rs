@@ -1,0 +1,125 @@
+//! Pods as the cockpit shows them: kubectl's STATUS column, readiness, restarts, age.
+
+use crate::model::{Millis, Pod, PodStatus};
+use k8s_openapi::api::core::v1::Pod as KubePod;
+
+/// The pod as kubectl would list it. Fields the cluster left out read as "not yet": no status is
+/// Pending, no conditions is not ready.
+pub fn from_kube(pod: &KubePod) -> Pod {
+    let status = pod.status.as_ref();
+    let containers = status
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or_default();
+    let restarts = containers
+        .iter()
+        .map(|c| u32::try_from(c.restart_count).unwrap_or(0))
+        .fold(0u32, u32::saturating_add);
+    let ready = status
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or_default()
+        .iter()
+        .any(|c| c.type_ == "Ready" && c.status == "True");
+    Pod {
+        name: pod.metadata.name.clone().unwrap_or_default(),
+        status: status_column(pod),
+        ready,
+        restarts,
+        created_at: pod
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map_or(Millis(0), |t| Millis(t.0.as_millisecond())),
+    }
+}
+
+/// kubectl's STATUS: Terminating, a container's waiting or terminated reason, else the phase.
+fn status_column(pod: &KubePod) -> PodStatus {
+    if pod.metadata.deletion_timestamp.is_some() {
+        return PodStatus::Terminating;
+    }
+    let status = pod.status.as_ref();
+    let reason = status
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or_default()
+        .iter()
+        .find_map(|c| {
+            let state = c.state.as_ref()?;
+            state
+                .waiting
+                .as_ref()
+                .and_then(|w| w.reason.clone())
+                .or_else(|| state.terminated.as_ref().and_then(|t| t.reason.clone()))
+        });
+    if let Some(reason) = reason {
+        return match reason.as_str() {
+            "CrashLoopBackOff" => PodStatus::CrashLoopBackOff,
+            "ContainerCreating" => PodStatus::ContainerCreating,
+            "Error" => PodStatus::Error,
+            _ => PodStatus::Other(reason),
+        };
+    }
+    match status.and_then(|s| s.phase.as_deref()) {
+        Some("Running") => PodStatus::Running,
+        Some("Pending") | None => PodStatus::Pending,
+        Some("Failed") => PodStatus::Error,
+        Some("Succeeded") => PodStatus::Other("Completed".to_string()),
+        Some(other) => PodStatus::Other(other.to_string()),
+    }
+}
+
+/// The image of a pod's first container, as the version's label.
+pub fn image(pod: &KubePod) -> Option<String> {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.containers.first())
+        .and_then(|c| c.image.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(json: serde_json::Value) -> KubePod {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn status_column_follows_kubectl() {
+        let p = pod(serde_json::json!({
+            "metadata": {"name": "a", "creationTimestamp": "2026-01-01T00:00:00Z"},
+            "status": {"phase": "Running",
+              "conditions": [{"type": "Ready", "status": "True"}],
+              "containerStatuses": [{"name": "c", "image": "i", "imageID": "", "ready": true,
+                 "restartCount": 3, "state": {"running": {}}}]}
+        }));
+        let p = from_kube(&p);
+        assert_eq!(
+            (p.status, p.ready, p.restarts),
+            (PodStatus::Running, true, 3)
+        );
+        assert_eq!(p.created_at, Millis(1_767_225_600_000));
+
+        let crash = from_kube(&pod(serde_json::json!({
+            "metadata": {"name": "b"},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "c", "image": "i",
+              "imageID": "", "ready": false, "restartCount": 7,
+              "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}
+        })));
+        assert_eq!(
+            (crash.status, crash.ready),
+            (PodStatus::CrashLoopBackOff, false)
+        );
+
+        let bare = from_kube(&pod(serde_json::json!({"metadata": {"name": "c"}})));
+        assert_eq!(
+            (bare.status, bare.ready, bare.restarts),
+            (PodStatus::Pending, false, 0)
+        );
+
+        let gone = from_kube(&pod(serde_json::json!({
+            "metadata": {"name": "d", "deletionTimestamp": "2026-01-01T00:00:00Z"},
+            "status": {"phase": "Running"}
+        })));
+        assert_eq!(gone.status, PodStatus::Terminating);
+    }
+}
