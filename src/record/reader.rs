@@ -15,6 +15,11 @@ use super::RecordError;
 
 /// Lines longer than this are skipped without being held in memory.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
+/// Reading stops, with a warning, after this many events or this many bytes of lines: a small zstd
+/// file can expand to gigabytes, and every event is held in memory. An 8-hour session with a sample
+/// a second holds about 60,000 events in about 30 MB.
+pub const MAX_EVENTS: usize = 1_000_000;
+pub const MAX_DECODED_BYTES: usize = 256 << 20;
 /// The first bytes of every zstd frame.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 /// The largest zstd window accepted: 16 MiB (the writer's level 3 uses at most 2 MiB).
@@ -73,7 +78,18 @@ fn parse<R: BufRead>(
     let mut events = Vec::new();
     let mut warnings = Vec::new();
     let (mut bad, mut first_bad, mut oversized) = (Vec::new(), None, Vec::new());
+    let mut decoded = 0usize;
     loop {
+        if events.len() >= MAX_EVENTS || decoded >= MAX_DECODED_BYTES {
+            warnings.push(format!(
+                "stopped reading after line {} ({} events, {} MiB): the rest of the recording is \
+                 beyond what one replay holds",
+                lines.number,
+                events.len(),
+                decoded >> 20
+            ));
+            break;
+        }
         let kind = match lines.next_line() {
             Ok(Some(kind)) => kind,
             Ok(None) => break,
@@ -87,6 +103,7 @@ fn parse<R: BufRead>(
             }
         };
         let n = lines.number;
+        decoded += lines.buf.len();
         let text = lines.buf.trim_ascii();
         match kind {
             LineKind::Oversized => oversized.push(n),

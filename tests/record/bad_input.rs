@@ -232,3 +232,25 @@ fn mutated_recordings_never_panic() {
         "read {read}, refused {refused}"
     );
 }
+
+/// A small zstd file can expand to gigabytes: reading stops at a bound and says so.
+#[test]
+fn a_decompression_bomb_is_read_up_to_a_bound() {
+    use std::io::Write;
+    let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 19).unwrap();
+    writeln!(encoder, "{}", serde_json::to_string(&header()).unwrap()).unwrap();
+    let line = b"{\"t\":1,\"event\":{\"type\":\"tick\",\"at\":1}}\n";
+    for _ in 0..record::reader::MAX_EVENTS + 10 {
+        encoder.write_all(line).unwrap();
+    }
+    let bytes = encoder.finish().unwrap();
+    assert!(bytes.len() < 64 * 1024, "{} bytes compressed", bytes.len());
+    let rec = read_from(Cursor::new(&bytes), Path::new("bomb.jsonl.zst")).unwrap();
+    assert_eq!(rec.events.len(), record::reader::MAX_EVENTS);
+    assert_eq!(rec.warnings.len(), 1, "{:?}", rec.warnings);
+    assert!(
+        rec.warnings[0].starts_with("stopped reading after line"),
+        "{:?}",
+        rec.warnings
+    );
+}
