@@ -29,6 +29,45 @@ pub enum Command {
     Replay(ReplayArgs),
     /// List the recorded sessions, newest first.
     Sessions,
+    /// Show a release on the cluster: weight, versions, pods. Exit 0 ok, 1 API or RBAC error,
+    /// 2 usage.
+    Status(StatusArgs),
+    /// Set the canary's traffic weight of a release on the cluster (one conditional write).
+    SetWeight(SetWeightArgs),
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The release: ingress/NAME (either Ingress of the pair).
+    #[arg(value_name = "TARGET")]
+    pub target: crate::cluster::Target,
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: StatusFormat,
+    #[command(flatten)]
+    pub connect: crate::cluster::ConnectArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetWeightArgs {
+    /// The release: ingress/NAME (either Ingress of the pair).
+    #[arg(value_name = "TARGET")]
+    pub target: crate::cluster::Target,
+    /// The canary's share of the traffic in percent, 0 to 100.
+    #[arg(value_name = "PERCENT", value_parser = parse_weight)]
+    pub weight: crate::model::Weight,
+    #[command(flatten)]
+    pub connect: crate::cluster::ConnectArgs,
+}
+
+fn parse_weight(text: &str) -> Result<crate::model::Weight, String> {
+    crate::model::Weight::parse_input(text).map_err(|e| e.to_string())
 }
 
 /// Where the session is recorded.

@@ -22,6 +22,8 @@ pub enum RunError {
     Runtime(std::io::Error),
     #[error(transparent)]
     Record(#[from] crate::record::RecordError),
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
     #[error("no recorded sessions in {}: record one with `canary demo`", .0.display())]
     NoSessions(std::path::PathBuf),
 }
@@ -36,6 +38,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Demo(args) => run_demo(args),
         Command::Replay(args) => crate::replay::commands::replay(args),
         Command::Sessions => crate::replay::commands::sessions(),
+        Command::Status(args) => crate::cluster::commands::status(args),
+        Command::SetWeight(args) => crate::cluster::commands::set_weight(args),
         Command::Scenarios => {
             for (name, text) in BUILT_IN {
                 let s = Scenario::parse(text, name)?;

@@ -1,0 +1,78 @@
+//! Connecting the way kubectl does: `--kubeconfig`, else `KUBECONFIG`, else `~/.kube/config`;
+//! `--context`, else the current context; `-n`, else the context's namespace, else `default`. Every
+//! authentication kind kube-rs supports (tokens, client certificates, exec plugins); TLS verified.
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use std::path::PathBuf;
+
+use super::ClusterError;
+
+/// The kubectl-style flags.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ConnectArgs {
+    /// The namespace (default: the context's, else `default`).
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// The kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+/// A client bound to one context and namespace.
+#[derive(Clone)]
+pub struct Cluster {
+    pub client: Client,
+    pub namespace: String,
+    /// The context's name, for the header and recordings.
+    pub context: String,
+    /// The kubeconfig user (AuthInfo) name: who acts, as far as the kubeconfig says.
+    pub user: String,
+}
+
+pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
+    let kubeconfig = match &args.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path),
+        None => Kubeconfig::read(),
+    }
+    .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+    let context = args
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())
+        .ok_or_else(|| {
+            ClusterError::Kubeconfig("no current context: pass --context NAME".to_string())
+        })?;
+    let named = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .ok_or_else(|| ClusterError::Kubeconfig(format!("context {context:?} not found")))?;
+    let user = named
+        .context
+        .as_ref()
+        .and_then(|c| c.user.clone())
+        .unwrap_or_default();
+    let options = KubeConfigOptions {
+        context: Some(context.clone()),
+        cluster: None,
+        user: None,
+    };
+    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+    let namespace = args
+        .namespace
+        .clone()
+        .unwrap_or_else(|| config.default_namespace.clone());
+    let client = Client::try_from(config).map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+    Ok(Cluster {
+        client,
+        namespace,
+        context,
+        user,
+    })
+}

@@ -1,0 +1,88 @@
+//! What can go wrong talking to a cluster, each said in one line an operator can act on.
+
+use super::nginx::NginxError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("kubeconfig: {0}")]
+    Kubeconfig(String),
+    #[error(
+        "forbidden: {user} cannot {verb} {resource} in namespace {namespace} (RBAC): {message}"
+    )]
+    Forbidden {
+        user: String,
+        verb: &'static str,
+        resource: &'static str,
+        namespace: String,
+        message: String,
+    },
+    #[error(
+        "{resource}/{name} changed since it was read (someone else wrote it): nothing was written; \
+         look at the new state and try again"
+    )]
+    Conflict {
+        resource: &'static str,
+        name: String,
+    },
+    #[error("{resource}/{name} not found in namespace {namespace}")]
+    NotFound {
+        resource: &'static str,
+        name: String,
+        namespace: String,
+    },
+    #[error("cannot {verb} {resource} in namespace {namespace}: {message}")]
+    Api {
+        verb: &'static str,
+        resource: &'static str,
+        namespace: String,
+        message: String,
+    },
+    #[error(transparent)]
+    Nginx(#[from] NginxError),
+    #[error("{0}/ targets are not supported yet: use ingress/NAME")]
+    Unsupported(&'static str),
+    #[error(
+        "service/{service} has no selector: the cockpit cannot tell which pods are its version"
+    )]
+    NoSelector { service: String },
+}
+
+/// One API call's identity, to turn a kube error into a [`ClusterError`] that names it.
+pub struct Call<'a> {
+    pub verb: &'static str,
+    pub resource: &'static str,
+    pub name: &'a str,
+    pub namespace: &'a str,
+    pub user: &'a str,
+}
+
+impl Call<'_> {
+    pub fn error(&self, e: kube::Error) -> ClusterError {
+        match e {
+            kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden {
+                user: self.user.to_string(),
+                verb: self.verb,
+                resource: self.resource,
+                namespace: self.namespace.to_string(),
+                message: status.message.clone(),
+            },
+            kube::Error::Api(status) if status.code == 409 => ClusterError::Conflict {
+                resource: self.resource,
+                name: self.name.to_string(),
+            },
+            kube::Error::Api(status) if status.code == 404 && !self.name.is_empty() => {
+                ClusterError::NotFound {
+                    resource: self.resource,
+                    name: self.name.to_string(),
+                    namespace: self.namespace.to_string(),
+                }
+            }
+            other => ClusterError::Api {
+                verb: self.verb,
+                resource: self.resource,
+                namespace: self.namespace.to_string(),
+                message: other.to_string(),
+            },
+        }
+    }
+}

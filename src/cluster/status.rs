@@ -1,0 +1,144 @@
+//! `canary status TARGET`: the release as JSON (a stable contract) or as a table.
+
+use crate::model::{Pod, Weight};
+use serde::Serialize;
+
+use super::release::Observed;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StatusReport {
+    pub target: String,
+    pub namespace: String,
+    pub provider: String,
+    pub phase: String,
+    pub weight: WeightReport,
+    pub versions: Vec<VersionReport>,
+    /// Requests routed to the canary whatever the weight (headers, cookies).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bypass: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct WeightReport {
+    pub canary: u8,
+    pub primary: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VersionReport {
+    pub role: &'static str,
+    pub name: String,
+    pub image: String,
+    pub pods: Vec<PodReport>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PodReport {
+    pub name: String,
+    pub ready: bool,
+    pub phase: String,
+    pub restarts: u32,
+}
+
+/// A plain provider's phase, from its weight: the cockpit itself is the controller.
+fn phase(weight: Weight) -> &'static str {
+    match weight.percent() {
+        0 => "idle",
+        100 => "full",
+        _ => "progressing",
+    }
+}
+
+impl StatusReport {
+    pub fn new(o: &Observed) -> Self {
+        let s = &o.snapshot;
+        let pods = |pods: &[Pod]| {
+            pods.iter()
+                .map(|p| PodReport {
+                    name: p.name.clone(),
+                    ready: p.ready,
+                    phase: p.status.label().to_string(),
+                    restarts: p.restarts,
+                })
+                .collect()
+        };
+        StatusReport {
+            target: o.target.to_string(),
+            namespace: s.namespace.clone(),
+            provider: s.source.clone(),
+            phase: phase(s.weight).to_string(),
+            weight: WeightReport {
+                canary: s.weight.percent(),
+                primary: s.weight.complement().percent(),
+            },
+            versions: vec![
+                VersionReport {
+                    role: "primary",
+                    name: s.primary.name.clone(),
+                    image: s.primary.image.clone(),
+                    pods: pods(&o.pods.primary),
+                },
+                VersionReport {
+                    role: "canary",
+                    name: s.canary.name.clone(),
+                    image: s.canary.image.clone(),
+                    pods: pods(&o.pods.canary),
+                },
+            ],
+            bypass: o.bypass.clone(),
+        }
+    }
+
+    /// For people: the release line, then one block per version.
+    pub fn to_table(&self) -> String {
+        let mut out = format!(
+            "{}  namespace {}  provider {}  phase {}  weight canary {} % / primary {} %\n",
+            self.target,
+            self.namespace,
+            self.provider,
+            self.phase,
+            self.weight.canary,
+            self.weight.primary
+        );
+        for rule in &self.bypass {
+            out.push_str(&format!("  bypasses the weight: {rule}\n"));
+        }
+        for v in &self.versions {
+            let ready = v.pods.iter().filter(|p| p.ready).count();
+            out.push_str(&format!(
+                "\n{} {} ({})  {ready}/{} ready\n",
+                v.role,
+                v.name,
+                if v.image.is_empty() {
+                    "no pods"
+                } else {
+                    &v.image
+                },
+                v.pods.len()
+            ));
+            let width = v
+                .pods
+                .iter()
+                .map(|p| p.name.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            if !v.pods.is_empty() {
+                out.push_str(&format!(
+                    "  {:<width$}  READY  STATUS             RESTARTS\n",
+                    "NAME"
+                ));
+            }
+            for p in &v.pods {
+                out.push_str(&format!(
+                    "  {:<width$}  {:<5}  {:<17}  {}\n",
+                    p.name,
+                    if p.ready { "yes" } else { "no" },
+                    p.phase,
+                    p.restarts
+                ));
+            }
+        }
+        out
+    }
+}
