@@ -29,5 +29,15 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy -j"$jobs" --all-targets -- -D warnings
+# a real control plane (etcd, kube-apiserver, kube-controller-manager) on loopback for the
+# cluster tests; built once from Debian's source package and cached (see docs/control-plane.md)
+echo "== control plane"
+scripts/control-plane.sh build
+run_dir="$(mktemp -d "${TMPDIR:-/tmp}/canary-control-plane.XXXXXX")"
+trap 'scripts/control-plane.sh stop "$run_dir" >/dev/null 2>&1 || true' EXIT
+scripts/control-plane.sh start "$run_dir"
+# shellcheck source=/dev/null
+source "$run_dir/env"
+
 echo "== cargo test"
 cargo test -j"$jobs" --all-targets

@@ -1,0 +1,335 @@
+//! ingress-nginx releases against the real control plane: reading, `canary status`, `canary
+//! set-weight`, a write race (409), an RBAC denial (403), bad values in the cluster and on the
+//! command line.
+
+#[path = "support/cluster.rs"]
+mod cluster_support;
+
+use canary_cockpit::cluster::{self, release, ClusterError, ConnectArgs, Target};
+use canary_cockpit::model::{PodStatus, Weight};
+use cluster_support::*;
+use kube::Client;
+use std::process::{Command, Output};
+
+const WEIGHT: &str = "nginx.ingress.kubernetes.io/canary-weight";
+const CANARY: &str = "nginx.ingress.kubernetes.io/canary";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A shop release: primary v1 (2 ready pods, one restarted), canary v2 (1 pod, not ready), the
+/// canary Ingress at `weight` (with `extra` annotations).
+async fn shop(client: &Client, prefix: &str, weight: &str, extra: &[(&str, &str)]) -> String {
+    let ns = namespace(client, prefix).await;
+    service(client, &ns, "shop", "shop", "v1").await;
+    service(client, &ns, "shop-canary", "shop", "v2").await;
+    running_pod(
+        client,
+        &ns,
+        "shop-v1-a",
+        ("shop", "v1", "shop:1.0"),
+        true,
+        0,
+    )
+    .await;
+    running_pod(
+        client,
+        &ns,
+        "shop-v1-b",
+        ("shop", "v1", "shop:1.0"),
+        true,
+        2,
+    )
+    .await;
+    running_pod(
+        client,
+        &ns,
+        "shop-v2-a",
+        ("shop", "v2", "shop:2.0"),
+        false,
+        0,
+    )
+    .await;
+    ingress(client, &ns, "shop", "shop.example", "shop", &[]).await;
+    let mut annotations = vec![(CANARY, "true"), (WEIGHT, weight)];
+    annotations.extend_from_slice(extra);
+    ingress(
+        client,
+        &ns,
+        "shop-canary",
+        "shop.example",
+        "shop-canary",
+        &annotations,
+    )
+    .await;
+    ns
+}
+
+fn canary(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_canary"))
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("canary-cluster-tests"),
+        )
+        .env_remove("KUBECONFIG")
+        .args(args)
+        .output()
+        .expect("run canary")
+}
+
+fn connect_args(kubeconfig: &std::path::Path, ns: &str) -> ConnectArgs {
+    ConnectArgs {
+        namespace: Some(ns.to_string()),
+        context: None,
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+    }
+}
+
+#[test]
+fn a_release_reads_with_its_versions_pods_and_bypass_rules() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(
+        &client,
+        "read",
+        "20",
+        &[("nginx.ingress.kubernetes.io/canary-by-header", "X-Canary")],
+    ));
+    let cluster = rt
+        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
+        .unwrap();
+    for name in ["shop", "shop-canary"] {
+        let target: Target = format!("ingress/{name}").parse().unwrap();
+        let seen = rt.block_on(release::read(&cluster, &target)).unwrap();
+        let s = &seen.snapshot;
+        assert_eq!((s.name.as_str(), s.weight), ("shop", Weight::clamped(20)));
+        assert_eq!(
+            (s.primary.name.as_str(), s.primary.image.as_str()),
+            ("shop", "shop:1.0")
+        );
+        assert_eq!(
+            (s.canary.name.as_str(), s.canary.image.as_str()),
+            ("shop-canary", "shop:2.0")
+        );
+        let primary: Vec<_> = seen
+            .pods
+            .primary
+            .iter()
+            .map(|p| (p.name.as_str(), p.ready, p.restarts))
+            .collect();
+        assert_eq!(primary, [("shop-v1-a", true, 0), ("shop-v1-b", true, 2)]);
+        assert_eq!(seen.pods.canary.len(), 1);
+        assert_eq!(seen.pods.canary[0].status, PodStatus::Running);
+        assert!(!seen.pods.canary[0].ready);
+        assert_eq!(seen.bypass, ["canary-by-header=X-Canary"]);
+    }
+}
+
+#[test]
+fn status_prints_the_json_contract() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "status", "20", &[]));
+    let kc = cp.kubeconfig.to_str().unwrap();
+    let out = canary(&[
+        "status",
+        "ingress/shop-canary",
+        "-n",
+        &ns,
+        "--kubeconfig",
+        kc,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["target"], "ingress/shop-canary");
+    assert_eq!(v["namespace"], ns.as_str());
+    assert_eq!(v["provider"], "ingress-nginx");
+    assert_eq!(v["phase"], "progressing");
+    assert_eq!(
+        v["weight"],
+        serde_json::json!({"canary": 20, "primary": 80})
+    );
+    let versions = v["versions"].as_array().unwrap();
+    assert_eq!(versions[0]["role"], "primary");
+    assert_eq!(versions[0]["image"], "shop:1.0");
+    assert_eq!(versions[0]["pods"].as_array().unwrap().len(), 2);
+    assert_eq!(versions[1]["role"], "canary");
+    assert_eq!(
+        versions[1]["pods"][0],
+        serde_json::json!({"name": "shop-v2-a", "ready": false, "phase": "Running", "restarts": 0})
+    );
+
+    let table = canary(&["status", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("weight canary 20 % / primary 80 %"), "{text}");
+    assert!(
+        text.contains("canary shop-canary (shop:2.0)  0/1 ready"),
+        "{text}"
+    );
+}
+
+#[test]
+fn set_weight_writes_the_canary_annotation_in_its_total() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "setw", "20", &[]));
+    let kc = cp.kubeconfig.to_str().unwrap();
+    let out = canary(&[
+        "set-weight",
+        "ingress/shop",
+        "35",
+        "-n",
+        &ns,
+        "--kubeconfig",
+        kc,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ingress/shop: canary weight 20 % → 35 %\n"
+    );
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
+            .as_deref(),
+        Some("35")
+    );
+
+    // a total of 1000: 35 % is 350
+    let ns = rt.block_on(shop(
+        &client,
+        "setw-total",
+        "125",
+        &[("nginx.ingress.kubernetes.io/canary-weight-total", "1000")],
+    ));
+    let out = canary(&[
+        "set-weight",
+        "ingress/shop",
+        "35%",
+        "-n",
+        &ns,
+        "--kubeconfig",
+        kc,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
+            .as_deref(),
+        Some("350")
+    );
+
+    // bad weights never reach the cluster
+    for bad in ["abc", "101", "-1"] {
+        let out = canary(&[
+            "set-weight",
+            "ingress/shop",
+            bad,
+            "-n",
+            &ns,
+            "--kubeconfig",
+            kc,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
+            .as_deref(),
+        Some("350")
+    );
+}
+
+#[test]
+fn a_write_after_someone_else_changed_the_release_is_refused() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "race", "20", &[]));
+    let cluster = rt
+        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
+        .unwrap();
+    let target: Target = "ingress/shop".parse().unwrap();
+    let seen = rt.block_on(release::read(&cluster, &target)).unwrap();
+    // another operator moves the weight after we read it
+    let other = rt
+        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
+        .unwrap();
+    let theirs = rt.block_on(release::read(&other, &target)).unwrap();
+    rt.block_on(release::set_weight(&other, &theirs, Weight::clamped(50)))
+        .unwrap();
+    let err = rt
+        .block_on(release::set_weight(&cluster, &seen, Weight::clamped(30)))
+        .unwrap_err();
+    assert!(matches!(err, ClusterError::Conflict { .. }), "{err}");
+    assert!(err.to_string().contains("nothing was written"), "{err}");
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
+            .as_deref(),
+        Some("50")
+    );
+}
+
+#[test]
+fn rbac_denial_and_bad_objects_give_one_clear_line() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "deny", "abc", &[]));
+    let restricted = cp.restricted_kubeconfig.to_str().unwrap();
+    let out = canary(&[
+        "status",
+        "ingress/shop",
+        "-n",
+        &ns,
+        "--kubeconfig",
+        restricted,
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: forbidden:"), "{err}");
+    assert!(
+        err.contains(&format!("cannot list ingresses in namespace {ns}")),
+        "{err}"
+    );
+
+    // the canary's weight annotation is not a number: said, not guessed
+    let kc = cp.kubeconfig.to_str().unwrap();
+    let out = canary(&["status", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("canary-weight is \"abc\", not a whole number"),
+        "{err}"
+    );
+
+    let out = canary(&["status", "ingress/nope", "-n", &ns, "--kubeconfig", kc]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("ingress/nope not found"), "{err}");
+
+    let out = canary(&["status", "deployment/shop", "-n", &ns, "--kubeconfig", kc]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,146 @@
+//! The real control plane for tests: etcd, kube-apiserver and kube-controller-manager started by
+//! `scripts/control-plane.sh` (which `./scripts/test.sh` runs). Each test works in a namespace of
+//! its own. There is no kubelet: tests play it by patching pod status.
+
+#![allow(dead_code)]
+
+use k8s_openapi::api::core::v1::{Namespace, Pod, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::Ingress;
+use kube::api::{Patch, PatchParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client, Config};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Paths and names written by `scripts/control-plane.sh start`.
+pub struct ControlPlane {
+    pub kubeconfig: PathBuf,
+    pub restricted_kubeconfig: PathBuf,
+}
+
+/// The running control plane, or a panic that says how to get one: tests that need it fail, they
+/// are never skipped.
+pub fn control_plane() -> ControlPlane {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                panic!(
+                "{name} is not set: these tests need the real control plane. Run ./scripts/test.sh \
+                 (it builds and starts one), or `eval $(scripts/control-plane.sh start DIR)` \
+                 and source DIR/env"
+            )
+            })
+    };
+    ControlPlane {
+        kubeconfig: var("CANARY_TEST_KUBECONFIG"),
+        restricted_kubeconfig: var("CANARY_TEST_KUBECONFIG_RESTRICTED"),
+    }
+}
+
+pub async fn client(kubeconfig: &std::path::Path) -> Client {
+    let config = Kubeconfig::read_from(kubeconfig).expect("read the test kubeconfig");
+    let config = Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
+        .await
+        .expect("a client config");
+    Client::try_from(config).expect("a client")
+}
+
+/// A fresh namespace with its default ServiceAccount (pods need it to be admitted).
+pub async fn namespace(client: &Client, prefix: &str) -> String {
+    let name = format!("{prefix}-{}-{}", std::process::id(), unique());
+    let api: Api<Namespace> = Api::all(client.clone());
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
+    api.create(&PostParams::default(), &ns)
+        .await
+        .expect("create namespace");
+    let sa: Api<ServiceAccount> = Api::namespaced(client.clone(), &name);
+    let default: ServiceAccount =
+        serde_json::from_value(json!({"metadata": {"name": "default"}})).unwrap();
+    // the controller-manager may have made it already
+    let _ = sa.create(&PostParams::default(), &default).await;
+    name
+}
+
+fn unique() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+pub async fn service(client: &Client, ns: &str, name: &str, app: &str, version: &str) {
+    let api: Api<Service> = Api::namespaced(client.clone(), ns);
+    let svc: Service = serde_json::from_value(json!({
+        "metadata": {"name": name},
+        "spec": {"selector": {"app": app, "version": version},
+                 "ports": [{"port": 80, "targetPort": 8080}]}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &svc)
+        .await
+        .expect("create service");
+}
+
+/// A pod of `app`/`version` running `image`, then made Running (and Ready when `ready`) through
+/// the status subresource, as a kubelet would.
+pub async fn running_pod(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    (app, version, image): (&str, &str, &str),
+    ready: bool,
+    restarts: i32,
+) {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": name, "labels": {"app": app, "version": version}},
+        "spec": {"automountServiceAccountToken": false,
+                 "containers": [{"name": "app", "image": image}]}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &pod)
+        .await
+        .expect("create pod");
+    let status = json!({"status": {
+        "phase": "Running",
+        "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}],
+        "containerStatuses": [{"name": "app", "image": image, "imageID": "", "ready": ready,
+            "restartCount": restarts, "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}]
+    }});
+    api.patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .expect("patch pod status");
+}
+
+/// An Ingress for `host` to `service`, with `annotations`.
+pub async fn ingress(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    host: &str,
+    service: &str,
+    annotations: &[(&str, &str)],
+) {
+    let api: Api<Ingress> = Api::namespaced(client.clone(), ns);
+    let annotations: serde_json::Map<String, serde_json::Value> = annotations
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let ing: Ingress = serde_json::from_value(json!({
+        "metadata": {"name": name, "annotations": annotations},
+        "spec": {"ingressClassName": "nginx", "rules": [{"host": host, "http": {"paths": [
+            {"path": "/", "pathType": "Prefix",
+             "backend": {"service": {"name": service, "port": {"number": 80}}}}
+        ]}}]}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &ing)
+        .await
+        .expect("create ingress");
+}
+
+pub async fn annotation(client: &Client, ns: &str, ingress: &str, key: &str) -> Option<String> {
+    let api: Api<Ingress> = Api::namespaced(client.clone(), ns);
+    let ing = api.get(ingress).await.expect("get ingress");
+    ing.metadata.annotations.and_then(|a| a.get(key).cloned())
+}
