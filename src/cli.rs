@@ -29,6 +29,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// List the recorded sessions, newest first.
     Sessions,
+    /// Open the cockpit on a release on the cluster (watches, no polling).
+    Watch(WatchArgs),
     /// Show a release on the cluster: weight, versions, pods. Exit 0 ok, 1 API or RBAC error,
     /// 2 usage.
     Status(StatusArgs),
@@ -52,6 +54,17 @@ pub struct StatusArgs {
     pub output: StatusFormat,
     #[command(flatten)]
     pub connect: crate::cluster::ConnectArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// The release: ingress/NAME (either Ingress of the pair).
+    #[arg(value_name = "TARGET")]
+    pub target: crate::cluster::Target,
+    #[command(flatten)]
+    pub connect: crate::cluster::ConnectArgs,
+    #[command(flatten)]
+    pub record: RecordArgs,
 }
 
 #[derive(Debug, clap::Args)]

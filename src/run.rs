@@ -39,6 +39,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Replay(args) => crate::replay::commands::replay(args),
         Command::Sessions => crate::replay::commands::sessions(),
         Command::Status(args) => crate::cluster::commands::status(args),
+        Command::Watch(args) => crate::cluster::commands::watch(args),
         Command::SetWeight(args) => crate::cluster::commands::set_weight(args),
         Command::Scenarios => {
             for (name, text) in BUILT_IN {
@@ -50,7 +51,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
     }
 }
 
-fn wall_clock() -> Millis {
+pub(crate) fn wall_clock() -> Millis {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -127,7 +128,7 @@ fn run_demo(args: DemoArgs) -> Result<ExitCode, RunError> {
 
 /// The recorder the flags ask for: `--record FILE`, none with `--no-record` (or headless without
 /// `--record`), else a new file in the sessions directory, pruned to the newest `--keep-sessions`.
-fn open_recorder(
+pub(crate) fn open_recorder(
     args: &RecordArgs,
     headless: bool,
     header: &Header,

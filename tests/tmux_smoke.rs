@@ -251,3 +251,110 @@ fn a_demo_session_is_recorded_and_replays_with_its_note() {
     t.keys(&["q"]);
     assert_eq!(wait_for_file(&status), "0");
 }
+
+#[path = "support/cluster.rs"]
+mod cluster_support;
+
+/// The cockpit on a live ingress-nginx release: a change made by someone else reaches the screen
+/// through the watch, and `w` writes the weight to the cluster.
+#[test]
+fn watch_shows_cluster_changes_and_writes_the_weight() {
+    use cluster_support::*;
+    let cp = control_plane();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let weight = "nginx.ingress.kubernetes.io/canary-weight";
+    let ns = rt.block_on(async {
+        let ns = namespace(&client, "watch").await;
+        service(&client, &ns, "shop", "shop", "v1").await;
+        service(&client, &ns, "shop-canary", "shop", "v2").await;
+        running_pod(
+            &client,
+            &ns,
+            "shop-v1-a",
+            ("shop", "v1", "shop:1.0"),
+            true,
+            0,
+        )
+        .await;
+        running_pod(
+            &client,
+            &ns,
+            "shop-v2-a",
+            ("shop", "v2", "shop:2.0"),
+            true,
+            0,
+        )
+        .await;
+        ingress(&client, &ns, "shop", "shop.example", "shop", &[]).await;
+        ingress(
+            &client,
+            &ns,
+            "shop-canary",
+            "shop.example",
+            "shop-canary",
+            &[
+                ("nginx.ingress.kubernetes.io/canary", "true"),
+                (weight, "20"),
+            ],
+        )
+        .await;
+        ns
+    });
+    let dir = std::env::temp_dir().join(format!("canary-watch-smoke-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_canary");
+    let status = dir.join("exit-status");
+    let recording = dir.join("watch.jsonl");
+    let command = format!(
+        "USER=smoke {bin} --log-file {} watch ingress/shop -n {ns} --kubeconfig {} --record {}; echo $? > {}",
+        dir.join("watch.log").display(),
+        cp.kubeconfig.display(),
+        recording.display(),
+        status.display()
+    );
+    let t = Tmux::start("watch", &command, dir.clone());
+    t.wait_for("the release", |s| {
+        s.contains("shop-v1-a") && s.contains("shop-v2-a") && s.contains("20 %")
+    });
+
+    // someone else moves the weight: the watch brings it to the screen
+    rt.block_on(async {
+        let api: kube::Api<k8s_openapi::api::networking::v1::Ingress> =
+            kube::Api::namespaced(client.clone(), &ns);
+        let patch = serde_json::json!({"metadata": {"annotations": {weight: "45"}}});
+        api.patch(
+            "shop-canary",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&patch),
+        )
+        .await
+        .unwrap();
+    });
+    t.wait_for("the weight change", |s| s.contains("weight 20→45"));
+
+    // the operator sets 30 %
+    t.keys(&["w"]);
+    t.wait_for("the weight prompt", |s| s.contains("weight (0"));
+    t.keys(&["3", "0", "Enter"]);
+    t.wait_for("the write and its echo", |s| {
+        s.contains("smoke (canary-admin): set weight 30 % ok") && s.contains("weight 45→30")
+    });
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", weight))
+            .as_deref(),
+        Some("30")
+    );
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&status), "0");
+
+    // the session was recorded with who acted
+    let rec = canary_cockpit::record::read(&recording).unwrap();
+    assert!(rec.events.iter().any(|(_, e)| matches!(e,
+        canary_cockpit::app::Event::ActionResult { actor: canary_cockpit::app::Actor::Operator { user, kube_user }, error: None, .. }
+            if user == "smoke" && kube_user.as_deref() == Some("canary-admin"))));
+}

@@ -20,6 +20,9 @@ pub enum Event {
     Resize { width: u16, height: u16 },
     /// The source's clock moved on.
     Tick { at: Millis },
+    /// A watching source confirms that all its watches are connected: what the cockpit shows is
+    /// current at `at`, even when nothing changed.
+    Heartbeat { at: Millis },
     /// The release itself changed (weight, versions, phase reported by the cluster).
     ReleaseObserved {
         at: Millis,
@@ -66,6 +69,7 @@ impl Event {
         match self {
             Event::Key(_) | Event::Resize { .. } => None,
             Event::Tick { at }
+            | Event::Heartbeat { at }
             | Event::ReleaseObserved { at, .. }
             | Event::PodsObserved { at, .. }
             | Event::ActionResult { at, .. }

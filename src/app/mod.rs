@@ -148,6 +148,10 @@ impl App {
             Event::Key(key) => self.on_key(key),
             Event::Resize { .. } => Vec::new(),
             Event::Tick { at } => self.advance(at),
+            Event::Heartbeat { at } => {
+                self.touch(at);
+                self.advance(at)
+            }
             Event::ReleaseObserved { at, release } => {
                 self.on_release(at, release);
                 self.advance(at)

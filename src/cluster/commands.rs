@@ -1,7 +1,9 @@
 //! The scriptable verbs: `canary status`, `canary set-weight`. They read and write through the same
 //! functions as the cockpit's keys.
 
-use crate::cli::{SetWeightArgs, StatusArgs, StatusFormat};
+use crate::app::{App, AppConfig, Event};
+use crate::cli::{SetWeightArgs, StatusArgs, StatusFormat, WatchArgs};
+use crate::record::{Header, SessionSource, Tap};
 use crate::run::RunError;
 use std::io::Write;
 use std::process::ExitCode;
@@ -59,5 +61,68 @@ pub fn set_weight(args: SetWeightArgs) -> Result<ExitCode, RunError> {
         "{}: canary weight {before} % → {} %\n",
         args.target, args.weight
     ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `canary watch TARGET`: the cockpit on a live release.
+pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let start = crate::run::wall_clock();
+    let refresh_ms = super::watch::HEARTBEAT.as_millis() as i64;
+    let config = AppConfig {
+        user: crate::paths::os_user(),
+        kube_user: Some(cluster.user.clone()).filter(|u| !u.is_empty()),
+        color: crate::paths::colour_enabled(),
+        read_only: false,
+        refresh_ms,
+    };
+    let header = Header::new(
+        SessionSource::cluster(
+            &cluster.context,
+            &cluster.namespace,
+            args.target.kind.provider(),
+            &args.target.to_string(),
+        ),
+        start,
+        observed.snapshot.name.clone(),
+    )
+    .with_refresh_ms(refresh_ms);
+    let recorder = crate::run::open_recorder(&args.record, false, &header)?;
+    let mut app = App::new(config);
+    if let Some(r) = &recorder {
+        app.set_status(
+            crate::app::Level::Info,
+            format!("recording to {}", r.path().display()),
+        );
+    }
+    let mut tap = Tap::new(recorder);
+    let mut first = vec![
+        Event::ReleaseObserved {
+            at: start,
+            release: observed.snapshot.clone(),
+        },
+        Event::PodsObserved {
+            at: start,
+            pods: observed.pods.clone(),
+        },
+    ];
+    first.extend(observed.bypass.iter().map(|rule| Event::Note {
+        at: start,
+        author: "cockpit".to_string(),
+        text: format!("{rule}: matching requests go to the canary whatever the weight"),
+    }));
+    for event in first {
+        tap.feed(&mut app, event);
+    }
+    tracing::info!(target = %args.target, namespace = %cluster.namespace, context = %cluster.context, "watch starts");
+    let (_, tap) = runtime
+        .block_on(crate::tui::run(app, tap, move |events, effects| {
+            super::watch::run(cluster, observed, events, effects)
+        }))
+        .map_err(RunError::Terminal)?;
+    if let Some(path) = tap.finish()? {
+        eprintln!("session recorded: canary replay {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ pub mod pods;
 pub mod release;
 pub mod status;
 pub mod target;
+pub mod watch;
 
 pub use connect::{connect, Cluster, ConnectArgs};
 pub use error::ClusterError;

@@ -23,6 +23,8 @@ pub struct Observed {
     /// The Ingresses as read: a write is conditional on their resourceVersion.
     pub pair: Pair,
     pub weight: CanaryWeight,
+    /// Label selectors of the primary's and the canary's pods (from their Services).
+    pub selectors: [String; 2],
 }
 
 pub async fn read(cluster: &Cluster, target: &Target) -> Result<Observed, ClusterError> {
@@ -55,7 +57,8 @@ async fn read_nginx(cluster: &Cluster, target: &Target) -> Result<Observed, Clus
         .await
         .map_err(|e| call(cluster, "list", "ingresses", "").error(e))?;
     let pair = nginx::find_pair(&list.items, &target.name)?;
-    let weight = nginx::canary_weight(&pair.canary)?;
+    // a malformed weight is reported before any further request
+    nginx::canary_weight(&pair.canary)?;
     let services: Api<Service> = Api::namespaced(cluster.client.clone(), ns);
     let services = services
         .list(&ListParams::default())
@@ -63,18 +66,37 @@ async fn read_nginx(cluster: &Cluster, target: &Target) -> Result<Observed, Clus
         .map_err(|e| call(cluster, "list", "services", "").error(e))?;
     let primary_svc = nginx::backend_service(&pair.primary)?;
     let canary_svc = nginx::backend_service(&pair.canary)?;
-    let primary_pods = pods_of(cluster, &services.items, &primary_svc).await?;
-    let canary_pods = pods_of(cluster, &services.items, &canary_svc).await?;
+    let selectors = [
+        selector(cluster, &services.items, &primary_svc)?,
+        selector(cluster, &services.items, &canary_svc)?,
+    ];
+    let primary_pods = pods_of(cluster, &selectors[0]).await?;
+    let canary_pods = pods_of(cluster, &selectors[1]).await?;
+    assemble(target, ns, pair, selectors, (&primary_pods, &canary_pods))
+}
+
+/// The release from its Ingresses and the pods of each version: the one place both the first
+/// read and the watches build it.
+pub fn assemble(
+    target: &Target,
+    namespace: &str,
+    pair: Pair,
+    selectors: [String; 2],
+    (primary_pods, canary_pods): (&[KubePod], &[KubePod]),
+) -> Result<Observed, ClusterError> {
+    let weight = nginx::canary_weight(&pair.canary)?;
+    let primary_svc = nginx::backend_service(&pair.primary)?;
+    let canary_svc = nginx::backend_service(&pair.canary)?;
     let version = |svc: &str, pods: &[KubePod]| Version {
         name: svc.to_string(),
         image: pods.iter().find_map(pods::image).unwrap_or_default(),
     };
     let snapshot = ReleaseSnapshot {
         name: nginx::name(&pair.primary).to_string(),
-        namespace: ns.to_string(),
+        namespace: namespace.to_string(),
         source: Kind::Ingress.provider().to_string(),
-        primary: version(&primary_svc, &primary_pods),
-        canary: version(&canary_svc, &canary_pods),
+        primary: version(&primary_svc, primary_pods),
+        canary: version(&canary_svc, canary_pods),
         weight: weight.percent(),
         canary_replicas: canary_pods.len() as u32,
         phase: None,
@@ -93,15 +115,12 @@ async fn read_nginx(cluster: &Cluster, target: &Target) -> Result<Observed, Clus
         bypass: nginx::bypass_rules(&pair.canary),
         pair,
         weight,
+        selectors,
     })
 }
 
-/// The pods a Service selects.
-async fn pods_of(
-    cluster: &Cluster,
-    services: &[Service],
-    name: &str,
-) -> Result<Vec<KubePod>, ClusterError> {
+/// The label selector of a Service, as `k=v,k2=v2`.
+fn selector(cluster: &Cluster, services: &[Service], name: &str) -> Result<String, ClusterError> {
     let service = services
         .iter()
         .find(|s| s.metadata.name.as_deref() == Some(name))
@@ -118,14 +137,18 @@ async fn pods_of(
         .ok_or_else(|| ClusterError::NoSelector {
             service: name.to_string(),
         })?;
-    let labels = selector
+    Ok(selector
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
-        .join(",");
+        .join(","))
+}
+
+/// The pods a label selector selects.
+async fn pods_of(cluster: &Cluster, labels: &str) -> Result<Vec<KubePod>, ClusterError> {
     let api: Api<KubePod> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
     let list = api
-        .list(&ListParams::default().labels(&labels))
+        .list(&ListParams::default().labels(labels))
         .await
         .map_err(|e| call(cluster, "list", "pods", "").error(e))?;
     Ok(list.items)

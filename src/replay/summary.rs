@@ -342,6 +342,7 @@ impl Pass {
                 });
             }
             Event::Tick { .. }
+            | Event::Heartbeat { .. }
             | Event::PodsObserved { .. }
             | Event::Key(_)
             | Event::Resize { .. } => {}

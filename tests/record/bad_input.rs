@@ -124,10 +124,13 @@ fn a_huge_line_is_skipped_without_being_held() {
 fn with_version(dir: &Path, version: &str, extra: &str) -> PathBuf {
     let path = dir.join(format!("v{version}.jsonl"));
     let head = serde_json::to_string(&header()).unwrap();
-    let head = head.replace(
-        "\"version\":\"1.0\"",
-        &format!("\"version\":\"{version}\"{extra}"),
+    let current = format!(
+        "\"version\":\"{}.{}\"",
+        record::FORMAT_MAJOR,
+        record::FORMAT_MINOR
     );
+    assert!(head.contains(&current), "{head}");
+    let head = head.replace(&current, &format!("\"version\":\"{version}\"{extra}"));
     std::fs::write(&path, format!("{head}\n{}\n", event_lines(1)[0])).unwrap();
     path
 }
