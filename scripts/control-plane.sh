@@ -345,6 +345,14 @@ cmd_start() {
     wait_for "$run" etcd "etcd health" sh -c "curl -fsS http://127.0.0.1:$etcd_port/health | grep -q '\"health\":\"true\"'"
     t_etcd=$EPOCHREALTIME
 
+    # every request, once, with who made it: tests count the cockpit's requests from this log
+    cat >"$run/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+  - level: Metadata
+POLICY
     launch "$run" kube-apiserver "$BIN/kube-apiserver" \
         --etcd-servers "http://127.0.0.1:$etcd_port" \
         --advertise-address 127.0.0.1 --bind-address 127.0.0.1 --secure-port "$api_port" --insecure-port 0 \
@@ -353,7 +361,9 @@ cmd_start() {
         --authorization-mode Node,RBAC --allow-privileged=true \
         --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
         --service-account-issuer https://kubernetes.default.svc \
-        --service-cluster-ip-range 10.0.0.0/24 --endpoint-reconciler-type none
+        --service-cluster-ip-range 10.0.0.0/24 --endpoint-reconciler-type none \
+        --audit-policy-file "$run/audit-policy.yaml" --audit-log-path "$run/audit.log" \
+        --audit-log-format json
     wait_for "$run" kube-apiserver "kube-apiserver /readyz" sh -c \
         "curl -fsS --cacert '$pki/ca.crt' -H 'Authorization: Bearer $admin_token' '$server/readyz' | grep -qx ok"
     t_api=$EPOCHREALTIME
@@ -379,6 +389,7 @@ export CANARY_TEST_CA='$run/ca.crt'
 export CANARY_TEST_ADMIN_TOKEN='$admin_token'
 export CANARY_TEST_RESTRICTED_TOKEN='$restricted_token'
 export CANARY_TEST_CONTEXT='canary-test'
+export CANARY_TEST_AUDIT_LOG='$run/audit.log'
 export CANARY_TEST_RUN_DIR='$run'
 EOF
     log "$(awk -v a="$t0" -v e="$t_etcd" -v k="$t_api" -v z="$EPOCHREALTIME" 'BEGIN {

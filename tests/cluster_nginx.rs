@@ -333,3 +333,107 @@ fn rbac_denial_and_bad_objects_give_one_clear_line() {
     let out = canary(&["status", "deployment/shop", "-n", &ns, "--kubeconfig", kc]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The cockpit's requests in `ns` after the first `skip` lines of the API server's audit log:
+/// `(verb, path)` once per request, the controller-manager's own left out.
+fn requests_in(ns: &str, skip: usize) -> Vec<(String, String)> {
+    let log = std::env::var("CANARY_TEST_AUDIT_LOG")
+        .expect("CANARY_TEST_AUDIT_LOG is not set: run ./scripts/test.sh");
+    let text = std::fs::read_to_string(log).expect("read the audit log");
+    let mut seen = std::collections::HashSet::new();
+    text.lines()
+        .skip(skip)
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["objectRef"]["namespace"] == ns)
+        .filter(|e| {
+            !e["userAgent"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("kube-controller-manager")
+        })
+        .filter(|e| seen.insert(e["auditID"].as_str().unwrap_or("").to_string()))
+        .map(|e| {
+            let uri = e["requestURI"].as_str().unwrap_or("");
+            let path = uri.split('?').next().unwrap_or("").to_string();
+            let watch = uri.contains("watch=true") || uri.contains("watch=1");
+            let verb = if watch {
+                "watch"
+            } else {
+                e["verb"].as_str().unwrap_or("")
+            };
+            (verb.to_string(), path)
+        })
+        .collect()
+}
+
+fn audit_lines() -> usize {
+    let log = std::env::var("CANARY_TEST_AUDIT_LOG")
+        .expect("CANARY_TEST_AUDIT_LOG is not set: run ./scripts/test.sh");
+    std::fs::read_to_string(log).map_or(0, |t| t.lines().count())
+}
+
+#[test]
+fn requests_at_startup_and_none_in_steady_state() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "requests", "20", &[]));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    // canary status: one list each of Ingresses, Services and each version's pods
+    let before = audit_lines();
+    let kc = cp.kubeconfig.to_str().unwrap();
+    let out = canary(&["status", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+    assert_eq!(out.status.code(), Some(0));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let status = requests_in(&ns, before);
+    let verbs: Vec<&str> = status.iter().map(|(v, _)| v.as_str()).collect();
+    assert_eq!(verbs, ["list", "list", "list", "list"], "{status:?}");
+
+    // the live source: the same read, then list+watch of Ingresses and each version's pods
+    let before = audit_lines();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let (_effects_tx, effects_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (startup, steady, all) = rt.block_on(async {
+        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
+            .await
+            .unwrap();
+        let target: Target = "ingress/shop".parse().unwrap();
+        let seen = release::read(&cluster, &target).await.unwrap();
+        let task = tokio::spawn(cluster::watch::run(cluster, seen, tx, effects_rx));
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        let startup = requests_in(&ns, before);
+        let steady_from = audit_lines();
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        let steady = requests_in(&ns, steady_from);
+        task.abort();
+        // the API server logs a quiet watch once it ends: wait for the three to close
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        (startup, steady, requests_in(&ns, before))
+    });
+    let count =
+        |reqs: &[(String, String)], verb: &str| reqs.iter().filter(|(v, _)| v == verb).count();
+    // the first read (4 lists), then each watcher's list: Ingresses and the pods of each version
+    assert_eq!(count(&startup, "list"), 7, "{startup:?}");
+    assert_eq!(
+        count(&steady, "list") + count(&steady, "get"),
+        0,
+        "polling: {steady:?}"
+    );
+    // three watch streams, opened once each: no reconnects, no re-lists
+    assert_eq!(
+        (count(&all, "list"), count(&all, "watch")),
+        (7, 3),
+        "{all:?}"
+    );
+    // the source kept the cockpit informed meanwhile: a heartbeat a second, no errors
+    let mut heartbeats = 0;
+    while let Ok(ev) = rx.try_recv() {
+        assert!(
+            !matches!(ev, canary_cockpit::app::Event::SourceError { .. }),
+            "{ev:?}"
+        );
+        heartbeats += usize::from(matches!(ev, canary_cockpit::app::Event::Heartbeat { .. }));
+    }
+    assert!(heartbeats >= 10, "{heartbeats} heartbeats in 13 s");
+}
