@@ -36,6 +36,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Set the canary's traffic weight of a release on the cluster (one conditional write).
     SetWeight(SetWeightArgs),
+    /// Roll a release on the cluster back: weight 0, then the canary Deployment scaled to 0.
+    Rollback(RollbackArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -61,10 +63,28 @@ pub struct WatchArgs {
     /// The release: ingress/NAME (either Ingress of the pair).
     #[arg(value_name = "TARGET")]
     pub target: crate::cluster::Target,
+    /// A rollback moves the traffic back but leaves the canary's pods running.
+    #[arg(long)]
+    pub keep_canary: bool,
     #[command(flatten)]
     pub connect: crate::cluster::ConnectArgs,
     #[command(flatten)]
     pub record: RecordArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RollbackArgs {
+    /// The release: ingress/NAME (either Ingress of the pair).
+    #[arg(value_name = "TARGET")]
+    pub target: crate::cluster::Target,
+    /// Confirm: the canary's weight goes to 0 at once and its Deployment is scaled to 0.
+    #[arg(long)]
+    pub yes: bool,
+    /// Leave the canary's pods running.
+    #[arg(long)]
+    pub keep_canary: bool,
+    #[command(flatten)]
+    pub connect: crate::cluster::ConnectArgs,
 }
 
 #[derive(Debug, clap::Args)]

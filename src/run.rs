@@ -40,6 +40,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Sessions => crate::replay::commands::sessions(),
         Command::Status(args) => crate::cluster::commands::status(args),
         Command::Watch(args) => crate::cluster::commands::watch(args),
+        Command::Rollback(args) => crate::cluster::commands::rollback(args),
         Command::SetWeight(args) => crate::cluster::commands::set_weight(args),
         Command::Scenarios => {
             for (name, text) in BUILT_IN {

@@ -400,7 +400,13 @@ fn requests_at_startup_and_none_in_steady_state() {
             .unwrap();
         let target: Target = "ingress/shop".parse().unwrap();
         let seen = release::read(&cluster, &target).await.unwrap();
-        let task = tokio::spawn(cluster::watch::run(cluster, seen, tx, effects_rx));
+        let task = tokio::spawn(cluster::watch::run(
+            cluster,
+            seen,
+            cluster::watch::Options::default(),
+            tx,
+            effects_rx,
+        ));
         tokio::time::sleep(std::time::Duration::from_secs(3)).await;
         let startup = requests_in(&ns, before);
         let steady_from = audit_lines();
@@ -436,4 +442,65 @@ fn requests_at_startup_and_none_in_steady_state() {
         heartbeats += usize::from(matches!(ev, canary_cockpit::app::Event::Heartbeat { .. }));
     }
     assert!(heartbeats >= 10, "{heartbeats} heartbeats in 13 s");
+}
+
+#[test]
+fn rollback_moves_the_traffic_then_scales_the_canary_to_zero() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let kc = cp.kubeconfig.to_str().unwrap();
+    for keep in [false, true] {
+        let ns = rt.block_on(async {
+            let ns = shop(&client, "rollback", "40", &[]).await;
+            deployment(&client, &ns, "shop-v1", ("shop", "v1", "shop:1.0"), 2).await;
+            deployment(&client, &ns, "shop-v2", ("shop", "v2", "shop:2.0"), 1).await;
+            ns
+        });
+        let out = canary(&["rollback", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+        assert_eq!(out.status.code(), Some(2), "no --yes, no change");
+        assert_eq!(
+            rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
+                .as_deref(),
+            Some("40")
+        );
+
+        let mut args = vec![
+            "rollback",
+            "ingress/shop",
+            "--yes",
+            "-n",
+            &ns,
+            "--kubeconfig",
+            kc,
+        ];
+        if keep {
+            args.push("--keep-canary");
+        }
+        let out = canary(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
+                .as_deref(),
+            Some("0")
+        );
+        let replicas = |name: &str| rt.block_on(deployment_replicas(&client, &ns, name));
+        assert_eq!(replicas("shop-v1"), 2, "the primary is untouched");
+        if keep {
+            assert_eq!(replicas("shop-v2"), 1);
+            assert!(stdout.contains("canary pods kept"), "{stdout}");
+        } else {
+            assert_eq!(replicas("shop-v2"), 0);
+            assert!(
+                stdout.contains("deployment/shop-v2 scaled to 0"),
+                "{stdout}"
+            );
+        }
+    }
 }

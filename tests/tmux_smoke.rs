@@ -349,6 +349,22 @@ fn watch_shows_cluster_changes_and_writes_the_weight() {
             .as_deref(),
         Some("30")
     );
+
+    // roll back: the traffic returns at once; with no canary Deployment the second stage fails
+    // and says why
+    t.keys(&["R"]);
+    t.wait_for("the confirmation", |s| s.contains("Roll back shop?"));
+    t.keys(&["y"]);
+    t.wait_for("the rollback stages", |s| {
+        s.contains("note by cockpit: rollback: ingress/shop-canary")
+            && s.contains("roll back failed: no single")
+            && s.contains("weight 30→0")
+    });
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", weight))
+            .as_deref(),
+        Some("0")
+    );
     t.keys(&["q"]);
     assert_eq!(wait_for_file(&status), "0");
 

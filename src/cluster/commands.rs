@@ -2,7 +2,7 @@
 //! functions as the cockpit's keys.
 
 use crate::app::{App, AppConfig, Event};
-use crate::cli::{SetWeightArgs, StatusArgs, StatusFormat, WatchArgs};
+use crate::cli::{RollbackArgs, SetWeightArgs, StatusArgs, StatusFormat, WatchArgs};
 use crate::record::{Header, SessionSource, Tap};
 use crate::run::RunError;
 use std::io::Write;
@@ -116,13 +116,41 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
         tap.feed(&mut app, event);
     }
     tracing::info!(target = %args.target, namespace = %cluster.namespace, context = %cluster.context, "watch starts");
+    let options = super::watch::Options {
+        keep_canary: args.keep_canary,
+    };
     let (_, tap) = runtime
         .block_on(crate::tui::run(app, tap, move |events, effects| {
-            super::watch::run(cluster, observed, events, effects)
+            super::watch::run(cluster, observed, options, events, effects)
         }))
         .map_err(RunError::Terminal)?;
     if let Some(path) = tap.finish()? {
         eprintln!("session recorded: canary replay {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit code of a usage error that clap cannot see (a missing confirmation).
+const EXIT_USAGE: u8 = 2;
+
+pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
+    if !args.yes {
+        eprintln!(
+            "error: rollback moves all traffic to the primary and scales the canary to 0: pass --yes to confirm"
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let report = runtime.block_on(release::rollback(&cluster, &observed, args.keep_canary));
+    tracing::info!(target = %args.target, user = %cluster.user, ?report, "rollback");
+    let mut text = String::new();
+    for stage in &report.done {
+        text.push_str(&format!("{}: {stage}\n", args.target));
+    }
+    print(&text)?;
+    match report.error {
+        Some(e) => Err(e.into()),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }

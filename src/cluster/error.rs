@@ -39,6 +39,11 @@ pub enum ClusterError {
     },
     #[error(transparent)]
     Nginx(#[from] NginxError),
+    #[error(
+        "no single Deployment runs the canary's pods (selector {selector}){}",
+        if found.is_empty() { String::new() } else { format!(": several match ({found})") }
+    )]
+    NoDeployment { selector: String, found: String },
     #[error("{0}/ targets are not supported yet: use ingress/NAME")]
     Unsupported(&'static str),
     #[error(

@@ -2,6 +2,7 @@
 //! the Ingresses, the Services, and the pods of each version (by the Services' selectors).
 
 use crate::model::{PodSet, ReleaseSnapshot, Version, Weight};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod as KubePod, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{ListParams, Patch, PatchParams};
@@ -170,4 +171,88 @@ pub async fn set_weight(
         .await
         .map_err(|e| call(cluster, "patch", "ingresses", name).error(e))?;
     Ok(())
+}
+
+/// The Deployment whose pod template the canary's Service selects.
+async fn canary_deployment(cluster: &Cluster, seen: &Observed) -> Result<String, ClusterError> {
+    let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    let list = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| call(cluster, "list", "deployments", "").error(e))?;
+    let wanted: Vec<(&str, &str)> = seen.selectors[1]
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let matching: Vec<String> = list
+        .items
+        .iter()
+        .filter(|d| {
+            let labels = d
+                .spec
+                .template
+                .metadata
+                .as_ref()
+                .and_then(|m| m.labels.as_ref());
+            labels.is_some_and(|l| {
+                wanted
+                    .iter()
+                    .all(|(k, v)| l.get(*k).is_some_and(|x| x == v))
+            })
+        })
+        .filter_map(|d| d.metadata.name.clone())
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(ClusterError::NoDeployment {
+            selector: seen.selectors[1].clone(),
+            found: String::new(),
+        }),
+        many => Err(ClusterError::NoDeployment {
+            selector: seen.selectors[1].clone(),
+            found: many.join(", "),
+        }),
+    }
+}
+
+/// What a rollback did, stage by stage, and the error that stopped it, if any.
+#[derive(Debug)]
+pub struct RollbackReport {
+    pub done: Vec<String>,
+    pub error: Option<ClusterError>,
+}
+
+/// Rolls back: the canary's weight to 0 at once, then (unless `keep_canary`) its Deployment
+/// scaled to 0. A failed stage stops the rest; what was done before it is reported too.
+pub async fn rollback(cluster: &Cluster, seen: &Observed, keep_canary: bool) -> RollbackReport {
+    let mut done = Vec::new();
+    if let Err(e) = set_weight(cluster, seen, Weight::ZERO).await {
+        return RollbackReport {
+            done,
+            error: Some(e),
+        };
+    }
+    done.push(format!(
+        "ingress/{}: canary weight 0 %",
+        nginx::name(&seen.pair.canary)
+    ));
+    if keep_canary {
+        done.push("canary pods kept (--keep-canary)".to_string());
+        return RollbackReport { done, error: None };
+    }
+    let error = scale_canary_to_zero(cluster, seen)
+        .await
+        .map(|name| done.push(format!("deployment/{name} scaled to 0")))
+        .err();
+    RollbackReport { done, error }
+}
+
+async fn scale_canary_to_zero(cluster: &Cluster, seen: &Observed) -> Result<String, ClusterError> {
+    let name = canary_deployment(cluster, seen).await?;
+    let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    let scale = serde_json::json!({"spec": {"replicas": 0}});
+    api.patch_scale(&name, &PatchParams::default(), &Patch::Merge(&scale))
+        .await
+        .map_err(|e| call(cluster, "patch", "deployments/scale", &name).error(e))?;
+    Ok(name)
 }

@@ -5,7 +5,7 @@
 //! Effects become conditional writes; their results come back as `ActionResult` events.
 
 use crate::app::{Action, Effect, Event};
-use crate::model::{Millis, Weight};
+use crate::model::Millis;
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::Pod as KubePod;
 use k8s_openapi::api::networking::v1::Ingress;
@@ -45,10 +45,18 @@ fn change<K>(watch: usize) -> impl Fn(Result<watcher::Event<K>, watcher::Error>)
     }
 }
 
+/// How the source acts on the release.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// A rollback moves the traffic back but leaves the canary's pods running.
+    pub keep_canary: bool,
+}
+
 /// Runs until the cockpit closes the channels. `seen` is the release as first read.
 pub async fn run(
     cluster: Cluster,
     seen: Observed,
+    options: Options,
     tx: mpsc::Sender<Event>,
     mut effects: mpsc::UnboundedReceiver<Effect>,
 ) {
@@ -134,7 +142,14 @@ pub async fn run(
             }),
             effect = effects.recv() => match effect {
                 None => break,
-                Some(effect) => execute(&cluster, &latest, effect).await,
+                Some(effect) => {
+                    for ev in execute(&cluster, &latest, options, effect).await {
+                        if tx.send(ev).await.is_err() {
+                            return;
+                        }
+                    }
+                    None
+                }
             },
         };
         if let Some(ev) = event {
@@ -199,33 +214,47 @@ fn differences(before: &Observed, after: &Observed, at: Millis) -> Vec<Event> {
     out
 }
 
-/// Performs one effect against the cluster and says how it went.
-async fn execute(cluster: &Cluster, latest: &Observed, effect: Effect) -> Option<Event> {
+/// Performs one effect against the cluster and says how it went: the stages of a multi-step
+/// action as notes, then its result.
+async fn execute(
+    cluster: &Cluster,
+    latest: &Observed,
+    options: Options,
+    effect: Effect,
+) -> Vec<Event> {
     let (action, actor) = match effect {
         Effect::Act { action, actor } => (action, actor),
         Effect::SendAlert { message } => {
             tracing::warn!(%message, "alert");
-            return None;
+            return Vec::new();
         }
     };
+    let mut out = Vec::new();
     let result = match action {
         Action::SetWeight { weight } => release::set_weight(cluster, latest, weight)
             .await
             .map_err(|e| e.to_string()),
         // the cockpit's own progression: nothing in the cluster changes
         Action::Pause | Action::Resume => Ok(()),
-        Action::Rollback => release::set_weight(cluster, latest, Weight::ZERO)
-            .await
-            .map_err(|e| e.to_string()),
+        Action::Rollback => {
+            let report = release::rollback(cluster, latest, options.keep_canary).await;
+            out.extend(report.done.into_iter().map(|text| Event::Note {
+                at: now(),
+                author: "cockpit".to_string(),
+                text: format!("rollback: {text}"),
+            }));
+            report.error.map_or(Ok(()), |e| Err(e.to_string()))
+        }
         Action::Promote => Err(
             "promotion of ingress-nginx releases is not available yet: set the weight with w"
                 .to_string(),
         ),
     };
-    Some(Event::ActionResult {
+    out.push(Event::ActionResult {
         at: now(),
         action,
         actor,
         error: result.err(),
-    })
+    });
+    out
 }

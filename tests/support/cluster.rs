@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{Patch, PatchParams, PostParams};
@@ -143,4 +144,33 @@ pub async fn annotation(client: &Client, ns: &str, ingress: &str, key: &str) -> 
     let api: Api<Ingress> = Api::namespaced(client.clone(), ns);
     let ing = api.get(ingress).await.expect("get ingress");
     ing.metadata.annotations.and_then(|a| a.get(key).cloned())
+}
+
+/// A Deployment of `app`/`version`; its pods stay Pending (no scheduler).
+pub async fn deployment(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    (app, version, image): (&str, &str, &str),
+    replicas: i32,
+) {
+    let api: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let d: Deployment = serde_json::from_value(json!({
+        "metadata": {"name": name},
+        "spec": {"replicas": replicas,
+                 "selector": {"matchLabels": {"app": app, "version": version, "deployment": name}},
+                 "template": {"metadata": {"labels": {"app": app, "version": version, "deployment": name}},
+                              "spec": {"automountServiceAccountToken": false,
+                                       "containers": [{"name": "app", "image": image}]}}}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &d)
+        .await
+        .expect("create deployment");
+}
+
+pub async fn deployment_replicas(client: &Client, ns: &str, name: &str) -> i32 {
+    let api: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let d = api.get(name).await.expect("get deployment");
+    d.spec.replicas.unwrap_or(1)
 }
