@@ -182,10 +182,13 @@ impl Widget for Analysis<'_> {
                 ));
             }
             None => {
+                let cluster_controller = app.release.as_ref().is_some_and(|r| r.phase.is_some());
                 let why = if app.runs_analysis() || app.release.is_none() {
                     "no checks yet"
-                } else {
+                } else if cluster_controller {
                     "no checks: the cluster's controller runs the analysis"
+                } else {
+                    "no checks: no analysis runs; the operator drives this release"
                 };
                 sections.push(Section::new(7, vec![Line::styled(why, t.dim())], None));
             }
