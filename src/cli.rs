@@ -66,6 +66,12 @@ pub struct WatchArgs {
     /// A rollback moves the traffic back but leaves the canary's pods running.
     #[arg(long)]
     pub keep_canary: bool,
+    /// `+`/`-` move the weight by this many percent.
+    #[arg(long, default_value = "10", value_name = "PERCENT", value_parser = parse_weight)]
+    pub step_weight: crate::model::Weight,
+    /// `+` stops at this weight (then `P` promotes or `w` sets an exact weight).
+    #[arg(long, default_value = "100", value_name = "PERCENT", value_parser = parse_weight)]
+    pub max_weight: crate::model::Weight,
     #[command(flatten)]
     pub connect: crate::cluster::ConnectArgs,
     #[command(flatten)]

@@ -24,6 +24,8 @@ pub enum RunError {
     Record(#[from] crate::record::RecordError),
     #[error(transparent)]
     Cluster(#[from] crate::cluster::ClusterError),
+    #[error("--step-weight and --max-weight: {0}")]
+    Plan(String),
     #[error("no recorded sessions in {}: record one with `canary demo`", .0.display())]
     NoSessions(std::path::PathBuf),
 }

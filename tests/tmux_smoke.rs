@@ -350,6 +350,15 @@ fn watch_shows_cluster_changes_and_writes_the_weight() {
         Some("30")
     );
 
+    // + steps by the default 10 %
+    t.keys(&["+"]);
+    t.wait_for("the step", |s| s.contains("weight 30→40"));
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", weight))
+            .as_deref(),
+        Some("40")
+    );
+
     // roll back: the traffic returns at once; with no canary Deployment the second stage fails
     // and says why
     t.keys(&["R"]);
@@ -358,7 +367,7 @@ fn watch_shows_cluster_changes_and_writes_the_weight() {
     t.wait_for("the rollback stages", |s| {
         s.contains("note by cockpit: rollback: ingress/shop-canary")
             && s.contains("roll back failed: no single")
-            && s.contains("weight 30→0")
+            && s.contains("weight 40→0")
     });
     assert_eq!(
         rt.block_on(annotation(&client, &ns, "shop-canary", weight))

@@ -67,7 +67,10 @@ pub fn set_weight(args: SetWeightArgs) -> Result<ExitCode, RunError> {
 /// `canary watch TARGET`: the cockpit on a live release.
 pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
     let runtime = runtime()?;
-    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let plan = crate::model::Plan::linear(args.step_weight, args.max_weight)
+        .map_err(|e| RunError::Plan(e.to_string()))?;
+    let (cluster, mut observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    observed.snapshot.plan = Some(plan);
     let start = crate::run::wall_clock();
     let refresh_ms = super::watch::HEARTBEAT.as_millis() as i64;
     let config = AppConfig {

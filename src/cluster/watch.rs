@@ -179,14 +179,19 @@ impl Stores {
         };
         let primary = owned(self.primary.state());
         let canary = owned(self.canary.state());
+        let next = release::assemble(
+            &latest.target,
+            &latest.snapshot.namespace,
+            pair,
+            latest.selectors.clone(),
+            (&primary, &canary),
+        );
         Some(
-            release::assemble(
-                &latest.target,
-                &latest.snapshot.namespace,
-                pair,
-                latest.selectors.clone(),
-                (&primary, &canary),
-            )
+            next.map(|mut next| {
+                // the operator's stepping plan is the cockpit's, not the cluster's
+                next.snapshot.plan.clone_from(&latest.snapshot.plan);
+                next
+            })
             .map_err(|e| e.to_string()),
         )
     }

@@ -130,7 +130,9 @@ pub struct ReleaseSnapshot {
     /// Phase reported by an in-cluster controller; `None` when the cockpit drives the release itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<Phase>,
-    /// Plan reported by an in-cluster controller; `None` when the cockpit's own plan applies.
+    /// The steps the weight moves through: reported by an in-cluster controller, or the
+    /// operator's stepping plan for a release driven by hand; `None` when the cockpit's own
+    /// analysis plan applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
 }
