@@ -504,3 +504,142 @@ fn rollback_moves_the_traffic_then_scales_the_canary_to_zero() {
         }
     }
 }
+
+#[path = "support/fault_proxy.rs"]
+mod fault_proxy;
+
+/// Waits up to `secs` for an event that satisfies `pred`; returns it with the events before it.
+async fn until(
+    rx: &mut tokio::sync::mpsc::Receiver<canary_cockpit::app::Event>,
+    secs: u64,
+    what: &str,
+    pred: impl Fn(&canary_cockpit::app::Event) -> bool,
+) -> Vec<canary_cockpit::app::Event> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(ev)) => {
+                let done = pred(&ev);
+                seen.push(ev);
+                if done {
+                    return seen;
+                }
+            }
+            _ => panic!("no {what} within {secs} s; events: {seen:?}"),
+        }
+    }
+}
+
+/// Every event that arrives within `secs`.
+async fn collect_for(
+    rx: &mut tokio::sync::mpsc::Receiver<canary_cockpit::app::Event>,
+    secs: u64,
+) -> Vec<canary_cockpit::app::Event> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        seen.push(ev);
+    }
+    seen
+}
+
+#[test]
+fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
+    use canary_cockpit::app::{App, AppConfig, Event};
+    use fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "faults", "20", &[]));
+    let dir = std::env::temp_dir().join(format!("canary-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    rt.block_on(async {
+        let proxy = FaultProxy::start(upstream_of(&cp.kubeconfig)).await;
+        let through = dir.join("kubeconfig");
+        kubeconfig_through(&cp.kubeconfig, proxy.addr, &through);
+        let cluster = cluster::connect(&connect_args(&through, &ns))
+            .await
+            .unwrap();
+        let target: Target = "ingress/shop".parse().unwrap();
+        let seen = release::read(&cluster, &target).await.unwrap();
+        let mut app = App::new(AppConfig {
+            refresh_ms: 1000,
+            ..AppConfig::default()
+        });
+        app.update(Event::ReleaseObserved {
+            at: canary_cockpit::model::Millis(0).max(app.now),
+            release: seen.snapshot.clone(),
+        });
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+        let (_effects_tx, effects_rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(cluster::watch::run(
+            cluster,
+            seen,
+            cluster::watch::Options::default(),
+            tx,
+            effects_rx,
+        ));
+        let feed = |app: &mut App, events: Vec<Event>| {
+            for ev in events {
+                app.update(ev);
+            }
+        };
+        feed(
+            &mut app,
+            until(&mut rx, 10, "heartbeat", |e| {
+                matches!(e, Event::Heartbeat { .. })
+            })
+            .await,
+        );
+        assert!(!app.is_stale());
+
+        // the network drops every connection and refuses new ones
+        proxy.break_connections();
+        let events = until(
+            &mut rx,
+            15,
+            "watch error",
+            |e| matches!(e, Event::SourceError { source, .. } if source == "watch"),
+        )
+        .await;
+        feed(&mut app, events);
+        // meanwhile someone moves the weight; the cockpit cannot see it yet
+        let api: kube::Api<k8s_openapi::api::networking::v1::Ingress> =
+            kube::Api::namespaced(client.clone(), &ns);
+        let patch = serde_json::json!({"metadata": {"annotations": {WEIGHT: "45"}}});
+        api.patch(
+            "shop-canary",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&patch),
+        )
+        .await
+        .unwrap();
+        // no heartbeat while a watch is down: ticks move the clock, the data ages into stale
+        let events = collect_for(&mut rx, 5).await;
+        assert!(
+            !events.iter().any(|e| matches!(e, Event::Heartbeat { .. })),
+            "{events:?}"
+        );
+        feed(&mut app, events);
+        assert!(app.is_stale(), "data age {:?}", app.data_age_ms());
+
+        // the network comes back: the watches reconnect, relist, and bring the missed change
+        proxy.restore();
+        let events = until(&mut rx, 40, "the missed change", |e| {
+            matches!(e, Event::ReleaseObserved { release, .. } if release.weight.percent() == 45)
+        })
+        .await;
+        feed(&mut app, events);
+        feed(
+            &mut app,
+            until(&mut rx, 10, "heartbeat", |e| {
+                matches!(e, Event::Heartbeat { .. })
+            })
+            .await,
+        );
+        assert!(!app.is_stale());
+        assert_eq!(app.weight().percent(), 45);
+        task.abort();
+    });
+}

@@ -30,18 +30,31 @@ fn now() -> Millis {
     Millis(since_epoch.as_millis() as i64)
 }
 
-/// An item of one of the watches: `Ok(true)` when that watch finished its (re)list.
+/// An item of one of the watches.
 struct Change {
     watch: usize,
-    item: Result<bool, String>,
+    item: Item,
+}
+
+enum Item {
+    /// The watch is (re)starting its list; it proves nothing about the connection yet.
+    Restarting,
+    /// The list is complete: the store holds the whole picture.
+    Listed,
+    /// An object was added, changed or deleted.
+    Changed,
+    Failed(String),
 }
 
 fn change<K>(watch: usize) -> impl Fn(Result<watcher::Event<K>, watcher::Error>) -> Change {
     move |r| Change {
         watch,
-        item: r
-            .map(|ev| matches!(ev, watcher::Event::InitDone))
-            .map_err(|e| e.to_string()),
+        item: match r {
+            Ok(watcher::Event::Init) => Item::Restarting,
+            Ok(watcher::Event::InitDone) => Item::Listed,
+            Ok(_) => Item::Changed,
+            Err(e) => Item::Failed(e.to_string()),
+        },
     }
 }
 
@@ -60,62 +73,30 @@ pub async fn run(
     tx: mpsc::Sender<Event>,
     mut effects: mpsc::UnboundedReceiver<Effect>,
 ) {
-    let client = cluster.client.clone();
-    let ns = cluster.namespace.clone();
-    let (ingresses, ing_writer) = reflector::store::<Ingress>();
-    let (primary, p_writer) = reflector::store::<KubePod>();
-    let (canary, c_writer) = reflector::store::<KubePod>();
-    let pods = |labels: &str| {
-        watcher(
-            Api::<KubePod>::namespaced(client.clone(), &ns),
-            watcher::Config::default().labels(labels),
-        )
-        .default_backoff()
-    };
-    let ing_stream = reflector::reflector(
-        ing_writer,
-        watcher(
-            Api::<Ingress>::namespaced(client.clone(), &ns),
-            watcher::Config::default(),
-        )
-        .default_backoff(),
-    )
-    .map(change(0));
-    let p_stream = reflector::reflector(p_writer, pods(&seen.selectors[0])).map(change(1));
-    let c_stream = reflector::reflector(c_writer, pods(&seen.selectors[1])).map(change(2));
-    let mut changes = std::pin::pin!(futures_util::stream::select(
-        ing_stream,
-        futures_util::stream::select(p_stream, c_stream)
-    ));
-
+    let mut set = WatchSet::start(&cluster, &seen.selectors);
     let mut latest = seen;
-    let mut healthy = true;
-    // the stores are only complete once every watch has listed: no release from half a list
-    let mut listed = [false; 3];
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let stores = Stores {
-        ingresses,
-        primary,
-        canary,
-    };
     loop {
         let event = tokio::select! {
-            change = changes.next() => match change {
+            change = set.changes.next() => match change {
                 None => break,
-                Some(Change { item: Err(e), .. }) => {
-                    if !std::mem::replace(&mut healthy, false) {
-                        continue;
-                    }
-                    Some(Event::SourceError { at: now(), source: "watch".to_string(), message: e })
+                Some(Change { watch, item: Item::Failed(e) }) => {
+                    let newly = !set.failing();
+                    set.failing[watch] = true;
+                    // one message when the source goes down, not one per retry
+                    newly.then(|| Event::SourceError { at: now(), source: "watch".to_string(), message: e })
                 }
-                Some(Change { watch, item: Ok(init_done) }) => {
-                    healthy = true;
-                    listed[watch] |= init_done;
-                    if !listed.iter().all(|l| *l) {
+                Some(Change { item: Item::Restarting, .. }) => None,
+                Some(Change { watch, item }) => {
+                    if matches!(item, Item::Listed) {
+                        set.listed[watch] = true;
+                        set.failing[watch] = false;
+                    }
+                    if !set.listed.iter().all(|l| *l) {
                         continue;
                     }
-                    match stores.rebuild(&latest) {
+                    match set.stores.rebuild(&latest) {
                         Some(Ok(next)) => {
                             let events = differences(&latest, &next, now());
                             latest = next;
@@ -135,11 +116,20 @@ pub async fn run(
                     }
                 }
             },
-            _ = heartbeat.tick() => Some(if healthy {
-                Event::Heartbeat { at: now() }
-            } else {
-                Event::Tick { at: now() }
-            }),
+            _ = heartbeat.tick() => {
+                if set.failing() && cluster.client.apiserver_version().await.is_ok() {
+                    // the server answers again: start over with fresh lists, so that nothing
+                    // missed during the outage stays missed and freshness is proven, not assumed
+                    tracing::info!("the API server answers again: relisting");
+                    set = WatchSet::start(&cluster, &latest.selectors);
+                }
+                // fresh only when every watch has listed and none is failing
+                Some(if set.failing() || !set.listed.iter().all(|l| *l) {
+                    Event::Tick { at: now() }
+                } else {
+                    Event::Heartbeat { at: now() }
+                })
+            }
             effect = effects.recv() => match effect {
                 None => break,
                 Some(effect) => {
@@ -157,6 +147,63 @@ pub async fn run(
                 return;
             }
         }
+    }
+}
+
+type Changes = std::pin::Pin<Box<dyn futures_util::Stream<Item = Change> + Send>>;
+
+/// The three watches (the namespace's Ingresses, each version's pods) and their stores.
+struct WatchSet {
+    stores: Stores,
+    changes: Changes,
+    /// The stores are only complete once every watch has listed: no release from half a list.
+    listed: [bool; 3],
+    /// A failing watch stays failing until it has listed again.
+    failing: [bool; 3],
+}
+
+impl WatchSet {
+    fn start(cluster: &Cluster, selectors: &[String; 2]) -> WatchSet {
+        let client = cluster.client.clone();
+        let ns = cluster.namespace.as_str();
+        let (ingresses, ing_writer) = reflector::store::<Ingress>();
+        let (primary, p_writer) = reflector::store::<KubePod>();
+        let (canary, c_writer) = reflector::store::<KubePod>();
+        let pods = |labels: &str| {
+            watcher(
+                Api::<KubePod>::namespaced(client.clone(), ns),
+                watcher::Config::default().labels(labels),
+            )
+            .default_backoff()
+        };
+        let ing_stream = reflector::reflector(
+            ing_writer,
+            watcher(
+                Api::<Ingress>::namespaced(client.clone(), ns),
+                watcher::Config::default(),
+            )
+            .default_backoff(),
+        )
+        .map(change(0));
+        let p_stream = reflector::reflector(p_writer, pods(&selectors[0])).map(change(1));
+        let c_stream = reflector::reflector(c_writer, pods(&selectors[1])).map(change(2));
+        WatchSet {
+            stores: Stores {
+                ingresses,
+                primary,
+                canary,
+            },
+            changes: Box::pin(futures_util::stream::select(
+                ing_stream,
+                futures_util::stream::select(p_stream, c_stream),
+            )),
+            listed: [false; 3],
+            failing: [false; 3],
+        }
+    }
+
+    fn failing(&self) -> bool {
+        self.failing.iter().any(|f| *f)
     }
 }
 
