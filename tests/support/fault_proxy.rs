@@ -73,21 +73,8 @@ impl FaultProxy {
     }
 }
 
-/// A copy of `kubeconfig` whose server is the proxy (same CA, same credentials).
-pub fn kubeconfig_through(kubeconfig: &std::path::Path, proxy: SocketAddr, out: &std::path::Path) {
-    let text = std::fs::read_to_string(kubeconfig).expect("read kubeconfig");
-    let server = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("server: "))
-        .expect("a server line")
-        .trim()
-        .to_string();
-    let rewritten = text.replace(&server, &format!("https://{proxy}"));
-    std::fs::write(out, rewritten).expect("write kubeconfig");
-}
-
-/// `host:port` of the server in a kubeconfig.
-pub fn upstream_of(kubeconfig: &std::path::Path) -> String {
+/// The `server:` URL of a kubeconfig.
+fn server_of(kubeconfig: &std::path::Path) -> (String, String) {
     let text = std::fs::read_to_string(kubeconfig).expect("read kubeconfig");
     let server = text
         .lines()
@@ -96,6 +83,19 @@ pub fn upstream_of(kubeconfig: &std::path::Path) -> String {
         .trim()
         .trim_matches(|c| c == '"' || c == '\'')
         .to_string();
+    (text, server)
+}
+
+/// A copy of `kubeconfig` whose server is the proxy (same CA, same credentials).
+pub fn kubeconfig_through(kubeconfig: &std::path::Path, proxy: SocketAddr, out: &std::path::Path) {
+    let (text, server) = server_of(kubeconfig);
+    let rewritten = text.replace(&server, &format!("https://{proxy}"));
+    std::fs::write(out, rewritten).expect("write kubeconfig");
+}
+
+/// `host:port` of the server in a kubeconfig.
+pub fn upstream_of(kubeconfig: &std::path::Path) -> String {
+    let (_, server) = server_of(kubeconfig);
     server
         .strip_prefix("https://")
         .unwrap_or(&server)
