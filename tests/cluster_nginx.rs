@@ -8,65 +8,13 @@ mod cluster_support;
 use canary_cockpit::cluster::{self, release, ClusterError, ConnectArgs, Target};
 use canary_cockpit::model::{PodStatus, Weight};
 use cluster_support::*;
-use kube::Client;
 use std::process::{Command, Output};
-
-const WEIGHT: &str = "nginx.ingress.kubernetes.io/canary-weight";
-const CANARY: &str = "nginx.ingress.kubernetes.io/canary";
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-}
-
-/// A shop release: primary v1 (2 ready pods, one restarted), canary v2 (1 pod, not ready), the
-/// canary Ingress at `weight` (with `extra` annotations).
-async fn shop(client: &Client, prefix: &str, weight: &str, extra: &[(&str, &str)]) -> String {
-    let ns = namespace(client, prefix).await;
-    service(client, &ns, "shop", "shop", "v1").await;
-    service(client, &ns, "shop-canary", "shop", "v2").await;
-    running_pod(
-        client,
-        &ns,
-        "shop-v1-a",
-        ("shop", "v1", "shop:1.0"),
-        true,
-        0,
-    )
-    .await;
-    running_pod(
-        client,
-        &ns,
-        "shop-v1-b",
-        ("shop", "v1", "shop:1.0"),
-        true,
-        2,
-    )
-    .await;
-    running_pod(
-        client,
-        &ns,
-        "shop-v2-a",
-        ("shop", "v2", "shop:2.0"),
-        false,
-        0,
-    )
-    .await;
-    ingress(client, &ns, "shop", "shop.example", "shop", &[]).await;
-    let mut annotations = vec![(CANARY, "true"), (WEIGHT, weight)];
-    annotations.extend_from_slice(extra);
-    ingress(
-        client,
-        &ns,
-        "shop-canary",
-        "shop.example",
-        "shop-canary",
-        &annotations,
-    )
-    .await;
-    ns
 }
 
 fn canary(args: &[&str]) -> Output {
@@ -605,16 +553,7 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
         .await;
         feed(&mut app, events);
         // meanwhile someone moves the weight; the cockpit cannot see it yet
-        let api: kube::Api<k8s_openapi::api::networking::v1::Ingress> =
-            kube::Api::namespaced(client.clone(), &ns);
-        let patch = serde_json::json!({"metadata": {"annotations": {WEIGHT: "45"}}});
-        api.patch(
-            "shop-canary",
-            &kube::api::PatchParams::default(),
-            &kube::api::Patch::Merge(&patch),
-        )
-        .await
-        .unwrap();
+        set_annotation(&client, &ns, "shop-canary", WEIGHT, "45").await;
         // no heartbeat while a watch is down: ticks move the clock, the data ages into stale
         let events = collect_for(&mut rx, 5).await;
         assert!(

@@ -266,44 +266,8 @@ fn watch_shows_cluster_changes_and_writes_the_weight() {
         .build()
         .unwrap();
     let client = rt.block_on(client(&cp.kubeconfig));
-    let weight = "nginx.ingress.kubernetes.io/canary-weight";
-    let ns = rt.block_on(async {
-        let ns = namespace(&client, "watch").await;
-        service(&client, &ns, "shop", "shop", "v1").await;
-        service(&client, &ns, "shop-canary", "shop", "v2").await;
-        running_pod(
-            &client,
-            &ns,
-            "shop-v1-a",
-            ("shop", "v1", "shop:1.0"),
-            true,
-            0,
-        )
-        .await;
-        running_pod(
-            &client,
-            &ns,
-            "shop-v2-a",
-            ("shop", "v2", "shop:2.0"),
-            true,
-            0,
-        )
-        .await;
-        ingress(&client, &ns, "shop", "shop.example", "shop", &[]).await;
-        ingress(
-            &client,
-            &ns,
-            "shop-canary",
-            "shop.example",
-            "shop-canary",
-            &[
-                ("nginx.ingress.kubernetes.io/canary", "true"),
-                (weight, "20"),
-            ],
-        )
-        .await;
-        ns
-    });
+    let weight = WEIGHT;
+    let ns = rt.block_on(shop(&client, "watch", "20", &[]));
     let dir = std::env::temp_dir().join(format!("canary-watch-smoke-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -323,18 +287,7 @@ fn watch_shows_cluster_changes_and_writes_the_weight() {
     });
 
     // someone else moves the weight: the watch brings it to the screen
-    rt.block_on(async {
-        let api: kube::Api<k8s_openapi::api::networking::v1::Ingress> =
-            kube::Api::namespaced(client.clone(), &ns);
-        let patch = serde_json::json!({"metadata": {"annotations": {weight: "45"}}});
-        api.patch(
-            "shop-canary",
-            &kube::api::PatchParams::default(),
-            &kube::api::Patch::Merge(&patch),
-        )
-        .await
-        .unwrap();
-    });
+    rt.block_on(set_annotation(&client, &ns, "shop-canary", weight, "45"));
     t.wait_for("the weight change", |s| s.contains("weight 20→45"));
 
     // the operator sets 30 %

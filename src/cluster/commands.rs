@@ -5,7 +5,6 @@ use crate::app::{App, AppConfig, Event};
 use crate::cli::{RollbackArgs, SetWeightArgs, StatusArgs, StatusFormat, WatchArgs};
 use crate::record::{Header, SessionSource, Tap};
 use crate::run::RunError;
-use std::io::Write;
 use std::process::ExitCode;
 
 use super::release::{self, Observed};
@@ -28,12 +27,9 @@ async fn observe(
     Ok((cluster, observed))
 }
 
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
 fn print(text: &str) -> Result<(), RunError> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(RunError::Output(e)),
-        _ => Ok(()),
-    }
+    crate::replay::commands::write_stdout(text).map(drop)
 }
 
 pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {

@@ -24,10 +24,7 @@ use super::Cluster;
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 
 fn now() -> Millis {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    Millis(since_epoch.as_millis() as i64)
+    crate::run::wall_clock()
 }
 
 /// An item of one of the watches.

@@ -71,7 +71,7 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode, RunError> {
 const EXIT_BROKEN_PIPE: u8 = 141;
 
 /// Writes to stdout; `Ok(false)` when the reader went away.
-fn write_stdout(text: &str) -> Result<bool, RunError> {
+pub(crate) fn write_stdout(text: &str) -> Result<bool, RunError> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

@@ -13,6 +13,9 @@ use kube::{Api, Client, Config};
 use serde_json::json;
 use std::path::PathBuf;
 
+pub const WEIGHT: &str = "nginx.ingress.kubernetes.io/canary-weight";
+pub const CANARY: &str = "nginx.ingress.kubernetes.io/canary";
+
 /// Paths and names written by `scripts/control-plane.sh start`.
 pub struct ControlPlane {
     pub kubeconfig: PathBuf,
@@ -173,4 +176,61 @@ pub async fn deployment_replicas(client: &Client, ns: &str, name: &str) -> i32 {
     let api: Api<Deployment> = Api::namespaced(client.clone(), ns);
     let d = api.get(name).await.expect("get deployment");
     d.spec.replicas.unwrap_or(1)
+}
+
+/// A shop release: primary v1 (2 ready pods, one restarted), canary v2 (1 pod, not ready), the
+/// canary Ingress at `weight` (with `extra` annotations).
+pub async fn shop(client: &Client, prefix: &str, weight: &str, extra: &[(&str, &str)]) -> String {
+    let ns = namespace(client, prefix).await;
+    service(client, &ns, "shop", "shop", "v1").await;
+    service(client, &ns, "shop-canary", "shop", "v2").await;
+    running_pod(
+        client,
+        &ns,
+        "shop-v1-a",
+        ("shop", "v1", "shop:1.0"),
+        true,
+        0,
+    )
+    .await;
+    running_pod(
+        client,
+        &ns,
+        "shop-v1-b",
+        ("shop", "v1", "shop:1.0"),
+        true,
+        2,
+    )
+    .await;
+    running_pod(
+        client,
+        &ns,
+        "shop-v2-a",
+        ("shop", "v2", "shop:2.0"),
+        false,
+        0,
+    )
+    .await;
+    ingress(client, &ns, "shop", "shop.example", "shop", &[]).await;
+    let mut annotations = vec![(CANARY, "true"), (WEIGHT, weight)];
+    annotations.extend_from_slice(extra);
+    ingress(
+        client,
+        &ns,
+        "shop-canary",
+        "shop.example",
+        "shop-canary",
+        &annotations,
+    )
+    .await;
+    ns
+}
+
+/// Sets one annotation of an Ingress, as another operator or tool would.
+pub async fn set_annotation(client: &Client, ns: &str, ingress: &str, key: &str, value: &str) {
+    let api: Api<Ingress> = Api::namespaced(client.clone(), ns);
+    let patch = json!({"metadata": {"annotations": {key: value}}});
+    api.patch(ingress, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .expect("patch ingress");
 }
