@@ -42,6 +42,7 @@ fn big_app() -> App {
             canary_replicas: 200,
             phase: None,
             plan: None,
+            paused: None,
         },
     });
     app.update(Event::PodsObserved {

@@ -32,10 +32,17 @@ pub enum Command {
     /// Open the cockpit on a release on the cluster (watches, no polling).
     Watch(WatchArgs),
     /// Show a release on the cluster: weight, versions, pods. Exit 0 ok, 1 API or RBAC error,
-    /// 2 usage.
+    /// 2 usage, 3 the release was rolled back.
     Status(StatusArgs),
     /// Set the canary's traffic weight of a release on the cluster (one conditional write).
     SetWeight(SetWeightArgs),
+    /// Pause the cockpit's progression of a release (recorded on its routing object).
+    Pause(TargetArgs),
+    /// Resume the cockpit's progression of a release.
+    Resume(TargetArgs),
+    /// Promote a release: all traffic to the canary, its pod template to the primary, the
+    /// traffic back to the primary, the canary scaled to 0. Exit 3 when a stage fails.
+    Promote(PromoteArgs),
     /// Roll a release on the cluster back: weight 0, then the canary Deployment scaled to 0.
     Rollback(RollbackArgs),
 }
@@ -45,11 +52,12 @@ pub enum StatusFormat {
     #[default]
     Table,
     Json,
+    Yaml,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
-    /// The release: ingress/NAME (either Ingress of the pair).
+    /// The release: ingress/NAME, virtualservice/NAME (vs/), httproute/NAME.
     #[arg(value_name = "TARGET")]
     pub target: crate::cluster::Target,
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
@@ -60,9 +68,16 @@ pub struct StatusArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct WatchArgs {
-    /// The release: ingress/NAME (either Ingress of the pair).
+    /// The release: ingress/NAME (either Ingress of the pair), virtualservice/NAME (vs/),
+    /// httproute/NAME. Without one, a picker lists the namespace's releases.
     #[arg(value_name = "TARGET")]
-    pub target: crate::cluster::Target,
+    pub target: Option<crate::cluster::Target>,
+    /// The picker lists the releases of every namespace.
+    #[arg(short = 'A', long, conflicts_with = "target")]
+    pub all_namespaces: bool,
+    /// Watch only: every action key is refused and nothing is written (RO in the header).
+    #[arg(long)]
+    pub readonly: bool,
     /// A rollback moves the traffic back but leaves the canary's pods running.
     #[arg(long)]
     pub keep_canary: bool,
@@ -79,8 +94,29 @@ pub struct WatchArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct TargetArgs {
+    /// The release: ingress/NAME, virtualservice/NAME (vs/), httproute/NAME.
+    #[arg(value_name = "TARGET")]
+    pub target: crate::cluster::Target,
+    #[command(flatten)]
+    pub connect: crate::cluster::ConnectArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteArgs {
+    /// The release: ingress/NAME, virtualservice/NAME (vs/), httproute/NAME.
+    #[arg(value_name = "TARGET")]
+    pub target: crate::cluster::Target,
+    /// Confirm: the canary's version replaces the primary's.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub connect: crate::cluster::ConnectArgs,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct RollbackArgs {
-    /// The release: ingress/NAME (either Ingress of the pair).
+    /// The release: ingress/NAME, virtualservice/NAME (vs/), httproute/NAME.
     #[arg(value_name = "TARGET")]
     pub target: crate::cluster::Target,
     /// Confirm: the canary's weight goes to 0 at once and its Deployment is scaled to 0.
@@ -95,7 +131,7 @@ pub struct RollbackArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct SetWeightArgs {
-    /// The release: ingress/NAME (either Ingress of the pair).
+    /// The release: ingress/NAME, virtualservice/NAME (vs/), httproute/NAME.
     #[arg(value_name = "TARGET")]
     pub target: crate::cluster::Target,
     /// The canary's share of the traffic in percent, 0 to 100.

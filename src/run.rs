@@ -44,6 +44,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Watch(args) => crate::cluster::commands::watch(args),
         Command::Rollback(args) => crate::cluster::commands::rollback(args),
         Command::SetWeight(args) => crate::cluster::commands::set_weight(args),
+        Command::Pause(args) => crate::cluster::commands::pause(args, true),
+        Command::Resume(args) => crate::cluster::commands::pause(args, false),
+        Command::Promote(args) => crate::cluster::commands::promote(args),
         Command::Scenarios => {
             for (name, text) in BUILT_IN {
                 let s = Scenario::parse(text, name)?;

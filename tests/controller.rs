@@ -51,6 +51,7 @@ fn release(weight: u8) -> ReleaseSnapshot {
         canary_replicas: 1,
         phase: None,
         plan: None,
+        paused: None,
     }
 }
 

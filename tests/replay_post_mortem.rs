@@ -104,6 +104,7 @@ fn release(weight: u8, phase: Option<Phase>) -> ReleaseSnapshot {
         canary_replicas: 1,
         phase,
         plan: None,
+        paused: None,
     }
 }
 

@@ -181,6 +181,9 @@ impl App {
         if self.config.read_only {
             return Err("replay is read-only".to_string());
         }
+        if self.config.no_writes {
+            return Err("read-only cockpit (--readonly): nothing is written".to_string());
+        }
         if self.release.is_none() {
             return Err("no release observed yet".to_string());
         }

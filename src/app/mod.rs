@@ -35,6 +35,8 @@ pub struct AppConfig {
     pub color: bool,
     /// Replay: every action key is refused.
     pub read_only: bool,
+    /// A live cockpit started with `--readonly`: it watches, and every action key is refused.
+    pub no_writes: bool,
     /// Expected time between observations; data older than three of these is shown as stale.
     pub refresh_ms: i64,
 }
@@ -46,6 +48,7 @@ impl Default for AppConfig {
             kube_user: None,
             color: true,
             read_only: false,
+            no_writes: false,
             refresh_ms: 2000,
         }
     }

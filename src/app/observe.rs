@@ -54,6 +54,21 @@ impl App {
         if let Some(phase) = release.phase {
             self.set_phase(at, phase);
         }
+        // a pause recorded on the cluster (by another cockpit or `canary pause`) holds here too
+        if let Some(paused) = release.paused.filter(|p| *p != self.paused) {
+            self.paused = paused;
+            let word = if paused { "paused" } else { "resumed" };
+            self.log.push(
+                at,
+                LogKind::Info,
+                format!("progression {word} (recorded on the release)"),
+            );
+            match (paused, self.phase) {
+                (true, Phase::Progressing) => self.set_phase(at, Phase::Paused),
+                (false, Phase::Paused) => self.set_phase(at, Phase::Progressing),
+                _ => {}
+            }
+        }
         self.release = Some(release);
         self.rebuild_rows();
     }

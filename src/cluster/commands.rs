@@ -1,14 +1,18 @@
-//! The scriptable verbs: `canary status`, `canary set-weight`. They read and write through the same
-//! functions as the cockpit's keys.
+//! The scriptable verbs: `canary status`, `set-weight`, `pause`, `resume`, `promote`, `rollback`.
+//! They read and write through the same functions as the cockpit's keys.
 
 use crate::app::{App, AppConfig, Event};
-use crate::cli::{RollbackArgs, SetWeightArgs, StatusArgs, StatusFormat, WatchArgs};
+use crate::cli::{
+    PromoteArgs, RollbackArgs, SetWeightArgs, StatusArgs, StatusFormat, TargetArgs, WatchArgs,
+};
 use crate::record::{Header, SessionSource, Tap};
 use crate::run::RunError;
 use std::process::ExitCode;
 
-use super::release::{self, Observed};
+use super::actions::{self, Reporter};
+use super::release::{self, Ended, Observed};
 use super::status::StatusReport;
+use super::write;
 use super::{connect, ConnectArgs, Target};
 
 fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
@@ -42,16 +46,27 @@ pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
                 .map_err(crate::record::RecordError::Encode)?;
             format!("{json}\n")
         }
+        StatusFormat::Yaml => serde_saphyr::to_string(&report)
+            .map_err(|e| RunError::Output(std::io::Error::other(e.to_string())))?,
     };
     print(&text)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if observed.route.ended == Some(Ended::RolledBack) {
+        ExitCode::from(EXIT_RELEASE_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub fn set_weight(args: SetWeightArgs) -> Result<ExitCode, RunError> {
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
     let before = observed.snapshot.weight;
-    runtime.block_on(release::set_weight(&cluster, &observed, args.weight))?;
+    runtime.block_on(write::set_weight(
+        &cluster,
+        &observed.route,
+        args.weight,
+        None,
+    ))?;
     tracing::info!(target = %args.target, %before, after = %args.weight, user = %cluster.user, "set weight");
     print(&format!(
         "{}: canary weight {before} % → {} %\n",
@@ -65,7 +80,11 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
     let runtime = runtime()?;
     let plan = crate::model::Plan::linear(args.step_weight, args.max_weight)
         .map_err(|e| RunError::Plan(e.to_string()))?;
-    let (cluster, mut observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let target = args
+        .target
+        .clone()
+        .ok_or_else(|| RunError::Plan("a target is needed".to_string()))?;
+    let (cluster, mut observed) = runtime.block_on(observe(&args.connect, &target))?;
     observed.snapshot.plan = Some(plan);
     let start = crate::run::wall_clock();
     let refresh_ms = super::watch::HEARTBEAT.as_millis() as i64;
@@ -74,14 +93,15 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
         kube_user: Some(cluster.user.clone()).filter(|u| !u.is_empty()),
         color: crate::paths::colour_enabled(),
         read_only: false,
+        no_writes: args.readonly,
         refresh_ms,
     };
     let header = Header::new(
         SessionSource::cluster(
             &cluster.context,
             &cluster.namespace,
-            args.target.kind.provider(),
-            &args.target.to_string(),
+            target.kind.provider(),
+            &target.to_string(),
         ),
         start,
         observed.snapshot.name.clone(),
@@ -106,7 +126,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
             pods: observed.pods.clone(),
         },
     ];
-    first.extend(observed.bypass.iter().map(|rule| Event::Note {
+    first.extend(observed.bypass().iter().map(|rule| Event::Note {
         at: start,
         author: "cockpit".to_string(),
         text: format!("{rule}: matching requests go to the canary whatever the weight"),
@@ -114,9 +134,10 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
     for event in first {
         tap.feed(&mut app, event);
     }
-    tracing::info!(target = %args.target, namespace = %cluster.namespace, context = %cluster.context, "watch starts");
+    tracing::info!(target = %target, namespace = %cluster.namespace, context = %cluster.context, "watch starts");
     let options = super::watch::Options {
         keep_canary: args.keep_canary,
+        read_only: args.readonly,
     };
     let (_, tap) = runtime
         .block_on(crate::tui::run(app, tap, move |events, effects| {
@@ -131,6 +152,54 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
 
 /// Exit code of a usage error that clap cannot see (a missing confirmation).
 const EXIT_USAGE: u8 = 2;
+/// Exit code when the release failed or was rolled back.
+const EXIT_RELEASE_FAILED: u8 = 3;
+
+pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let word = if paused { "paused" } else { "resumed" };
+    if observed.route.paused == paused {
+        print(&format!("{}: already {word}\n", args.target))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    runtime.block_on(write::set_paused(&cluster, &observed.route, paused))?;
+    tracing::info!(target = %args.target, user = %cluster.user, paused, "pause");
+    print(&format!(
+        "{}: progression {word} ({} {})\n",
+        args.target,
+        observed.route.object,
+        if paused {
+            format!("annotated {}=true", release::PAUSED)
+        } else {
+            format!("annotation {} removed", release::PAUSED)
+        }
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
+    if !args.yes {
+        eprintln!(
+            "error: promote sends all traffic to the canary and replaces the primary's pod template with the canary's: pass --yes to confirm"
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let mut report = Reporter::Print(args.target.to_string());
+    let done = runtime.block_on(actions::promote(&cluster, &observed, &mut report));
+    tracing::info!(target = %args.target, user = %cluster.user, ok = done.is_ok(), "promote");
+    match done {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // a stage failed after traffic moved: the release needs the operator
+        Err(e @ super::ClusterError::Refused(_)) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(EXIT_RELEASE_FAILED))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
 
 pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
     if !args.yes {
@@ -141,15 +210,14 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
     }
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
-    let report = runtime.block_on(release::rollback(&cluster, &observed, args.keep_canary));
-    tracing::info!(target = %args.target, user = %cluster.user, ?report, "rollback");
-    let mut text = String::new();
-    for stage in &report.done {
-        text.push_str(&format!("{}: {stage}\n", args.target));
-    }
-    print(&text)?;
-    match report.error {
-        Some(e) => Err(e.into()),
-        None => Ok(ExitCode::SUCCESS),
-    }
+    let mut report = Reporter::Print(args.target.to_string());
+    let done = runtime.block_on(actions::rollback(
+        &cluster,
+        &observed,
+        args.keep_canary,
+        &mut report,
+    ));
+    tracing::info!(target = %args.target, user = %cluster.user, ok = done.is_ok(), "rollback");
+    done?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! What can go wrong talking to a cluster, each said in one line an operator can act on.
 
 use super::nginx::NginxError;
+use super::split::SplitError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -39,12 +40,26 @@ pub enum ClusterError {
     },
     #[error(transparent)]
     Nginx(#[from] NginxError),
+    #[error(transparent)]
+    Split(#[from] SplitError),
+    #[error(
+        "the cluster serves no {kind} ({group} {versions}): is its controller's CRD installed?"
+    )]
+    NotServed {
+        kind: &'static str,
+        group: &'static str,
+        versions: String,
+    },
     #[error(
         "no single Deployment runs the canary's pods (selector {selector}){}",
         if found.is_empty() { String::new() } else { format!(": several match ({found})") }
     )]
     NoDeployment { selector: String, found: String },
-    #[error("{0}/ targets are not supported yet: use ingress/NAME")]
+    #[error("deployment/{deployment} did not roll out: {reason}")]
+    Rollout { deployment: String, reason: String },
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}/ targets are not supported here")]
     Unsupported(&'static str),
     #[error(
         "service/{service} has no selector: the cockpit cannot tell which pods are its version"

@@ -1,16 +1,89 @@
-//! Reading a release from the cluster, and changing its weight. One release costs four requests:
-//! the Ingresses, the Services, and the pods of each version (by the Services' selectors).
+//! Reading a release from the cluster: the routing object(s) of its provider, the Services that
+//! tell each version's pods, and the pods. One release costs three or four requests: the routing
+//! object(s), the Services (Istio subsets: and the DestinationRules), one list of pods when both
+//! versions share labels (else one per version).
 
 use crate::model::{PodSet, ReleaseSnapshot, Version, Weight};
-use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod as KubePod, Service};
 use k8s_openapi::api::networking::v1::Ingress;
-use kube::api::{ListParams, Patch, PatchParams};
+use kube::api::{DynamicObject, ListParams};
 use kube::Api;
+use std::collections::BTreeMap;
 
-use super::error::Call;
+use super::dynamic::{self, call};
 use super::nginx::{self, CanaryWeight, Pair};
-use super::{pods, Cluster, ClusterError, Kind, Target};
+use super::selector::{pod_queries, Selector};
+use super::split::{Split, CANARY_BACKEND};
+use super::{gateway, istio, pods, Cluster, ClusterError, Kind, Target};
+
+/// Set to `"true"` on the object that carries the weight (the canary Ingress, the VirtualService,
+/// the HTTPRoute) while the cockpit's progression of the release is paused: every cockpit and
+/// `canary pause`/`resume` agree through it.
+pub const PAUSED: &str = "canary-cockpit.io/paused";
+
+/// How the cockpit last ended the release on this object: `promoted` or `rolled-back`. Written
+/// with the weight that ends it, cleared when a weight above 0 starts the next one.
+pub const OUTCOME: &str = "canary-cockpit.io/outcome";
+
+/// A release's end as recorded in [`OUTCOME`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    Promoted,
+    RolledBack,
+}
+
+impl Ended {
+    pub fn label(self) -> &'static str {
+        match self {
+            Ended::Promoted => "promoted",
+            Ended::RolledBack => "rolled-back",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Ended> {
+        match text.trim() {
+            "promoted" => Some(Ended::Promoted),
+            "rolled-back" => Some(Ended::RolledBack),
+            _ => None,
+        }
+    }
+}
+
+/// How the provider holds the split, as read: writes are conditional on it. One per watched
+/// release, never in a collection: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Routing {
+    /// ingress-nginx: the two Ingresses and the canary's weight annotations.
+    Nginx { pair: Pair, weight: CanaryWeight },
+    /// Istio or Gateway API: the object's API version and its two weighted backends.
+    Split {
+        kind: Kind,
+        version: &'static str,
+        split: Split,
+    },
+}
+
+/// What the routing objects say about a release, before its pods are read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    pub routing: Routing,
+    /// The object that carries the weight, `ingress/shop-canary`, `virtualservice/shop`.
+    pub object: String,
+    pub weight: Weight,
+    /// The release's name: the primary Ingress, the VirtualService, the HTTPRoute.
+    pub name: String,
+    /// How each version is known: the backend Service, or the Istio subset.
+    pub names: [String; 2],
+    /// Rules that send some requests to the canary whatever the weight.
+    pub bypass: Vec<String>,
+    /// The cockpit's progression is paused (annotation [`PAUSED`]).
+    pub paused: bool,
+    /// How the cockpit ended the release, while the weight stays 0 (annotation [`OUTCOME`]).
+    pub ended: Option<Ended>,
+    /// The annotations of the object that carries the weight, as read.
+    pub annotations: BTreeMap<String, String>,
+}
 
 /// A release as read from the cluster.
 #[derive(Clone, Debug)]
@@ -18,110 +91,228 @@ pub struct Observed {
     pub target: Target,
     pub snapshot: ReleaseSnapshot,
     pub pods: PodSet,
-    /// Rules that send some requests to the canary whatever the weight (ingress-nginx headers and
-    /// cookies), as `name=value`.
-    pub bypass: Vec<String>,
-    /// The Ingresses as read: a write is conditional on their resourceVersion.
-    pub pair: Pair,
-    pub weight: CanaryWeight,
-    /// Label selectors of the primary's and the canary's pods (from their Services).
-    pub selectors: [String; 2],
+    pub route: Route,
+    /// Label selectors of the primary's and the canary's pods.
+    pub selectors: [Selector; 2],
 }
 
-pub async fn read(cluster: &Cluster, target: &Target) -> Result<Observed, ClusterError> {
-    match target.kind {
-        Kind::Ingress => read_nginx(cluster, target).await,
-        kind => Err(ClusterError::Unsupported(kind.prefix())),
+impl Observed {
+    /// Rules that bypass the weight, as `name=value`.
+    pub fn bypass(&self) -> &[String] {
+        &self.route.bypass
     }
 }
 
-fn call<'a>(
-    cluster: &'a Cluster,
-    verb: &'static str,
-    resource: &'static str,
-    name: &'a str,
-) -> Call<'a> {
-    Call {
-        verb,
-        resource,
+fn annotations(meta: &kube::api::ObjectMeta) -> Option<&BTreeMap<String, String>> {
+    meta.annotations.as_ref()
+}
+
+fn is_paused(meta: &kube::api::ObjectMeta) -> bool {
+    annotations(meta)
+        .and_then(|a| a.get(PAUSED))
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+fn ended(meta: &kube::api::ObjectMeta, weight: Weight) -> Option<Ended> {
+    let ended = annotations(meta)
+        .and_then(|a| a.get(OUTCOME))
+        .and_then(|v| Ended::parse(v));
+    ended.filter(|_| weight == Weight::ZERO)
+}
+
+/// The release's route from the namespace's Ingresses.
+pub fn route_from_ingresses(ingresses: &[Ingress], name: &str) -> Result<Route, ClusterError> {
+    let pair = nginx::find_pair(ingresses, name)?;
+    let weight = nginx::canary_weight(&pair.canary)?;
+    let names = [
+        nginx::backend_service(&pair.primary)?,
+        nginx::backend_service(&pair.canary)?,
+    ];
+    Ok(Route {
+        object: format!("ingress/{}", nginx::name(&pair.canary)),
+        weight: weight.percent(),
+        name: nginx::name(&pair.primary).to_string(),
+        names,
+        bypass: nginx::bypass_rules(&pair.canary),
+        paused: is_paused(&pair.canary.metadata),
+        ended: ended(&pair.canary.metadata, weight.percent()),
+        annotations: annotations(&pair.canary.metadata)
+            .cloned()
+            .unwrap_or_default(),
+        routing: Routing::Nginx { pair, weight },
+    })
+}
+
+/// The release's route from its VirtualService or HTTPRoute.
+pub fn route_from_object(
+    kind: Kind,
+    version: &'static str,
+    namespace: &str,
+    obj: &DynamicObject,
+) -> Result<Route, ClusterError> {
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    let rv = obj.metadata.resource_version.clone().unwrap_or_default();
+    let hint = annotations(&obj.metadata)
+        .and_then(|a| a.get(CANARY_BACKEND))
+        .map(String::as_str);
+    let spec = obj.data.get("spec").cloned().unwrap_or_default();
+    let (split, bypass) = match kind {
+        Kind::VirtualService => istio::split(&name, namespace, &rv, hint, &spec)?,
+        Kind::HttpRoute => (
+            gateway::split(&name, namespace, &rv, hint, &spec)?,
+            Vec::new(),
+        ),
+        Kind::Ingress => return Err(ClusterError::Unsupported(kind.prefix())),
+    };
+    let weight = split.percent().map_err(|what| {
+        ClusterError::Split(super::split::SplitError::Malformed {
+            object: format!("{}/{name}", kind.prefix()),
+            what,
+        })
+    })?;
+    Ok(Route {
+        object: format!("{}/{name}", kind.prefix()),
+        weight,
+        names: [
+            split.primary.label().to_string(),
+            split.canary.label().to_string(),
+        ],
         name,
-        namespace: &cluster.namespace,
-        user: &cluster.user,
-    }
+        bypass,
+        paused: is_paused(&obj.metadata),
+        ended: ended(&obj.metadata, weight),
+        annotations: annotations(&obj.metadata).cloned().unwrap_or_default(),
+        routing: Routing::Split {
+            kind,
+            version,
+            split,
+        },
+    })
 }
 
-async fn read_nginx(cluster: &Cluster, target: &Target) -> Result<Observed, ClusterError> {
+/// The routing object(s) and each version's pod selector: everything but the pods.
+pub async fn read_route(
+    cluster: &Cluster,
+    target: &Target,
+) -> Result<(Route, [Selector; 2]), ClusterError> {
     let ns = cluster.namespace.as_str();
-    let ingresses: Api<Ingress> = Api::namespaced(cluster.client.clone(), ns);
-    let list = ingresses
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| call(cluster, "list", "ingresses", "").error(e))?;
-    let pair = nginx::find_pair(&list.items, &target.name)?;
-    // a malformed weight is reported before any further request
-    nginx::canary_weight(&pair.canary)?;
+    let route = match target.kind {
+        Kind::Ingress => {
+            let api: Api<Ingress> = Api::namespaced(cluster.client.clone(), ns);
+            let list = api
+                .list(&ListParams::default())
+                .await
+                .map_err(|e| call(cluster, "list", "ingresses", "").error(e))?;
+            route_from_ingresses(&list.items, &target.name)?
+        }
+        Kind::VirtualService | Kind::HttpRoute => {
+            let resource = match target.kind {
+                Kind::VirtualService => istio::VIRTUAL_SERVICE,
+                _ => gateway::HTTP_ROUTE,
+            };
+            let (obj, version) = dynamic::get(cluster, resource, &target.name).await?;
+            route_from_object(target.kind, version, ns, &obj)?
+        }
+    };
     let services: Api<Service> = Api::namespaced(cluster.client.clone(), ns);
     let services = services
         .list(&ListParams::default())
         .await
-        .map_err(|e| call(cluster, "list", "services", "").error(e))?;
-    let primary_svc = nginx::backend_service(&pair.primary)?;
-    let canary_svc = nginx::backend_service(&pair.canary)?;
-    let selectors = [
-        selector(cluster, &services.items, &primary_svc)?,
-        selector(cluster, &services.items, &canary_svc)?,
-    ];
-    let primary_pods = pods_of(cluster, &selectors[0]).await?;
-    let canary_pods = pods_of(cluster, &selectors[1]).await?;
-    assemble(target, ns, pair, selectors, (&primary_pods, &canary_pods))
+        .map_err(|e| call(cluster, "list", "services", "").error(e))?
+        .items;
+    let selectors = match &route.routing {
+        Routing::Nginx { .. } => [
+            selector(cluster, &services, &route.names[0])?,
+            selector(cluster, &services, &route.names[1])?,
+        ],
+        Routing::Split { version, split, .. } => {
+            let subsets = split.primary.subset.is_some() || split.canary.subset.is_some();
+            let rules: Vec<serde_json::Value> = if subsets {
+                dynamic::list(cluster, istio::DESTINATION_RULE, version)
+                    .await?
+                    .into_iter()
+                    .filter_map(|d| d.data.get("spec").cloned())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut out = [Selector::default(), Selector::default()];
+            for (slot, backend) in out.iter_mut().zip([&split.primary, &split.canary]) {
+                let base = selector(cluster, &services, &backend.service)?;
+                *slot = match &backend.subset {
+                    Some(subset) => {
+                        base.and(&istio::subset_labels(&rules, &backend.service, ns, subset)?)
+                    }
+                    None => base,
+                };
+            }
+            out
+        }
+    };
+    Ok((route, selectors))
 }
 
-/// The release from its Ingresses and the pods of each version: the one place both the first
-/// read and the watches build it.
+/// The whole release: its route, then its pods.
+pub async fn read(cluster: &Cluster, target: &Target) -> Result<Observed, ClusterError> {
+    let (route, selectors) = read_route(cluster, target).await?;
+    let mut all = Vec::new();
+    for query in pod_queries(&selectors) {
+        all.extend(pods_of(cluster, &query).await?);
+    }
+    Ok(assemble(target, &cluster.namespace, route, selectors, &all))
+}
+
+/// The release from its route and the pods found by its selectors: the one place both the
+/// first read and the watches build it.
 pub fn assemble(
     target: &Target,
     namespace: &str,
-    pair: Pair,
-    selectors: [String; 2],
-    (primary_pods, canary_pods): (&[KubePod], &[KubePod]),
-) -> Result<Observed, ClusterError> {
-    let weight = nginx::canary_weight(&pair.canary)?;
-    let primary_svc = nginx::backend_service(&pair.primary)?;
-    let canary_svc = nginx::backend_service(&pair.canary)?;
-    let version = |svc: &str, pods: &[KubePod]| Version {
-        name: svc.to_string(),
-        image: pods.iter().find_map(pods::image).unwrap_or_default(),
+    route: Route,
+    selectors: [Selector; 2],
+    all_pods: &[KubePod],
+) -> Observed {
+    let mine = |s: &Selector| -> Vec<&KubePod> {
+        let mut out: Vec<&KubePod> = all_pods
+            .iter()
+            .filter(|p| s.matches(p.metadata.labels.as_ref()))
+            .collect();
+        out.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        out.dedup_by(|a, b| a.metadata.name == b.metadata.name);
+        out
+    };
+    let primary_pods = mine(&selectors[0]);
+    let canary_pods = mine(&selectors[1]);
+    let version = |name: &str, pods: &[&KubePod]| Version {
+        name: name.to_string(),
+        image: pods.iter().find_map(|p| pods::image(p)).unwrap_or_default(),
     };
     let snapshot = ReleaseSnapshot {
-        name: nginx::name(&pair.primary).to_string(),
+        name: route.name.clone(),
         namespace: namespace.to_string(),
-        source: Kind::Ingress.provider().to_string(),
-        primary: version(&primary_svc, primary_pods),
-        canary: version(&canary_svc, canary_pods),
-        weight: weight.percent(),
+        source: target.kind.provider().to_string(),
+        primary: version(&route.names[0], &primary_pods),
+        canary: version(&route.names[1], &canary_pods),
+        weight: route.weight,
         canary_replicas: canary_pods.len() as u32,
         phase: None,
         plan: None,
+        paused: Some(route.paused),
     };
-    let mut set = PodSet {
-        primary: primary_pods.iter().map(pods::from_kube).collect(),
-        canary: canary_pods.iter().map(pods::from_kube).collect(),
+    let pods = PodSet {
+        primary: primary_pods.iter().map(|p| pods::from_kube(p)).collect(),
+        canary: canary_pods.iter().map(|p| pods::from_kube(p)).collect(),
     };
-    set.primary.sort_by(|a, b| a.name.cmp(&b.name));
-    set.canary.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Observed {
+    Observed {
         target: target.clone(),
         snapshot,
-        pods: set,
-        bypass: nginx::bypass_rules(&pair.canary),
-        pair,
-        weight,
+        pods,
+        route,
         selectors,
-    })
+    }
 }
 
-/// The label selector of a Service, as `k=v,k2=v2`.
-fn selector(cluster: &Cluster, services: &[Service], name: &str) -> Result<String, ClusterError> {
+/// The label selector of a Service.
+fn selector(cluster: &Cluster, services: &[Service], name: &str) -> Result<Selector, ClusterError> {
     let service = services
         .iter()
         .find(|s| s.metadata.name.as_deref() == Some(name))
@@ -130,129 +321,23 @@ fn selector(cluster: &Cluster, services: &[Service], name: &str) -> Result<Strin
             name: name.to_string(),
             namespace: cluster.namespace.clone(),
         })?;
-    let selector = service
+    service
         .spec
         .as_ref()
         .and_then(|s| s.selector.as_ref())
         .filter(|s| !s.is_empty())
+        .map(Selector::from_map)
         .ok_or_else(|| ClusterError::NoSelector {
             service: name.to_string(),
-        })?;
-    Ok(selector
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(","))
+        })
 }
 
 /// The pods a label selector selects.
-async fn pods_of(cluster: &Cluster, labels: &str) -> Result<Vec<KubePod>, ClusterError> {
+pub async fn pods_of(cluster: &Cluster, labels: &Selector) -> Result<Vec<KubePod>, ClusterError> {
     let api: Api<KubePod> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
     let list = api
-        .list(&ListParams::default().labels(labels))
+        .list(&ListParams::default().labels(&labels.to_string()))
         .await
         .map_err(|e| call(cluster, "list", "pods", "").error(e))?;
     Ok(list.items)
-}
-
-/// Sets the canary's weight, conditional on the state in `seen`: when the object changed since,
-/// the API server refuses with 409 and nothing is written.
-pub async fn set_weight(
-    cluster: &Cluster,
-    seen: &Observed,
-    weight: Weight,
-) -> Result<(), ClusterError> {
-    let canary = &seen.pair.canary;
-    let name = nginx::name(canary);
-    let value = seen.weight.value_for(weight);
-    let api: Api<Ingress> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-    let patch = nginx::weight_patch(canary, value);
-    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-        .await
-        .map_err(|e| call(cluster, "patch", "ingresses", name).error(e))?;
-    Ok(())
-}
-
-/// The Deployment whose pod template the canary's Service selects.
-async fn canary_deployment(cluster: &Cluster, seen: &Observed) -> Result<String, ClusterError> {
-    let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-    let list = api
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| call(cluster, "list", "deployments", "").error(e))?;
-    let wanted: Vec<(&str, &str)> = seen.selectors[1]
-        .split(',')
-        .filter_map(|kv| kv.split_once('='))
-        .collect();
-    let matching: Vec<String> = list
-        .items
-        .iter()
-        .filter(|d| {
-            let labels = d
-                .spec
-                .template
-                .metadata
-                .as_ref()
-                .and_then(|m| m.labels.as_ref());
-            labels.is_some_and(|l| {
-                wanted
-                    .iter()
-                    .all(|(k, v)| l.get(*k).is_some_and(|x| x == v))
-            })
-        })
-        .filter_map(|d| d.metadata.name.clone())
-        .collect();
-    match matching.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => Err(ClusterError::NoDeployment {
-            selector: seen.selectors[1].clone(),
-            found: String::new(),
-        }),
-        many => Err(ClusterError::NoDeployment {
-            selector: seen.selectors[1].clone(),
-            found: many.join(", "),
-        }),
-    }
-}
-
-/// What a rollback did, stage by stage, and the error that stopped it, if any.
-#[derive(Debug)]
-pub struct RollbackReport {
-    pub done: Vec<String>,
-    pub error: Option<ClusterError>,
-}
-
-/// Rolls back: the canary's weight to 0 at once, then (unless `keep_canary`) its Deployment
-/// scaled to 0. A failed stage stops the rest; what was done before it is reported too.
-pub async fn rollback(cluster: &Cluster, seen: &Observed, keep_canary: bool) -> RollbackReport {
-    let mut done = Vec::new();
-    if let Err(e) = set_weight(cluster, seen, Weight::ZERO).await {
-        return RollbackReport {
-            done,
-            error: Some(e),
-        };
-    }
-    done.push(format!(
-        "ingress/{}: canary weight 0 %",
-        nginx::name(&seen.pair.canary)
-    ));
-    if keep_canary {
-        done.push("canary pods kept (--keep-canary)".to_string());
-        return RollbackReport { done, error: None };
-    }
-    let error = scale_canary_to_zero(cluster, seen)
-        .await
-        .map(|name| done.push(format!("deployment/{name} scaled to 0")))
-        .err();
-    RollbackReport { done, error }
-}
-
-async fn scale_canary_to_zero(cluster: &Cluster, seen: &Observed) -> Result<String, ClusterError> {
-    let name = canary_deployment(cluster, seen).await?;
-    let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-    let scale = serde_json::json!({"spec": {"replicas": 0}});
-    api.patch_scale(&name, &PatchParams::default(), &Patch::Merge(&scale))
-        .await
-        .map_err(|e| call(cluster, "patch", "deployments/scale", &name).error(e))?;
-    Ok(name)
 }

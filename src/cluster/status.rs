@@ -1,9 +1,9 @@
 //! `canary status TARGET`: the release as JSON (a stable contract) or as a table.
 
-use crate::model::{Pod, Weight};
+use crate::model::Pod;
 use serde::Serialize;
 
-use super::release::Observed;
+use super::release::{Observed, Route};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatusReport {
@@ -40,9 +40,16 @@ pub struct PodReport {
     pub restarts: u32,
 }
 
-/// A plain provider's phase, from its weight: the cockpit itself is the controller.
-fn phase(weight: Weight) -> &'static str {
-    match weight.percent() {
+/// A plain provider's phase: how the cockpit ended it, else paused, else from the weight (the
+/// cockpit itself is the controller).
+pub fn phase(route: &Route) -> &'static str {
+    if let Some(ended) = route.ended {
+        return ended.label();
+    }
+    if route.paused {
+        return "paused";
+    }
+    match route.weight.percent() {
         0 => "idle",
         100 => "full",
         _ => "progressing",
@@ -66,7 +73,7 @@ impl StatusReport {
             target: o.target.to_string(),
             namespace: s.namespace.clone(),
             provider: s.source.clone(),
-            phase: phase(s.weight).to_string(),
+            phase: phase(&o.route).to_string(),
             weight: WeightReport {
                 canary: s.weight.percent(),
                 primary: s.weight.complement().percent(),
@@ -85,7 +92,7 @@ impl StatusReport {
                     pods: pods(&o.pods.canary),
                 },
             ],
-            bypass: o.bypass.clone(),
+            bypass: o.bypass().to_vec(),
         }
     }
 

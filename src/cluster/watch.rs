@@ -1,24 +1,29 @@
-//! A live release as a stream of cockpit events: list+watch of the namespace's Ingresses and of
-//! each version's pods (kube-runtime reflectors, reconnecting with backoff and relisting after
-//! 410 Gone). Nothing is polled: in steady state the only traffic is the open watches.
+//! A live release as a stream of cockpit events: list+watch of its routing object(s) (the
+//! namespace's Ingresses; the VirtualService or HTTPRoute by name) and of its pods (kube-runtime
+//! reflectors, reconnecting with backoff and relisting after 410 Gone). Nothing is polled: in
+//! steady state the only traffic is the open watches.
 //!
-//! Effects become conditional writes; their results come back as `ActionResult` events.
+//! Effects become conditional writes; their results come back as `ActionResult` events. A
+//! promotion or rollback runs as a task of its own so that the watches keep the screen current
+//! while it waits for a rollout; a rollback during a promotion stops the promotion first.
 
-use crate::app::{Action, Effect, Event};
+use crate::app::{Action, Actor, Effect, Event};
 use crate::model::Millis;
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::Pod as KubePod;
+use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod as KubePod};
 use k8s_openapi::api::networking::v1::Ingress;
-use kube::runtime::reflector::{self, Store};
+use kube::api::DynamicObject;
+use kube::runtime::reflector::{self, store::Writer, Store};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::Api;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-use super::nginx;
-use super::release::{self, Observed};
-use super::Cluster;
+use super::actions::{self, Reporter};
+use super::release::{self, Observed, Route, Routing};
+use super::selector::pod_queries;
+use super::{gateway, istio, write, Cluster, Kind};
 
 /// How often the source confirms that its watches are up (and the clock moves on).
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
@@ -40,6 +45,11 @@ enum Item {
     Listed,
     /// An object was added, changed or deleted.
     Changed,
+    /// A Warning event about a pod of the namespace.
+    Warning {
+        pod: String,
+        text: String,
+    },
     Failed(String),
 }
 
@@ -60,6 +70,15 @@ fn change<K>(watch: usize) -> impl Fn(Result<watcher::Event<K>, watcher::Error>)
 pub struct Options {
     /// A rollback moves the traffic back but leaves the canary's pods running.
     pub keep_canary: bool,
+    /// Never write: every action is refused (the cockpit's keys say so before they get here).
+    pub read_only: bool,
+}
+
+/// A promotion or rollback under way.
+struct Running {
+    action: Action,
+    actor: Actor,
+    task: tokio::task::JoinHandle<()>,
 }
 
 /// Runs until the cockpit closes the channels. `seen` is the release as first read.
@@ -70,8 +89,9 @@ pub async fn run(
     tx: mpsc::Sender<Event>,
     mut effects: mpsc::UnboundedReceiver<Effect>,
 ) {
-    let mut set = WatchSet::start(&cluster, &seen.selectors);
+    let mut set = WatchSet::start(&cluster, &seen);
     let mut latest = seen;
+    let mut running: Option<Running> = None;
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -85,6 +105,14 @@ pub async fn run(
                     newly.then(|| Event::SourceError { at: now(), source: "watch".to_string(), message: e })
                 }
                 Some(Change { item: Item::Restarting, .. }) => None,
+                Some(Change { item: Item::Warning { pod, text }, .. }) => {
+                    let ours = latest.pods.primary.iter().chain(&latest.pods.canary).any(|p| p.name == pod);
+                    ours.then(|| Event::Note {
+                        at: now(),
+                        author: "cluster".to_string(),
+                        text,
+                    })
+                }
                 Some(Change { watch, item }) => {
                     if matches!(item, Item::Listed) {
                         set.listed[watch] = true;
@@ -114,11 +142,14 @@ pub async fn run(
                 }
             },
             _ = heartbeat.tick() => {
+                if running.as_ref().is_some_and(|r| r.task.is_finished()) {
+                    running = None;
+                }
                 if set.failing() && cluster.client.apiserver_version().await.is_ok() {
                     // the server answers again: start over with fresh lists, so that nothing
                     // missed during the outage stays missed and freshness is proven, not assumed
                     tracing::info!("the API server answers again: relisting");
-                    set = WatchSet::start(&cluster, &latest.selectors);
+                    set = WatchSet::start(&cluster, &latest);
                 }
                 // fresh only when every watch has listed and none is failing
                 Some(if set.failing() || !set.listed.iter().all(|l| *l) {
@@ -130,7 +161,7 @@ pub async fn run(
             effect = effects.recv() => match effect {
                 None => break,
                 Some(effect) => {
-                    for ev in execute(&cluster, &latest, options, effect).await {
+                    for ev in execute(&cluster, &latest, options, effect, &mut running, &tx).await {
                         if tx.send(ev).await.is_err() {
                             return;
                         }
@@ -145,57 +176,103 @@ pub async fn run(
             }
         }
     }
+    if let Some(r) = running {
+        r.task.abort();
+    }
 }
 
-type Changes = std::pin::Pin<Box<dyn futures_util::Stream<Item = Change> + Send>>;
+type Changes = futures_util::stream::SelectAll<
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Change> + Send>>,
+>;
 
-/// The three watches (the namespace's Ingresses, each version's pods) and their stores.
+/// The watches (the routing object(s), the pods, the pods' Warning events) and their stores.
 struct WatchSet {
     stores: Stores,
     changes: Changes,
     /// The stores are only complete once every watch has listed: no release from half a list.
-    listed: [bool; 3],
+    listed: Vec<bool>,
     /// A failing watch stays failing until it has listed again.
-    failing: [bool; 3],
+    failing: Vec<bool>,
+}
+
+enum RouteStore {
+    Ingresses(Store<Ingress>),
+    Object {
+        kind: Kind,
+        version: &'static str,
+        store: Store<DynamicObject>,
+    },
+}
+
+struct Stores {
+    route: RouteStore,
+    pods: Vec<Store<KubePod>>,
 }
 
 impl WatchSet {
-    fn start(cluster: &Cluster, selectors: &[String; 2]) -> WatchSet {
+    fn start(cluster: &Cluster, latest: &Observed) -> WatchSet {
         let client = cluster.client.clone();
         let ns = cluster.namespace.as_str();
-        let (ingresses, ing_writer) = reflector::store::<Ingress>();
-        let (primary, p_writer) = reflector::store::<KubePod>();
-        let (canary, c_writer) = reflector::store::<KubePod>();
-        let pods = |labels: &str| {
-            watcher(
-                Api::<KubePod>::namespaced(client.clone(), ns),
-                watcher::Config::default().labels(labels),
-            )
-            .default_backoff()
+        let mut changes = futures_util::stream::SelectAll::new();
+        let route = match &latest.route.routing {
+            Routing::Nginx { .. } => {
+                let (store, writer) = reflector::store::<Ingress>();
+                let stream = reflector::reflector(
+                    writer,
+                    watcher(
+                        Api::<Ingress>::namespaced(client.clone(), ns),
+                        watcher::Config::default(),
+                    )
+                    .default_backoff(),
+                )
+                .map(change(0));
+                changes.push(stream.boxed());
+                RouteStore::Ingresses(store)
+            }
+            Routing::Split { kind, version, .. } => {
+                let resource = match kind {
+                    Kind::VirtualService => istio::VIRTUAL_SERVICE,
+                    _ => gateway::HTTP_ROUTE,
+                };
+                let writer = Writer::<DynamicObject>::new(resource.api_resource(version));
+                let store = writer.as_reader();
+                let config = watcher::Config::default()
+                    .fields(&format!("metadata.name={}", latest.route.name));
+                let stream = reflector::reflector(
+                    writer,
+                    watcher(resource.api(cluster, version), config).default_backoff(),
+                )
+                .map(change(0));
+                changes.push(stream.boxed());
+                RouteStore::Object {
+                    kind: *kind,
+                    version,
+                    store,
+                }
+            }
         };
-        let ing_stream = reflector::reflector(
-            ing_writer,
-            watcher(
-                Api::<Ingress>::namespaced(client.clone(), ns),
-                watcher::Config::default(),
+        let mut pods = Vec::new();
+        for (i, query) in pod_queries(&latest.selectors).into_iter().enumerate() {
+            let (store, writer) = reflector::store::<KubePod>();
+            let stream = reflector::reflector(
+                writer,
+                watcher(
+                    Api::<KubePod>::namespaced(client.clone(), ns),
+                    watcher::Config::default().labels(&query.to_string()),
+                )
+                .default_backoff(),
             )
-            .default_backoff(),
-        )
-        .map(change(0));
-        let p_stream = reflector::reflector(p_writer, pods(&selectors[0])).map(change(1));
-        let c_stream = reflector::reflector(c_writer, pods(&selectors[1])).map(change(2));
+            .map(change(1 + i));
+            changes.push(stream.boxed());
+            pods.push(store);
+        }
+        let watches = 1 + pods.len();
+        changes.push(warnings(cluster, watches).boxed());
         WatchSet {
-            stores: Stores {
-                ingresses,
-                primary,
-                canary,
-            },
-            changes: Box::pin(futures_util::stream::select(
-                ing_stream,
-                futures_util::stream::select(p_stream, c_stream),
-            )),
-            listed: [false; 3],
-            failing: [false; 3],
+            stores: Stores { route, pods },
+            changes,
+            listed: vec![false; watches + 1],
+            failing: vec![false; watches + 1],
         }
     }
 
@@ -204,40 +281,92 @@ impl WatchSet {
     }
 }
 
-struct Stores {
-    ingresses: Store<Ingress>,
-    primary: Store<KubePod>,
-    canary: Store<KubePod>,
+/// Warning events of the namespace's pods (the loop keeps those of the release's pods). Only events
+/// that happen while the cockpit watches: the list that starts the watch is history.
+fn warnings(cluster: &Cluster, watch: usize) -> impl futures_util::Stream<Item = Change> + Send {
+    let api = Api::<KubeEvent>::namespaced(cluster.client.clone(), &cluster.namespace);
+    let config = watcher::Config::default().fields("type=Warning,involvedObject.kind=Pod");
+    let mut listing = false;
+    let mut known: std::collections::HashSet<String> = std::collections::HashSet::new();
+    watcher(api, config).default_backoff().filter_map(move |r| {
+        let out = match r {
+            Ok(watcher::Event::Init) => {
+                listing = true;
+                Some(Item::Restarting)
+            }
+            Ok(watcher::Event::InitApply(e)) => {
+                known.insert(event_key(&e));
+                None
+            }
+            Ok(watcher::Event::InitDone) => {
+                listing = false;
+                Some(Item::Listed)
+            }
+            Ok(watcher::Event::Apply(e)) if !listing => {
+                // a repeated event comes back with a higher count: say it again
+                let pod = e.involved_object.name.clone().unwrap_or_default();
+                known.insert(event_key(&e)).then(|| Item::Warning {
+                    text: warning_text(&pod, &e),
+                    pod,
+                })
+            }
+            Ok(_) => None,
+            Err(e) => Some(Item::Failed(e.to_string())),
+        };
+        futures_util::future::ready(out.map(|item| Change { watch, item }))
+    })
+}
+
+fn event_key(e: &KubeEvent) -> String {
+    format!(
+        "{}/{}",
+        e.metadata.name.as_deref().unwrap_or_default(),
+        e.count.unwrap_or(1)
+    )
+}
+
+fn warning_text(pod: &str, e: &KubeEvent) -> String {
+    let reason = e.reason.as_deref().unwrap_or("Warning");
+    let message = e.message.as_deref().unwrap_or_default();
+    match e.count {
+        Some(n) if n > 1 => format!("pod {pod}: {reason}: {message} (×{n})"),
+        _ => format!("pod {pod}: {reason}: {message}"),
+    }
 }
 
 impl Stores {
-    /// The release from the stores; `None` until every store has its first list.
+    /// The release from the stores; `None` until the routing store has its object.
     fn rebuild(&self, latest: &Observed) -> Option<Result<Observed, String>> {
-        let ingresses: Vec<Ingress> = owned(self.ingresses.state());
-        if ingresses.is_empty() {
-            return None;
-        }
-        let pair = match nginx::find_pair(&ingresses, &latest.target.name) {
-            Ok(pair) => pair,
-            Err(e) => return Some(Err(e.to_string())),
+        let ns = &latest.snapshot.namespace;
+        let route: Result<Route, String> = match &self.route {
+            RouteStore::Ingresses(store) => {
+                let ingresses: Vec<Ingress> = owned(store.state());
+                if ingresses.is_empty() {
+                    return None;
+                }
+                release::route_from_ingresses(&ingresses, &latest.route.name)
+                    .map_err(|e| e.to_string())
+            }
+            RouteStore::Object {
+                kind,
+                version,
+                store,
+            } => {
+                let objects = store.state();
+                let obj = objects.first()?;
+                release::route_from_object(*kind, version, ns, obj).map_err(|e| e.to_string())
+            }
         };
-        let primary = owned(self.primary.state());
-        let canary = owned(self.canary.state());
-        let next = release::assemble(
-            &latest.target,
-            &latest.snapshot.namespace,
-            pair,
-            latest.selectors.clone(),
-            (&primary, &canary),
-        );
-        Some(
-            next.map(|mut next| {
-                // the operator's stepping plan is the cockpit's, not the cluster's
-                next.snapshot.plan.clone_from(&latest.snapshot.plan);
-                next
-            })
-            .map_err(|e| e.to_string()),
-        )
+        let route = match route {
+            Ok(route) => route,
+            Err(e) => return Some(Err(e)),
+        };
+        let pods: Vec<KubePod> = self.pods.iter().flat_map(|s| owned(s.state())).collect();
+        let mut next =
+            release::assemble(&latest.target, ns, route, latest.selectors.clone(), &pods);
+        // the operator's stepping plan is the cockpit's, not the cluster's
+        next.snapshot.plan.clone_from(&latest.snapshot.plan);
+        Some(Ok(next))
     }
 }
 
@@ -263,13 +392,24 @@ fn differences(before: &Observed, after: &Observed, at: Millis) -> Vec<Event> {
     out
 }
 
-/// Performs one effect against the cluster and says how it went: the stages of a multi-step
-/// action as notes, then its result.
+fn result(action: Action, actor: Actor, error: Option<String>) -> Event {
+    Event::ActionResult {
+        at: now(),
+        action,
+        actor,
+        error,
+    }
+}
+
+/// Performs one effect against the cluster. Quick writes answer at once; a promotion or rollback
+/// starts a task that tells its stages as notes, then its result.
 async fn execute(
     cluster: &Cluster,
     latest: &Observed,
     options: Options,
     effect: Effect,
+    running: &mut Option<Running>,
+    tx: &mpsc::Sender<Event>,
 ) -> Vec<Event> {
     let (action, actor) = match effect {
         Effect::Act { action, actor } => (action, actor),
@@ -278,32 +418,63 @@ async fn execute(
             return Vec::new();
         }
     };
+    if options.read_only {
+        return vec![result(
+            action,
+            actor,
+            Some("the cockpit is read-only (--readonly): nothing was written".to_string()),
+        )];
+    }
     let mut out = Vec::new();
-    let result = match action {
-        Action::SetWeight { weight } => release::set_weight(cluster, latest, weight)
-            .await
-            .map_err(|e| e.to_string()),
-        // the cockpit's own progression: nothing in the cluster changes
-        Action::Pause | Action::Resume => Ok(()),
-        Action::Rollback => {
-            let report = release::rollback(cluster, latest, options.keep_canary).await;
-            out.extend(report.done.into_iter().map(|text| Event::Note {
-                at: now(),
-                author: "cockpit".to_string(),
-                text: format!("rollback: {text}"),
-            }));
-            report.error.map_or(Ok(()), |e| Err(e.to_string()))
+    if let Some(r) = running.take() {
+        if !r.task.is_finished() {
+            if action == Action::Rollback && r.action == Action::Promote {
+                // the operator wants out: stop the promotion where it is, then roll back
+                r.task.abort();
+                out.push(result(
+                    r.action,
+                    r.actor,
+                    Some("stopped by a rollback".to_string()),
+                ));
+            } else {
+                let busy = format!("a {} is under way: wait for it to finish", r.action);
+                *running = Some(r);
+                return vec![result(action, actor, Some(busy))];
+            }
         }
-        Action::Promote => Err(
-            "promotion of ingress-nginx releases is not available yet: set the weight with w"
-                .to_string(),
-        ),
+    }
+    let outcome = match action {
+        Action::SetWeight { weight } => write::set_weight(cluster, &latest.route, weight, None)
+            .await
+            .map(drop),
+        Action::Pause | Action::Resume => {
+            write::set_paused(cluster, &latest.route, action == Action::Pause)
+                .await
+                .map(drop)
+        }
+        Action::Promote | Action::Rollback => {
+            let (cluster, seen, tx) = (cluster.clone(), latest.clone(), tx.clone());
+            let actor_ = actor.clone();
+            let task = tokio::spawn(async move {
+                let mut report = Reporter::Events(tx.clone());
+                let done = if action == Action::Promote {
+                    actions::promote(&cluster, &seen, &mut report).await
+                } else {
+                    actions::rollback(&cluster, &seen, options.keep_canary, &mut report).await
+                };
+                let ev = result(action, actor_, done.err().map(|e| e.to_string()));
+                if tx.send(ev).await.is_err() {
+                    tracing::debug!("the cockpit closed before the action ended");
+                }
+            });
+            *running = Some(Running {
+                action,
+                actor,
+                task,
+            });
+            return out;
+        }
     };
-    out.push(Event::ActionResult {
-        at: now(),
-        action,
-        actor,
-        error: result.err(),
-    });
+    out.push(result(action, actor, outcome.err().map(|e| e.to_string())));
     out
 }

@@ -135,6 +135,11 @@ pub struct ReleaseSnapshot {
     /// analysis plan applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
+    /// Whether the cockpit's progression of the release is paused, as recorded on the cluster
+    /// (a release the cockpit drives keeps it there so that every cockpit agrees); `None` when
+    /// the source does not record it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<bool>,
 }
 
 /// Pods of both versions, as last observed.

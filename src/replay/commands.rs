@@ -147,6 +147,7 @@ pub fn session_row(path: &Path) -> SessionRow {
 fn outcome(rec: &Recording) -> String {
     let mut app = App::new(AppConfig {
         read_only: true,
+        no_writes: false,
         ..AppConfig::default()
     });
     for (_, event) in &rec.events {

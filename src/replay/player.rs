@@ -53,6 +53,7 @@ impl Player {
         } = recording;
         let config = AppConfig {
             read_only: true,
+            no_writes: false,
             refresh_ms: header.refresh_ms.unwrap_or(config.refresh_ms),
             ..config
         };

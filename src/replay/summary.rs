@@ -228,6 +228,7 @@ pub fn summarize(rec: &Recording) -> Summary {
     let mut pass = Pass::new(rec);
     let mut app = App::new(AppConfig {
         read_only: true,
+        no_writes: false,
         ..AppConfig::default()
     });
     for (t, event) in &rec.events {

@@ -73,7 +73,7 @@ pub fn render(app: &App, t: Theme, area: Rect, buf: &mut Buffer) -> Option<Posit
     let mut spans = vec![Span::raw(" ")];
     let shown: Vec<KeyBinding> = table(&app.mode)
         .iter()
-        .filter(|b| !(app.config.read_only && b.command.acts()))
+        .filter(|b| !((app.config.read_only || app.config.no_writes) && b.command.acts()))
         .copied()
         .collect();
     spans.extend(hints(t, &shown, room.saturating_sub(1)));

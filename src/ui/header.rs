@@ -58,6 +58,16 @@ impl Widget for Header<'_> {
                 )],
             },
         ];
+        if app.config.no_writes {
+            // the operator must never wonder why a key does nothing
+            parts.insert(
+                1,
+                Part {
+                    rank: 10,
+                    spans: vec![Span::styled("RO", t.warn())],
+                },
+            );
+        }
         if let Some(plan) = app.plan().filter(|_| !app.phase.is_final()) {
             let (n, m) = plan.position(app.weight());
             parts.push(Part {

@@ -46,6 +46,7 @@ pub fn config(color: bool) -> AppConfig {
         kube_user: None,
         color,
         read_only: false,
+        no_writes: false,
         refresh_ms: 2000,
     }
 }
@@ -138,6 +139,7 @@ impl Harness {
                 canary_replicas: 2,
                 phase: None,
                 plan: None,
+                paused: None,
             },
             pods: PodSet { primary, canary },
             canary: HEALTHY,

@@ -239,6 +239,7 @@ impl Sim {
             canary_replicas: self.canary_desired(),
             phase: None,
             plan: None,
+            paused: None,
         }
     }
 

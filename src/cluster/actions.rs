@@ -1,0 +1,144 @@
+//! The multi-stage actions on plain providers, where the cockpit itself is the controller: roll
+//! back and promote. Each stage is told to a [`Reporter`] as it happens (the event log, or the
+//! terminal of a scriptable verb); a failed stage stops the rest and says what was done.
+
+use crate::app::Event;
+use crate::model::Weight;
+use tokio::sync::mpsc;
+
+use super::release::{Ended, Observed};
+use super::{deploy, write, Cluster, ClusterError};
+
+/// Where the stages of an action go.
+pub enum Reporter {
+    /// Notes in the cockpit's event log (and its recording).
+    Events(mpsc::Sender<Event>),
+    /// Lines on stdout, prefixed with the target.
+    Print(String),
+    /// Collected, for callers that print once at the end.
+    Collect(Vec<String>),
+}
+
+impl Reporter {
+    pub async fn say(&mut self, action: &str, text: String) {
+        match self {
+            Reporter::Events(tx) => {
+                let note = Event::Note {
+                    at: crate::run::wall_clock(),
+                    author: "cockpit".to_string(),
+                    text: format!("{action}: {text}"),
+                };
+                if tx.send(note).await.is_err() {
+                    tracing::debug!("the cockpit closed before a stage note");
+                }
+            }
+            Reporter::Print(target) => {
+                let line = format!("{target}: {text}\n");
+                if crate::replay::commands::write_stdout(&line).is_err() {
+                    tracing::debug!("stdout closed");
+                }
+            }
+            Reporter::Collect(lines) => lines.push(text),
+        }
+    }
+}
+
+/// Rolls back: the canary's weight to 0 at once, then (unless `keep_canary`) its Deployment
+/// scaled to 0.
+pub async fn rollback(
+    cluster: &Cluster,
+    seen: &Observed,
+    keep_canary: bool,
+    report: &mut Reporter,
+) -> Result<(), ClusterError> {
+    write::set_weight(cluster, &seen.route, Weight::ZERO, Some(Ended::RolledBack)).await?;
+    report
+        .say(
+            "rollback",
+            format!("{}: canary weight 0 %", seen.route.object),
+        )
+        .await;
+    if keep_canary {
+        report
+            .say("rollback", "canary pods kept (--keep-canary)".to_string())
+            .await;
+        return Ok(());
+    }
+    let canary = deploy::running(cluster, &seen.selectors[1]).await?;
+    deploy::scale(cluster, deploy::name(&canary), 0).await?;
+    report
+        .say(
+            "rollback",
+            format!("deployment/{} scaled to 0", deploy::name(&canary)),
+        )
+        .await;
+    Ok(())
+}
+
+/// Promotes: all traffic to the canary; the canary's pod template copied to the primary's
+/// Deployment; its rollout waited for; the traffic back to the primary; the canary scaled to 0.
+/// When a stage fails, the traffic stays where the last stage put it and the error says where.
+pub async fn promote(
+    cluster: &Cluster,
+    seen: &Observed,
+    report: &mut Reporter,
+) -> Result<(), ClusterError> {
+    const WHAT: &str = "promote";
+    // both Deployments first: nothing moves unless the whole promotion can be done
+    let primary = deploy::running(cluster, &seen.selectors[0]).await?;
+    let canary = deploy::running(cluster, &seen.selectors[1]).await?;
+    let image = seen.snapshot.canary.image.clone();
+    let route = write::set_weight(cluster, &seen.route, Weight::FULL, None).await?;
+    report
+        .say(
+            WHAT,
+            format!("{}: all traffic to the canary (100 %)", route.object),
+        )
+        .await;
+    let stopped = |stage: &str, e: ClusterError| {
+        ClusterError::Refused(format!(
+            "promotion stopped at \"{stage}\", the canary keeps 100 % of the traffic: {e}"
+        ))
+    };
+    let stored = deploy::copy_template(cluster, &canary, &primary)
+        .await
+        .map_err(|e| stopped("copy the pod template", e))?;
+    report
+        .say(
+            WHAT,
+            format!(
+                "deployment/{} takes the canary's pod template ({image})",
+                deploy::name(&primary)
+            ),
+        )
+        .await;
+    deploy::wait_rollout(cluster, &stored, report)
+        .await
+        .map_err(|e| stopped("wait for the primary's rollout", e))?;
+    report
+        .say(
+            WHAT,
+            format!("deployment/{} rolled out", deploy::name(&primary)),
+        )
+        .await;
+    let route = write::set_weight(cluster, &route, Weight::ZERO, Some(Ended::Promoted))
+        .await
+        .map_err(|e| stopped("move the traffic back to the primary", e))?;
+    report
+        .say(
+            WHAT,
+            format!(
+                "{}: all traffic back to the primary, now on {image}",
+                route.object
+            ),
+        )
+        .await;
+    deploy::scale(cluster, deploy::name(&canary), 0).await?;
+    report
+        .say(
+            WHAT,
+            format!("deployment/{} scaled to 0", deploy::name(&canary)),
+        )
+        .await;
+    Ok(())
+}

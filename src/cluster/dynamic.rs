@@ -1,0 +1,114 @@
+//! Custom resources read without generated types: the kind, its group and the versions the
+//! cockpit understands, newest first. A cluster that does not serve the newest answers 404 for
+//! it and the next is tried.
+
+use kube::api::{ApiResource, DynamicObject, ListParams};
+use kube::core::GroupVersionKind;
+use kube::Api;
+
+use super::error::Call;
+use super::{Cluster, ClusterError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resource {
+    pub group: &'static str,
+    pub kind: &'static str,
+    pub plural: &'static str,
+    /// Versions whose schema the cockpit reads the same way, newest first.
+    pub versions: &'static [&'static str],
+}
+
+impl Resource {
+    pub fn api_resource(&self, version: &str) -> ApiResource {
+        ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(self.group, version, self.kind),
+            self.plural,
+        )
+    }
+
+    pub fn api(&self, cluster: &Cluster, version: &str) -> Api<DynamicObject> {
+        Api::namespaced_with(
+            cluster.client.clone(),
+            &cluster.namespace,
+            &self.api_resource(version),
+        )
+    }
+}
+
+fn is_404(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 404)
+}
+
+/// The named object, at the first version the cluster serves; and that version.
+pub async fn get(
+    cluster: &Cluster,
+    resource: Resource,
+    name: &str,
+) -> Result<(DynamicObject, &'static str), ClusterError> {
+    let mut last = None;
+    for version in resource.versions {
+        match resource.api(cluster, version).get(name).await {
+            Ok(obj) => return Ok((obj, version)),
+            Err(e) if is_404(&e) => last = Some(e),
+            Err(e) => return Err(call(cluster, "get", resource.plural, name).error(e)),
+        }
+    }
+    // a missing object names itself in the 404; a kind the cluster does not serve does not
+    let served = last.is_some_and(|e| e.to_string().contains(name));
+    if served {
+        return Err(ClusterError::NotFound {
+            resource: resource.kind_lower(),
+            name: name.to_string(),
+            namespace: cluster.namespace.clone(),
+        });
+    }
+    Err(ClusterError::NotServed {
+        kind: resource.kind,
+        group: resource.group,
+        versions: resource.versions.join(", "),
+    })
+}
+
+/// Every object of the namespace at `version`; an unserved kind is an empty list.
+pub async fn list(
+    cluster: &Cluster,
+    resource: Resource,
+    version: &str,
+) -> Result<Vec<DynamicObject>, ClusterError> {
+    match resource
+        .api(cluster, version)
+        .list(&ListParams::default())
+        .await
+    {
+        Ok(list) => Ok(list.items),
+        Err(e) if is_404(&e) => Ok(Vec::new()),
+        Err(e) => Err(call(cluster, "list", resource.plural, "").error(e)),
+    }
+}
+
+impl Resource {
+    /// The kind as the cockpit names it in messages: `virtualservice`.
+    pub fn kind_lower(&self) -> &'static str {
+        match self.kind {
+            "VirtualService" => "virtualservice",
+            "DestinationRule" => "destinationrule",
+            "HTTPRoute" => "httproute",
+            _ => self.plural,
+        }
+    }
+}
+
+pub fn call<'a>(
+    cluster: &'a Cluster,
+    verb: &'static str,
+    resource: &'static str,
+    name: &'a str,
+) -> Call<'a> {
+    Call {
+        verb,
+        resource,
+        name,
+        namespace: &cluster.namespace,
+        user: &cluster.user,
+    }
+}

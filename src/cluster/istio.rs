@@ -1,0 +1,236 @@
+//! Istio: a VirtualService http route with two weighted destinations. The versions are told apart
+//! by DestinationRule subsets (whose labels, with the Service's selector, select the pods) or by
+//! host names (`shop-primary` / `shop-canary`, each a Service). Setting the weight patches both
+//! destinations' weights so that they sum to 100.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use super::dynamic::Resource;
+use super::split::{self, Backend, Split, SplitError};
+
+pub const VIRTUAL_SERVICE: Resource = Resource {
+    group: "networking.istio.io",
+    kind: "VirtualService",
+    plural: "virtualservices",
+    versions: &["v1", "v1beta1"],
+};
+
+pub const DESTINATION_RULE: Resource = Resource {
+    group: "networking.istio.io",
+    kind: "DestinationRule",
+    plural: "destinationrules",
+    versions: &["v1", "v1beta1"],
+};
+
+#[derive(Debug, Default, Deserialize)]
+struct Spec {
+    #[serde(default)]
+    http: Vec<HttpRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HttpRoute {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, rename = "match")]
+    matches: Vec<serde_json::Value>,
+    #[serde(default)]
+    route: Vec<RouteDestination>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RouteDestination {
+    destination: Destination,
+    #[serde(default)]
+    weight: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Destination {
+    host: String,
+    #[serde(default)]
+    subset: Option<String>,
+}
+
+/// The Service a destination host names, when it is in `namespace` (`shop`, `shop.prod`,
+/// `shop.prod.svc.cluster.local`).
+fn service_of(object: &str, host: &str, namespace: &str) -> Result<String, SplitError> {
+    let mut labels = host.split('.');
+    let service = labels.next().unwrap_or_default().to_string();
+    match labels.next() {
+        None => Ok(service),
+        Some(ns) if ns == namespace => Ok(service),
+        Some(_) => Err(SplitError::Malformed {
+            object: object.to_string(),
+            what: format!(
+                "destination host {host} is not a Service of namespace {namespace}: the cockpit \
+                 reads pods of the release's own namespace only"
+            ),
+        }),
+    }
+}
+
+/// The split of a VirtualService (its `spec`, as stored), and the header or URI matches that send
+/// requests to the canary whatever the weight.
+pub fn split(
+    name: &str,
+    namespace: &str,
+    resource_version: &str,
+    hint: Option<&str>,
+    spec: &serde_json::Value,
+) -> Result<(Split, Vec<String>), SplitError> {
+    let object = format!("virtualservice/{name}");
+    let spec: Spec = serde_json::from_value(spec.clone()).map_err(|e| SplitError::Malformed {
+        object: object.clone(),
+        what: format!("spec is not a VirtualService spec: {e}"),
+    })?;
+    let (index, route) = spec
+        .http
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.route.len() == 2)
+        .ok_or_else(|| SplitError::NoSplit {
+            object: object.clone(),
+            hint: ": no spec.http entry has two route destinations".to_string(),
+        })?;
+    let backend = |j: usize| -> Result<Backend, SplitError> {
+        let d = &route.route[j];
+        let weight = u32::try_from(d.weight.unwrap_or(0)).map_err(|_| SplitError::Malformed {
+            object: object.clone(),
+            what: format!("spec.http[{index}].route[{j}].weight is negative or too large"),
+        })?;
+        Ok(Backend {
+            service: service_of(&object, &d.destination.host, namespace)?,
+            subset: d.destination.subset.clone(),
+            weight_path: format!("/spec/http/{index}/route/{j}/weight"),
+            weight,
+        })
+    };
+    let where_ = match &route.name {
+        Some(n) => format!("spec.http[{index}] ({n})"),
+        None => format!("spec.http[{index}]"),
+    };
+    let (primary, canary) = split::order(&object, &where_, hint, backend(0)?, backend(1)?)?;
+    // earlier routes that match requests and send them to the canary alone bypass the weight
+    let bypass = spec.http[..index]
+        .iter()
+        .filter(|r| !r.matches.is_empty() && r.route.len() == 1)
+        .filter(|r| {
+            let d = &r.route[0].destination;
+            service_of(&object, &d.host, namespace).ok().as_deref() == Some(canary.service.as_str())
+                && d.subset == canary.subset
+        })
+        .map(|r| {
+            let m: Vec<String> = r.matches.iter().map(|m| m.to_string()).collect();
+            format!("match {}", m.join(" or "))
+        })
+        .collect();
+    Ok((
+        Split {
+            route: where_,
+            primary,
+            canary,
+            resource_version: resource_version.to_string(),
+        },
+        bypass,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RuleSpec {
+    #[serde(default)]
+    host: String,
+    #[serde(default)]
+    subsets: Vec<Subset>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Subset {
+    name: String,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+}
+
+/// The labels of `subset` for `service`, from the namespace's DestinationRules (their `spec`s).
+pub fn subset_labels(
+    rules: &[serde_json::Value],
+    service: &str,
+    namespace: &str,
+    subset: &str,
+) -> Result<BTreeMap<String, String>, SplitError> {
+    for spec in rules {
+        let Ok(rule) = serde_json::from_value::<RuleSpec>(spec.clone()) else {
+            continue;
+        };
+        if service_of("", &rule.host, namespace).ok().as_deref() != Some(service) {
+            continue;
+        }
+        if let Some(s) = rule.subsets.iter().find(|s| s.name == subset) {
+            if s.labels.is_empty() {
+                break;
+            }
+            return Ok(s.labels.clone());
+        }
+    }
+    Err(SplitError::Malformed {
+        object: format!("subset {subset} of {service}"),
+        what: "no DestinationRule of the namespace defines it with labels: the cockpit cannot \
+               tell its pods"
+            .to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec() -> serde_json::Value {
+        json!({"hosts": ["shop"], "http": [
+            {"name": "by-header", "match": [{"headers": {"x-canary": {"exact": "yes"}}}],
+             "route": [{"destination": {"host": "shop", "subset": "canary"}}]},
+            {"name": "split", "route": [
+                {"destination": {"host": "shop.prod.svc.cluster.local", "subset": "stable"}, "weight": 80},
+                {"destination": {"host": "shop", "subset": "canary"}, "weight": 20}]}
+        ]})
+    }
+
+    #[test]
+    fn the_weighted_route_and_its_header_bypass_are_read() {
+        let (split, bypass) = split("shop", "prod", "9", None, &spec()).unwrap();
+        assert_eq!(split.percent().unwrap().percent(), 20);
+        assert_eq!(split.primary.subset.as_deref(), Some("stable"));
+        assert_eq!(split.primary.service, "shop");
+        assert_eq!(split.canary.weight_path, "/spec/http/1/route/1/weight");
+        assert_eq!(bypass.len(), 1);
+        assert!(bypass[0].contains("x-canary"), "{bypass:?}");
+    }
+
+    #[test]
+    fn routes_without_a_split_or_outside_the_namespace_are_refused() {
+        let one = json!({"http": [{"route": [{"destination": {"host": "shop"}}]}]});
+        let err = split("shop", "prod", "1", None, &one).unwrap_err();
+        assert!(err.to_string().contains("two route destinations"), "{err}");
+        let other_ns = json!({"http": [{"route": [
+            {"destination": {"host": "shop.other.svc.cluster.local"}, "weight": 90},
+            {"destination": {"host": "shop-canary"}, "weight": 10}]}]});
+        let err = split("shop", "prod", "1", None, &other_ns).unwrap_err();
+        assert!(err.to_string().contains("namespace prod"), "{err}");
+        let bad = json!({"http": "nope"});
+        assert!(split("shop", "prod", "1", None, &bad).is_err());
+    }
+
+    #[test]
+    fn subsets_come_from_the_destination_rule_of_the_host() {
+        let rules = vec![
+            json!({"host": "other", "subsets": [{"name": "canary", "labels": {"v": "x"}}]}),
+            json!({"host": "shop.prod.svc.cluster.local", "subsets": [
+                {"name": "stable", "labels": {"version": "v1"}},
+                {"name": "canary", "labels": {"version": "v2"}}]}),
+        ];
+        let labels = subset_labels(&rules, "shop", "prod", "canary").unwrap();
+        assert_eq!(labels.get("version").map(String::as_str), Some("v2"));
+        assert!(subset_labels(&rules, "shop", "prod", "blue").is_err());
+    }
+}

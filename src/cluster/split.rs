@@ -1,0 +1,212 @@
+//! A route with two weighted backends, the shape Istio VirtualServices and Gateway API HTTPRoutes
+//! share: which backend is the canary, the weights as written, and the conditional JSON patch that
+//! changes them.
+
+use crate::model::Weight;
+
+/// An annotation on the route that names the canary's backend (an Istio subset or host, a Gateway
+/// API backendRef name) when the names do not tell (`-canary`, subset `canary`).
+pub const CANARY_BACKEND: &str = "canary-cockpit.io/canary-backend";
+
+/// One side of the split, as the route names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backend {
+    /// The Service the traffic goes to.
+    pub service: String,
+    /// Istio: the DestinationRule subset, if the route names one.
+    pub subset: Option<String>,
+    /// The JSON pointer of this backend's weight in the object.
+    pub weight_path: String,
+    /// The weight as written (Istio: missing is 0; Gateway API: missing is 1).
+    pub weight: u32,
+}
+
+impl Backend {
+    /// How the operator knows this version: the subset when there is one, else the Service.
+    pub fn label(&self) -> &str {
+        self.subset.as_deref().unwrap_or(&self.service)
+    }
+}
+
+/// The split as read from one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Split {
+    /// Where the route sits, for messages: `spec.http[0]`, `spec.rules[1]`.
+    pub route: String,
+    pub primary: Backend,
+    pub canary: Backend,
+    /// The object's resourceVersion: a write is conditional on it.
+    pub resource_version: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SplitError {
+    #[error("{object} has no route with two weighted backends{hint}")]
+    NoSplit { object: String, hint: String },
+    #[error(
+        "{object}: cannot tell which backend of {route} is the canary ({a} or {b}): name it \
+         with the annotation {CANARY_BACKEND}"
+    )]
+    WhichCanary {
+        object: String,
+        route: String,
+        a: String,
+        b: String,
+    },
+    #[error("{object}: {what}")]
+    Malformed { object: String, what: String },
+}
+
+/// True when `name` says canary: `canary`, `x-canary`, `canary-x` (a subset, a host, a Service).
+fn says_canary(name: &str) -> bool {
+    let first = name.split('.').next().unwrap_or_default();
+    first == "canary" || first.ends_with("-canary") || first.starts_with("canary-")
+}
+
+/// Orders the two backends as (primary, canary): by the annotation when set, else by the names.
+pub fn order(
+    object: &str,
+    route: &str,
+    hint: Option<&str>,
+    a: Backend,
+    b: Backend,
+) -> Result<(Backend, Backend), SplitError> {
+    let named = |x: &Backend, h: &str| x.label() == h || x.service == h;
+    if let Some(h) = hint {
+        return match (named(&a, h), named(&b, h)) {
+            (true, false) => Ok((b, a)),
+            (false, true) => Ok((a, b)),
+            _ => Err(SplitError::Malformed {
+                object: object.to_string(),
+                what: format!(
+                    "annotation {CANARY_BACKEND} is {h:?}, which names neither backend of {route} ({} or {})",
+                    a.label(),
+                    b.label()
+                ),
+            }),
+        };
+    }
+    match (says_canary(a.label()), says_canary(b.label())) {
+        (true, false) => Ok((b, a)),
+        (false, true) => Ok((a, b)),
+        _ => Err(SplitError::WhichCanary {
+            object: object.to_string(),
+            route: route.to_string(),
+            a: a.label().to_string(),
+            b: b.label().to_string(),
+        }),
+    }
+}
+
+impl Split {
+    /// The canary's share in percent, to the nearest whole percent.
+    pub fn percent(&self) -> Result<Weight, String> {
+        let total = u64::from(self.primary.weight) + u64::from(self.canary.weight);
+        if total == 0 {
+            return Err(format!(
+                "both weights of {} are 0: the route sends its requests nowhere",
+                self.route
+            ));
+        }
+        let pct = (u64::from(self.canary.weight) * 100 + total / 2) / total;
+        Ok(Weight::clamped(pct.min(100) as u8))
+    }
+
+    /// A JSON patch that gives the canary `weight` percent and the primary the rest, conditional
+    /// on the resourceVersion that was read (the API server answers 409 when the object changed)
+    /// and on the backends still being where they were.
+    pub fn weight_patch(&self, weight: Weight) -> serde_json::Value {
+        let canary = u32::from(weight.percent());
+        serde_json::json!([
+            {"op": "replace", "path": "/metadata/resourceVersion", "value": self.resource_version},
+            {"op": "add", "path": self.primary.weight_path, "value": 100 - canary},
+            {"op": "add", "path": self.canary.weight_path, "value": canary},
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backend(service: &str, subset: Option<&str>, weight: u32) -> Backend {
+        Backend {
+            service: service.to_string(),
+            subset: subset.map(str::to_string),
+            weight_path: format!("/w/{service}"),
+            weight,
+        }
+    }
+
+    #[test]
+    fn the_canary_is_told_by_name_or_by_annotation() {
+        let (p, c) = order(
+            "vs/shop",
+            "http[0]",
+            None,
+            backend("shop", Some("canary"), 10),
+            backend("shop", Some("stable"), 90),
+        )
+        .unwrap();
+        assert_eq!((p.label(), c.label()), ("stable", "canary"));
+        let (p, c) = order(
+            "r",
+            "rules[0]",
+            None,
+            backend("shop-primary", None, 1),
+            backend("shop-canary", None, 1),
+        )
+        .unwrap();
+        assert_eq!((p.label(), c.label()), ("shop-primary", "shop-canary"));
+        let err = order(
+            "vs/shop",
+            "http[0]",
+            None,
+            backend("shop", Some("v1"), 90),
+            backend("shop", Some("v2"), 10),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains(CANARY_BACKEND), "{err}");
+        let (p, c) = order(
+            "vs/shop",
+            "http[0]",
+            Some("v2"),
+            backend("shop", Some("v1"), 90),
+            backend("shop", Some("v2"), 10),
+        )
+        .unwrap();
+        assert_eq!((p.label(), c.label()), ("v1", "v2"));
+        assert!(order(
+            "vs/shop",
+            "http[0]",
+            Some("v9"),
+            backend("shop", Some("v1"), 90),
+            backend("shop", Some("v2"), 10),
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn weights_in_percent_and_the_patch_sums_to_100() {
+        let split = Split {
+            route: "spec.http[0]".to_string(),
+            primary: backend("a", None, 3),
+            canary: backend("b", None, 1),
+            resource_version: "42".to_string(),
+        };
+        assert_eq!(split.percent().unwrap().percent(), 25);
+        let patch = split.weight_patch(Weight::clamped(35));
+        assert_eq!(patch[0]["value"], "42");
+        assert_eq!(
+            (patch[1]["value"].as_u64(), patch[2]["value"].as_u64()),
+            (Some(65), Some(35))
+        );
+        assert_eq!(patch[2]["path"], "/w/b");
+        let zero = Split {
+            primary: backend("a", None, 0),
+            canary: backend("b", None, 0),
+            ..split
+        };
+        assert!(zero.percent().is_err());
+    }
+}

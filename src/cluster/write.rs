@@ -1,0 +1,148 @@
+//! Writes to the routing object: the weight and the pause annotation. Every write is conditional
+//! on the resourceVersion that was read, so the API server answers 409 when someone changed the
+//! object in between and nothing is written. Each returns the route as the server stored it, so
+//! that a multi-stage action goes on from what it wrote.
+
+use crate::model::Weight;
+use k8s_openapi::api::networking::v1::Ingress;
+use kube::api::{Patch, PatchParams};
+use kube::Api;
+
+use super::dynamic::{call, Resource};
+use super::nginx::{self, Pair};
+use super::release::{route_from_object, Ended, Route, Routing, OUTCOME, PAUSED};
+use super::{gateway, istio, Cluster, ClusterError, Kind};
+
+fn resource(kind: Kind) -> Resource {
+    match kind {
+        Kind::VirtualService => istio::VIRTUAL_SERVICE,
+        _ => gateway::HTTP_ROUTE,
+    }
+}
+
+/// Patches the canary Ingress; the route again with the stored Ingress.
+async fn patch_canary_ingress(
+    cluster: &Cluster,
+    pair: &Pair,
+    patch: serde_json::Value,
+) -> Result<Route, ClusterError> {
+    let name = nginx::name(&pair.canary);
+    let api: Api<Ingress> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    let stored = api
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(|e| call(cluster, "patch", "ingresses", name).error(e))?;
+    let ingresses = [pair.primary.clone(), stored];
+    super::release::route_from_ingresses(&ingresses, nginx::name(&pair.primary))
+}
+
+async fn patch_object(
+    cluster: &Cluster,
+    (kind, version): (Kind, &'static str),
+    name: &str,
+    patch: Patch<serde_json::Value>,
+) -> Result<Route, ClusterError> {
+    let resource = resource(kind);
+    let stored = resource
+        .api(cluster, version)
+        .patch(name, &PatchParams::default(), &patch)
+        .await
+        .map_err(|e| call(cluster, "patch", resource.plural, name).error(e))?;
+    route_from_object(kind, version, &cluster.namespace, &stored)
+}
+
+/// The outcome annotation a weight write sets: the end it records, or none (cleared) once a
+/// weight above 0 starts the next release. `None` leaves it as it is.
+fn outcome_value(seen: &Route, weight: Weight, ended: Option<Ended>) -> Option<serde_json::Value> {
+    match ended {
+        Some(e) => Some(serde_json::Value::String(e.label().to_string())),
+        None if weight > Weight::ZERO && seen.annotations.contains_key(OUTCOME) => {
+            Some(serde_json::Value::Null)
+        }
+        None => None,
+    }
+}
+
+/// JSON pointer escaping of one path segment.
+fn pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Gives the canary `weight` percent of the traffic (the primary the rest); `ended` records in
+/// the same write that this weight ends the release.
+pub async fn set_weight(
+    cluster: &Cluster,
+    seen: &Route,
+    weight: Weight,
+    ended: Option<Ended>,
+) -> Result<Route, ClusterError> {
+    let outcome = outcome_value(seen, weight, ended);
+    match &seen.routing {
+        Routing::Nginx { pair, weight: w } => {
+            let mut patch = nginx::weight_patch(&pair.canary, w.value_for(weight));
+            if let Some(v) = outcome {
+                patch["metadata"]["annotations"][OUTCOME] = v;
+            }
+            patch_canary_ingress(cluster, pair, patch).await
+        }
+        Routing::Split {
+            kind,
+            version,
+            split,
+        } => {
+            let mut ops = split.weight_patch(weight);
+            if let (Some(list), Some(v)) = (ops.as_array_mut(), outcome) {
+                match (&v, seen.annotations.is_empty()) {
+                    (serde_json::Value::Null, _) => list.push(serde_json::json!(
+                        {"op": "remove", "path": format!("/metadata/annotations/{}", pointer(OUTCOME))}
+                    )),
+                    (_, true) => list.push(serde_json::json!(
+                        {"op": "add", "path": "/metadata/annotations", "value": {OUTCOME: v}}
+                    )),
+                    (_, false) => list.push(serde_json::json!(
+                        {"op": "add", "path": format!("/metadata/annotations/{}", pointer(OUTCOME)), "value": v}
+                    )),
+                }
+            }
+            let patch: json_patch::Patch =
+                serde_json::from_value(ops).map_err(|e| ClusterError::Api {
+                    verb: "patch",
+                    resource: resource(*kind).plural,
+                    namespace: cluster.namespace.clone(),
+                    message: e.to_string(),
+                })?;
+            patch_object(cluster, (*kind, version), &seen.name, Patch::Json(patch)).await
+        }
+    }
+}
+
+/// Sets or clears the pause annotation.
+pub async fn set_paused(
+    cluster: &Cluster,
+    seen: &Route,
+    paused: bool,
+) -> Result<Route, ClusterError> {
+    let value = if paused {
+        serde_json::Value::String("true".to_string())
+    } else {
+        serde_json::Value::Null
+    };
+    match &seen.routing {
+        Routing::Nginx { pair, .. } => {
+            let patch = serde_json::json!({"metadata": {
+                "resourceVersion": pair.canary.metadata.resource_version,
+                "annotations": {PAUSED: value}}});
+            patch_canary_ingress(cluster, pair, patch).await
+        }
+        Routing::Split {
+            kind,
+            version,
+            split,
+        } => {
+            let patch = serde_json::json!({"metadata": {
+                "resourceVersion": split.resource_version,
+                "annotations": {PAUSED: value}}});
+            patch_object(cluster, (*kind, version), &seen.name, Patch::Merge(patch)).await
+        }
+    }
+}
