@@ -67,6 +67,7 @@ fn release(weight: u8) -> ReleaseSnapshot {
         canary_replicas: 25,
         phase: Some(Phase::Progressing),
         plan: Plan::linear(Weight::clamped(5), Weight::clamped(50)).ok(),
+        paused: None,
     }
 }
 

@@ -394,8 +394,35 @@ export CANARY_TEST_RUN_DIR='$run'
 EOF
     log "$(awk -v a="$t0" -v e="$t_etcd" -v k="$t_api" -v z="$EPOCHREALTIME" 'BEGIN {
         printf "control plane up in %.1f s (etcd %.1f s, kube-apiserver %.1f s, controller-manager + default token %.1f s)", z - a, e - a, k - e, z - k }')"
+    install_crds "$run" "$server" "$pki/ca.crt" "$admin_token"
     log "etcd 127.0.0.1:$etcd_port, kube-apiserver $server, run dir $run"
     echo "ready: $server"
+}
+
+# The test CRDs (tests/fixtures/crds/*.yaml, one or more documents each), posted as YAML; then
+# wait until every group/version they define is served.
+install_crds() {
+    local run="$1" server="$2" ca="$3" token="$4" dir file doc n gvs gv
+    dir="$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures/crds"
+    [ -d "$dir" ] || return 0
+    for file in "$dir"/*.yaml; do
+        n=0
+        while :; do
+            doc="$run/crd-$(basename "$file" .yaml)-$n.yaml"
+            awk -v want="$n" 'BEGIN { i = 0 } /^---[[:space:]]*$/ { i++; next } i == want' "$file" >"$doc"
+            [ -s "$doc" ] || { rm -f "$doc"; break; }
+            curl -fsS --cacert "$ca" -H "Authorization: Bearer $token" -H 'Content-Type: application/yaml' \
+                --data-binary @"$doc" "$server/apis/apiextensions.k8s.io/v1/customresourcedefinitions" \
+                -o "$run/crd-post.out" -w '' || die "cannot create the CRD in $doc: $(cat "$run/crd-post.out" 2>/dev/null)"
+            n=$((n + 1))
+        done
+    done
+    gvs=$(awk '/^  group:/ { g = $2 } /^  - name: v/ { print g "/" $3 }' "$dir"/*.yaml | sort -u)
+    for gv in $gvs; do
+        wait_for "$run" kube-apiserver "CRDs served at $gv" \
+            curl -fsS -o /dev/null --cacert "$ca" -H "Authorization: Bearer $token" "$server/apis/$gv"
+    done
+    log "test CRDs installed: $(echo $gvs)"
 }
 
 usage() {

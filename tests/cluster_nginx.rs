@@ -5,7 +5,7 @@
 #[path = "support/cluster.rs"]
 mod cluster_support;
 
-use canary_cockpit::cluster::{self, release, ClusterError, ConnectArgs, Target};
+use canary_cockpit::cluster::{self, release, write, ClusterError, ConnectArgs, Target};
 use canary_cockpit::model::{PodStatus, Weight};
 use cluster_support::*;
 use std::process::{Command, Output};
@@ -74,7 +74,7 @@ fn a_release_reads_with_its_versions_pods_and_bypass_rules() {
         assert_eq!(seen.pods.canary.len(), 1);
         assert_eq!(seen.pods.canary[0].status, PodStatus::Running);
         assert!(!seen.pods.canary[0].ready);
-        assert_eq!(seen.bypass, ["canary-by-header=X-Canary"]);
+        assert_eq!(seen.bypass(), ["canary-by-header=X-Canary"]);
     }
 }
 
@@ -225,10 +225,20 @@ fn a_write_after_someone_else_changed_the_release_is_refused() {
         .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
         .unwrap();
     let theirs = rt.block_on(release::read(&other, &target)).unwrap();
-    rt.block_on(release::set_weight(&other, &theirs, Weight::clamped(50)))
-        .unwrap();
+    rt.block_on(write::set_weight(
+        &other,
+        &theirs.route,
+        Weight::clamped(50),
+        None,
+    ))
+    .unwrap();
     let err = rt
-        .block_on(release::set_weight(&cluster, &seen, Weight::clamped(30)))
+        .block_on(write::set_weight(
+            &cluster,
+            &seen.route,
+            Weight::clamped(30),
+            None,
+        ))
         .unwrap_err();
     assert!(matches!(err, ClusterError::Conflict { .. }), "{err}");
     assert!(err.to_string().contains("nothing was written"), "{err}");
@@ -328,7 +338,8 @@ fn requests_at_startup_and_none_in_steady_state() {
     let ns = rt.block_on(shop(&client, "requests", "20", &[]));
     std::thread::sleep(std::time::Duration::from_millis(500));
 
-    // canary status: one list each of Ingresses, Services and each version's pods
+    // canary status: one list each of Ingresses, Services and the pods of both versions (they
+    // share the label app=shop)
     let before = audit_lines();
     let kc = cp.kubeconfig.to_str().unwrap();
     let out = canary(&["status", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
@@ -336,9 +347,10 @@ fn requests_at_startup_and_none_in_steady_state() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     let status = requests_in(&ns, before);
     let verbs: Vec<&str> = status.iter().map(|(v, _)| v.as_str()).collect();
-    assert_eq!(verbs, ["list", "list", "list", "list"], "{status:?}");
+    assert_eq!(verbs, ["list", "list", "list"], "{status:?}");
 
-    // the live source: the same read, then list+watch of Ingresses and each version's pods
+    // the live source: the same read, then list+watch of the Ingresses, the release's pods and
+    // the pods' Warning events
     let before = audit_lines();
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     let (_effects_tx, effects_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -367,8 +379,8 @@ fn requests_at_startup_and_none_in_steady_state() {
     });
     let count =
         |reqs: &[(String, String)], verb: &str| reqs.iter().filter(|(v, _)| v == verb).count();
-    // the first read (4 lists), then each watcher's list: Ingresses and the pods of each version
-    assert_eq!(count(&startup, "list"), 7, "{startup:?}");
+    // the first read (3 lists), then each watcher's list
+    assert_eq!(count(&startup, "list"), 6, "{startup:?}");
     assert_eq!(
         count(&steady, "list") + count(&steady, "get"),
         0,
@@ -377,7 +389,7 @@ fn requests_at_startup_and_none_in_steady_state() {
     // three watch streams, opened once each: no reconnects, no re-lists
     assert_eq!(
         (count(&all, "list"), count(&all, "watch")),
-        (7, 3),
+        (6, 3),
         "{all:?}"
     );
     // the source kept the cockpit informed meanwhile: a heartbeat a second, no errors

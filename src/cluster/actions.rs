@@ -4,6 +4,8 @@
 
 use crate::app::Event;
 use crate::model::Weight;
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 use super::release::{Ended, Observed};
@@ -43,13 +45,32 @@ impl Reporter {
     }
 }
 
-/// Rolls back: the canary's weight to 0 at once, then (unless `keep_canary`) its Deployment
-/// scaled to 0.
+/// What a promotion changed that a rollback must put back: the primary Deployment's pod
+/// template from before the canary's was copied to it.
+#[derive(Clone, Debug, Default)]
+pub struct Undo {
+    pub primary: Option<(String, PodTemplateSpec)>,
+}
+
+/// Shared between a promotion under way and the rollback that may stop it.
+pub type SharedUndo = Arc<Mutex<Undo>>;
+
+fn take_undo(undo: &SharedUndo) -> Option<(String, PodTemplateSpec)> {
+    match undo.lock() {
+        Ok(mut u) => u.primary.take(),
+        Err(poisoned) => poisoned.into_inner().primary.take(),
+    }
+}
+
+/// Rolls back: the canary's weight to 0 at once; the primary's own pod template back if a
+/// stopped promotion had replaced it; then (unless `keep_canary`) the canary's Deployment scaled
+/// to 0.
 pub async fn rollback(
     cluster: &Cluster,
     seen: &Observed,
     keep_canary: bool,
     report: &mut Reporter,
+    undo: &SharedUndo,
 ) -> Result<(), ClusterError> {
     write::set_weight(cluster, &seen.route, Weight::ZERO, Some(Ended::RolledBack)).await?;
     report
@@ -58,6 +79,15 @@ pub async fn rollback(
             format!("{}: canary weight 0 %", seen.route.object),
         )
         .await;
+    if let Some((primary, template)) = take_undo(undo) {
+        deploy::restore_template(cluster, &primary, &template).await?;
+        report
+            .say(
+                "rollback",
+                format!("deployment/{primary} back to its own pod template"),
+            )
+            .await;
+    }
     if keep_canary {
         report
             .say("rollback", "canary pods kept (--keep-canary)".to_string())
@@ -82,6 +112,7 @@ pub async fn promote(
     cluster: &Cluster,
     seen: &Observed,
     report: &mut Reporter,
+    undo: &SharedUndo,
 ) -> Result<(), ClusterError> {
     const WHAT: &str = "promote";
     // both Deployments first: nothing moves unless the whole promotion can be done
@@ -103,6 +134,12 @@ pub async fn promote(
     let stored = deploy::copy_template(cluster, &canary, &primary)
         .await
         .map_err(|e| stopped("copy the pod template", e))?;
+    if let Ok(mut u) = undo.lock() {
+        u.primary = Some((
+            deploy::name(&primary).to_string(),
+            primary.spec.template.clone(),
+        ));
+    }
     report
         .say(
             WHAT,
@@ -133,6 +170,8 @@ pub async fn promote(
             ),
         )
         .await;
+    // promoted: nothing is left to undo
+    take_undo(undo);
     deploy::scale(cluster, deploy::name(&canary), 0).await?;
     report
         .say(

@@ -188,7 +188,8 @@ pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
     let mut report = Reporter::Print(args.target.to_string());
-    let done = runtime.block_on(actions::promote(&cluster, &observed, &mut report));
+    let undo = actions::SharedUndo::default();
+    let done = runtime.block_on(actions::promote(&cluster, &observed, &mut report, &undo));
     tracing::info!(target = %args.target, user = %cluster.user, ok = done.is_ok(), "promote");
     match done {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -216,6 +217,7 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
         &observed,
         args.keep_canary,
         &mut report,
+        &actions::SharedUndo::default(),
     ));
     tracing::info!(target = %args.target, user = %cluster.user, ok = done.is_ok(), "rollback");
     done?;

@@ -67,7 +67,8 @@ pub async fn scale(cluster: &Cluster, deployment: &str, replicas: i32) -> Result
 }
 
 /// Gives `to` the pod spec and pod annotations of `from` (its labels stay: its selector needs
-/// them), conditional on the resourceVersion of `to` as read. The stored Deployment.
+/// them), conditional on the spec of `to` being the one read (its generation: status updates,
+/// which come all the time, do not count). The stored Deployment.
 pub async fn copy_template(
     cluster: &Cluster,
     from: &Deployment,
@@ -81,7 +82,7 @@ pub async fn copy_template(
         .and_then(|m| m.annotations.clone())
         .unwrap_or_default();
     let patch = serde_json::json!([
-        {"op": "replace", "path": "/metadata/resourceVersion", "value": to.metadata.resource_version},
+        {"op": "test", "path": "/metadata/generation", "value": to.metadata.generation},
         {"op": "replace", "path": "/spec/template/spec", "value": spec},
         {"op": "add", "path": "/spec/template/metadata/annotations", "value": annotations},
     ]);
@@ -95,7 +96,51 @@ pub async fn copy_template(
     api(cluster)
         .patch(name(to), &PatchParams::default(), &Patch::Json::<()>(patch))
         .await
-        .map_err(|e| call(cluster, "patch", "deployments", name(to)).error(e))
+        .map_err(|e| failed_test(cluster, name(to), e))
+}
+
+/// A JSON patch whose `test` failed is answered 422: the object changed since it was read.
+fn failed_test(cluster: &Cluster, deployment: &str, e: kube::Error) -> ClusterError {
+    match e {
+        kube::Error::Api(s) if s.code == 422 => ClusterError::Conflict {
+            resource: "deployments",
+            name: deployment.to_string(),
+        },
+        e => call(cluster, "patch", "deployments", deployment).error(e),
+    }
+}
+
+/// Puts `template` back as the Deployment's pod template (a promotion that was stopped), on the
+/// Deployment as it is now.
+pub async fn restore_template(
+    cluster: &Cluster,
+    deployment: &str,
+    template: &k8s_openapi::api::core::v1::PodTemplateSpec,
+) -> Result<(), ClusterError> {
+    let now = api(cluster)
+        .get(deployment)
+        .await
+        .map_err(|e| call(cluster, "get", "deployments", deployment).error(e))?;
+    let patch = serde_json::json!([
+        {"op": "test", "path": "/metadata/generation", "value": now.metadata.generation},
+        {"op": "replace", "path": "/spec/template", "value": template},
+    ]);
+    let patch: json_patch::Patch =
+        serde_json::from_value(patch).map_err(|e| ClusterError::Api {
+            verb: "patch",
+            resource: "deployments",
+            namespace: cluster.namespace.clone(),
+            message: e.to_string(),
+        })?;
+    api(cluster)
+        .patch(
+            deployment,
+            &PatchParams::default(),
+            &Patch::Json::<()>(patch),
+        )
+        .await
+        .map_err(|e| call(cluster, "patch", "deployments", deployment).error(e))?;
+    Ok(())
 }
 
 /// Where a rollout stands, as `kubectl rollout status` tells it.

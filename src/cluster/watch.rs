@@ -79,6 +79,8 @@ struct Running {
     action: Action,
     actor: Actor,
     task: tokio::task::JoinHandle<()>,
+    /// What the promotion changed so far, for a rollback that stops it.
+    undo: actions::SharedUndo,
 }
 
 /// Runs until the cockpit closes the channels. `seen` is the release as first read.
@@ -426,11 +428,13 @@ async fn execute(
         )];
     }
     let mut out = Vec::new();
+    let mut undo = actions::SharedUndo::default();
     if let Some(r) = running.take() {
         if !r.task.is_finished() {
             if action == Action::Rollback && r.action == Action::Promote {
                 // the operator wants out: stop the promotion where it is, then roll back
                 r.task.abort();
+                undo = r.undo.clone();
                 out.push(result(
                     r.action,
                     r.actor,
@@ -455,12 +459,14 @@ async fn execute(
         Action::Promote | Action::Rollback => {
             let (cluster, seen, tx) = (cluster.clone(), latest.clone(), tx.clone());
             let actor_ = actor.clone();
+            let shared = undo.clone();
             let task = tokio::spawn(async move {
                 let mut report = Reporter::Events(tx.clone());
                 let done = if action == Action::Promote {
-                    actions::promote(&cluster, &seen, &mut report).await
+                    actions::promote(&cluster, &seen, &mut report, &shared).await
                 } else {
-                    actions::rollback(&cluster, &seen, options.keep_canary, &mut report).await
+                    let keep = options.keep_canary;
+                    actions::rollback(&cluster, &seen, keep, &mut report, &shared).await
                 };
                 let ev = result(action, actor_, done.err().map(|e| e.to_string()));
                 if tx.send(ev).await.is_err() {
@@ -471,6 +477,7 @@ async fn execute(
                 action,
                 actor,
                 task,
+                undo,
             });
             return out;
         }

@@ -234,3 +234,174 @@ pub async fn set_annotation(client: &Client, ns: &str, ingress: &str, key: &str,
         .await
         .expect("patch ingress");
 }
+
+/// A custom resource of the test CRDs (tests/fixtures/crds), for `kind` in `group/version`.
+pub fn custom(group: &str, version: &str, kind: &str, plural: &str) -> kube::api::ApiResource {
+    kube::api::ApiResource::from_gvk_with_plural(
+        &kube::core::GroupVersionKind::gvk(group, version, kind),
+        plural,
+    )
+}
+
+pub fn virtual_services() -> kube::api::ApiResource {
+    custom(
+        "networking.istio.io",
+        "v1",
+        "VirtualService",
+        "virtualservices",
+    )
+}
+
+pub fn destination_rules() -> kube::api::ApiResource {
+    custom(
+        "networking.istio.io",
+        "v1",
+        "DestinationRule",
+        "destinationrules",
+    )
+}
+
+pub fn http_routes() -> kube::api::ApiResource {
+    custom("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes")
+}
+
+/// Creates a custom object from its `metadata` and `spec`.
+pub async fn create_custom(
+    client: &Client,
+    ns: &str,
+    resource: &kube::api::ApiResource,
+    body: serde_json::Value,
+) {
+    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), ns, resource);
+    let mut body = body;
+    body["apiVersion"] = json!(resource.api_version);
+    body["kind"] = json!(resource.kind);
+    let obj: kube::api::DynamicObject = serde_json::from_value(body).expect("a custom object");
+    api.create(&PostParams::default(), &obj)
+        .await
+        .expect("create custom object");
+}
+
+/// A custom object as stored, as JSON.
+pub async fn get_custom(
+    client: &Client,
+    ns: &str,
+    resource: &kube::api::ApiResource,
+    name: &str,
+) -> serde_json::Value {
+    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), ns, resource);
+    serde_json::to_value(api.get(name).await.expect("get custom object")).unwrap()
+}
+
+/// Merge-patches a custom object, as another operator or tool would.
+pub async fn patch_custom(
+    client: &Client,
+    ns: &str,
+    resource: &kube::api::ApiResource,
+    name: &str,
+    patch: serde_json::Value,
+) {
+    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), ns, resource);
+    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .expect("patch custom object");
+}
+
+/// A Service selecting `selector`.
+pub async fn service_selecting(client: &Client, ns: &str, name: &str, selector: serde_json::Value) {
+    let api: Api<Service> = Api::namespaced(client.clone(), ns);
+    let svc: Service = serde_json::from_value(json!({
+        "metadata": {"name": name},
+        "spec": {"selector": selector, "ports": [{"port": 80, "targetPort": 8080}]}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &svc)
+        .await
+        .expect("create service");
+}
+
+/// Plays the kubelet once: every pod of the namespace that is not Running becomes Running and
+/// Ready. Returns how many it changed.
+pub async fn kubelet_pass(client: &Client, ns: &str) -> usize {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let Ok(list) = api.list(&Default::default()).await else {
+        return 0;
+    };
+    let mut changed = 0;
+    for pod in list.items {
+        let running = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.as_deref())
+            .is_some_and(|p| p == "Running");
+        if running || pod.metadata.deletion_timestamp.is_some() {
+            continue;
+        }
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let image = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.containers.first())
+            .and_then(|c| c.image.clone())
+            .unwrap_or_default();
+        let status = json!({"status": {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"name": "app", "image": image, "imageID": "", "ready": true,
+                "restartCount": 0, "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}]
+        }});
+        if api
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(&status))
+            .await
+            .is_ok()
+        {
+            changed += 1;
+        }
+    }
+    changed
+}
+
+/// Plays the kubelet until the returned handle is aborted: pods become Running and Ready a
+/// moment after they are created.
+pub fn kubelet(client: Client, ns: String) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            kubelet_pass(&client, &ns).await;
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    })
+}
+
+pub async fn deployment_image(client: &Client, ns: &str, name: &str) -> String {
+    let api: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let d = api.get(name).await.expect("get deployment");
+    d.spec
+        .template
+        .spec
+        .and_then(|s| s.containers.first().and_then(|c| c.image.clone()))
+        .unwrap_or_default()
+}
+
+/// A Warning event about `pod`, as a kubelet would report it.
+pub async fn warning_event(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    pod: &str,
+    reason: &str,
+    message: &str,
+) {
+    use k8s_openapi::api::core::v1::Event;
+    let api: Api<Event> = Api::namespaced(client.clone(), ns);
+    let ev: Event = serde_json::from_value(json!({
+        "metadata": {"name": name},
+        "involvedObject": {"kind": "Pod", "name": pod, "namespace": ns, "apiVersion": "v1"},
+        "reason": reason, "message": message, "type": "Warning", "count": 1,
+        "source": {"component": "kubelet"},
+        "firstTimestamp": "2026-01-01T00:00:00Z", "lastTimestamp": "2026-01-01T00:00:00Z"
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &ev)
+        .await
+        .expect("create event");
+}

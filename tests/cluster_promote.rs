@@ -1,0 +1,336 @@
+//! Promotion of a release the cockpit drives, against the real control plane: all traffic to
+//! the canary, the canary's pod template to the primary's Deployment, its rollout (the test plays
+//! the kubelet), the traffic back, the canary scaled to 0; and a rollback that stops a promotion
+//! whose rollout does not finish.
+
+#[path = "support/cluster.rs"]
+mod cluster_support;
+
+use canary_cockpit::app::{Action, Actor, Effect, Event};
+use canary_cockpit::cluster::{self, release, ConnectArgs, Target};
+use cluster_support::*;
+use std::process::Command;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn connect_args(kubeconfig: &std::path::Path, ns: &str) -> ConnectArgs {
+    ConnectArgs {
+        namespace: Some(ns.to_string()),
+        context: None,
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+    }
+}
+
+/// An ingress-nginx release run by Deployments: shop-v1 (2 replicas, shop:1.0) behind Service
+/// `shop`, shop-v2 (1 replica, shop:2.0) behind `shop-canary`, the canary Ingress at 20 %.
+async fn deployed_shop(client: &kube::Client, prefix: &str) -> String {
+    let ns = namespace(client, prefix).await;
+    service(client, &ns, "shop", "shop", "v1").await;
+    service(client, &ns, "shop-canary", "shop", "v2").await;
+    deployment(client, &ns, "shop-v1", ("shop", "v1", "shop:1.0"), 2).await;
+    deployment(client, &ns, "shop-v2", ("shop", "v2", "shop:2.0"), 1).await;
+    ingress(client, &ns, "shop", "shop.example", "shop", &[]).await;
+    ingress(
+        client,
+        &ns,
+        "shop-canary",
+        "shop.example",
+        "shop-canary",
+        &[(CANARY, "true"), (WEIGHT, "20")],
+    )
+    .await;
+    ns
+}
+
+/// Plays the kubelet on a runtime of its own until the returned guard is dropped.
+struct Kubelet(
+    Option<std::sync::mpsc::Sender<()>>,
+    Option<std::thread::JoinHandle<()>>,
+);
+
+impl Kubelet {
+    fn start(kubeconfig: std::path::PathBuf, ns: String) -> Kubelet {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = runtime();
+            rt.block_on(async {
+                let client = client(&kubeconfig).await;
+                let task = kubelet(client, ns);
+                while matches!(
+                    stopped.try_recv(),
+                    Err(std::sync::mpsc::TryRecvError::Empty)
+                ) {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                task.abort();
+            });
+        });
+        Kubelet(Some(stop), Some(thread))
+    }
+}
+
+impl Drop for Kubelet {
+    fn drop(&mut self) {
+        drop(self.0.take());
+        if let Some(t) = self.1.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn promote_moves_the_canary_into_the_primary_stage_by_stage() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(deployed_shop(&client, "promote"));
+    let _kubelet = Kubelet::start(cp.kubeconfig.clone(), ns.clone());
+    let kc = cp.kubeconfig.to_str().unwrap();
+
+    // without --yes nothing happens
+    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
+        .args(["promote", "ingress/shop", "-n", &ns, "--kubeconfig", kc])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
+            .as_deref(),
+        Some("20")
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
+        .args([
+            "promote",
+            "ingress/shop",
+            "--yes",
+            "-n",
+            &ns,
+            "--kubeconfig",
+            kc,
+        ])
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("canary-cluster-tests"),
+        )
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // the stages, in order
+    let stages = [
+        "ingress/shop-canary: all traffic to the canary (100 %)",
+        "deployment/shop-v1 takes the canary's pod template (shop:2.0)",
+        "deployment/shop-v1 rolled out",
+        "ingress/shop-canary: all traffic back to the primary, now on shop:2.0",
+        "deployment/shop-v2 scaled to 0",
+    ];
+    let mut at = 0;
+    for stage in stages {
+        let found = text[at..]
+            .find(stage)
+            .unwrap_or_else(|| panic!("stage {stage:?} missing or out of order in:\n{text}"));
+        at += found + stage.len();
+    }
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        rt.block_on(annotation(
+            &client,
+            &ns,
+            "shop-canary",
+            "canary-cockpit.io/outcome"
+        ))
+        .as_deref(),
+        Some("promoted")
+    );
+    assert_eq!(
+        rt.block_on(deployment_image(&client, &ns, "shop-v1")),
+        "shop:2.0"
+    );
+    assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v1")), 2);
+    assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v2")), 0);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
+        .args([
+            "status",
+            "ingress/shop",
+            "-n",
+            &ns,
+            "--kubeconfig",
+            kc,
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["phase"], "promoted");
+    assert_eq!(json["versions"][0]["image"], "shop:2.0");
+}
+
+#[test]
+fn a_promotion_without_a_canary_deployment_moves_nothing() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "promote-bare", "20", &[]));
+    let kc = cp.kubeconfig.to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
+        .args([
+            "promote",
+            "ingress/shop",
+            "--yes",
+            "-n",
+            &ns,
+            "--kubeconfig",
+            kc,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no single Deployment"), "{err}");
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
+            .as_deref(),
+        Some("20")
+    );
+}
+
+async fn until(
+    rx: &mut tokio::sync::mpsc::Receiver<Event>,
+    what: &str,
+    mut wanted: impl FnMut(&Event) -> bool,
+) -> Vec<Event> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(ev)) => {
+                let done = wanted(&ev);
+                seen.push(ev);
+                if done {
+                    return seen;
+                }
+            }
+            _ => panic!("no {what} within 30 s; saw {seen:?}"),
+        }
+    }
+}
+
+fn notes(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Note { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_rollback_stops_a_promotion_that_does_not_roll_out_and_restores_the_primary() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    // no kubelet: the primary's new pods never become ready, the rollout never finishes
+    let ns = rt.block_on(deployed_shop(&client, "promote-stuck"));
+    rt.block_on(async {
+        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
+            .await
+            .unwrap();
+        let target: Target = "ingress/shop".parse().unwrap();
+        let seen = release::read(&cluster, &target).await.unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+        let (effects, effects_rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(cluster::watch::run(
+            cluster,
+            seen,
+            cluster::watch::Options::default(),
+            tx,
+            effects_rx,
+        ));
+        let operator = Actor::Operator {
+            user: "alice".to_string(),
+            kube_user: None,
+        };
+        effects
+            .send(Effect::Act {
+                action: Action::Promote,
+                actor: operator.clone(),
+            })
+            .unwrap();
+        let events = until(&mut rx, "the rollout wait", |e| {
+            matches!(e, Event::Note { text, .. } if text.contains("new replicas updated") || text.contains("updated replicas available"))
+        })
+        .await;
+        let said = notes(&events);
+        assert!(said.iter().any(|n| n.contains("all traffic to the canary")), "{said:?}");
+        assert_eq!(
+            annotation(&client, &ns, "shop-canary", WEIGHT).await.as_deref(),
+            Some("100")
+        );
+        assert_eq!(deployment_image(&client, &ns, "shop-v1").await, "shop:2.0");
+
+        // a second promotion is refused while the first runs
+        effects
+            .send(Effect::Act {
+                action: Action::Promote,
+                actor: operator.clone(),
+            })
+            .unwrap();
+        until(&mut rx, "the refusal", |e| {
+            matches!(e, Event::ActionResult { action: Action::Promote, error: Some(err), .. } if err.contains("under way"))
+        })
+        .await;
+
+        effects
+            .send(Effect::Act {
+                action: Action::Rollback,
+                actor: operator.clone(),
+            })
+            .unwrap();
+        let events = until(&mut rx, "the rollback's result", |e| {
+            matches!(e, Event::ActionResult { action: Action::Rollback, .. })
+        })
+        .await;
+        let stopped = events.iter().any(|e| {
+            matches!(e, Event::ActionResult { action: Action::Promote, error: Some(err), .. } if err.contains("stopped by a rollback"))
+        });
+        assert!(stopped, "{events:?}");
+        let said = notes(&events);
+        for stage in [
+            "rollback: ingress/shop-canary: canary weight 0 %",
+            "rollback: deployment/shop-v1 back to its own pod template",
+            "rollback: deployment/shop-v2 scaled to 0",
+        ] {
+            assert!(said.iter().any(|n| n == stage), "{stage:?} not in {said:?}: {events:?}");
+        }
+        assert!(
+            matches!(events.last(), Some(Event::ActionResult { error: None, .. })),
+            "{events:?}"
+        );
+        assert_eq!(
+            annotation(&client, &ns, "shop-canary", WEIGHT).await.as_deref(),
+            Some("0")
+        );
+        assert_eq!(deployment_image(&client, &ns, "shop-v1").await, "shop:1.0");
+        assert_eq!(deployment_replicas(&client, &ns, "shop-v2").await, 0);
+        task.abort();
+    });
+}
