@@ -1,6 +1,7 @@
 //! Terminal setup and restore, and the event loop: one `select!` over keys, the app channel, signals
 //! and a render deadline. Nothing in the loop awaits the network.
 
+use crate::app::picker::{Choice, Listed, Picker};
 use crate::app::{App, Effect, Event};
 use crate::record::Tap;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
@@ -87,10 +88,72 @@ where
             _ = tokio::time::sleep_until(deadline), if dirty => {}
             _ = flush.tick(), if tap.is_recording() => tap.tick(&mut app),
         }
-        if app.should_quit {
+        if app.should_quit || app.exit.is_some() {
             break;
         }
     }
     source_task.abort();
     Ok((app, tap))
+}
+
+/// Runs the release list until the operator opens a release or quits. `list` reads the
+/// releases; it runs beside the loop at the start and on every reload.
+pub async fn run_picker<F, Fut>(picker: &mut Picker, list: F) -> std::io::Result<Choice>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<(Vec<Listed>, Vec<String>), String>> + Send + 'static,
+{
+    let mut terminal = ratatui::try_init()?;
+    let _guard = RestoreGuard;
+    let mut keys = EventStream::new();
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut pending = Some(tokio::spawn(list()));
+    picker.loading = true;
+    loop {
+        terminal.draw(|frame| crate::ui::picker::render_picker(picker, frame))?;
+        let listing = async {
+            match pending.as_mut() {
+                Some(task) => task.await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            done = listing => {
+                pending = None;
+                match done {
+                    Ok(Ok((releases, missing))) => {
+                        picker.set_releases(releases);
+                        if !missing.is_empty() {
+                            picker.say(crate::app::Level::Warn, missing.join("; "));
+                        }
+                    }
+                    Ok(Err(e)) => picker.set_error(e),
+                    Err(e) => picker.set_error(format!("listing the releases stopped: {e}")),
+                }
+            }
+            term = keys.next() => match term {
+                Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => {
+                    match picker.key(key) {
+                        Some(Choice::Reload) if pending.is_none() => {
+                            pending = Some(tokio::spawn(list()));
+                        }
+                        // a listing is already under way
+                        Some(Choice::Reload) => {}
+                        Some(choice) => {
+                            if let Some(task) = pending.take() {
+                                task.abort();
+                            }
+                            return Ok(choice);
+                        }
+                        None => {}
+                    }
+                }
+                Some(Ok(TermEvent::Resize(..))) => terminal.autoresize()?,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => return Ok(Choice::Quit),
+            },
+            _ = sigterm.recv() => return Ok(Choice::Quit),
+        }
+    }
 }

@@ -336,3 +336,114 @@ fn watch_shows_cluster_changes_and_writes_the_weight() {
         canary_cockpit::app::Event::ActionResult { actor: canary_cockpit::app::Actor::Operator { user, kube_user }, error: None, .. }
             if user == "smoke" && kube_user.as_deref() == Some("canary-admin"))));
 }
+
+/// `canary watch` without a target: the list of the namespace's releases across providers,
+/// `enter` opens one, `esc` returns, `:` opens another by its target; `--readonly` refuses
+/// every write and says RO.
+#[test]
+fn watch_without_a_target_lists_opens_and_switches_releases_read_only() {
+    use cluster_support::*;
+    use serde_json::json;
+    let cp = control_plane();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "picker", "20", &[]));
+    rt.block_on(async {
+        service(&client, &ns, "cart-primary", "cart", "v1").await;
+        service(&client, &ns, "cart-canary", "cart", "v2").await;
+        running_pod(
+            &client,
+            &ns,
+            "cart-v1-a",
+            ("cart", "v1", "cart:1.0"),
+            true,
+            0,
+        )
+        .await;
+        running_pod(
+            &client,
+            &ns,
+            "cart-v2-a",
+            ("cart", "v2", "cart:2.0"),
+            true,
+            0,
+        )
+        .await;
+        create_custom(
+            &client,
+            &ns,
+            &virtual_services(),
+            json!({"metadata": {"name": "cart"}, "spec": {"http": [{"route": [
+                {"destination": {"host": "cart-primary"}, "weight": 75},
+                {"destination": {"host": "cart-canary"}, "weight": 25}]}]}}),
+        )
+        .await;
+        // a VirtualService without a split is no release
+        create_custom(
+            &client,
+            &ns,
+            &virtual_services(),
+            json!({"metadata": {"name": "static"}, "spec": {"http": [{"route": [
+                {"destination": {"host": "cart-primary"}}]}]}}),
+        )
+        .await;
+    });
+    let dir = std::env::temp_dir().join(format!("canary-picker-smoke-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_canary");
+    let status = dir.join("exit-status");
+    let command = format!(
+        "XDG_STATE_HOME={} {bin} --log-file {} watch --readonly -n {ns} --kubeconfig {}; echo $? > {}",
+        dir.join("state").display(),
+        dir.join("watch.log").display(),
+        cp.kubeconfig.display(),
+        status.display()
+    );
+    let t = Tmux::start("picker", &command, dir.clone());
+    let s = t.wait_for("the release list", |s| {
+        s.contains("ingress/shop") && s.contains("virtualservice/cart") && s.contains("2 releases")
+    });
+    assert!(s.contains("ingress-nginx") && s.contains("istio"), "{s}");
+    assert!(s.contains("25 %") && s.contains("20 %"), "{s}");
+    assert!(!s.contains("virtualservice/static"), "{s}");
+
+    // enter opens the selected (first) release
+    t.keys(&["Enter"]);
+    t.wait_for("the nginx release", |s| {
+        s.contains("shop-v1-a") && s.contains("RO")
+    });
+    // read-only: the key says why and nothing is written
+    t.keys(&["+"]);
+    t.wait_for("the refusal", |s| s.contains("read-only cockpit"));
+    assert_eq!(
+        rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
+            .as_deref(),
+        Some("20")
+    );
+
+    // esc returns to the list, which keeps its selection
+    t.keys(&["Escape"]);
+    t.wait_for("the list again", |s| s.contains("releases in namespace"));
+    // a bad target typed after : is refused where it was typed
+    t.keys(&[":"]);
+    t.keys(&["d", "e", "p", "l", "o", "y", "/", "x", "Enter"]);
+    t.wait_for("the inline error", |s| s.contains("unknown kind"));
+    for _ in 0..8 {
+        t.keys(&["BSpace"]);
+    }
+    t.keys(&["v", "s", "/", "c", "a", "r", "t", "Enter"]);
+    t.wait_for("the istio release", |s| {
+        s.contains("cart-v2-a") && s.contains("istio")
+    });
+
+    // : from inside the cockpit opens another release directly
+    t.keys(&[":"]);
+    t.keys(&["i", "n", "g", "/", "s", "h", "o", "p", "Enter"]);
+    t.wait_for("the nginx release again", |s| s.contains("shop-v2-a"));
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&status), "0");
+}

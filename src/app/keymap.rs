@@ -16,6 +16,9 @@ pub enum Command {
     ScrollUp,
     Filter,
     Note,
+    Goto,
+    Open,
+    Reload,
     Close,
     Quit,
     Confirm,
@@ -171,10 +174,77 @@ pub const NORMAL: &[KeyBinding] = &[
         None,
     ),
     bind(
+        &[Char(':')],
+        ":",
+        C::Goto,
+        "watch: open another release by typing its target",
+        None,
+    ),
+    bind(
         &[Code(KeyCode::Esc)],
         "esc",
         C::Close,
-        "close a prompt or clear the pod filter",
+        "close a prompt, clear the filter; watch: the release list",
+        None,
+    ),
+    bind(
+        &[Char('q'), Ctrl('c')],
+        "q ctrl-c",
+        C::Quit,
+        "quit",
+        Some("quit"),
+    ),
+];
+
+/// The release list of `canary watch` without a target.
+pub const PICKER: &[KeyBinding] = &[
+    bind(
+        &[Code(KeyCode::Enter)],
+        "enter",
+        C::Open,
+        "open the selected release",
+        Some("open"),
+    ),
+    bind(
+        &[Char('j'), Code(KeyCode::Down)],
+        "j ↓",
+        C::ScrollDown,
+        "next release",
+        None,
+    ),
+    bind(
+        &[Char('k'), Code(KeyCode::Up)],
+        "k ↑",
+        C::ScrollUp,
+        "previous release",
+        None,
+    ),
+    bind(
+        &[Char('/')],
+        "/",
+        C::Filter,
+        "filter by name, namespace, provider or phase",
+        Some("filter"),
+    ),
+    bind(
+        &[Char(':')],
+        ":",
+        C::Goto,
+        "open a release by typing its target",
+        Some("target"),
+    ),
+    bind(
+        &[Char('r')],
+        "r",
+        C::Reload,
+        "list the releases again",
+        Some("reload"),
+    ),
+    bind(
+        &[Code(KeyCode::Esc)],
+        "esc",
+        C::Close,
+        "clear the filter",
         None,
     ),
     bind(
@@ -349,7 +419,7 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_a_table() {
-        for table in [NORMAL, HELP, CONFIRM, PROMPT, REPLAY] {
+        for table in [NORMAL, HELP, CONFIRM, PROMPT, REPLAY, PICKER] {
             let keys: Vec<Key> = table.iter().flat_map(|b| b.keys.iter().copied()).collect();
             for (i, k) in keys.iter().enumerate() {
                 assert!(!keys[i + 1..].contains(k), "{k:?} bound twice");

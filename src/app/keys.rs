@@ -41,6 +41,13 @@ impl App {
                 self.rebuild_rows();
                 self.set_status(Level::Info, "pod filter cleared");
             }
+            Command::Close if self.config.switchable => self.exit = Some(super::Exit::Back),
+            Command::Goto if self.config.switchable => {
+                self.mode = Mode::Prompt(Prompt {
+                    kind: Some(PromptKind::Goto),
+                    ..Prompt::default()
+                })
+            }
             Command::Filter => {
                 self.mode = Mode::Prompt(Prompt {
                     kind: Some(PromptKind::Filter),
@@ -159,6 +166,17 @@ impl App {
                     }
                     return Vec::new();
                 }
+                Some(PromptKind::Goto) => {
+                    let text = prompt.input.value().trim().to_string();
+                    match text.parse::<crate::cluster::Target>() {
+                        Ok(target) => self.exit = Some(super::Exit::Open(target.to_string())),
+                        Err(e) => {
+                            prompt.error = Some(e.to_string());
+                            self.mode = Mode::Prompt(prompt);
+                        }
+                    }
+                    return Vec::new();
+                }
                 _ => return Vec::new(),
             },
             _ => {}
@@ -260,7 +278,7 @@ impl App {
 }
 
 /// Editing keys for a text prompt.
-fn input_request(key: &KeyEvent) -> Option<InputRequest> {
+pub(crate) fn input_request(key: &KeyEvent) -> Option<InputRequest> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return match key.code {
             KeyCode::Char('u') => Some(InputRequest::DeleteLine),

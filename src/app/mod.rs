@@ -6,10 +6,11 @@
 pub mod effect;
 pub mod event;
 pub mod keymap;
-mod keys;
+pub(crate) mod keys;
 pub mod log;
 pub mod mode;
 pub(crate) mod observe;
+pub mod picker;
 pub mod rows;
 
 pub use effect::{Action, Actor, Effect};
@@ -37,6 +38,8 @@ pub struct AppConfig {
     pub read_only: bool,
     /// A live cockpit started with `--readonly`: it watches, and every action key is refused.
     pub no_writes: bool,
+    /// `canary watch`: `esc` returns to the release list and `:` opens another release.
+    pub switchable: bool,
     /// Expected time between observations; data older than three of these is shown as stale.
     pub refresh_ms: i64,
 }
@@ -49,9 +52,19 @@ impl Default for AppConfig {
             color: true,
             read_only: false,
             no_writes: false,
+            switchable: false,
             refresh_ms: 2000,
         }
     }
+}
+
+/// Where the operator goes from this release.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Back to the list of releases.
+    Back,
+    /// Straight to another release, by its target (`ingress/NAME`, `vs/NAME`, …), checked.
+    Open(String),
 }
 
 /// How the release ended.
@@ -100,6 +113,8 @@ pub struct App {
     pub status: Option<Status>,
     pub outcome: Option<ReleaseOutcome>,
     pub should_quit: bool,
+    /// The operator leaves this release for another (`canary watch` only).
+    pub exit: Option<Exit>,
     /// The plan of the cockpit's own analysis, from `AnalysisStarted` (live and in replay).
     pub analysis_plan: Option<Plan>,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
@@ -133,6 +148,7 @@ impl App {
             status: None,
             outcome: None,
             should_quit: false,
+            exit: None,
             analysis_plan: None,
             produced: Vec::new(),
         }

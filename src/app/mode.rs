@@ -16,6 +16,8 @@ pub enum PromptKind {
     Filter,
     /// `m`: a note for the event log and the recording.
     Note,
+    /// `:`: another release to open, by its target.
+    Goto,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
-use super::release::{Ended, Observed};
+use super::release::{self, Ended, Observed};
 use super::{deploy, write, Cluster, ClusterError};
 
 /// Where the stages of an action go.
@@ -72,12 +72,20 @@ pub async fn rollback(
     report: &mut Reporter,
     undo: &SharedUndo,
 ) -> Result<(), ClusterError> {
-    write::set_weight(cluster, &seen.route, Weight::ZERO, Some(Ended::RolledBack)).await?;
+    // the way back does not depend on what was seen before: whatever the weight is now (a
+    // promotion under way may just have moved it), it goes to 0, conditional on the route as
+    // read right now
+    let route = match write::set_weight(cluster, &seen.route, Weight::ZERO, Some(Ended::RolledBack))
+        .await
+    {
+        Err(ClusterError::Conflict { .. }) => {
+            let now = release::current_route(cluster, &seen.target).await?;
+            write::set_weight(cluster, &now, Weight::ZERO, Some(Ended::RolledBack)).await?
+        }
+        done => done?,
+    };
     report
-        .say(
-            "rollback",
-            format!("{}: canary weight 0 %", seen.route.object),
-        )
+        .say("rollback", format!("{}: canary weight 0 %", route.object))
         .await;
     if let Some((primary, template)) = take_undo(undo) {
         deploy::restore_template(cluster, &primary, &template).await?;
@@ -118,7 +126,15 @@ pub async fn promote(
     // both Deployments first: nothing moves unless the whole promotion can be done
     let primary = deploy::running(cluster, &seen.selectors[0]).await?;
     let canary = deploy::running(cluster, &seen.selectors[1]).await?;
-    let image = seen.snapshot.canary.image.clone();
+    // what the primary will run: the canary Deployment's template, whatever its pods show yet
+    let image = canary
+        .spec
+        .template
+        .spec
+        .as_ref()
+        .and_then(|s| s.containers.first())
+        .and_then(|c| c.image.clone())
+        .unwrap_or_default();
     let route = write::set_weight(cluster, &seen.route, Weight::FULL, None).await?;
     report
         .say(

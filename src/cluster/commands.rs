@@ -1,7 +1,8 @@
 //! The scriptable verbs: `canary status`, `set-weight`, `pause`, `resume`, `promote`, `rollback`.
 //! They read and write through the same functions as the cockpit's keys.
 
-use crate::app::{App, AppConfig, Event};
+use crate::app::picker::{Choice, Picker};
+use crate::app::{App, AppConfig, Event, Exit, Level};
 use crate::cli::{
     PromoteArgs, RollbackArgs, SetWeightArgs, StatusArgs, StatusFormat, TargetArgs, WatchArgs,
 };
@@ -75,16 +76,89 @@ pub fn set_weight(args: SetWeightArgs) -> Result<ExitCode, RunError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `canary watch TARGET`: the cockpit on a live release.
+/// `canary watch [TARGET]`: the cockpit on a live release; without a target, the list of the
+/// namespace's (`-A`: every namespace's) releases first. `esc` in the cockpit returns to the
+/// list, `:` opens another release.
 pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
     let runtime = runtime()?;
     let plan = crate::model::Plan::linear(args.step_weight, args.max_weight)
         .map_err(|e| RunError::Plan(e.to_string()))?;
-    let target = args
-        .target
-        .clone()
-        .ok_or_else(|| RunError::Plan("a target is needed".to_string()))?;
-    let (cluster, mut observed) = runtime.block_on(observe(&args.connect, &target))?;
+    let cluster = runtime.block_on(connect(&args.connect))?;
+    let scope = if args.all_namespaces {
+        "all namespaces".to_string()
+    } else {
+        format!("namespace {}", cluster.namespace)
+    };
+    let mut picker = Picker::new(
+        scope,
+        cluster.namespace.clone(),
+        crate::paths::colour_enabled(),
+    );
+    let mut next = args.target.clone().map(|t| (cluster.namespace.clone(), t));
+    // a release named on the command line that cannot be read ends the command; one chosen in
+    // the list sends the operator back to the list with the reason
+    let mut from_list = next.is_none();
+    loop {
+        let (namespace, target) = match next.take() {
+            Some(found) => found,
+            None => {
+                from_list = true;
+                let c = cluster.clone();
+                let all = args.all_namespaces;
+                let list = move || {
+                    let c = c.clone();
+                    async move {
+                        super::discover::releases(&c, all)
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
+                };
+                match runtime
+                    .block_on(crate::tui::run_picker(&mut picker, list))
+                    .map_err(RunError::Terminal)?
+                {
+                    Choice::Open { namespace, target } => match target.parse::<Target>() {
+                        Ok(t) => (namespace, t),
+                        Err(e) => {
+                            picker.say(Level::Error, e.to_string());
+                            continue;
+                        }
+                    },
+                    Choice::Reload | Choice::Quit => return Ok(ExitCode::SUCCESS),
+                }
+            }
+        };
+        let mut here = cluster.clone();
+        here.namespace = namespace;
+        let observed = match runtime.block_on(release::read(&here, &target)) {
+            Ok(o) => o,
+            Err(e) if from_list => {
+                picker.say(Level::Error, format!("{target}: {e}"));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match cockpit(&runtime, here, observed, &args, plan.clone())? {
+            None => return Ok(ExitCode::SUCCESS),
+            Some(Exit::Back) => {}
+            Some(Exit::Open(text)) => match text.parse::<Target>() {
+                Ok(t) => next = Some((picker.namespace.clone(), t)),
+                Err(e) => picker.say(Level::Error, e.to_string()),
+            },
+        }
+        from_list = true;
+    }
+}
+
+/// The cockpit on one release until the operator quits (`None`) or leaves it for another.
+fn cockpit(
+    runtime: &tokio::runtime::Runtime,
+    cluster: super::Cluster,
+    mut observed: Observed,
+    args: &WatchArgs,
+    plan: crate::model::Plan,
+) -> Result<Option<Exit>, RunError> {
+    let target = observed.target.clone();
     observed.snapshot.plan = Some(plan);
     let start = crate::run::wall_clock();
     let refresh_ms = super::watch::HEARTBEAT.as_millis() as i64;
@@ -94,6 +168,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
         color: crate::paths::colour_enabled(),
         read_only: false,
         no_writes: args.readonly,
+        switchable: true,
         refresh_ms,
     };
     let header = Header::new(
@@ -139,7 +214,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
         keep_canary: args.keep_canary,
         read_only: args.readonly,
     };
-    let (_, tap) = runtime
+    let (app, tap) = runtime
         .block_on(crate::tui::run(app, tap, move |events, effects| {
             super::watch::run(cluster, observed, options, events, effects)
         }))
@@ -147,7 +222,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
     if let Some(path) = tap.finish()? {
         eprintln!("session recorded: canary replay {}", path.display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(app.exit)
 }
 
 /// Exit code of a usage error that clap cannot see (a missing confirmation).

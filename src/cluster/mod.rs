@@ -5,6 +5,7 @@ pub mod actions;
 pub mod commands;
 pub mod connect;
 pub mod deploy;
+pub mod discover;
 pub mod dynamic;
 pub mod error;
 pub mod gateway;

@@ -190,20 +190,18 @@ pub fn route_from_object(
     })
 }
 
-/// The routing object(s) and each version's pod selector: everything but the pods.
-pub async fn read_route(
-    cluster: &Cluster,
-    target: &Target,
-) -> Result<(Route, [Selector; 2]), ClusterError> {
+/// The routing object(s) alone, as they are now: what a write that must not depend on an older
+/// read (a rollback) is made conditional on.
+pub async fn current_route(cluster: &Cluster, target: &Target) -> Result<Route, ClusterError> {
     let ns = cluster.namespace.as_str();
-    let route = match target.kind {
+    match target.kind {
         Kind::Ingress => {
             let api: Api<Ingress> = Api::namespaced(cluster.client.clone(), ns);
             let list = api
                 .list(&ListParams::default())
                 .await
                 .map_err(|e| call(cluster, "list", "ingresses", "").error(e))?;
-            route_from_ingresses(&list.items, &target.name)?
+            route_from_ingresses(&list.items, &target.name)
         }
         Kind::VirtualService | Kind::HttpRoute => {
             let resource = match target.kind {
@@ -211,9 +209,18 @@ pub async fn read_route(
                 _ => gateway::HTTP_ROUTE,
             };
             let (obj, version) = dynamic::get(cluster, resource, &target.name).await?;
-            route_from_object(target.kind, version, ns, &obj)?
+            route_from_object(target.kind, version, ns, &obj)
         }
-    };
+    }
+}
+
+/// The routing object(s) and each version's pod selector: everything but the pods.
+pub async fn read_route(
+    cluster: &Cluster,
+    target: &Target,
+) -> Result<(Route, [Selector; 2]), ClusterError> {
+    let ns = cluster.namespace.as_str();
+    let route = current_route(cluster, target).await?;
     let services: Api<Service> = Api::namespaced(cluster.client.clone(), ns);
     let services = services
         .list(&ListParams::default())

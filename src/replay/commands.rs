@@ -148,6 +148,7 @@ fn outcome(rec: &Recording) -> String {
     let mut app = App::new(AppConfig {
         read_only: true,
         no_writes: false,
+        switchable: false,
         ..AppConfig::default()
     });
     for (_, event) in &rec.events {

@@ -54,6 +54,7 @@ impl Player {
         let config = AppConfig {
             read_only: true,
             no_writes: false,
+            switchable: false,
             refresh_ms: header.refresh_ms.unwrap_or(config.refresh_ms),
             ..config
         };

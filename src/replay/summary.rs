@@ -229,6 +229,7 @@ pub fn summarize(rec: &Recording) -> Summary {
     let mut app = App::new(AppConfig {
         read_only: true,
         no_writes: false,
+        switchable: false,
         ..AppConfig::default()
     });
     for (t, event) in &rec.events {

@@ -61,6 +61,7 @@ pub fn render(app: &App, t: Theme, area: Rect, buf: &mut Buffer) -> Option<Posit
                 return Some(line_prompt(t, p, " filter pods /", area, buf))
             }
             Some(PromptKind::Note) => return Some(line_prompt(t, p, " note: ", area, buf)),
+            Some(PromptKind::Goto) => return Some(line_prompt(t, p, " open :", area, buf)),
             _ => {}
         }
     }
@@ -82,7 +83,7 @@ pub fn render(app: &App, t: Theme, area: Rect, buf: &mut Buffer) -> Option<Posit
 }
 
 /// A one-line prompt in the footer: label, input field, and the prompt's keys or its error.
-fn line_prompt(t: Theme, p: &Prompt, label: &str, area: Rect, buf: &mut Buffer) -> Position {
+pub fn line_prompt(t: Theme, p: &Prompt, label: &str, area: Rect, buf: &mut Buffer) -> Position {
     let half = usize::from(area.width) / 2;
     let right = match &p.error {
         Some(e) => Line::from(Span::styled(

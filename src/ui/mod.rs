@@ -18,6 +18,7 @@ mod gauge;
 mod header;
 mod help;
 mod modal;
+pub mod picker;
 mod pods;
 mod spark;
 mod text;

@@ -76,7 +76,8 @@ pub async fn service(client: &Client, ns: &str, name: &str, app: &str, version: 
     let api: Api<Service> = Api::namespaced(client.clone(), ns);
     let svc: Service = serde_json::from_value(json!({
         "metadata": {"name": name},
-        "spec": {"selector": {"app": app, "version": version},
+        // headless: the tests need the selector, not a cluster IP (the range is small)
+        "spec": {"clusterIP": "None", "selector": {"app": app, "version": version},
                  "ports": [{"port": 80, "targetPort": 8080}]}
     }))
     .unwrap();
@@ -312,7 +313,7 @@ pub async fn service_selecting(client: &Client, ns: &str, name: &str, selector: 
     let api: Api<Service> = Api::namespaced(client.clone(), ns);
     let svc: Service = serde_json::from_value(json!({
         "metadata": {"name": name},
-        "spec": {"selector": selector, "ports": [{"port": 80, "targetPort": 8080}]}
+        "spec": {"clusterIP": "None", "selector": selector, "ports": [{"port": 80, "targetPort": 8080}]}
     }))
     .unwrap();
     api.create(&PostParams::default(), &svc)

@@ -47,6 +47,7 @@ pub fn config(color: bool) -> AppConfig {
         color,
         read_only: false,
         no_writes: false,
+        switchable: false,
         refresh_ms: 2000,
     }
 }

@@ -1,0 +1,136 @@
+//! Every release of a namespace (or of all of them), for the picker of `canary watch`: the
+//! ingress-nginx canary pairs, and the VirtualServices and HTTPRoutes with a two-backend split,
+//! from the providers whose kinds the cluster serves. One list per kind (three requests).
+//! Objects a controller owns (ownerReferences with `controller: true`) are that controller's
+//! business, not releases of their own, and are left out.
+
+use crate::app::picker::Listed;
+use k8s_openapi::api::networking::v1::Ingress;
+use kube::api::{DynamicObject, ListParams};
+use kube::Api;
+use std::collections::BTreeMap;
+
+use super::dynamic::{call, Resource};
+use super::release::{route_from_ingresses, route_from_object, Route};
+use super::split::SplitError;
+use super::{gateway, istio, nginx, status, Cluster, ClusterError, Kind};
+
+fn owned_by_controller(meta: &kube::api::ObjectMeta) -> bool {
+    meta.owner_references
+        .iter()
+        .flatten()
+        .any(|o| o.controller == Some(true))
+}
+
+fn listed(namespace: &str, kind: Kind, name: &str, route: Result<Route, ClusterError>) -> Listed {
+    match route {
+        Ok(route) => Listed {
+            namespace: namespace.to_string(),
+            target: format!("{}/{}", kind.prefix(), route.name),
+            provider: kind.provider().to_string(),
+            phase: status::phase(&route).to_string(),
+            weight: Some(route.weight.percent()),
+            note: route
+                .bypass
+                .first()
+                .map_or_else(String::new, |b| format!("bypass: {b}")),
+        },
+        Err(e) => Listed {
+            namespace: namespace.to_string(),
+            target: format!("{}/{name}", kind.prefix()),
+            provider: kind.provider().to_string(),
+            phase: "unreadable".to_string(),
+            weight: None,
+            note: e.to_string(),
+        },
+    }
+}
+
+/// The namespace's (or, with `all`, every namespace's) releases, and what could not be listed
+/// (a kind the user may not list is left out with a word, not an error).
+pub async fn releases(
+    cluster: &Cluster,
+    all: bool,
+) -> Result<(Vec<Listed>, Vec<String>), ClusterError> {
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    let ingresses: Api<Ingress> = if all {
+        Api::all(cluster.client.clone())
+    } else {
+        Api::namespaced(cluster.client.clone(), &cluster.namespace)
+    };
+    let list = ingresses
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| call(cluster, "list", "ingresses", "").error(e))?;
+    let mut by_ns: BTreeMap<String, Vec<Ingress>> = BTreeMap::new();
+    for ing in list.items {
+        by_ns
+            .entry(ing.metadata.namespace.clone().unwrap_or_default())
+            .or_default()
+            .push(ing);
+    }
+    for (ns, ings) in &by_ns {
+        for canary in ings.iter().filter(|i| nginx::is_canary(i)) {
+            if owned_by_controller(&canary.metadata) {
+                continue;
+            }
+            let name = nginx::name(canary);
+            out.push(listed(
+                ns,
+                Kind::Ingress,
+                name,
+                route_from_ingresses(ings, name),
+            ));
+        }
+    }
+    for (kind, resource) in [
+        (Kind::VirtualService, istio::VIRTUAL_SERVICE),
+        (Kind::HttpRoute, gateway::HTTP_ROUTE),
+    ] {
+        let (objects, version) = match list_any(cluster, resource, all).await {
+            Ok(Some(found)) => found,
+            Ok(None) => continue,
+            Err(e) => {
+                missing.push(e.to_string());
+                continue;
+            }
+        };
+        for obj in objects {
+            if owned_by_controller(&obj.metadata) {
+                continue;
+            }
+            let ns = obj.metadata.namespace.clone().unwrap_or_default();
+            let name = obj.metadata.name.clone().unwrap_or_default();
+            let route = route_from_object(kind, version, &ns, &obj);
+            // a route without a two-backend split is not a canary release
+            if matches!(route, Err(ClusterError::Split(SplitError::NoSplit { .. }))) {
+                continue;
+            }
+            out.push(listed(&ns, kind, &name, route));
+        }
+    }
+    Ok((out, missing))
+}
+
+/// Every object of `resource` at the first version the cluster serves; `None` when it serves none.
+async fn list_any(
+    cluster: &Cluster,
+    resource: Resource,
+    all: bool,
+) -> Result<Option<(Vec<DynamicObject>, &'static str)>, ClusterError> {
+    for version in resource.versions {
+        let ar = resource.api_resource(version);
+        let api: Api<DynamicObject> = if all {
+            Api::all_with(cluster.client.clone(), &ar)
+        } else {
+            Api::namespaced_with(cluster.client.clone(), &cluster.namespace, &ar)
+        };
+        match api.list(&ListParams::default()).await {
+            Ok(list) => return Ok(Some((list.items, version))),
+            Err(kube::Error::Api(s)) if s.code == 404 => continue,
+            Err(e) => return Err(call(cluster, "list", resource.plural, "").error(e)),
+        }
+    }
+    Ok(None)
+}
