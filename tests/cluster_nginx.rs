@@ -594,3 +594,104 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
         task.abort();
     });
 }
+
+/// The patch requests for the namespace's Ingresses since `skip` audit lines.
+fn ingress_patches(ns: &str, skip: usize) -> usize {
+    requests_in(ns, skip)
+        .iter()
+        .filter(|(verb, path)| verb == "patch" && path.contains("/ingresses/"))
+        .count()
+}
+
+#[test]
+fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
+    use canary_cockpit::app::{Action, Actor, Effect, Event};
+    use fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "fault-acts", "20", &[]));
+    let dir = std::env::temp_dir().join(format!("canary-fault-acts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    rt.block_on(async {
+        let proxy = FaultProxy::start(upstream_of(&cp.kubeconfig)).await;
+        let through = dir.join("kubeconfig");
+        kubeconfig_through(&cp.kubeconfig, proxy.addr, &through);
+        let cluster = cluster::connect(&connect_args(&through, &ns))
+            .await
+            .unwrap();
+        let target: Target = "ingress/shop".parse().unwrap();
+        let seen = release::read(&cluster, &target).await.unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+        let (effects, effects_rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(cluster::watch::run(
+            cluster,
+            seen,
+            cluster::watch::Options::default(),
+            tx,
+            effects_rx,
+        ));
+        until(&mut rx, 10, "heartbeat", |e| matches!(e, Event::Heartbeat { .. })).await;
+        let act = |weight: u8| Effect::Act {
+            action: Action::SetWeight {
+                weight: Weight::clamped(weight),
+            },
+            actor: Actor::Operator {
+                user: "alice".to_string(),
+                kube_user: None,
+            },
+        };
+        let results = |events: &[Event]| {
+            events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::ActionResult { error, .. } => Some(error.clone()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+
+        // the server is unreachable: the write fails once, says so, and is not retried
+        proxy.break_connections();
+        let before = audit_lines();
+        effects.send(act(50)).unwrap();
+        let events = until(&mut rx, 60, "the failed write", |e| {
+            matches!(e, Event::ActionResult { .. })
+        })
+        .await;
+        assert!(
+            matches!(results(&events).as_slice(), [Some(err)] if err.contains("cannot patch ingresses")),
+            "{events:?}"
+        );
+        proxy.restore();
+        // back up: a fresh list, and still no write
+        until(&mut rx, 40, "the relist", |e| matches!(e, Event::Heartbeat { .. })).await;
+        let later = collect_for(&mut rx, 3).await;
+        assert!(results(&later).is_empty(), "a retried action: {later:?}");
+        assert_eq!(ingress_patches(&ns, before), 0);
+        assert_eq!(
+            annotation(&client, &ns, "shop-canary", WEIGHT).await.as_deref(),
+            Some("20")
+        );
+
+        // a slow server: the write lands once, its result comes late, nothing is doubled
+        proxy.slow_down(700);
+        let before = audit_lines();
+        effects.send(act(40)).unwrap();
+        let events = until(&mut rx, 60, "the slow write", |e| {
+            matches!(e, Event::ActionResult { .. })
+        })
+        .await;
+        assert_eq!(results(&events), [None], "{events:?}");
+        proxy.restore();
+        let later = collect_for(&mut rx, 3).await;
+        assert!(results(&later).is_empty(), "{later:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(ingress_patches(&ns, before), 1);
+        assert_eq!(
+            annotation(&client, &ns, "shop-canary", WEIGHT).await.as_deref(),
+            Some("40")
+        );
+        task.abort();
+    });
+}

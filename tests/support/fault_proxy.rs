@@ -7,12 +7,15 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 pub struct FaultProxy {
     pub addr: SocketAddr,
     down: Arc<AtomicBool>,
+    /// Milliseconds each chunk from the server waits before it reaches the cockpit: a slow server.
+    delay_ms: Arc<AtomicU64>,
     /// Bumped to cut every open connection.
     cut: watch::Sender<u64>,
     generation: AtomicU64,
@@ -26,8 +29,10 @@ impl FaultProxy {
             .expect("bind the proxy");
         let addr = listener.local_addr().expect("proxy address");
         let down = Arc::new(AtomicBool::new(false));
+        let delay_ms = Arc::new(AtomicU64::new(0));
         let (cut, cut_rx) = watch::channel(0u64);
         let accept_down = down.clone();
+        let accept_delay = delay_ms.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
@@ -38,6 +43,7 @@ impl FaultProxy {
                     continue;
                 }
                 let upstream = upstream.clone();
+                let delay = accept_delay.clone();
                 let mut cut_rx = cut_rx.clone();
                 // only a cut after this connection opened ends it
                 cut_rx.borrow_and_update();
@@ -45,9 +51,28 @@ impl FaultProxy {
                     let Ok(server) = TcpStream::connect(&upstream).await else {
                         return;
                     };
-                    let (mut c, mut s) = (client, server);
+                    let (mut c_read, mut c_write) = client.into_split();
+                    let (mut s_read, mut s_write) = server.into_split();
+                    let up = tokio::io::copy(&mut c_read, &mut s_write);
+                    let down = async move {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            let n = match s_read.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            };
+                            let ms = delay.load(Ordering::SeqCst);
+                            if ms > 0 {
+                                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                            }
+                            if c_write.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut c, &mut s) => {}
+                        _ = up => {}
+                        _ = down => {}
                         _ = cut_rx.changed() => {} // dropping both ends cuts the stream
                     }
                 });
@@ -56,6 +81,7 @@ impl FaultProxy {
         FaultProxy {
             addr,
             down,
+            delay_ms,
             cut,
             generation: AtomicU64::new(0),
         }
@@ -70,6 +96,12 @@ impl FaultProxy {
 
     pub fn restore(&self) {
         self.down.store(false, Ordering::SeqCst);
+        self.delay_ms.store(0, Ordering::SeqCst);
+    }
+
+    /// Every answer of the server arrives `ms` late (per chunk) until [`FaultProxy::restore`].
+    pub fn slow_down(&self, ms: u64) {
+        self.delay_ms.store(ms, Ordering::SeqCst);
     }
 }
 
