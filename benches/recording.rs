@@ -68,6 +68,7 @@ fn release(weight: u8) -> ReleaseSnapshot {
         phase: Some(Phase::Progressing),
         plan: Plan::linear(Weight::clamped(5), Weight::clamped(50)).ok(),
         paused: None,
+        controller: None,
     }
 }
 

@@ -43,6 +43,7 @@ fn big_app() -> App {
             phase: None,
             plan: None,
             paused: None,
+            controller: None,
         },
     });
     app.update(Event::PodsObserved {

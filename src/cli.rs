@@ -41,10 +41,14 @@ pub enum Command {
     /// Resume the cockpit's progression of a release.
     Resume(TargetArgs),
     /// Promote a release: all traffic to the canary, its pod template to the primary, the
-    /// traffic back to the primary, the canary scaled to 0. Exit 3 when a stage fails.
+    /// traffic back to the primary, the canary scaled to 0. Exit 3 when a stage fails. Argo
+    /// Rollouts: the next step (`--full`: all of them).
     Promote(PromoteArgs),
-    /// Roll a release on the cluster back: weight 0, then the canary Deployment scaled to 0.
+    /// Roll a release on the cluster back: weight 0, then the canary Deployment scaled to 0
+    /// (Argo Rollouts: abort).
     Rollback(RollbackArgs),
+    /// Retry an aborted Argo rollout.
+    Retry(TargetArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -110,6 +114,9 @@ pub struct PromoteArgs {
     /// Confirm: the canary's version replaces the primary's.
     #[arg(long)]
     pub yes: bool,
+    /// Argo Rollouts: skip the remaining steps and promote fully (without it: the next step).
+    #[arg(long)]
+    pub full: bool,
     #[command(flatten)]
     pub connect: crate::cluster::ConnectArgs,
 }

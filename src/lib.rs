@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod cluster;
 pub mod controller;
+pub mod gate;
 pub mod headless;
 pub mod logging;
 pub mod model;

@@ -47,6 +47,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Pause(args) => crate::cluster::commands::pause(args, true),
         Command::Resume(args) => crate::cluster::commands::pause(args, false),
         Command::Promote(args) => crate::cluster::commands::promote(args),
+        Command::Retry(args) => crate::cluster::commands::retry(args),
         Command::Scenarios => {
             for (name, text) in BUILT_IN {
                 let s = Scenario::parse(text, name)?;

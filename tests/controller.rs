@@ -52,6 +52,7 @@ fn release(weight: u8) -> ReleaseSnapshot {
         phase: None,
         plan: None,
         paused: None,
+        controller: None,
     }
 }
 

@@ -105,6 +105,7 @@ fn release(weight: u8, phase: Option<Phase>) -> ReleaseSnapshot {
         phase,
         plan: None,
         paused: None,
+        controller: None,
     }
 }
 

@@ -314,3 +314,55 @@ fn a_thousand_pods_render_only_the_visible_slice() {
     assert_eq!(find(buf, "501-").len(), 1, "the position is shown");
     eprintln!("200×60 with 1000 pods drawn in {took:?}");
 }
+
+/// An Argo rollout paused at its second step: the analysis panel shows the controller's steps
+/// with the current one marked, the router's weight against the step's, its message and its
+/// AnalysisRun.
+#[test]
+fn argo_rollout_steps_and_analysis() {
+    use canary_cockpit::app::{App, Event};
+    use canary_cockpit::model::{ControllerView, Phase, Plan, Weight};
+    let h = support::just_observed(false);
+    let mut app = App::new(support::config(false));
+    let mut release = h.release.clone();
+    release.source = "argo-rollouts".to_string();
+    release.primary.name = "6d4f8b7c9".to_string();
+    release.canary.name = "7c9f8b6d4".to_string();
+    release.weight = Weight::clamped(10);
+    release.phase = Some(Phase::Paused);
+    release.plan = Plan::steps(vec![Weight::clamped(20), Weight::clamped(50)]).ok();
+    release.controller = Some(Box::new(ControllerView {
+        kind: "argo-rollouts".to_string(),
+        phase: "Paused".to_string(),
+        steps: vec![
+            "setWeight 20".to_string(),
+            "pause (until resumed)".to_string(),
+            "setWeight 50".to_string(),
+            "pause 30s".to_string(),
+        ],
+        current_step: Some(1),
+        set_weight: Some(Weight::clamped(20)),
+        message: "CanaryPauseStep".to_string(),
+        analysis: vec![
+            "analysisrun frontend-7c9f8b6d4-2: Running".to_string(),
+            "  success-rate: Running (3 ok, 0 failed, 0 inconclusive) · last 0.995".to_string(),
+        ],
+        refusals: Vec::new(),
+    }));
+    app.update(Event::ReleaseObserved {
+        at: support::T0,
+        release,
+    });
+    app.update(Event::PodsObserved {
+        at: support::T0,
+        pods: h.pods.clone(),
+    });
+    for (w, ht) in [(80, 24), (120, 40)] {
+        let terminal = draw(&app, w, ht);
+        let text = rows(terminal.backend().buffer()).join("\n");
+        assert!(text.contains("▶pause (until resumed)"), "{text}");
+        assert!(text.contains("set 20 % · actual 10 %"), "{text}");
+        assert!(text.contains("step 2/4"), "{text}");
+        insta::assert_snapshot!(format!("argo_paused_{w}x{ht}"), terminal.backend());
+    }
+}

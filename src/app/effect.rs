@@ -8,7 +8,11 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
-    SetWeight { weight: Weight },
+    SetWeight {
+        weight: Weight,
+    },
+    /// A release whose controller walks steps (Argo Rollouts, Flagger): go on to the next one.
+    NextStep,
     Pause,
     Resume,
     Promote,
@@ -19,6 +23,7 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Action::SetWeight { weight } => write!(f, "set weight {weight} %"),
+            Action::NextStep => f.write_str("next step"),
             Action::Pause => f.write_str("pause"),
             Action::Resume => f.write_str("resume"),
             Action::Promote => f.write_str("promote"),

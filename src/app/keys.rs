@@ -70,6 +70,8 @@ impl App {
             Command::SetWeight => {
                 if let Err(why) = self.can_act() {
                     self.set_status(Level::Warn, why);
+                } else if let Some(why) = self.refused("set-weight") {
+                    self.set_status(Level::Warn, why);
                 } else {
                     self.mode = Mode::Prompt(Prompt {
                         kind: Some(PromptKind::Weight),
@@ -82,6 +84,10 @@ impl App {
                     self.set_status(Level::Warn, why);
                     return Vec::new();
                 }
+                if let Some(why) = self.refused("pause") {
+                    self.set_status(Level::Warn, why);
+                    return Vec::new();
+                }
                 let action = if self.paused {
                     Action::Resume
                 } else {
@@ -90,7 +96,14 @@ impl App {
                 return self.request(action);
             }
             Command::Promote | Command::Rollback => {
+                let action = if command == Command::Promote {
+                    "promote"
+                } else {
+                    "rollback"
+                };
                 if let Err(why) = self.can_act() {
+                    self.set_status(Level::Warn, why);
+                } else if let Some(why) = self.refused(action) {
                     self.set_status(Level::Warn, why);
                 } else {
                     self.mode = Mode::Confirm(if command == Command::Promote {
@@ -218,10 +231,33 @@ impl App {
         }
     }
 
+    /// Why the release's own controller has no lever for `action`, if it has none.
+    fn refused(&self, action: &str) -> Option<String> {
+        self.release
+            .as_ref()
+            .and_then(|r| r.controller.as_ref())
+            .and_then(|c| c.refusal(action))
+            .map(str::to_string)
+    }
+
     fn step(&mut self, up: bool) -> Vec<Effect> {
         if let Err(why) = self.can_act() {
             self.set_status(Level::Warn, why);
             return Vec::new();
+        }
+        let action = if up { "step-up" } else { "step-down" };
+        if let Some(why) = self.refused(action) {
+            self.set_status(Level::Warn, why);
+            return Vec::new();
+        }
+        if up
+            && self
+                .release
+                .as_ref()
+                .is_some_and(|r| r.controller.is_some())
+        {
+            // the controller owns the steps: ask it for the next one
+            return self.request(Action::NextStep);
         }
         let weight = self.weight();
         let Some(plan) = self.plan() else {

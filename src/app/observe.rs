@@ -133,7 +133,7 @@ impl App {
             self.set_status(Level::Info, format!("{action}: done"));
         }
         match action {
-            Action::SetWeight { .. } => {}
+            Action::SetWeight { .. } | Action::NextStep => {}
             Action::Pause => {
                 self.paused = true;
                 if self.phase == Phase::Progressing {

@@ -2,14 +2,14 @@
 //! back and promote. Each stage is told to a [`Reporter`] as it happens (the event log, or the
 //! terminal of a scriptable verb); a failed stage stops the rest and says what was done.
 
-use crate::app::Event;
+use crate::app::{Action, Event};
 use crate::model::Weight;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
-use super::release::{self, Ended, Observed};
-use super::{deploy, write, Cluster, ClusterError};
+use super::release::{self, Ended, Observed, Routing};
+use super::{argo, deploy, write, Cluster, ClusterError};
 
 /// Where the stages of an action go.
 pub enum Reporter {
@@ -196,4 +196,69 @@ pub async fn promote(
         )
         .await;
     Ok(())
+}
+
+/// Next step of a release whose controller walks steps.
+pub async fn next_step(cluster: &Cluster, seen: &Observed) -> Result<(), ClusterError> {
+    match &seen.route.routing {
+        Routing::Rollout { rollout } => {
+            let writes = argo::next_step_writes(rollout).map_err(ClusterError::Refused)?;
+            write::rollout_writes(cluster, &seen.route.name, writes)
+                .await
+                .map(drop)
+        }
+        _ => Err(ClusterError::Refused(
+            "the cockpit drives this release by weight: + moves it by the step weight".to_string(),
+        )),
+    }
+}
+
+/// Whether the release's own controller promotes and rolls back (one write each), rather than
+/// the cockpit stage by stage.
+pub fn controller_owned(seen: &Observed) -> bool {
+    matches!(seen.route.routing, Routing::Rollout { .. })
+}
+
+/// Promote or roll back through the release's own controller.
+pub async fn through_controller(
+    cluster: &Cluster,
+    seen: &Observed,
+    action: Action,
+) -> Result<(), ClusterError> {
+    match (&seen.route.routing, action) {
+        (Routing::Rollout { rollout }, Action::Promote) => write::rollout_writes(
+            cluster,
+            &seen.route.name,
+            argo::promote_full_writes(rollout),
+        )
+        .await
+        .map(drop),
+        (Routing::Rollout { .. }, Action::Rollback) => {
+            write::rollout_writes(cluster, &seen.route.name, argo::abort_writes(true))
+                .await
+                .map(drop)
+        }
+        _ => Err(ClusterError::Refused(format!(
+            "{action} is not a lever of {}",
+            seen.route.object
+        ))),
+    }
+}
+
+/// Retry an aborted Argo rollout (`status.abort: false`).
+pub async fn retry(cluster: &Cluster, seen: &Observed) -> Result<(), ClusterError> {
+    match &seen.route.routing {
+        Routing::Rollout { rollout } if rollout.abort => {
+            write::rollout_writes(cluster, &seen.route.name, argo::abort_writes(false))
+                .await
+                .map(drop)
+        }
+        Routing::Rollout { .. } => Err(ClusterError::Refused(format!(
+            "{} is not aborted: nothing to retry",
+            seen.route.object
+        ))),
+        _ => Err(ClusterError::Refused(
+            "retry applies to Argo Rollouts (an aborted rollout)".to_string(),
+        )),
+    }
 }

@@ -11,7 +11,7 @@ use crate::run::RunError;
 use std::process::ExitCode;
 
 use super::actions::{self, Reporter};
-use super::release::{self, Ended, Observed};
+use super::release::{self, Observed};
 use super::status::StatusReport;
 use super::write;
 use super::{connect, ConnectArgs, Target};
@@ -51,7 +51,7 @@ pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
             .map_err(|e| RunError::Output(std::io::Error::other(e.to_string())))?,
     };
     print(&text)?;
-    Ok(if observed.route.ended == Some(Ended::RolledBack) {
+    Ok(if super::status::failed(&observed.route) {
         ExitCode::from(EXIT_RELEASE_FAILED)
     } else {
         ExitCode::SUCCESS
@@ -253,6 +253,15 @@ pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
     Ok(ExitCode::SUCCESS)
 }
 
+pub fn retry(args: TargetArgs) -> Result<ExitCode, RunError> {
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    runtime.block_on(actions::retry(&cluster, &observed))?;
+    tracing::info!(target = %args.target, user = %cluster.user, "retry");
+    print(&format!("{}: retried (status.abort: false)\n", args.target))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
     if !args.yes {
         eprintln!(
@@ -262,6 +271,27 @@ pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
     }
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    if actions::controller_owned(&observed) {
+        let (what, done) = if args.full {
+            (
+                "promoted fully",
+                runtime.block_on(actions::through_controller(
+                    &cluster,
+                    &observed,
+                    crate::app::Action::Promote,
+                )),
+            )
+        } else {
+            (
+                "on to the next step",
+                runtime.block_on(actions::next_step(&cluster, &observed)),
+            )
+        };
+        done?;
+        tracing::info!(target = %args.target, user = %cluster.user, full = args.full, "promote");
+        print(&format!("{}: {what}\n", args.target))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut report = Reporter::Print(args.target.to_string());
     let undo = actions::SharedUndo::default();
     let done = runtime.block_on(actions::promote(&cluster, &observed, &mut report, &undo));
@@ -286,6 +316,23 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
     }
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    if actions::controller_owned(&observed) {
+        runtime.block_on(actions::through_controller(
+            &cluster,
+            &observed,
+            crate::app::Action::Rollback,
+        ))?;
+        tracing::info!(target = %args.target, user = %cluster.user, "rollback");
+        print(&format!(
+            "{}: rolled back by its controller ({})\n",
+            args.target,
+            match observed.route.routing {
+                release::Routing::Rollout { .. } => "status.abort: true",
+                _ => "rollback",
+            }
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut report = Reporter::Print(args.target.to_string());
     let done = runtime.block_on(actions::rollback(
         &cluster,

@@ -1,6 +1,6 @@
 //! Every release of a namespace (or of all of them), for the picker of `canary watch`: the
-//! ingress-nginx canary pairs, and the VirtualServices and HTTPRoutes with a two-backend split,
-//! from the providers whose kinds the cluster serves. One list per kind (three requests).
+//! ingress-nginx canary pairs, the VirtualServices and HTTPRoutes with a two-backend split, and
+//! Argo Rollouts, from the providers whose kinds the cluster serves. One list per kind.
 //! Objects a controller owns (ownerReferences with `controller: true`) are that controller's
 //! business, not releases of their own, and are left out.
 
@@ -11,9 +11,9 @@ use kube::Api;
 use std::collections::BTreeMap;
 
 use super::dynamic::{call, Resource};
-use super::release::{route_from_ingresses, route_from_object, Route};
+use super::release::{route_from_ingresses, route_from_object, route_from_rollout, Route};
 use super::split::SplitError;
-use super::{gateway, istio, nginx, status, Cluster, ClusterError, Kind};
+use super::{argo, gateway, istio, nginx, status, Cluster, ClusterError, Kind};
 
 fn owned_by_controller(meta: &kube::api::ObjectMeta) -> bool {
     meta.owner_references
@@ -28,7 +28,7 @@ fn listed(namespace: &str, kind: Kind, name: &str, route: Result<Route, ClusterE
             namespace: namespace.to_string(),
             target: format!("{}/{}", kind.prefix(), route.name),
             provider: kind.provider().to_string(),
-            phase: status::phase(&route).to_string(),
+            phase: status::phase(&route),
             weight: Some(route.weight.percent()),
             note: route
                 .bypass
@@ -87,6 +87,7 @@ pub async fn releases(
     for (kind, resource) in [
         (Kind::VirtualService, istio::VIRTUAL_SERVICE),
         (Kind::HttpRoute, gateway::HTTP_ROUTE),
+        (Kind::Rollout, argo::ROLLOUT),
     ] {
         let (objects, version) = match list_any(cluster, resource, all).await {
             Ok(Some(found)) => found,
@@ -102,7 +103,10 @@ pub async fn releases(
             }
             let ns = obj.metadata.namespace.clone().unwrap_or_default();
             let name = obj.metadata.name.clone().unwrap_or_default();
-            let route = route_from_object(kind, version, &ns, &obj);
+            let route = match kind {
+                Kind::Rollout => route_from_rollout(&obj, &[]),
+                _ => route_from_object(kind, version, &ns, &obj),
+            };
             // a route without a two-backend split is not a canary release
             if matches!(route, Err(ClusterError::Split(SplitError::NoSplit { .. }))) {
                 continue;

@@ -42,6 +42,8 @@ pub enum ClusterError {
     Nginx(#[from] NginxError),
     #[error(transparent)]
     Split(#[from] SplitError),
+    #[error(transparent)]
+    Argo(#[from] super::argo::ArgoError),
     #[error(
         "the cluster serves no {kind} ({group} {versions}): is its controller's CRD installed?"
     )]

@@ -2,6 +2,7 @@
 //! read and change them (kube-rs).
 
 pub mod actions;
+pub mod argo;
 pub mod commands;
 pub mod connect;
 pub mod deploy;

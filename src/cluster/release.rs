@@ -3,7 +3,7 @@
 //! object(s), the Services (Istio subsets: and the DestinationRules), one list of pods when both
 //! versions share labels (else one per version).
 
-use crate::model::{PodSet, ReleaseSnapshot, Version, Weight};
+use crate::model::{ControllerView, Phase, Plan, PodSet, ReleaseSnapshot, Version, Weight};
 use k8s_openapi::api::core::v1::{Pod as KubePod, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{DynamicObject, ListParams};
@@ -14,7 +14,7 @@ use super::dynamic::{self, call};
 use super::nginx::{self, CanaryWeight, Pair};
 use super::selector::{pod_queries, Selector};
 use super::split::{Split, CANARY_BACKEND};
-use super::{gateway, istio, pods, Cluster, ClusterError, Kind, Target};
+use super::{argo, gateway, istio, pods, Cluster, ClusterError, Kind, Target};
 
 /// Set to `"true"` on the object that carries the weight (the canary Ingress, the VirtualService,
 /// the HTTPRoute) while the cockpit's progression of the release is paused: every cockpit and
@@ -56,6 +56,8 @@ impl Ended {
 pub enum Routing {
     /// ingress-nginx: the two Ingresses and the canary's weight annotations.
     Nginx { pair: Pair, weight: CanaryWeight },
+    /// Argo Rollouts: the Rollout as read; its controller moves the weight.
+    Rollout { rollout: Box<argo::Rollout> },
     /// Istio or Gateway API: the object's API version and its two weighted backends.
     Split {
         kind: Kind,
@@ -83,6 +85,15 @@ pub struct Route {
     pub ended: Option<Ended>,
     /// The annotations of the object that carries the weight, as read.
     pub annotations: BTreeMap<String, String>,
+    /// The phase the release's own controller reports; `None` when the cockpit is the controller.
+    pub phase: Option<Phase>,
+    /// The controller's steps as the gauge's plan.
+    pub plan: Option<Plan>,
+    /// What the release's own controller reports, for the analysis panel and the keys.
+    pub controller: Option<ControllerView>,
+    /// Which pods are which when the routing object itself says (Argo Rollouts: the pod
+    /// template hashes); else the Services' selectors tell.
+    pub pod_selectors: Option<[Selector; 2]>,
 }
 
 /// A release as read from the cluster.
@@ -139,6 +150,10 @@ pub fn route_from_ingresses(ingresses: &[Ingress], name: &str) -> Result<Route, 
         annotations: annotations(&pair.canary.metadata)
             .cloned()
             .unwrap_or_default(),
+        phase: None,
+        plan: None,
+        controller: None,
+        pod_selectors: None,
         routing: Routing::Nginx { pair, weight },
     })
 }
@@ -162,7 +177,7 @@ pub fn route_from_object(
             gateway::split(&name, namespace, &rv, hint, &spec)?,
             Vec::new(),
         ),
-        Kind::Ingress => return Err(ClusterError::Unsupported(kind.prefix())),
+        Kind::Ingress | Kind::Rollout => return Err(ClusterError::Unsupported(kind.prefix())),
     };
     let weight = split.percent().map_err(|what| {
         ClusterError::Split(super::split::SplitError::Malformed {
@@ -182,10 +197,53 @@ pub fn route_from_object(
         paused: is_paused(&obj.metadata),
         ended: ended(&obj.metadata, weight),
         annotations: annotations(&obj.metadata).cloned().unwrap_or_default(),
+        phase: None,
+        plan: None,
+        controller: None,
+        pod_selectors: None,
         routing: Routing::Split {
             kind,
             version,
             split,
+        },
+    })
+}
+
+/// The release's route from its Rollout and the namespace's AnalysisRuns.
+pub fn route_from_rollout(
+    obj: &DynamicObject,
+    runs: &[DynamicObject],
+) -> Result<Route, ClusterError> {
+    let r = argo::parse(obj)?;
+    let [p, c] = r.pod_selectors();
+    // the versions are the pod template hashes, as `kubectl argo rollouts get` shows them
+    let version = |hash: &Option<String>, role: &str| match hash {
+        Some(h) => h.clone(),
+        None => format!("no {role} yet"),
+    };
+    let canary_hash = if r.settled() {
+        None
+    } else {
+        r.canary_hash.clone()
+    };
+    Ok(Route {
+        object: format!("rollout/{}", r.name),
+        weight: r.weight(),
+        name: r.name.clone(),
+        names: [
+            version(&r.stable_hash, "stable"),
+            version(&canary_hash, "canary"),
+        ],
+        bypass: Vec::new(),
+        paused: r.is_paused(),
+        ended: None,
+        annotations: annotations(&obj.metadata).cloned().unwrap_or_default(),
+        phase: Some(r.phase()),
+        plan: r.plan(),
+        controller: Some(r.view(argo::analysis_lines(&r.uid, runs))),
+        pod_selectors: Some([Selector::from_map(&p), Selector::from_map(&c)]),
+        routing: Routing::Rollout {
+            rollout: Box::new(r),
         },
     })
 }
@@ -211,6 +269,12 @@ pub async fn current_route(cluster: &Cluster, target: &Target) -> Result<Route, 
             let (obj, version) = dynamic::get(cluster, resource, &target.name).await?;
             route_from_object(target.kind, version, ns, &obj)
         }
+        Kind::Rollout => {
+            let (obj, _) = dynamic::get(cluster, argo::ROLLOUT, &target.name).await?;
+            let runs =
+                dynamic::list(cluster, argo::ANALYSIS_RUN, argo::ANALYSIS_RUN.versions[0]).await?;
+            route_from_rollout(&obj, &runs)
+        }
     }
 }
 
@@ -221,6 +285,9 @@ pub async fn read_route(
 ) -> Result<(Route, [Selector; 2]), ClusterError> {
     let ns = cluster.namespace.as_str();
     let route = current_route(cluster, target).await?;
+    if let Some(selectors) = route.pod_selectors.clone() {
+        return Ok((route, selectors));
+    }
     let services: Api<Service> = Api::namespaced(cluster.client.clone(), ns);
     let services = services
         .list(&ListParams::default())
@@ -228,7 +295,7 @@ pub async fn read_route(
         .map_err(|e| call(cluster, "list", "services", "").error(e))?
         .items;
     let selectors = match &route.routing {
-        Routing::Nginx { .. } => [
+        Routing::Nginx { .. } | Routing::Rollout { .. } => [
             selector(cluster, &services, &route.names[0])?,
             selector(cluster, &services, &route.names[1])?,
         ],
@@ -278,6 +345,9 @@ pub fn assemble(
     selectors: [Selector; 2],
     all_pods: &[KubePod],
 ) -> Observed {
+    // a routing object that names its versions' pods itself is followed as it changes
+    let selectors = route.pod_selectors.clone().unwrap_or(selectors);
+    let same = selectors[0] == selectors[1];
     let mine = |s: &Selector| -> Vec<&KubePod> {
         let mut out: Vec<&KubePod> = all_pods
             .iter()
@@ -288,7 +358,11 @@ pub fn assemble(
         out
     };
     let primary_pods = mine(&selectors[0]);
-    let canary_pods = mine(&selectors[1]);
+    let canary_pods = if same {
+        Vec::new()
+    } else {
+        mine(&selectors[1])
+    };
     let version = |name: &str, pods: &[&KubePod]| Version {
         name: name.to_string(),
         image: pods.iter().find_map(|p| pods::image(p)).unwrap_or_default(),
@@ -301,9 +375,10 @@ pub fn assemble(
         canary: version(&route.names[1], &canary_pods),
         weight: route.weight,
         canary_replicas: canary_pods.len() as u32,
-        phase: None,
-        plan: None,
+        phase: route.phase,
+        plan: route.plan.clone(),
         paused: Some(route.paused),
+        controller: route.controller.clone().map(Box::new),
     };
     let pods = PodSet {
         primary: primary_pods.iter().map(|p| pods::from_kube(p)).collect(),

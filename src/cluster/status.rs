@@ -40,20 +40,33 @@ pub struct PodReport {
     pub restarts: u32,
 }
 
-/// A plain provider's phase: how the cockpit ended it, else paused, else from the weight (the
-/// cockpit itself is the controller).
-pub fn phase(route: &Route) -> &'static str {
+/// The release's phase: its controller's own word; for a release the cockpit drives, how the
+/// cockpit ended it, else paused, else from the weight.
+pub fn phase(route: &Route) -> String {
+    if let Some(c) = &route.controller {
+        return c.phase.clone();
+    }
     if let Some(ended) = route.ended {
-        return ended.label();
+        return ended.label().to_string();
     }
     if route.paused {
-        return "paused";
+        return "paused".to_string();
     }
     match route.weight.percent() {
         0 => "idle",
         100 => "full",
         _ => "progressing",
     }
+    .to_string()
+}
+
+/// The release failed or was rolled back: `canary status` exits 3.
+pub fn failed(route: &Route) -> bool {
+    route.ended == Some(super::release::Ended::RolledBack)
+        || matches!(
+            route.phase,
+            Some(crate::model::Phase::RolledBack | crate::model::Phase::Failed)
+        )
 }
 
 impl StatusReport {
@@ -73,7 +86,7 @@ impl StatusReport {
             target: o.target.to_string(),
             namespace: s.namespace.clone(),
             provider: s.source.clone(),
-            phase: phase(&o.route).to_string(),
+            phase: phase(&o.route),
             weight: WeightReport {
                 canary: s.weight.percent(),
                 primary: s.weight.complement().percent(),

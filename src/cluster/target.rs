@@ -1,4 +1,5 @@
-//! Release targets, kubectl style: `ingress/NAME`, `virtualservice/NAME` (`vs/`), `httproute/NAME`.
+//! Release targets, kubectl style: `ingress/NAME`, `virtualservice/NAME` (`vs/`), `httproute/NAME`,
+//! `rollout/NAME` (`ro/`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,6 +13,8 @@ pub enum Kind {
     VirtualService,
     /// Gateway API: an HTTPRoute rule with two weighted backendRefs.
     HttpRoute,
+    /// Argo Rollouts: a Rollout with the canary strategy.
+    Rollout,
 }
 
 impl Kind {
@@ -21,6 +24,7 @@ impl Kind {
             Kind::Ingress => "ingress-nginx",
             Kind::VirtualService => "istio",
             Kind::HttpRoute => "gateway-api",
+            Kind::Rollout => "argo-rollouts",
         }
     }
 
@@ -30,6 +34,7 @@ impl Kind {
             Kind::Ingress => "ingress",
             Kind::VirtualService => "virtualservice",
             Kind::HttpRoute => "httproute",
+            Kind::Rollout => "rollout",
         }
     }
 }
@@ -43,11 +48,11 @@ pub struct Target {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TargetError {
     #[error(
-        "target {0:?} is not KIND/NAME: try ingress/NAME, virtualservice/NAME or httproute/NAME"
+        "target {0:?} is not KIND/NAME: try ingress/NAME, virtualservice/NAME, httproute/NAME or rollout/NAME"
     )]
     Shape(String),
     #[error(
-        "unknown kind {0:?} in the target: use ingress (ing), virtualservice (vs) or httproute"
+        "unknown kind {0:?} in the target: use ingress (ing), virtualservice (vs), httproute or rollout (ro)"
     )]
     Kind(String),
     #[error(
@@ -73,6 +78,7 @@ impl FromStr for Target {
             "ingress" | "ingresses" | "ing" => Kind::Ingress,
             "virtualservice" | "virtualservices" | "vs" => Kind::VirtualService,
             "httproute" | "httproutes" => Kind::HttpRoute,
+            "rollout" | "rollouts" | "ro" => Kind::Rollout,
             _ => return Err(TargetError::Kind(kind.to_string())),
         };
         if !is_dns_subdomain(name) {

@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 use super::actions::{self, Reporter};
 use super::release::{self, Observed, Route, Routing};
 use super::selector::pod_queries;
-use super::{gateway, istio, write, Cluster, Kind};
+use super::{argo, gateway, istio, write, Cluster, Kind};
 
 /// How often the source confirms that its watches are up (and the clock moves on).
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
@@ -204,6 +204,35 @@ enum RouteStore {
         version: &'static str,
         store: Store<DynamicObject>,
     },
+    /// The Rollout (by name) and the namespace's AnalysisRuns.
+    Rollout {
+        store: Store<DynamicObject>,
+        runs: Store<DynamicObject>,
+    },
+}
+
+/// A reflector over custom objects of `resource` (by name when `name` is given).
+fn dynamic_watch(
+    cluster: &Cluster,
+    resource: super::dynamic::Resource,
+    version: &str,
+    name: Option<&str>,
+    watch: usize,
+) -> (Store<DynamicObject>, Changes) {
+    let writer = Writer::<DynamicObject>::new(resource.api_resource(version));
+    let store = writer.as_reader();
+    let config = match name {
+        Some(n) => watcher::Config::default().fields(&format!("metadata.name={n}")),
+        None => watcher::Config::default(),
+    };
+    let stream = reflector::reflector(
+        writer,
+        watcher(resource.api(cluster, version), config).default_backoff(),
+    )
+    .map(change(watch));
+    let mut one = futures_util::stream::SelectAll::new();
+    one.push(stream.boxed());
+    (store, one)
 }
 
 struct Stores {
@@ -236,15 +265,8 @@ impl WatchSet {
                     Kind::VirtualService => istio::VIRTUAL_SERVICE,
                     _ => gateway::HTTP_ROUTE,
                 };
-                let writer = Writer::<DynamicObject>::new(resource.api_resource(version));
-                let store = writer.as_reader();
-                let config = watcher::Config::default()
-                    .fields(&format!("metadata.name={}", latest.route.name));
-                let stream = reflector::reflector(
-                    writer,
-                    watcher(resource.api(cluster, version), config).default_backoff(),
-                )
-                .map(change(0));
+                let (store, stream) =
+                    dynamic_watch(cluster, resource, version, Some(&latest.route.name), 0);
                 changes.push(stream.boxed());
                 RouteStore::Object {
                     kind: *kind,
@@ -252,6 +274,19 @@ impl WatchSet {
                     store,
                 }
             }
+            Routing::Rollout { .. } => {
+                let version = argo::ROLLOUT.versions[0];
+                let (store, stream) =
+                    dynamic_watch(cluster, argo::ROLLOUT, version, Some(&latest.route.name), 0);
+                changes.push(stream.boxed());
+                let (runs, stream) = dynamic_watch(cluster, argo::ANALYSIS_RUN, version, None, 1);
+                changes.push(stream.boxed());
+                RouteStore::Rollout { store, runs }
+            }
+        };
+        let first_pods = match &route {
+            RouteStore::Rollout { .. } => 2,
+            _ => 1,
         };
         let mut pods = Vec::new();
         for (i, query) in pod_queries(&latest.selectors).into_iter().enumerate() {
@@ -264,11 +299,11 @@ impl WatchSet {
                 )
                 .default_backoff(),
             )
-            .map(change(1 + i));
+            .map(change(first_pods + i));
             changes.push(stream.boxed());
             pods.push(store);
         }
-        let watches = 1 + pods.len();
+        let watches = first_pods + pods.len();
         changes.push(warnings(cluster, watches).boxed());
         WatchSet {
             stores: Stores { route, pods },
@@ -357,6 +392,12 @@ impl Stores {
                 let objects = store.state();
                 let obj = objects.first()?;
                 release::route_from_object(*kind, version, ns, obj).map_err(|e| e.to_string())
+            }
+            RouteStore::Rollout { store, runs } => {
+                let objects = store.state();
+                let obj = objects.first()?;
+                let runs: Vec<DynamicObject> = owned(runs.state());
+                release::route_from_rollout(obj, &runs).map_err(|e| e.to_string())
             }
         };
         let route = match route {
@@ -451,10 +492,14 @@ async fn execute(
         Action::SetWeight { weight } => write::set_weight(cluster, &latest.route, weight, None)
             .await
             .map(drop),
+        Action::NextStep => actions::next_step(cluster, latest).await,
         Action::Pause | Action::Resume => {
             write::set_paused(cluster, &latest.route, action == Action::Pause)
                 .await
                 .map(drop)
+        }
+        Action::Promote | Action::Rollback if actions::controller_owned(latest) => {
+            actions::through_controller(cluster, latest, action).await
         }
         Action::Promote | Action::Rollback => {
             let (cluster, seen, tx) = (cluster.clone(), latest.clone(), tx.clone());

@@ -11,7 +11,7 @@ use kube::Api;
 use super::dynamic::{call, Resource};
 use super::nginx::{self, Pair};
 use super::release::{route_from_object, Ended, Route, Routing, OUTCOME, PAUSED};
-use super::{gateway, istio, Cluster, ClusterError, Kind};
+use super::{argo, gateway, istio, Cluster, ClusterError, Kind};
 
 fn resource(kind: Kind) -> Resource {
     match kind {
@@ -78,6 +78,9 @@ pub async fn set_weight(
 ) -> Result<Route, ClusterError> {
     let outcome = outcome_value(seen, weight, ended);
     match &seen.routing {
+        Routing::Rollout { .. } => Err(ClusterError::Refused(
+            "Argo Rollouts sets the weight by its steps (setWeight): step to the next one, promote fully, or abort".to_string(),
+        )),
         Routing::Nginx { pair, weight: w } => {
             let mut patch = nginx::weight_patch(&pair.canary, w.value_for(weight));
             if let Some(v) = outcome {
@@ -144,5 +147,68 @@ pub async fn set_paused(
                 "annotations": {PAUSED: value}}});
             patch_object(cluster, (*kind, version), &seen.name, Patch::Merge(patch)).await
         }
+        Routing::Rollout { .. } => {
+            rollout_writes(cluster, &seen.name, argo::pause_writes(paused)).await
+        }
     }
+}
+
+/// Applies one lever's writes to a Rollout: the spec first, then the status subresource. The
+/// Rollout as stored after the last write.
+pub async fn rollout_writes(
+    cluster: &Cluster,
+    name: &str,
+    writes: argo::Writes,
+) -> Result<Route, ClusterError> {
+    let api = argo::ROLLOUT.api(cluster, argo::ROLLOUT.versions[0]);
+    let pp = PatchParams::default();
+    let fail = |verb: &'static str, resource: &'static str| {
+        move |e: kube::Error| match e {
+            // a JSON patch whose test failed: the rollout moved on since it was read
+            kube::Error::Api(s) if s.code == 422 && resource == "rollouts/status" => {
+                ClusterError::Conflict {
+                    resource: "rollouts",
+                    name: name.to_string(),
+                }
+            }
+            e => call(cluster, verb, resource, name).error(e),
+        }
+    };
+    let mut stored = None;
+    if let Some(spec) = writes.spec {
+        stored = Some(
+            api.patch(name, &pp, &Patch::Merge(spec))
+                .await
+                .map_err(fail("patch", "rollouts"))?,
+        );
+    }
+    if let Some(status) = writes.status {
+        stored = Some(
+            api.patch_status(name, &pp, &Patch::Merge(status))
+                .await
+                .map_err(fail("patch", "rollouts/status"))?,
+        );
+    }
+    if let Some(ops) = writes.status_json {
+        let patch: json_patch::Patch =
+            serde_json::from_value(ops).map_err(|e| ClusterError::Api {
+                verb: "patch",
+                resource: "rollouts/status",
+                namespace: cluster.namespace.clone(),
+                message: e.to_string(),
+            })?;
+        stored = Some(
+            api.patch_status(name, &pp, &Patch::Json::<()>(patch))
+                .await
+                .map_err(fail("patch", "rollouts/status"))?,
+        );
+    }
+    let stored = match stored {
+        Some(s) => s,
+        None => api
+            .get(name)
+            .await
+            .map_err(|e| call(cluster, "get", "rollouts", name).error(e))?,
+    };
+    super::release::route_from_rollout(&stored, &[])
 }

@@ -10,6 +10,8 @@ pub mod weight;
 pub use analysis::{AnalysisSettings, AnalysisState, Outcome, Verdict};
 pub use metrics::{MetricsHistory, MetricsSample, VersionSample, WindowStats};
 pub use plan::{Plan, PlanError};
-pub use release::{Phase, Pod, PodSet, PodStatus, ReleaseSnapshot, Side, Version};
+pub use release::{
+    ControllerView, Phase, Pod, PodSet, PodStatus, Refusal, ReleaseSnapshot, Side, Version,
+};
 pub use time::{Age, Clock, Millis};
 pub use weight::{Weight, WeightError};

@@ -140,6 +140,57 @@ pub struct ReleaseSnapshot {
     /// the source does not record it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused: Option<bool>,
+    /// What the release's own controller in the cluster reports (Argo Rollouts, Flagger,
+    /// KubeSphere); `None` when the cockpit is the controller.
+    /// Boxed: most releases have none, and events carry snapshots by value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<Box<ControllerView>>,
+}
+
+/// A cluster controller's view of its release: its steps and where it is, what it says, its
+/// analysis, and the cockpit keys it has no lever for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControllerView {
+    /// `argo-rollouts`, `flagger`, `kubesphere`.
+    pub kind: String,
+    /// The phase as the controller spells it (`Healthy`, `Progressing`, `WaitingPromotion`…).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phase: String,
+    /// The steps as the controller has them: `setWeight 20`, `pause 30s`, `analysis`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<String>,
+    /// Index into `steps` of the step under way (`steps.len()` when all are done).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_step: Option<usize>,
+    /// The weight the current step asks for, when the measured (actual) weight differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_weight: Option<Weight>,
+    /// The controller's own status line (`status.message`, a condition's message).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// The controller's analysis, one line each (runs, metrics, failed checks, gates).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analysis: Vec<String>,
+    /// Keys the controller has no lever for, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<Refusal>,
+}
+
+/// A key the release's controller offers no lever for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// `step-down`, `set-weight`, `step-up`, `pause`, `promote`, `rollback`.
+    pub action: String,
+    pub why: String,
+}
+
+impl ControllerView {
+    pub fn refusal(&self, action: &str) -> Option<&str> {
+        self.refusals
+            .iter()
+            .find(|r| r.action == action)
+            .map(|r| r.why.as_str())
+    }
 }
 
 /// Pods of both versions, as last observed.

@@ -5,7 +5,7 @@ use super::text;
 use super::theme::{outcome_mark, Theme};
 use crate::app::{App, ReleaseOutcome};
 use crate::controller::judge::percent;
-use crate::model::{Clock, Millis, Verdict};
+use crate::model::{Clock, ControllerView, Millis, Verdict};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -134,6 +134,16 @@ impl Widget for Analysis<'_> {
             sections.push(Section::new(8, lines, Some(compact)));
         }
 
+        if let Some(view) = app.release.as_ref().and_then(|r| r.controller.as_ref()) {
+            controller_sections(app, view, t, width, &mut sections);
+            let budget = usize::from(inner.height);
+            fit(&mut sections, budget);
+            for (y, line) in sections.iter().flat_map(|s| &s.lines).enumerate() {
+                buf.set_line(inner.x, inner.y + y as u16, line, inner.width);
+            }
+            return;
+        }
+
         let failed_style = if a.failed > 0 { t.alarm() } else { t.good() };
         let mut checks = vec![
             Span::styled("failed ", t.dim()),
@@ -220,6 +230,102 @@ impl Widget for Analysis<'_> {
             buf.set_line(inner.x, y, &line, inner.width);
             y += 1;
         }
+    }
+}
+
+/// A cluster controller's analysis: its phase, its steps with the current one marked, its own
+/// message and its analysis (runs, metrics, failed checks, gates).
+fn controller_sections<'a>(
+    app: &App,
+    view: &ControllerView,
+    t: Theme,
+    width: usize,
+    sections: &mut Vec<Section<'a>>,
+) {
+    let head = vec![
+        Span::styled(view.kind.clone(), t.dim()),
+        Span::styled(" · ", t.dim()),
+        Span::styled(
+            if view.phase.is_empty() {
+                "—".to_string()
+            } else {
+                view.phase.clone()
+            },
+            t.phase(app.phase),
+        ),
+    ];
+    sections.push(Section::new(9, vec![Line::from(head)], None));
+    if let Some(set) = view.set_weight {
+        let text = format!("set {set} % · actual {} % (router)", app.weight());
+        sections.push(Section::new(
+            9,
+            vec![Line::styled(text::truncate(&text, width), t.warn())],
+            None,
+        ));
+    }
+    if !view.steps.is_empty() {
+        let at = view.current_step.unwrap_or(0);
+        let mut spans = Vec::new();
+        let mut used = 0;
+        let mut lines = Vec::new();
+        for (i, step) in view.steps.iter().enumerate() {
+            let (label, style) = if i == at {
+                (format!("▶{}", step), t.accent().patch(t.bold()))
+            } else if i < at {
+                (step.clone(), t.dim())
+            } else {
+                (step.clone(), t.plain())
+            };
+            let sep = if spans.is_empty() { "" } else { " › " };
+            let w = text::width(sep) + text::width(&label);
+            if used + w > width && !spans.is_empty() {
+                lines.push(Line::from(std::mem::take(&mut spans)));
+                used = 0;
+            }
+            if !spans.is_empty() {
+                spans.push(Span::styled(" › ", t.dim()));
+                used += 3;
+            }
+            used += text::width(&label);
+            spans.push(Span::styled(label, style));
+        }
+        if !spans.is_empty() {
+            lines.push(Line::from(spans));
+        }
+        let compact = view.steps.get(at).map(|s| {
+            Line::styled(
+                text::truncate(&format!("step {}/{}: {s}", at + 1, view.steps.len()), width),
+                t.accent(),
+            )
+        });
+        let compact = compact.or_else(|| {
+            Some(Line::styled(
+                format!("all {} steps done", view.steps.len()),
+                t.good(),
+            ))
+        });
+        sections.push(Section::new(8, lines, compact));
+    }
+    if !view.message.is_empty() {
+        let compact = Line::styled(text::truncate(&view.message, width), t.dim());
+        sections.push(Section::new(
+            6,
+            wrapped(Vec::new(), &view.message, width, t.dim()),
+            Some(compact),
+        ));
+    }
+    for (i, line) in view.analysis.iter().enumerate() {
+        let style = if line.contains("Failed") || line.contains("Error") {
+            t.alarm()
+        } else {
+            t.plain()
+        };
+        let priority = 7u8.saturating_sub(u8::try_from(i).unwrap_or(7));
+        sections.push(Section::new(
+            priority,
+            vec![Line::styled(text::truncate(line, width), style)],
+            None,
+        ));
     }
 }
 

@@ -68,7 +68,16 @@ impl Widget for Header<'_> {
                 },
             );
         }
-        if let Some(plan) = app.plan().filter(|_| !app.phase.is_final()) {
+        let controller = app.release.as_ref().and_then(|r| r.controller.as_ref());
+        if let Some(view) = controller.filter(|v| !v.steps.is_empty()) {
+            // the controller's own steps, not the weight's place in a plan
+            let m = view.steps.len();
+            let n = view.current_step.map_or(0, |i| (i + 1).min(m));
+            parts.push(Part {
+                rank: 5,
+                spans: vec![Span::raw(format!("step {n}/{m}"))],
+            });
+        } else if let Some(plan) = app.plan().filter(|_| !app.phase.is_final()) {
             let (n, m) = plan.position(app.weight());
             parts.push(Part {
                 rank: 5,

@@ -141,6 +141,7 @@ impl Harness {
                 phase: None,
                 plan: None,
                 paused: None,
+                controller: None,
             },
             pods: PodSet { primary, canary },
             canary: HEALTHY,
@@ -178,6 +179,8 @@ impl Harness {
     fn apply(&mut self, action: Action) {
         match action {
             Action::SetWeight { weight } => self.release.weight = weight,
+            // the harness plays a release the cockpit drives: it has no controller steps
+            Action::NextStep => panic!("the cockpit asked a release it drives for a next step"),
             Action::Pause | Action::Resume => {}
             Action::Promote => {
                 self.release.primary = self.release.canary.clone();

@@ -148,6 +148,15 @@ impl Sim {
         };
         match *action {
             Action::SetWeight { weight } => self.weight = weight,
+            Action::NextStep => {
+                // the demo's release has no controller of its own to step
+                return vec![Event::ActionResult {
+                    at: self.now,
+                    action: *action,
+                    actor: actor.clone(),
+                    error: Some("the demo release has no controller steps: use + or w".into()),
+                }];
+            }
             Action::Pause | Action::Resume => {}
             Action::Promote => self.promote(),
             Action::Rollback => {
@@ -240,6 +249,7 @@ impl Sim {
             phase: None,
             plan: None,
             paused: None,
+            controller: None,
         }
     }
 

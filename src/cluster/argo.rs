@@ -1,0 +1,665 @@
+//! Argo Rollouts: a Rollout (argoproj.io/v1alpha1) with the canary strategy. Its controller walks
+//! `spec.strategy.canary.steps`; the cockpit shows where it is and pulls the same levers
+//! `kubectl argo rollouts` pulls, on the same fields:
+//!
+//! | lever | write |
+//! | --- | --- |
+//! | pause | `spec.paused: true` |
+//! | resume | `spec.paused: false`, then `status.pauseConditions: null` |
+//! | next step | paused: resume as above; else `status.currentStepIndex: N+1` (only if still N) and `status.pauseConditions: null` |
+//! | promote (full) | `status.promoteFull: true` (and resume) |
+//! | abort (roll back) | `status.abort: true` |
+//! | retry an aborted rollout | `status.abort: false` |
+//!
+//! Pods of each version are the Rollout's pods (`spec.selector`) told apart by the label
+//! `rollouts-pod-template-hash`: `status.stableRS` is the primary, `status.currentPodHash` the
+//! canary. AnalysisRuns the Rollout owns fill the analysis panel.
+
+use crate::model::{ControllerView, Phase, Plan, Refusal, Weight};
+use kube::api::DynamicObject;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use super::dynamic::Resource;
+
+pub const ROLLOUT: Resource = Resource {
+    group: "argoproj.io",
+    kind: "Rollout",
+    plural: "rollouts",
+    versions: &["v1alpha1"],
+};
+
+pub const ANALYSIS_RUN: Resource = Resource {
+    group: "argoproj.io",
+    kind: "AnalysisRun",
+    plural: "analysisruns",
+    versions: &["v1alpha1"],
+};
+
+/// The label the Rollout's ReplicaSets put on their pods.
+pub const HASH_LABEL: &str = "rollouts-pod-template-hash";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ArgoError {
+    #[error("rollout/{name}: {what}")]
+    Malformed { name: String, what: String },
+    #[error("rollout/{0} has no canary strategy (spec.strategy.canary): the cockpit drives canary rollouts only")]
+    NotCanary(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Spec {
+    #[serde(default)]
+    paused: bool,
+    #[serde(default)]
+    selector: Option<LabelSelector>,
+    #[serde(default)]
+    strategy: Strategy,
+    #[serde(default)]
+    workload_ref: Option<WorkloadRef>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LabelSelector {
+    #[serde(default)]
+    match_labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WorkloadRef {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Strategy {
+    #[serde(default)]
+    canary: Option<CanaryStrategy>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CanaryStrategy {
+    #[serde(default)]
+    steps: Vec<serde_json::Value>,
+    #[serde(default)]
+    traffic_routing: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Status {
+    #[serde(default)]
+    current_step_index: Option<i64>,
+    #[serde(default)]
+    phase: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    abort: bool,
+    #[serde(default)]
+    pause_conditions: Option<Vec<PauseCondition>>,
+    #[serde(default, rename = "stableRS")]
+    stable_rs: Option<String>,
+    #[serde(default)]
+    current_pod_hash: Option<String>,
+    #[serde(default)]
+    canary: Option<CanaryStatus>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PauseCondition {
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CanaryStatus {
+    #[serde(default)]
+    weights: Option<Weights>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Weights {
+    canary: WeightDestination,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WeightDestination {
+    #[serde(default)]
+    weight: i64,
+}
+
+/// One step of the canary strategy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    SetWeight(u8),
+    /// A pause, with its duration when it has one (`pause: {}` waits for the operator).
+    Pause(Option<String>),
+    Analysis,
+    Other(String),
+}
+
+impl Step {
+    fn parse(v: &serde_json::Value) -> Step {
+        if let Some(w) = v.get("setWeight").and_then(serde_json::Value::as_i64) {
+            return Step::SetWeight(w.clamp(0, 100) as u8);
+        }
+        if let Some(p) = v.get("pause") {
+            let d = p.get("duration").map(|d| match d {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => format!("{n}s"),
+                other => other.to_string(),
+            });
+            return Step::Pause(d);
+        }
+        if v.get("analysis").is_some() {
+            return Step::Analysis;
+        }
+        let name = v
+            .as_object()
+            .and_then(|o| o.keys().next().cloned())
+            .unwrap_or_else(|| "step".to_string());
+        Step::Other(name)
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Step::SetWeight(w) => format!("setWeight {w}"),
+            Step::Pause(Some(d)) => format!("pause {d}"),
+            Step::Pause(None) => "pause (until resumed)".to_string(),
+            Step::Analysis => "analysis".to_string(),
+            Step::Other(name) => name.clone(),
+        }
+    }
+}
+
+/// A Rollout as read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rollout {
+    pub name: String,
+    pub uid: String,
+    pub resource_version: String,
+    pub steps: Vec<Step>,
+    /// `status.currentStepIndex`, when the controller has set it.
+    pub current_step: Option<usize>,
+    pub paused: bool,
+    pub pause_reasons: Vec<String>,
+    pub abort: bool,
+    pub phase: Option<String>,
+    pub message: String,
+    pub stable_hash: Option<String>,
+    pub canary_hash: Option<String>,
+    /// `status.canary.weights.canary.weight`: the weight the traffic router reports.
+    pub actual_weight: Option<u8>,
+    pub traffic_routing: bool,
+    pub selector: BTreeMap<String, String>,
+    /// `Deployment/NAME` when a Deployment holds the pod template.
+    pub workload: Option<String>,
+}
+
+pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    let malformed = |what: String| ArgoError::Malformed {
+        name: name.clone(),
+        what,
+    };
+    let spec: Spec = serde_json::from_value(obj.data.get("spec").cloned().unwrap_or_default())
+        .map_err(|e| malformed(format!("spec is not a Rollout spec: {e}")))?;
+    let status: Status = match obj.data.get("status") {
+        None | Some(serde_json::Value::Null) => Status::default(),
+        Some(s) => serde_json::from_value(s.clone())
+            .map_err(|e| malformed(format!("status is not a Rollout status: {e}")))?,
+    };
+    let canary = spec
+        .strategy
+        .canary
+        .ok_or_else(|| ArgoError::NotCanary(name.clone()))?;
+    let selector = spec
+        .selector
+        .map(|s| s.match_labels)
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| malformed("spec.selector has no matchLabels".to_string()))?;
+    let current_step = match status.current_step_index {
+        None => None,
+        Some(i) => Some(
+            usize::try_from(i)
+                .map_err(|_| malformed(format!("status.currentStepIndex is {i}, not an index")))?,
+        ),
+    };
+    Ok(Rollout {
+        uid: obj.metadata.uid.clone().unwrap_or_default(),
+        resource_version: obj.metadata.resource_version.clone().unwrap_or_default(),
+        steps: canary.steps.iter().map(Step::parse).collect(),
+        current_step,
+        paused: spec.paused,
+        pause_reasons: status
+            .pause_conditions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.reason)
+            .collect(),
+        abort: status.abort,
+        phase: status.phase,
+        message: status.message.unwrap_or_default(),
+        stable_hash: status.stable_rs.filter(|s| !s.is_empty()),
+        canary_hash: status.current_pod_hash.filter(|s| !s.is_empty()),
+        actual_weight: status
+            .canary
+            .and_then(|c| c.weights)
+            .map(|w| w.canary.weight.clamp(0, 100) as u8),
+        traffic_routing: canary.traffic_routing.is_some(),
+        selector,
+        workload: spec.workload_ref.map(|w| format!("{}/{}", w.kind, w.name)),
+        name,
+    })
+}
+
+impl Rollout {
+    /// Paused by the operator (`spec.paused`) or by a pause step (`status.pauseConditions`).
+    pub fn is_paused(&self) -> bool {
+        self.paused || !self.pause_reasons.is_empty()
+    }
+
+    /// The canary and the stable version are the same: nothing is being rolled out.
+    pub fn settled(&self) -> bool {
+        self.canary_hash.is_none() || self.canary_hash == self.stable_hash
+    }
+
+    /// The weight the steps ask for at the current step: the last `setWeight` at or before it;
+    /// 100 once every step is done; 0 when aborted or settled.
+    pub fn set_weight(&self) -> Weight {
+        if self.abort || self.settled() {
+            return Weight::ZERO;
+        }
+        let upto = self.current_step.unwrap_or(0);
+        if upto >= self.steps.len() {
+            return Weight::FULL;
+        }
+        self.steps[..=upto]
+            .iter()
+            .rev()
+            .find_map(|s| match s {
+                Step::SetWeight(w) => Some(Weight::clamped(*w)),
+                _ => None,
+            })
+            .unwrap_or(Weight::ZERO)
+    }
+
+    /// The weight shown: what the traffic router reports when it reports, else the steps'.
+    pub fn weight(&self) -> Weight {
+        if self.settled() {
+            return Weight::ZERO;
+        }
+        self.actual_weight
+            .map_or_else(|| self.set_weight(), Weight::clamped)
+    }
+
+    pub fn phase(&self) -> Phase {
+        if self.abort {
+            return Phase::RolledBack;
+        }
+        match self.phase.as_deref() {
+            Some("Paused") => Phase::Paused,
+            Some("Degraded") => Phase::Failed,
+            Some("Healthy") if self.settled() => Phase::Promoted,
+            _ if self.is_paused() => Phase::Paused,
+            _ => Phase::Progressing,
+        }
+    }
+
+    /// The ascending setWeight steps as the cockpit's plan (for the gauge), when they ascend.
+    pub fn plan(&self) -> Option<Plan> {
+        let mut weights: Vec<Weight> = Vec::new();
+        for s in &self.steps {
+            if let Step::SetWeight(w) = s {
+                let w = Weight::clamped(*w);
+                if weights.last().is_some_and(|last| w <= *last) {
+                    return None;
+                }
+                if w > Weight::ZERO {
+                    weights.push(w);
+                }
+            }
+        }
+        Plan::steps(weights).ok()
+    }
+
+    /// The label selectors of the stable and the canary pods.
+    pub fn pod_selectors(&self) -> [BTreeMap<String, String>; 2] {
+        let with = |hash: &Option<String>| {
+            let mut s = self.selector.clone();
+            // before the controller has named a hash, no pod is that version's
+            s.insert(
+                HASH_LABEL.to_string(),
+                hash.clone().unwrap_or_else(|| "-".to_string()),
+            );
+            s
+        };
+        let canary = if self.settled() {
+            None
+        } else {
+            self.canary_hash.clone()
+        };
+        [with(&self.stable_hash), with(&canary)]
+    }
+
+    pub fn view(&self, analysis: Vec<String>) -> ControllerView {
+        let set = self.set_weight();
+        let mut message = self.message.clone();
+        if !self.pause_reasons.is_empty() {
+            let reasons = self.pause_reasons.join(", ");
+            message = if message.is_empty() {
+                format!("paused: {reasons}")
+            } else {
+                format!("{message} (paused: {reasons})")
+            };
+        }
+        if let Some(w) = &self.workload {
+            message = if message.is_empty() {
+                format!("pod template from {w}")
+            } else {
+                format!("{message} · pod template from {w}")
+            };
+        }
+        let phase = match (self.abort, self.phase.as_deref()) {
+            (true, _) => "Aborted".to_string(),
+            (false, Some(p)) => p.to_string(),
+            (false, None) => "Pending".to_string(),
+        };
+        ControllerView {
+            kind: "argo-rollouts".to_string(),
+            phase,
+            steps: self.steps.iter().map(Step::label).collect(),
+            current_step: self.current_step,
+            set_weight: (self.actual_weight.is_some() && set != self.weight()).then_some(set),
+            message,
+            analysis,
+            refusals: vec![
+                Refusal {
+                    action: "step-down".to_string(),
+                    why: "Argo Rollouts moves the weight only forward, through its steps: R aborts, which returns all traffic to the stable version".to_string(),
+                },
+                Refusal {
+                    action: "set-weight".to_string(),
+                    why: "Argo Rollouts sets the weight by its steps (setWeight): + goes to the next step, P promotes fully, R aborts to stable".to_string(),
+                },
+            ],
+        }
+    }
+}
+
+/// The analysis panel's lines from the AnalysisRuns the Rollout owns (uid), newest first: the
+/// run's phase, then each metric's phase, counts and latest value.
+pub fn analysis_lines(rollout_uid: &str, runs: &[DynamicObject]) -> Vec<String> {
+    let mut owned: Vec<&DynamicObject> = runs
+        .iter()
+        .filter(|r| {
+            r.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.uid == rollout_uid)
+        })
+        .collect();
+    owned.sort_by(|a, b| {
+        b.metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0)
+            .cmp(&a.metadata.creation_timestamp.as_ref().map(|t| t.0))
+            .then_with(|| b.metadata.name.cmp(&a.metadata.name))
+    });
+    let mut out = Vec::new();
+    for run in owned.into_iter().take(2) {
+        let status = run.data.get("status");
+        let phase = status
+            .and_then(|s| s.get("phase"))
+            .and_then(|p| p.as_str())
+            .unwrap_or("Pending");
+        let name = run.metadata.name.as_deref().unwrap_or_default();
+        out.push(format!("analysisrun {name}: {phase}"));
+        let metrics = status
+            .and_then(|s| s.get("metricResults"))
+            .and_then(|m| m.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for m in metrics {
+            let get = |k: &str| m.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+            let value = m
+                .get("measurements")
+                .and_then(|ms| ms.as_array())
+                .and_then(|ms| ms.last())
+                .and_then(|last| last.get("value"))
+                .and_then(|v| v.as_str())
+                .map(|v| format!(" · last {v}"))
+                .unwrap_or_default();
+            out.push(format!(
+                "  {}: {} ({} ok, {} failed, {} inconclusive){value}",
+                m.get("name").and_then(|n| n.as_str()).unwrap_or("metric"),
+                m.get("phase").and_then(|p| p.as_str()).unwrap_or("Running"),
+                get("successful"),
+                get("failed"),
+                get("inconclusive"),
+            ));
+        }
+    }
+    out
+}
+
+/// Merge patches of the spec, then of the status subresource, for one lever; and the JSON patch
+/// of the status that moves to the next step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Writes {
+    pub spec: Option<serde_json::Value>,
+    pub status: Option<serde_json::Value>,
+    /// A JSON patch of the status (next step: conditional on the index still being N).
+    pub status_json: Option<serde_json::Value>,
+}
+
+fn resume() -> Writes {
+    Writes {
+        spec: Some(serde_json::json!({"spec": {"paused": false}})),
+        status: Some(serde_json::json!({"status": {"pauseConditions": null}})),
+        status_json: None,
+    }
+}
+
+pub fn pause_writes(pause: bool) -> Writes {
+    if pause {
+        Writes {
+            spec: Some(serde_json::json!({"spec": {"paused": true}})),
+            status: None,
+            status_json: None,
+        }
+    } else {
+        resume()
+    }
+}
+
+/// Next step, as `kubectl argo rollouts promote`: a paused rollout is resumed; a running one
+/// skips to the next step.
+pub fn next_step_writes(r: &Rollout) -> Result<Writes, String> {
+    if r.abort {
+        return Err("the rollout is aborted: `canary retry` starts it again".to_string());
+    }
+    if r.settled() {
+        return Err("nothing is being rolled out: the canary is the stable version".to_string());
+    }
+    if r.is_paused() {
+        return Ok(resume());
+    }
+    let at = r.current_step.unwrap_or(0);
+    if at >= r.steps.len() {
+        return Err("every step is done: P promotes fully".to_string());
+    }
+    let mut ops = Vec::new();
+    if let Some(i) = r.current_step {
+        ops.push(serde_json::json!({"op": "test", "path": "/status/currentStepIndex", "value": i}));
+    }
+    ops.push(serde_json::json!({"op": "add", "path": "/status/currentStepIndex", "value": at + 1}));
+    ops.push(serde_json::json!({"op": "add", "path": "/status/pauseConditions", "value": null}));
+    Ok(Writes {
+        spec: None,
+        status: None,
+        status_json: Some(serde_json::Value::Array(ops)),
+    })
+}
+
+pub fn promote_full_writes(r: &Rollout) -> Writes {
+    Writes {
+        spec: r
+            .paused
+            .then(|| serde_json::json!({"spec": {"paused": false}})),
+        status: Some(serde_json::json!({"status": {"promoteFull": true, "pauseConditions": null}})),
+        status_json: None,
+    }
+}
+
+pub fn abort_writes(abort: bool) -> Writes {
+    Writes {
+        spec: None,
+        status: Some(serde_json::json!({"status": {"abort": abort}})),
+        status_json: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rollout(status: serde_json::Value, paused: bool) -> Rollout {
+        let obj: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+            "metadata": {"name": "shop", "uid": "u1", "resourceVersion": "3"},
+            "spec": {"paused": paused, "selector": {"matchLabels": {"app": "shop"}},
+                "strategy": {"canary": {"steps": [
+                    {"setWeight": 20}, {"pause": {}}, {"setWeight": 50},
+                    {"pause": {"duration": "30s"}}, {"analysis": {"templates": []}}]}}},
+            "status": status
+        }))
+        .unwrap();
+        parse(&obj).unwrap()
+    }
+
+    #[test]
+    fn weights_follow_the_steps_or_the_router() {
+        let r = rollout(
+            json!({"currentStepIndex": 2, "stableRS": "a", "currentPodHash": "b", "phase": "Progressing"}),
+            false,
+        );
+        assert_eq!(r.set_weight(), Weight::clamped(50));
+        assert_eq!(r.weight(), Weight::clamped(50));
+        assert_eq!(r.phase(), Phase::Progressing);
+        assert_eq!(
+            r.plan(),
+            Plan::steps(vec![Weight::clamped(20), Weight::clamped(50)]).ok()
+        );
+        let r = rollout(
+            json!({"currentStepIndex": 2, "stableRS": "a", "currentPodHash": "b",
+                   "canary": {"weights": {"canary": {"weight": 20}, "stable": {"weight": 80}}}}),
+            false,
+        );
+        assert_eq!(r.weight(), Weight::clamped(20));
+        assert_eq!(r.view(Vec::new()).set_weight, Some(Weight::clamped(50)));
+        let done = rollout(
+            json!({"currentStepIndex": 5, "stableRS": "b", "currentPodHash": "b", "phase": "Healthy"}),
+            false,
+        );
+        assert_eq!(
+            (done.weight(), done.phase()),
+            (Weight::ZERO, Phase::Promoted)
+        );
+        let aborted = rollout(
+            json!({"currentStepIndex": 2, "stableRS": "a", "currentPodHash": "b", "abort": true, "phase": "Degraded"}),
+            false,
+        );
+        assert_eq!(
+            (aborted.weight(), aborted.phase()),
+            (Weight::ZERO, Phase::RolledBack)
+        );
+    }
+
+    #[test]
+    fn levers_write_what_kubectl_argo_rollouts_writes() {
+        let paused = rollout(
+            json!({"currentStepIndex": 1, "stableRS": "a", "currentPodHash": "b",
+                   "pauseConditions": [{"reason": "CanaryPauseStep", "startTime": "2026-01-01T00:00:00Z"}]}),
+            false,
+        );
+        assert_eq!(paused.phase(), Phase::Paused);
+        let w = next_step_writes(&paused).unwrap();
+        assert_eq!(w.status, Some(json!({"status": {"pauseConditions": null}})));
+        assert_eq!(w.spec, Some(json!({"spec": {"paused": false}})));
+        let running = rollout(
+            json!({"currentStepIndex": 2, "stableRS": "a", "currentPodHash": "b"}),
+            false,
+        );
+        let w = next_step_writes(&running).unwrap();
+        let ops = w.status_json.unwrap();
+        assert_eq!(
+            ops[0],
+            json!({"op": "test", "path": "/status/currentStepIndex", "value": 2})
+        );
+        assert_eq!(ops[1]["value"], 3);
+        let end = rollout(
+            json!({"currentStepIndex": 5, "stableRS": "a", "currentPodHash": "b"}),
+            false,
+        );
+        assert!(next_step_writes(&end).unwrap_err().contains("P promotes"));
+        let full = promote_full_writes(&rollout(
+            json!({"stableRS": "a", "currentPodHash": "b"}),
+            true,
+        ));
+        assert_eq!(full.spec, Some(json!({"spec": {"paused": false}})));
+        assert_eq!(full.status.unwrap()["status"]["promoteFull"], true);
+        assert_eq!(
+            abort_writes(true).status,
+            Some(json!({"status": {"abort": true}}))
+        );
+        assert_eq!(
+            pause_writes(true).spec,
+            Some(json!({"spec": {"paused": true}}))
+        );
+    }
+
+    #[test]
+    fn pods_are_told_apart_by_the_template_hash() {
+        let r = rollout(json!({"stableRS": "a1", "currentPodHash": "b2"}), false);
+        let [p, c] = r.pod_selectors();
+        assert_eq!(p.get(HASH_LABEL).map(String::as_str), Some("a1"));
+        assert_eq!(c.get(HASH_LABEL).map(String::as_str), Some("b2"));
+        assert_eq!(p.get("app").map(String::as_str), Some("shop"));
+        let settled = rollout(json!({"stableRS": "a1", "currentPodHash": "a1"}), false);
+        assert_eq!(
+            settled.pod_selectors()[1]
+                .get(HASH_LABEL)
+                .map(String::as_str),
+            Some("-")
+        );
+    }
+
+    #[test]
+    fn a_malformed_rollout_is_named() {
+        let obj: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+            "metadata": {"name": "x"},
+            "spec": {"selector": {"matchLabels": {"app": "x"}}, "strategy": {"blueGreen": {}}}
+        }))
+        .unwrap();
+        assert_eq!(parse(&obj), Err(ArgoError::NotCanary("x".to_string())));
+        let obj: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+            "metadata": {"name": "x"},
+            "spec": {"selector": {"matchLabels": {"app": "x"}}, "strategy": {"canary": {}}},
+            "status": {"currentStepIndex": -2}
+        }))
+        .unwrap();
+        assert!(matches!(parse(&obj), Err(ArgoError::Malformed { .. })));
+    }
+}

@@ -1,0 +1,26 @@
+//! Gates Flagger asks before it acts, served by the cockpit.
+//!
+//! Flagger calls webhooks at fixed moments of a canary release. Its load tester answers them with
+//! manual gates, and the cockpit serves the same paths, so an existing Canary spec can point its
+//! webhooks at the cockpit instead without other changes:
+//!
+//! - The `confirm-rollout`, `confirm-traffic-increase` and `confirm-promotion` webhooks point at
+//!   `POST /gate/check`. The cockpit answers 200 when the gate of that canary is open (Flagger goes
+//!   ahead) and 403 when it is closed (Flagger waits and asks again). Gates start closed.
+//! - The `rollback` webhook points at `POST /rollback/check`. The cockpit answers 200 when someone
+//!   asked for a rollback of that canary (Flagger rolls back now) and 403 otherwise.
+//! - `POST /gate/open`, `/gate/close`, `/rollback/open` and `/rollback/close` set those gates and
+//!   answer 202, just as on the load tester, so scripts written for it keep working.
+//!
+//! Every request carries a small JSON body naming the canary: `{"name": "...", "namespace":
+//! "..."}`. Flagger adds `phase`, `checksum` and `metadata`; the phase is kept for the event log and
+//! everything else is ignored.
+//!
+//! [`book`] holds the gates; [`server`] speaks HTTP. The server has no authentication: anyone who
+//! can reach its port can open gates, so bind it where only Flagger and the operator can connect.
+
+pub mod book;
+pub mod server;
+
+pub use book::{GateBook, GateState};
+pub use server::{bind, serve, GateCall, GateError};

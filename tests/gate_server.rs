@@ -1,0 +1,466 @@
+//! The gate server played against the way Flagger calls it: raw HTTP/1.1 over TCP, one request per
+//! connection, and the calls the cockpit logs.
+
+use canary_cockpit::gate::book::{GateBook, GateState};
+use canary_cockpit::gate::server::{bind, serve, GateCall};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use tokio::time::timeout;
+
+/// Nothing in these tests should take anywhere near this long.
+const PATIENCE: Duration = Duration::from_secs(5);
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+struct Server {
+    addr: SocketAddr,
+    book: GateBook,
+    calls: UnboundedReceiver<GateCall>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start() -> Server {
+    let listener = bind("127.0.0.1:0").await.expect("bind a free port");
+    let addr = listener.local_addr().expect("the bound address");
+    let book = GateBook::new();
+    let (tx, calls) = unbounded_channel();
+    let task = tokio::spawn(serve(listener, book.clone(), tx));
+    Server {
+        addr,
+        book,
+        calls,
+        task,
+    }
+}
+
+/// An answer as the client saw it.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    }
+}
+
+/// Sends `raw` on a fresh connection and reads the answer until the server closes.
+async fn exchange(addr: SocketAddr, raw: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    timeout(PATIENCE, stream.write_all(raw))
+        .await
+        .expect("the server takes the request in time")
+        .expect("send the request");
+    let mut bytes = Vec::new();
+    timeout(PATIENCE, stream.read_to_end(&mut bytes))
+        .await
+        .expect("the server answers and closes in time")
+        .expect("read the answer");
+    let text = String::from_utf8(bytes).expect("a UTF-8 answer");
+    let (head, body) = text.split_once("\r\n\r\n").expect("an answer with a head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    assert!(head.starts_with("HTTP/1.1 "), "status line: {head}");
+    let answer = Answer {
+        status,
+        head: head.to_owned(),
+        body: body.to_owned(),
+    };
+    assert_eq!(
+        answer.header("Content-Length"),
+        Some(answer.body.len().to_string()),
+        "Content-Length matches the body: {answer:?}"
+    );
+    assert_eq!(answer.header("Connection").as_deref(), Some("close"));
+    answer
+}
+
+fn request(method: &str, path: &str, body: &str) -> Vec<u8> {
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: cockpit\r\nUser-Agent: Go-http-client/1.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Flagger's CanaryWebhookPayload.
+fn payload(namespace: &str, name: &str) -> String {
+    format!(
+        r#"{{"name":"{name}","namespace":"{namespace}","phase":"Progressing","checksum":"6c9b7f8d","metadata":{{"type":"confirm-traffic-increase"}}}}"#
+    )
+}
+
+async fn post(addr: SocketAddr, path: &str, body: &str) -> u16 {
+    exchange(addr, &request("POST", path, body)).await.status
+}
+
+/// The next logged call, as (path, namespace, name, status).
+async fn next_call(calls: &mut UnboundedReceiver<GateCall>) -> (String, String, String, u16) {
+    let call = timeout(PATIENCE, calls.recv())
+        .await
+        .expect("a call is logged in time")
+        .expect("the server still logs");
+    (call.path, call.namespace, call.name, call.status)
+}
+
+fn call(path: &str, namespace: &str, name: &str, status: u16) -> (String, String, String, u16) {
+    (path.into(), namespace.into(), name.into(), status)
+}
+
+#[test]
+fn flagger_waits_at_the_gate_until_it_opens() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+        let frontend = payload("demo", "frontend");
+
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 403);
+        let opened = exchange(addr, &request("POST", "/gate/open", &frontend)).await;
+        assert_eq!(opened.status, 202);
+        assert!(opened.body.ends_with('\n'));
+        assert_eq!(server.book.gate("demo", "frontend"), GateState::Open);
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 200);
+        // Another canary, and the same name in another namespace, stay closed.
+        assert_eq!(
+            post(addr, "/gate/check", &payload("demo", "backend")).await,
+            403
+        );
+        assert_eq!(
+            post(addr, "/gate/check", &payload("prod", "frontend")).await,
+            403
+        );
+        assert_eq!(post(addr, "/gate/close", &frontend).await, 202);
+        assert_eq!(server.book.gate("demo", "frontend"), GateState::Closed);
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 403);
+
+        let expected = [
+            call("/gate/check", "demo", "frontend", 403),
+            call("/gate/open", "demo", "frontend", 202),
+            call("/gate/check", "demo", "frontend", 200),
+            call("/gate/check", "demo", "backend", 403),
+            call("/gate/check", "prod", "frontend", 403),
+            call("/gate/close", "demo", "frontend", 202),
+            call("/gate/check", "demo", "frontend", 403),
+        ];
+        for want in expected {
+            assert_eq!(next_call(&mut server.calls).await, want);
+        }
+        assert!(server.calls.try_recv().is_err(), "one call per request");
+        server.task.abort();
+    });
+}
+
+#[test]
+fn the_rollback_gate_is_separate_from_the_gate() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+        let frontend = payload("demo", "frontend");
+
+        assert_eq!(post(addr, "/rollback/check", &frontend).await, 403);
+        assert_eq!(post(addr, "/rollback/open", &frontend).await, 202);
+        assert_eq!(post(addr, "/rollback/check", &frontend).await, 200);
+        assert!(server.book.rollback("demo", "frontend"));
+        // Asking for a rollback does not let the canary advance.
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 403);
+        assert_eq!(
+            post(addr, "/rollback/check", &payload("demo", "backend")).await,
+            403
+        );
+        assert_eq!(post(addr, "/rollback/close", &frontend).await, 202);
+        assert_eq!(post(addr, "/rollback/check", &frontend).await, 403);
+        assert!(!server.book.rollback("demo", "frontend"));
+
+        let expected = [
+            call("/rollback/check", "demo", "frontend", 403),
+            call("/rollback/open", "demo", "frontend", 202),
+            call("/rollback/check", "demo", "frontend", 200),
+            call("/gate/check", "demo", "frontend", 403),
+            call("/rollback/check", "demo", "backend", 403),
+            call("/rollback/close", "demo", "frontend", 202),
+            call("/rollback/check", "demo", "frontend", 403),
+        ];
+        for want in expected {
+            assert_eq!(next_call(&mut server.calls).await, want);
+        }
+        server.task.abort();
+    });
+}
+
+#[test]
+fn the_cockpit_opens_gates_flagger_sees() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+        let frontend = payload("demo", "frontend");
+
+        server.book.set_gate(
+            "demo",
+            "frontend",
+            GateState::OpenForStep {
+                from_weight: Some(10),
+            },
+        );
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 200);
+        assert!(!server.book.observe_weight("demo", "frontend", 10));
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 200);
+        assert!(server.book.observe_weight("demo", "frontend", 20));
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 403);
+
+        let phase = timeout(PATIENCE, server.calls.recv())
+            .await
+            .ok()
+            .flatten()
+            .and_then(|call| call.phase);
+        assert_eq!(phase.as_deref(), Some("Progressing"));
+        server.task.abort();
+    });
+}
+
+#[test]
+fn bad_requests_get_a_reason() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+
+        let malformed = exchange(addr, &request("POST", "/gate/check", "{\"name\": ")).await;
+        assert_eq!(malformed.status, 400);
+        assert!(malformed.body.starts_with("malformed JSON"), "{malformed:?}");
+        assert_eq!(malformed.body.lines().count(), 1);
+
+        let nameless = exchange(
+            addr,
+            &request("POST", "/gate/open", r#"{"namespace":"demo"}"#),
+        )
+        .await;
+        assert_eq!(nameless.status, 400);
+        assert_eq!(nameless.body, "missing name\n");
+        let empty = exchange(
+            addr,
+            &request("POST", "/gate/open", r#"{"name":"frontend","namespace":""}"#),
+        )
+        .await;
+        assert_eq!(empty.status, 400);
+        assert_eq!(empty.body, "empty namespace\n");
+        // None of that opened anything.
+        assert_eq!(server.book.gate("demo", "frontend"), GateState::Closed);
+        assert_eq!(server.book.gate("", "frontend"), GateState::Closed);
+
+        let get = exchange(addr, b"GET /gate/check HTTP/1.1\r\nHost: cockpit\r\n\r\n").await;
+        assert_eq!(get.status, 405);
+        assert_eq!(get.header("Allow").as_deref(), Some("POST"));
+
+        let frontend = payload("demo", "frontend");
+        assert_eq!(post(addr, "/gate/approve", &frontend).await, 404);
+        assert_eq!(post(addr, "/", &frontend).await, 404);
+
+        let garbage = exchange(addr, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n").await;
+        assert_eq!(garbage.status, 400);
+
+        let chunked = exchange(
+            addr,
+            b"POST /gate/check HTTP/1.1\r\nHost: cockpit\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        )
+        .await;
+        assert_eq!(chunked.status, 411);
+
+        let expected = [
+            call("/gate/check", "", "", 400),
+            call("/gate/open", "", "", 400),
+            call("/gate/open", "", "", 400),
+            call("/gate/check", "", "", 405),
+            call("/gate/approve", "", "", 404),
+            call("/", "", "", 404),
+            call("", "", "", 400),
+            call("/gate/check", "", "", 411),
+        ];
+        for want in expected {
+            assert_eq!(next_call(&mut server.calls).await, want);
+        }
+        server.task.abort();
+    });
+}
+
+#[test]
+fn oversized_requests_are_refused() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+
+        let big = format!(
+            r#"{{"name":"frontend","namespace":"demo","padding":"{}"}}"#,
+            "x".repeat(100 * 1024)
+        );
+        let answer = exchange(addr, &request("POST", "/gate/open", &big)).await;
+        assert_eq!(answer.status, 413);
+        assert_eq!(server.book.gate("demo", "frontend"), GateState::Closed);
+
+        // Just under the limit is fine.
+        let fits = format!(
+            r#"{{"name":"frontend","namespace":"demo","padding":"{}"}}"#,
+            "x".repeat(60 * 1024)
+        );
+        assert_eq!(post(addr, "/gate/open", &fits).await, 202);
+
+        let mut huge_head = b"POST /gate/check HTTP/1.1\r\n".to_vec();
+        for i in 0..400 {
+            huge_head.extend_from_slice(format!("X-Filler-{i}: {}\r\n", "y".repeat(40)).as_bytes());
+        }
+        huge_head.extend_from_slice(b"\r\n");
+        let answer = exchange(addr, &huge_head).await;
+        assert_eq!(answer.status, 431);
+
+        let expected = [
+            call("/gate/open", "", "", 413),
+            call("/gate/open", "demo", "frontend", 202),
+            call("/gate/check", "", "", 431),
+        ];
+        for want in expected {
+            assert_eq!(next_call(&mut server.calls).await, want);
+        }
+        server.task.abort();
+    });
+}
+
+#[test]
+fn bodies_may_arrive_in_pieces_and_after_expect_continue() {
+    runtime().block_on(async {
+        let server = start().await;
+        let addr = server.addr;
+        let body = payload("demo", "frontend");
+
+        // Head and body in separate writes, the head itself split mid-line.
+        let raw = request("POST", "/gate/open", &body);
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        let (first, rest) = raw.split_at(20);
+        stream.write_all(first).await.expect("send");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stream.write_all(rest).await.expect("send");
+        let mut answer = Vec::new();
+        timeout(PATIENCE, stream.read_to_end(&mut answer))
+            .await
+            .expect("answered in time")
+            .expect("read");
+        assert!(answer.starts_with(b"HTTP/1.1 202 "), "{answer:?}");
+        assert_eq!(server.book.gate("demo", "frontend"), GateState::Open);
+
+        // curl sends Expect: 100-continue and waits for the interim answer before the body.
+        let head = format!(
+            "POST /gate/close HTTP/1.1\r\nHost: cockpit\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream.write_all(head.as_bytes()).await.expect("send");
+        let mut interim = [0u8; 25];
+        timeout(PATIENCE, stream.read_exact(&mut interim))
+            .await
+            .expect("100 Continue in time")
+            .expect("read");
+        assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+        stream.write_all(body.as_bytes()).await.expect("send");
+        let mut answer = Vec::new();
+        timeout(PATIENCE, stream.read_to_end(&mut answer))
+            .await
+            .expect("answered in time")
+            .expect("read");
+        assert!(answer.starts_with(b"HTTP/1.1 202 "), "{answer:?}");
+        assert_eq!(server.book.gate("demo", "frontend"), GateState::Closed);
+        server.task.abort();
+    });
+}
+
+#[test]
+fn clients_that_give_up_do_not_stop_the_server() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+        let frontend = payload("demo", "frontend");
+
+        // Half a request, then gone.
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream
+            .write_all(b"POST /gate/open HTTP/1.1\r\nContent-Len")
+            .await
+            .expect("send");
+        drop(stream);
+        // A whole head, half the body, then gone.
+        let raw = request("POST", "/gate/open", &frontend);
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream
+            .write_all(&raw[..raw.len() - 10])
+            .await
+            .expect("send");
+        drop(stream);
+        // Connected, nothing sent, gone: nothing to log.
+        drop(TcpStream::connect(addr).await.expect("connect"));
+        // A connection that stays silent does not hold up the others.
+        let _silent = TcpStream::connect(addr).await.expect("connect");
+
+        // The abandoned requests are logged as malformed, with the path their request line named.
+        for _ in 0..2 {
+            assert_eq!(
+                next_call(&mut server.calls).await,
+                call("/gate/open", "", "", 400)
+            );
+        }
+        assert_eq!(server.book.gate("demo", "frontend"), GateState::Closed);
+
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 403);
+        assert_eq!(post(addr, "/gate/open", &frontend).await, 202);
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 200);
+        assert!(!server.task.is_finished());
+        for want in [
+            call("/gate/check", "demo", "frontend", 403),
+            call("/gate/open", "demo", "frontend", 202),
+            call("/gate/check", "demo", "frontend", 200),
+        ] {
+            assert_eq!(next_call(&mut server.calls).await, want);
+        }
+        assert!(server.calls.try_recv().is_err());
+        server.task.abort();
+    });
+}
+
+#[test]
+fn a_closed_call_log_does_not_stop_the_server() {
+    runtime().block_on(async {
+        let server = start().await;
+        drop(server.calls);
+        let frontend = payload("demo", "frontend");
+        assert_eq!(post(server.addr, "/gate/open", &frontend).await, 202);
+        assert_eq!(post(server.addr, "/gate/check", &frontend).await, 200);
+        server.task.abort();
+    });
+}
+
+#[test]
+fn binding_a_bad_address_is_an_error() {
+    runtime().block_on(async {
+        let error = bind("256.0.0.1:80").await.err().map(|e| e.to_string());
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("cannot listen on 256.0.0.1:80: ")),
+            "{error:?}"
+        );
+    });
+}
