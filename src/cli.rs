@@ -49,6 +49,9 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Retry an aborted Argo rollout.
     Retry(TargetArgs),
+    /// Flagger's gates without the cockpit: `canary gate serve --listen ADDR`.
+    #[command(subcommand)]
+    Gate(GateCommand),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -82,6 +85,11 @@ pub struct WatchArgs {
     /// Watch only: every action key is refused and nothing is written (RO in the header).
     #[arg(long)]
     pub readonly: bool,
+    /// Answer Flagger's gate webhooks here (ADDR/gate/check, ADDR/rollback/check, … as
+    /// Flagger's load tester serves them): + opens the traffic-increase gate for one step, P the
+    /// promotion gate, R the rollback gate.
+    #[arg(long, value_name = "ADDR")]
+    pub gate_listen: Option<String>,
     /// A rollback moves the traffic back but leaves the canary's pods running.
     #[arg(long)]
     pub keep_canary: bool,
@@ -95,6 +103,17 @@ pub struct WatchArgs {
     pub connect: crate::cluster::ConnectArgs,
     #[command(flatten)]
     pub record: RecordArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GateCommand {
+    /// Serve Flagger's gate webhooks (the load tester's paths: /gate/check, /gate/open,
+    /// /gate/close, /rollback/check, /rollback/open, /rollback/close) and print each call.
+    Serve {
+        /// Where to listen, e.g. 0.0.0.0:9090.
+        #[arg(long, value_name = "ADDR")]
+        listen: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -26,6 +26,8 @@ pub enum RunError {
     Cluster(#[from] crate::cluster::ClusterError),
     #[error("--step-weight and --max-weight: {0}")]
     Plan(String),
+    #[error("gates: {0}")]
+    Gate(String),
     #[error("no recorded sessions in {}: record one with `canary demo`", .0.display())]
     NoSessions(std::path::PathBuf),
 }
@@ -48,6 +50,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Resume(args) => crate::cluster::commands::pause(args, false),
         Command::Promote(args) => crate::cluster::commands::promote(args),
         Command::Retry(args) => crate::cluster::commands::retry(args),
+        Command::Gate(crate::cli::GateCommand::Serve { listen }) => {
+            crate::cluster::commands::gate_serve(&listen)
+        }
         Command::Scenarios => {
             for (name, text) in BUILT_IN {
                 let s = Scenario::parse(text, name)?;

@@ -348,6 +348,7 @@ fn argo_rollout_steps_and_analysis() {
             "  success-rate: Running (3 ok, 0 failed, 0 inconclusive) · last 0.995".to_string(),
         ],
         refusals: Vec::new(),
+        consequences: Vec::new(),
     }));
     app.update(Event::ReleaseObserved {
         at: support::T0,

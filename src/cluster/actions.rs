@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 use super::release::{self, Ended, Observed, Routing};
-use super::{argo, deploy, write, Cluster, ClusterError};
+use super::{argo, deploy, flagger, write, Cluster, ClusterError};
+use crate::gate::{GateBook, GateState};
 
 /// Where the stages of an action go.
 pub enum Reporter {
@@ -201,6 +202,9 @@ pub async fn promote(
 /// Next step of a release whose controller walks steps.
 pub async fn next_step(cluster: &Cluster, seen: &Observed) -> Result<(), ClusterError> {
     match &seen.route.routing {
+        Routing::Flagger { .. } => flagger(cluster, seen, Action::NextStep, None)
+            .await
+            .map(drop),
         Routing::Rollout { rollout } => {
             let writes = argo::next_step_writes(rollout).map_err(ClusterError::Refused)?;
             write::rollout_writes(cluster, &seen.route.name, writes)
@@ -216,7 +220,10 @@ pub async fn next_step(cluster: &Cluster, seen: &Observed) -> Result<(), Cluster
 /// Whether the release's own controller promotes and rolls back (one write each), rather than
 /// the cockpit stage by stage.
 pub fn controller_owned(seen: &Observed) -> bool {
-    matches!(seen.route.routing, Routing::Rollout { .. })
+    matches!(
+        seen.route.routing,
+        Routing::Rollout { .. } | Routing::Strategy { .. } | Routing::Flagger { .. }
+    )
 }
 
 /// Promote or roll back through the release's own controller.
@@ -235,6 +242,12 @@ pub async fn through_controller(
         .map(drop),
         (Routing::Rollout { .. }, Action::Rollback) => {
             write::rollout_writes(cluster, &seen.route.name, argo::abort_writes(true))
+                .await
+                .map(drop)
+        }
+        (Routing::Flagger { .. }, _) => flagger(cluster, seen, action, None).await.map(drop),
+        (Routing::Strategy { .. }, Action::Promote | Action::Rollback) => {
+            write::set_governor(cluster, &seen.route, action == Action::Promote)
                 .await
                 .map(drop)
         }
@@ -260,5 +273,83 @@ pub async fn retry(cluster: &Cluster, seen: &Observed) -> Result<(), ClusterErro
         _ => Err(ClusterError::Refused(
             "retry applies to Argo Rollouts (an aborted rollout)".to_string(),
         )),
+    }
+}
+
+/// A Flagger lever: suspend/resume on the Canary; step, promote and roll back through the
+/// cockpit's gates when Flagger's webhooks point at them; promote without a promotion gate by
+/// `spec.skipAnalysis`. What changed, for the event log.
+pub async fn flagger(
+    cluster: &Cluster,
+    seen: &Observed,
+    action: Action,
+    gates: Option<&GateBook>,
+) -> Result<Option<String>, ClusterError> {
+    let Routing::Flagger { canary } = &seen.route.routing else {
+        return Err(ClusterError::Refused(format!(
+            "{} is not a Flagger canary",
+            seen.route.object
+        )));
+    };
+    let (ns, name) = (seen.snapshot.namespace.as_str(), seen.route.name.as_str());
+    let refused = |key: &str| {
+        seen.route
+            .controller
+            .as_ref()
+            .and_then(|c| c.refusal(key))
+            .map(|why| ClusterError::Refused(why.to_string()))
+    };
+    match action {
+        Action::SetWeight { .. } => Err(refused("set-weight").unwrap_or_else(|| {
+            ClusterError::Refused("Flagger sets the weight by its analysis".to_string())
+        })),
+        Action::Pause | Action::Resume => {
+            write::canary_patch(
+                cluster,
+                &seen.route,
+                flagger::suspend_patch(action == Action::Pause),
+            )
+            .await?;
+            Ok(None)
+        }
+        Action::NextStep => match gates {
+            Some(book)
+                if canary.gated("confirm-traffic-increase") || canary.gated("confirm-rollout") =>
+            {
+                book.set_gate(
+                    ns,
+                    name,
+                    GateState::OpenForStep {
+                        from_weight: Some(canary.weight),
+                    },
+                );
+                Ok(Some(format!(
+                    "gate open for one step (from {} %)",
+                    canary.weight
+                )))
+            }
+            _ => Err(refused("step-up")
+                .unwrap_or_else(|| ClusterError::Refused("no gate to open".to_string()))),
+        },
+        Action::Promote => match gates {
+            Some(book) if canary.gated("confirm-promotion") => {
+                book.set_gate(ns, name, GateState::Open);
+                Ok(Some("promotion gate open".to_string()))
+            }
+            _ => {
+                write::canary_patch(cluster, &seen.route, flagger::skip_analysis_patch()).await?;
+                Ok(Some(
+                    "spec.skipAnalysis set: Flagger promotes without further analysis".to_string(),
+                ))
+            }
+        },
+        Action::Rollback => match gates {
+            Some(book) if canary.rollback_gated() => {
+                book.set_rollback(ns, name, true);
+                Ok(Some("rollback gate open".to_string()))
+            }
+            _ => Err(refused("rollback")
+                .unwrap_or_else(|| ClusterError::Refused("no rollback gate".to_string()))),
+        },
     }
 }

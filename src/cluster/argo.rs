@@ -379,6 +379,16 @@ impl Rollout {
             set_weight: (self.actual_weight.is_some() && set != self.weight()).then_some(set),
             message,
             analysis,
+            consequences: vec![
+                Refusal {
+                    action: "promote".to_string(),
+                    why: format!("Promote {} fully: status.promoteFull skips the remaining steps, analysis and pauses; the canary becomes stable.", self.name),
+                },
+                Refusal {
+                    action: "rollback".to_string(),
+                    why: format!("Abort {}: status.abort returns all traffic to the stable version and scales the canary down; `canary retry` starts it again.", self.name),
+                },
+            ],
             refusals: vec![
                 Refusal {
                     action: "step-down".to_string(),

@@ -11,9 +11,13 @@ use kube::Api;
 use std::collections::BTreeMap;
 
 use super::dynamic::{call, Resource};
-use super::release::{route_from_ingresses, route_from_object, route_from_rollout, Route};
+use super::release::{
+    route_from_canary, route_from_ingresses, route_from_object, route_from_rollout, Route,
+};
 use super::split::SplitError;
-use super::{argo, gateway, istio, nginx, status, Cluster, ClusterError, Kind};
+use super::{
+    argo, flagger, gateway, istio, kubesphere, nginx, status, Cluster, ClusterError, Kind,
+};
 
 fn owned_by_controller(meta: &kube::api::ObjectMeta) -> bool {
     meta.owner_references
@@ -88,6 +92,8 @@ pub async fn releases(
         (Kind::VirtualService, istio::VIRTUAL_SERVICE),
         (Kind::HttpRoute, gateway::HTTP_ROUTE),
         (Kind::Rollout, argo::ROLLOUT),
+        (Kind::Strategy, kubesphere::STRATEGY),
+        (Kind::Canary, flagger::CANARY),
     ] {
         let (objects, version) = match list_any(cluster, resource, all).await {
             Ok(Some(found)) => found,
@@ -105,6 +111,8 @@ pub async fn releases(
             let name = obj.metadata.name.clone().unwrap_or_default();
             let route = match kind {
                 Kind::Rollout => route_from_rollout(&obj, &[]),
+                // the list needs no pods: the Deployments' selectors are read on opening
+                Kind::Canary => route_from_canary(&obj, Default::default(), None),
                 _ => route_from_object(kind, version, &ns, &obj),
             };
             // a route without a two-backend split is not a canary release

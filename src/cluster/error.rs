@@ -44,6 +44,8 @@ pub enum ClusterError {
     Split(#[from] SplitError),
     #[error(transparent)]
     Argo(#[from] super::argo::ArgoError),
+    #[error(transparent)]
+    Flagger(#[from] super::flagger::FlaggerError),
     #[error(
         "the cluster serves no {kind} ({group} {versions}): is its controller's CRD installed?"
     )]

@@ -14,7 +14,7 @@ use super::dynamic::{self, call};
 use super::nginx::{self, CanaryWeight, Pair};
 use super::selector::{pod_queries, Selector};
 use super::split::{Split, CANARY_BACKEND};
-use super::{argo, gateway, istio, pods, Cluster, ClusterError, Kind, Target};
+use super::{argo, flagger, gateway, istio, kubesphere, pods, Cluster, ClusterError, Kind, Target};
 
 /// Set to `"true"` on the object that carries the weight (the canary Ingress, the VirtualService,
 /// the HTTPRoute) while the cockpit's progression of the release is paused: every cockpit and
@@ -58,6 +58,10 @@ pub enum Routing {
     Nginx { pair: Pair, weight: CanaryWeight },
     /// Argo Rollouts: the Rollout as read; its controller moves the weight.
     Rollout { rollout: Box<argo::Rollout> },
+    /// Flagger: the Canary as read; Flagger moves the weight.
+    Flagger { canary: Box<flagger::Canary> },
+    /// KubeSphere: the Strategy as read; the split is its template's.
+    Strategy { strategy: Box<kubesphere::Strategy> },
     /// Istio or Gateway API: the object's API version and its two weighted backends.
     Split {
         kind: Kind,
@@ -177,6 +181,8 @@ pub fn route_from_object(
             gateway::split(&name, namespace, &rv, hint, &spec)?,
             Vec::new(),
         ),
+        Kind::Strategy => return route_from_strategy(obj, namespace),
+        Kind::Canary => return Err(ClusterError::Unsupported(kind.prefix())),
         Kind::Ingress | Kind::Rollout => return Err(ClusterError::Unsupported(kind.prefix())),
     };
     let weight = split.percent().map_err(|what| {
@@ -205,6 +211,109 @@ pub fn route_from_object(
             kind,
             version,
             split,
+        },
+    })
+}
+
+/// The kind's resource, for the kinds read as custom objects.
+pub fn resource_of(kind: Kind) -> Option<super::dynamic::Resource> {
+    match kind {
+        Kind::Ingress => None,
+        Kind::VirtualService => Some(istio::VIRTUAL_SERVICE),
+        Kind::HttpRoute => Some(gateway::HTTP_ROUTE),
+        Kind::Rollout => Some(argo::ROLLOUT),
+        Kind::Strategy => Some(kubesphere::STRATEGY),
+        Kind::Canary => Some(flagger::CANARY),
+    }
+}
+
+/// The release's route from its Flagger Canary; `selectors` are its Deployments' (the target and
+/// `<target>-primary`); `gates` the cockpit's gate state when it answers Flagger's gates.
+pub fn route_from_canary(
+    obj: &DynamicObject,
+    selectors: [Selector; 2],
+    gates: Option<(String, bool)>,
+) -> Result<Route, ClusterError> {
+    let c = flagger::parse(obj)?;
+    Ok(Route {
+        object: format!("canary/{}", c.name),
+        weight: Weight::clamped(c.weight),
+        name: c.name.clone(),
+        names: [c.primary(), c.target.clone()],
+        bypass: Vec::new(),
+        paused: c.suspend,
+        ended: None,
+        annotations: annotations(&obj.metadata).cloned().unwrap_or_default(),
+        phase: Some(c.phase()),
+        plan: c.plan.clone(),
+        controller: Some(c.view(gates)),
+        pod_selectors: Some(selectors),
+        routing: Routing::Flagger {
+            canary: Box::new(c),
+        },
+    })
+}
+
+/// The pod selectors of a Canary's Deployments: the primary (`<target>-primary`) and the target.
+async fn flagger_selectors(
+    cluster: &Cluster,
+    obj: &DynamicObject,
+) -> Result<[Selector; 2], ClusterError> {
+    let c = flagger::parse(obj)?;
+    let api: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    let list = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| call(cluster, "list", "deployments", "").error(e))?;
+    let selector_of = |name: &str| -> Result<Selector, ClusterError> {
+        let d = list
+            .items
+            .iter()
+            .find(|d| d.metadata.name.as_deref() == Some(name))
+            .ok_or_else(|| ClusterError::NotFound {
+                resource: "deployment",
+                name: name.to_string(),
+                namespace: cluster.namespace.clone(),
+            })?;
+        d.spec
+            .selector
+            .match_labels
+            .as_ref()
+            .filter(|l| !l.is_empty())
+            .map(Selector::from_map)
+            .ok_or_else(|| ClusterError::NoSelector {
+                service: format!("deployment/{name}"),
+            })
+    };
+    Ok([selector_of(&c.primary())?, selector_of(&c.target)?])
+}
+
+/// The release's route from its KubeSphere Strategy.
+pub fn route_from_strategy(obj: &DynamicObject, namespace: &str) -> Result<Route, ClusterError> {
+    let s = kubesphere::parse(obj, namespace)?;
+    let weight = s.weight().map_err(|what| {
+        ClusterError::Split(super::split::SplitError::Malformed {
+            object: format!("strategy/{}", s.name),
+            what,
+        })
+    })?;
+    let [p, c] = s.pod_selectors();
+    Ok(Route {
+        object: format!("strategy/{}", s.name),
+        weight,
+        name: s.name.clone(),
+        names: [s.principal.clone(), s.canary.clone()],
+        bypass: Vec::new(),
+        paused: is_paused(&obj.metadata),
+        ended: None,
+        annotations: annotations(&obj.metadata).cloned().unwrap_or_default(),
+        phase: s.phase(),
+        plan: None,
+        controller: Some(s.view()),
+        pod_selectors: Some([Selector::from_map(&p), Selector::from_map(&c)]),
+        routing: Routing::Strategy {
+            strategy: Box::new(s),
         },
     })
 }
@@ -269,6 +378,15 @@ pub async fn current_route(cluster: &Cluster, target: &Target) -> Result<Route, 
             let (obj, version) = dynamic::get(cluster, resource, &target.name).await?;
             route_from_object(target.kind, version, ns, &obj)
         }
+        Kind::Strategy => {
+            let (obj, _) = dynamic::get(cluster, kubesphere::STRATEGY, &target.name).await?;
+            route_from_strategy(&obj, ns)
+        }
+        Kind::Canary => {
+            let (obj, _) = dynamic::get(cluster, flagger::CANARY, &target.name).await?;
+            let selectors = flagger_selectors(cluster, &obj).await?;
+            route_from_canary(&obj, selectors, None)
+        }
         Kind::Rollout => {
             let (obj, _) = dynamic::get(cluster, argo::ROLLOUT, &target.name).await?;
             let runs =
@@ -295,7 +413,10 @@ pub async fn read_route(
         .map_err(|e| call(cluster, "list", "services", "").error(e))?
         .items;
     let selectors = match &route.routing {
-        Routing::Nginx { .. } | Routing::Rollout { .. } => [
+        Routing::Nginx { .. }
+        | Routing::Rollout { .. }
+        | Routing::Strategy { .. }
+        | Routing::Flagger { .. } => [
             selector(cluster, &services, &route.names[0])?,
             selector(cluster, &services, &route.names[1])?,
         ],

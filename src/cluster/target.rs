@@ -1,5 +1,5 @@
 //! Release targets, kubectl style: `ingress/NAME`, `virtualservice/NAME` (`vs/`), `httproute/NAME`,
-//! `rollout/NAME` (`ro/`).
+//! `rollout/NAME` (`ro/`), `canary/NAME` (Flagger), `strategy/NAME` (KubeSphere).
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,6 +15,10 @@ pub enum Kind {
     HttpRoute,
     /// Argo Rollouts: a Rollout with the canary strategy.
     Rollout,
+    /// KubeSphere: a grayscale Strategy of type Canary.
+    Strategy,
+    /// Flagger: a Canary.
+    Canary,
 }
 
 impl Kind {
@@ -25,6 +29,8 @@ impl Kind {
             Kind::VirtualService => "istio",
             Kind::HttpRoute => "gateway-api",
             Kind::Rollout => "argo-rollouts",
+            Kind::Strategy => "kubesphere",
+            Kind::Canary => "flagger",
         }
     }
 
@@ -35,6 +41,8 @@ impl Kind {
             Kind::VirtualService => "virtualservice",
             Kind::HttpRoute => "httproute",
             Kind::Rollout => "rollout",
+            Kind::Strategy => "strategy",
+            Kind::Canary => "canary",
         }
     }
 }
@@ -48,11 +56,11 @@ pub struct Target {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TargetError {
     #[error(
-        "target {0:?} is not KIND/NAME: try ingress/NAME, virtualservice/NAME, httproute/NAME or rollout/NAME"
+        "target {0:?} is not KIND/NAME: try ingress/NAME, virtualservice/NAME, httproute/NAME, rollout/NAME, canary/NAME or strategy/NAME"
     )]
     Shape(String),
     #[error(
-        "unknown kind {0:?} in the target: use ingress (ing), virtualservice (vs), httproute or rollout (ro)"
+        "unknown kind {0:?} in the target: use ingress (ing), virtualservice (vs), httproute, rollout (ro), canary or strategy"
     )]
     Kind(String),
     #[error(
@@ -79,6 +87,8 @@ impl FromStr for Target {
             "virtualservice" | "virtualservices" | "vs" => Kind::VirtualService,
             "httproute" | "httproutes" => Kind::HttpRoute,
             "rollout" | "rollouts" | "ro" => Kind::Rollout,
+            "strategy" | "strategies" => Kind::Strategy,
+            "canary" | "canaries" => Kind::Canary,
             _ => return Err(TargetError::Kind(kind.to_string())),
         };
         if !is_dns_subdomain(name) {

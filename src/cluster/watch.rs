@@ -23,7 +23,8 @@ use tokio::sync::mpsc;
 use super::actions::{self, Reporter};
 use super::release::{self, Observed, Route, Routing};
 use super::selector::pod_queries;
-use super::{argo, gateway, istio, write, Cluster, Kind};
+use super::{argo, flagger, gateway, istio, kubesphere, write, Cluster, Kind};
+use crate::gate::{GateBook, GateState};
 
 /// How often the source confirms that its watches are up (and the clock moves on).
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
@@ -66,12 +67,14 @@ fn change<K>(watch: usize) -> impl Fn(Result<watcher::Event<K>, watcher::Error>)
 }
 
 /// How the source acts on the release.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// A rollback moves the traffic back but leaves the canary's pods running.
     pub keep_canary: bool,
     /// Never write: every action is refused (the cockpit's keys say so before they get here).
     pub read_only: bool,
+    /// The gates this cockpit answers for Flagger (`--gate-listen`), and where.
+    pub gates: Option<(GateBook, String)>,
 }
 
 /// A promotion or rollback under way.
@@ -123,9 +126,10 @@ pub async fn run(
                     if !set.listed.iter().all(|l| *l) {
                         continue;
                     }
-                    match set.stores.rebuild(&latest) {
+                    match set.stores.rebuild(&latest, options.gates.as_ref().map(|(b, _)| b)) {
                         Some(Ok(next)) => {
-                            let events = differences(&latest, &next, now());
+                            let mut events = differences(&latest, &next, now());
+                            events.extend(gate_follows(&options, &next));
                             latest = next;
                             for ev in events {
                                 if tx.send(ev).await.is_err() {
@@ -163,7 +167,7 @@ pub async fn run(
             effect = effects.recv() => match effect {
                 None => break,
                 Some(effect) => {
-                    for ev in execute(&cluster, &latest, options, effect, &mut running, &tx).await {
+                    for ev in execute(&cluster, &latest, &options, effect, &mut running, &tx).await {
                         if tx.send(ev).await.is_err() {
                             return;
                         }
@@ -259,6 +263,38 @@ impl WatchSet {
                 .map(change(0));
                 changes.push(stream.boxed());
                 RouteStore::Ingresses(store)
+            }
+            Routing::Flagger { .. } => {
+                let version = flagger::CANARY.versions[0];
+                let (store, stream) = dynamic_watch(
+                    cluster,
+                    flagger::CANARY,
+                    version,
+                    Some(&latest.route.name),
+                    0,
+                );
+                changes.push(stream.boxed());
+                RouteStore::Object {
+                    kind: Kind::Canary,
+                    version,
+                    store,
+                }
+            }
+            Routing::Strategy { .. } => {
+                let version = kubesphere::STRATEGY.versions[0];
+                let (store, stream) = dynamic_watch(
+                    cluster,
+                    kubesphere::STRATEGY,
+                    version,
+                    Some(&latest.route.name),
+                    0,
+                );
+                changes.push(stream.boxed());
+                RouteStore::Object {
+                    kind: Kind::Strategy,
+                    version,
+                    store,
+                }
             }
             Routing::Split { kind, version, .. } => {
                 let resource = match kind {
@@ -373,7 +409,11 @@ fn warning_text(pod: &str, e: &KubeEvent) -> String {
 
 impl Stores {
     /// The release from the stores; `None` until the routing store has its object.
-    fn rebuild(&self, latest: &Observed) -> Option<Result<Observed, String>> {
+    fn rebuild(
+        &self,
+        latest: &Observed,
+        gates: Option<&GateBook>,
+    ) -> Option<Result<Observed, String>> {
         let ns = &latest.snapshot.namespace;
         let route: Result<Route, String> = match &self.route {
             RouteStore::Ingresses(store) => {
@@ -391,7 +431,13 @@ impl Stores {
             } => {
                 let objects = store.state();
                 let obj = objects.first()?;
-                release::route_from_object(*kind, version, ns, obj).map_err(|e| e.to_string())
+                if *kind == Kind::Canary {
+                    let state = gates.map(|b| gate_state(b, ns, &latest.route.name));
+                    release::route_from_canary(obj, latest.selectors.clone(), state)
+                        .map_err(|e| e.to_string())
+                } else {
+                    release::route_from_object(*kind, version, ns, obj).map_err(|e| e.to_string())
+                }
             }
             RouteStore::Rollout { store, runs } => {
                 let objects = store.state();
@@ -435,6 +481,46 @@ fn differences(before: &Observed, after: &Observed, at: Millis) -> Vec<Event> {
     out
 }
 
+/// How the cockpit's gates stand for a canary, for its analysis panel.
+pub fn gate_state(book: &GateBook, namespace: &str, name: &str) -> (String, bool) {
+    let gate = match book.gate(namespace, name) {
+        GateState::Closed => "closed".to_string(),
+        GateState::Open => "open".to_string(),
+        GateState::OpenForStep { .. } => "open for one step".to_string(),
+    };
+    (gate, book.rollback(namespace, name))
+}
+
+/// What the gates do when a Flagger canary moves: a gate opened for one step closes once the
+/// weight moved; every gate closes when the release is over, so the next one starts closed.
+fn gate_follows(options: &Options, next: &Observed) -> Vec<Event> {
+    let (Some((book, _)), Routing::Flagger { canary }) = (&options.gates, &next.route.routing)
+    else {
+        return Vec::new();
+    };
+    let (ns, name) = (&next.snapshot.namespace, &next.route.name);
+    let mut out = Vec::new();
+    if book.observe_weight(ns, name, canary.weight) {
+        out.push(format!(
+            "gate closed again: the weight moved to {} %",
+            canary.weight
+        ));
+    }
+    let over = matches!(canary.phase.as_str(), "Succeeded" | "Failed");
+    if over && (book.gate(ns, name) != GateState::Closed || book.rollback(ns, name)) {
+        book.set_gate(ns, name, GateState::Closed);
+        book.set_rollback(ns, name, false);
+        out.push(format!("gates closed: the release is {}", canary.phase));
+    }
+    out.into_iter()
+        .map(|text| Event::Note {
+            at: now(),
+            author: "cockpit".to_string(),
+            text,
+        })
+        .collect()
+}
+
 fn result(action: Action, actor: Actor, error: Option<String>) -> Event {
     Event::ActionResult {
         at: now(),
@@ -449,7 +535,7 @@ fn result(action: Action, actor: Actor, error: Option<String>) -> Event {
 async fn execute(
     cluster: &Cluster,
     latest: &Observed,
-    options: Options,
+    options: &Options,
     effect: Effect,
     running: &mut Option<Running>,
     tx: &mpsc::Sender<Event>,
@@ -488,6 +574,19 @@ async fn execute(
             }
         }
     }
+    if let Routing::Flagger { .. } = &latest.route.routing {
+        let gates = options.gates.as_ref().map(|(b, _)| b);
+        let done = actions::flagger(cluster, latest, action, gates).await;
+        if let Ok(Some(note)) = &done {
+            out.push(Event::Note {
+                at: now(),
+                author: "cockpit".to_string(),
+                text: note.clone(),
+            });
+        }
+        out.push(result(action, actor, done.err().map(|e| e.to_string())));
+        return out;
+    }
     let outcome = match action {
         Action::SetWeight { weight } => write::set_weight(cluster, &latest.route, weight, None)
             .await
@@ -505,12 +604,13 @@ async fn execute(
             let (cluster, seen, tx) = (cluster.clone(), latest.clone(), tx.clone());
             let actor_ = actor.clone();
             let shared = undo.clone();
+            let keep_canary = options.keep_canary;
             let task = tokio::spawn(async move {
                 let mut report = Reporter::Events(tx.clone());
                 let done = if action == Action::Promote {
                     actions::promote(&cluster, &seen, &mut report, &shared).await
                 } else {
-                    let keep = options.keep_canary;
+                    let keep = keep_canary;
                     actions::rollback(&cluster, &seen, keep, &mut report, &shared).await
                 };
                 let ev = result(action, actor_, done.err().map(|e| e.to_string()));

@@ -11,13 +11,23 @@ use kube::Api;
 use super::dynamic::{call, Resource};
 use super::nginx::{self, Pair};
 use super::release::{route_from_object, Ended, Route, Routing, OUTCOME, PAUSED};
-use super::{argo, gateway, istio, Cluster, ClusterError, Kind};
+use super::{argo, flagger, gateway, kubesphere, Cluster, ClusterError, Kind};
 
 fn resource(kind: Kind) -> Resource {
-    match kind {
-        Kind::VirtualService => istio::VIRTUAL_SERVICE,
-        _ => gateway::HTTP_ROUTE,
-    }
+    super::release::resource_of(kind).unwrap_or(gateway::HTTP_ROUTE)
+}
+
+fn json_patch(
+    cluster: &Cluster,
+    kind: Kind,
+    ops: serde_json::Value,
+) -> Result<json_patch::Patch, ClusterError> {
+    serde_json::from_value(ops).map_err(|e| ClusterError::Api {
+        verb: "patch",
+        resource: resource(kind).plural,
+        namespace: cluster.namespace.clone(),
+        message: e.to_string(),
+    })
 }
 
 /// Patches the canary Ingress; the route again with the stored Ingress.
@@ -81,6 +91,20 @@ pub async fn set_weight(
         Routing::Rollout { .. } => Err(ClusterError::Refused(
             "Argo Rollouts sets the weight by its steps (setWeight): step to the next one, promote fully, or abort".to_string(),
         )),
+        Routing::Flagger { .. } => Err(ClusterError::Refused(
+            "Flagger sets the weight by its analysis (stepWeight): open its traffic-increase gate, promote, or roll back".to_string(),
+        )),
+        Routing::Strategy { strategy } if !strategy.governor.is_empty() => {
+            Err(ClusterError::Refused(format!(
+                "{} is governed by {}, which takes all traffic: the template's weights apply again once spec.governor is cleared",
+                seen.object, strategy.governor
+            )))
+        }
+        Routing::Strategy { strategy } => {
+            let patch = json_patch(cluster, Kind::Strategy, strategy.split.weight_patch(weight))?;
+            let version = kubesphere::STRATEGY.versions[0];
+            patch_object(cluster, (Kind::Strategy, version), &seen.name, Patch::Json(patch)).await
+        }
         Routing::Nginx { pair, weight: w } => {
             let mut patch = nginx::weight_patch(&pair.canary, w.value_for(weight));
             if let Some(v) = outcome {
@@ -107,13 +131,7 @@ pub async fn set_weight(
                     )),
                 }
             }
-            let patch: json_patch::Patch =
-                serde_json::from_value(ops).map_err(|e| ClusterError::Api {
-                    verb: "patch",
-                    resource: resource(*kind).plural,
-                    namespace: cluster.namespace.clone(),
-                    message: e.to_string(),
-                })?;
+            let patch = json_patch(cluster, *kind, ops)?;
             patch_object(cluster, (*kind, version), &seen.name, Patch::Json(patch)).await
         }
     }
@@ -150,11 +168,65 @@ pub async fn set_paused(
         Routing::Rollout { .. } => {
             rollout_writes(cluster, &seen.name, argo::pause_writes(paused)).await
         }
+        Routing::Flagger { .. } => {
+            canary_patch(cluster, seen, flagger::suspend_patch(paused)).await
+        }
+        Routing::Strategy { strategy } => {
+            let patch = serde_json::json!({"metadata": {
+                "resourceVersion": strategy.split.resource_version,
+                "annotations": {PAUSED: value}}});
+            let version = kubesphere::STRATEGY.versions[0];
+            patch_object(
+                cluster,
+                (Kind::Strategy, version),
+                &seen.name,
+                Patch::Merge(patch),
+            )
+            .await
+        }
     }
 }
 
 /// Applies one lever's writes to a Rollout: the spec first, then the status subresource. The
 /// Rollout as stored after the last write.
+/// Merge-patches a Flagger Canary; the route as stored (its Deployments' selectors kept).
+pub async fn canary_patch(
+    cluster: &Cluster,
+    seen: &Route,
+    patch: serde_json::Value,
+) -> Result<Route, ClusterError> {
+    let api = flagger::CANARY.api(cluster, flagger::CANARY.versions[0]);
+    let stored = api
+        .patch(&seen.name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(|e| call(cluster, "patch", "canaries", &seen.name).error(e))?;
+    let selectors = seen.pod_selectors.clone().unwrap_or_default();
+    super::release::route_from_canary(&stored, selectors, None)
+}
+
+/// Sets the Strategy's governor: the canary (take over) or the principal (back).
+pub async fn set_governor(
+    cluster: &Cluster,
+    seen: &Route,
+    promote: bool,
+) -> Result<Route, ClusterError> {
+    let Routing::Strategy { strategy } = &seen.routing else {
+        return Err(ClusterError::Refused(format!(
+            "{} has no governor",
+            seen.object
+        )));
+    };
+    let patch = kubesphere::governor_patch(strategy, &strategy.split.resource_version, promote);
+    let version = kubesphere::STRATEGY.versions[0];
+    patch_object(
+        cluster,
+        (Kind::Strategy, version),
+        &seen.name,
+        Patch::Merge(patch),
+    )
+    .await
+}
+
 pub async fn rollout_writes(
     cluster: &Cluster,
     name: &str,

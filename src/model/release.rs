@@ -174,6 +174,9 @@ pub struct ControllerView {
     /// Keys the controller has no lever for, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refusals: Vec<Refusal>,
+    /// What a lever does here, said in its confirm modal (`promote`, `rollback`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consequences: Vec<Refusal>,
 }
 
 /// A key the release's controller offers no lever for.
@@ -185,6 +188,13 @@ pub struct Refusal {
 }
 
 impl ControllerView {
+    pub fn consequence(&self, action: &str) -> Option<&str> {
+        self.consequences
+            .iter()
+            .find(|r| r.action == action)
+            .map(|r| r.why.as_str())
+    }
+
     pub fn refusal(&self, action: &str) -> Option<&str> {
         self.refusals
             .iter()

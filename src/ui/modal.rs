@@ -96,17 +96,27 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
                     r.canary.name.as_str(),
                 )
             });
+    let controller = app.release.as_ref().and_then(|r| r.controller.as_ref());
+    let said = |action: &str| {
+        controller
+            .and_then(|c| c.consequence(action))
+            .map(str::to_string)
+    };
     let (title, message, style) = match what {
         Confirm::Promote => (
             format!(" Promote {name}? "),
-            format!("Promote {name}: {canary} becomes the primary and takes all traffic."),
+            said("promote").unwrap_or_else(|| {
+                format!("Promote {name}: {canary} becomes the primary and takes all traffic.")
+            }),
             t.good(),
         ),
         Confirm::Rollback => (
             format!(" Roll back {name}? "),
-            format!(
-                "Roll back {name}: all traffic returns to {primary} and the canary is scaled to 0."
-            ),
+            said("rollback").unwrap_or_else(|| {
+                format!(
+                    "Roll back {name}: all traffic returns to {primary} and the canary is scaled to 0."
+                )
+            }),
             t.alarm(),
         ),
     };
