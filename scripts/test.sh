@@ -18,6 +18,13 @@ if ! command -v tmux >/dev/null 2>&1; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux
 fi
+# a real Prometheus for the metrics tests (Debian's package; the tests start their own on a free
+# loopback port, so a packaged service left running does not matter)
+if ! command -v prometheus >/dev/null 2>&1 && [ ! -x /usr/bin/prometheus ]; then
+    echo "== installing prometheus"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus
+fi
 for component in rustfmt clippy; do
     if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
         echo "== installing $component"

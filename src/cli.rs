@@ -71,6 +71,8 @@ pub struct StatusArgs {
     pub output: StatusFormat,
     #[command(flatten)]
     pub connect: crate::cluster::ConnectArgs,
+    #[command(flatten)]
+    pub metrics: crate::cluster::metrics_setup::MetricsArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -90,6 +92,8 @@ pub struct WatchArgs {
     /// promotion gate, R the rollback gate.
     #[arg(long, value_name = "ADDR")]
     pub gate_listen: Option<String>,
+    #[command(flatten)]
+    pub metrics: crate::cluster::metrics_setup::MetricsArgs,
     /// A rollback moves the traffic back but leaves the canary's pods running.
     #[arg(long)]
     pub keep_canary: bool,

@@ -7,6 +7,7 @@ pub mod controller;
 pub mod gate;
 pub mod headless;
 pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod paths;
 pub mod record;

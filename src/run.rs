@@ -28,6 +28,8 @@ pub enum RunError {
     Plan(String),
     #[error("gates: {0}")]
     Gate(String),
+    #[error("metrics: {0}")]
+    Metrics(String),
     #[error("no recorded sessions in {}: record one with `canary demo`", .0.display())]
     NoSessions(std::path::PathBuf),
 }

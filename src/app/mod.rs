@@ -113,6 +113,8 @@ pub struct App {
     pub status: Option<Status>,
     pub outcome: Option<ReleaseOutcome>,
     pub should_quit: bool,
+    /// Why metrics are unavailable, while they are (the panels say so with the last sample's age).
+    pub metrics_error: Option<String>,
     /// The operator leaves this release for another (`canary watch` only).
     pub exit: Option<Exit>,
     /// The plan of the cockpit's own analysis, from `AnalysisStarted` (live and in replay).
@@ -148,6 +150,7 @@ impl App {
             status: None,
             outcome: None,
             should_quit: false,
+            metrics_error: None,
             exit: None,
             analysis_plan: None,
             produced: Vec::new(),
@@ -181,6 +184,7 @@ impl App {
             }
             Event::MetricsSampled { sample } => {
                 let at = sample.at;
+                self.metrics_error = None;
                 self.history.push(sample);
                 self.touch(at);
                 self.advance(at)
@@ -199,6 +203,9 @@ impl App {
                 source,
                 message,
             } => {
+                if source == "metrics" {
+                    self.metrics_error = Some(message.clone());
+                }
                 let text = format!("{source}: {message}");
                 self.log.push(at, LogKind::Error, text.clone());
                 self.set_status(Level::Error, text);

@@ -38,8 +38,27 @@ fn print(text: &str) -> Result<(), RunError> {
 }
 
 pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
-    let (_, observed) = runtime()?.block_on(observe(&args.connect, &args.target))?;
-    let report = StatusReport::new(&observed);
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let mut report = StatusReport::new(&observed);
+    if args.metrics.wanted() {
+        let poller = runtime
+            .block_on(super::metrics_setup::poller(
+                &cluster,
+                &observed,
+                &args.metrics,
+            ))
+            .map_err(|e| RunError::Metrics(e.to_string()))?;
+        if let Some(p) = poller {
+            match runtime.block_on(p.now(crate::run::wall_clock())) {
+                Ok(sample) => report.set_metrics(&sample),
+                Err(e) => {
+                    eprintln!("warning: metrics unavailable: {e}");
+                    report.metrics = Some(Default::default());
+                }
+            }
+        }
+    }
     let text = match args.output {
         StatusFormat::Table => report.to_table(),
         StatusFormat::Json => {
@@ -330,11 +349,41 @@ fn cockpit(
         gates: gates.map(|g| (g.book.clone(), g.addr.clone())),
     };
     let calls = gates.map(|g| g.calls.subscribe());
+    let poller = runtime
+        .block_on(super::metrics_setup::poller(
+            &cluster,
+            &observed,
+            &args.metrics,
+        ))
+        .map_err(|e| RunError::Metrics(e.to_string()))?;
+    if let Some(p) = &poller {
+        let q = &p.queries;
+        let text = format!(
+            "metrics ({}) from {} every {} s: requests {} · errors {} · p99 {}",
+            q.template,
+            p.endpoint.describe(),
+            p.interval.as_secs(),
+            q.requests,
+            q.errors,
+            q.p99_ms
+        );
+        tap.feed(
+            &mut app,
+            Event::Note {
+                at: start,
+                author: "cockpit".to_string(),
+                text,
+            },
+        );
+    }
     let (ns, name) = (cluster.namespace.clone(), observed.route.name.clone());
     let (app, tap) = runtime
         .block_on(crate::tui::run(app, tap, move |events, effects| {
             if let Some(calls) = calls {
                 tokio::spawn(gate_notes(calls, events.clone(), ns, name));
+            }
+            if let Some(p) = poller {
+                tokio::spawn(p.run(events.clone()));
             }
             super::watch::run(cluster, observed, options, events, effects)
         }))

@@ -13,6 +13,7 @@ pub mod flagger;
 pub mod gateway;
 pub mod istio;
 pub mod kubesphere;
+pub mod metrics_setup;
 pub mod nginx;
 pub mod pods;
 pub mod release;

@@ -16,6 +16,33 @@ pub struct StatusReport {
     /// Requests routed to the canary whatever the weight (headers, cookies).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bypass: Vec<String>,
+    /// Per-version numbers from Prometheus, when one is configured (null where unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<MetricsReport>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MetricsReport {
+    pub primary: VersionMetrics,
+    pub canary: VersionMetrics,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct VersionMetrics {
+    pub rps: Option<f64>,
+    pub error_rate: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+impl VersionMetrics {
+    fn of(v: &crate::model::VersionSample) -> Self {
+        VersionMetrics {
+            rps: Some(v.rps),
+            // no traffic is no error rate, not 0 %
+            error_rate: v.error_rate(),
+            p99_ms: v.p99_ms,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -106,7 +133,15 @@ impl StatusReport {
                 },
             ],
             bypass: o.bypass().to_vec(),
+            metrics: None,
         }
+    }
+
+    pub fn set_metrics(&mut self, s: &crate::model::MetricsSample) {
+        self.metrics = Some(MetricsReport {
+            primary: VersionMetrics::of(&s.primary),
+            canary: VersionMetrics::of(&s.canary),
+        });
     }
 
     /// For people: the release line, then one block per version.

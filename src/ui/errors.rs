@@ -91,6 +91,24 @@ impl Widget for Errors<'_> {
         if inner.is_empty() {
             return;
         }
+        if let Some(why) = &app.metrics_error {
+            let age = app
+                .history
+                .latest()
+                .map(|s| {
+                    format!(
+                        " · last sample {} ago",
+                        crate::model::Age(app.now.since(s.at))
+                    )
+                })
+                .unwrap_or_default();
+            let line = text::truncate(
+                &format!("metrics unavailable: {why}{age}"),
+                usize::from(inner.width),
+            );
+            buf.set_string(inner.x, inner.y, line, t.alarm());
+            return;
+        }
         let Some(latest) = app.history.latest() else {
             buf.set_string(inner.x, inner.y, "no metrics yet", t.dim());
             return;

@@ -50,6 +50,25 @@ impl Widget for Traffic<'_> {
         if inner.is_empty() {
             return;
         }
+        if let Some(why) = &app.metrics_error {
+            // the numbers below are the last good ones: say how old
+            let age = app
+                .history
+                .latest()
+                .map(|s| {
+                    format!(
+                        " · last sample {} ago",
+                        crate::model::Age(app.now.since(s.at))
+                    )
+                })
+                .unwrap_or_default();
+            let line = super::text::truncate(
+                &format!("metrics unavailable: {why}{age}"),
+                usize::from(inner.width),
+            );
+            buf.set_string(inner.x, inner.y, line, t.alarm());
+            return;
+        }
         if app.history.is_empty() {
             buf.set_string(inner.x, inner.y, "no metrics yet", t.dim());
             return;

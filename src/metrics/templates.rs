@@ -1,0 +1,210 @@
+//! Query templates per traffic system: three PromQL queries (request rate, 5xx rate, p99 in
+//! milliseconds), each grouped by one label whose values tell the primary from the canary, so
+//! one request per series answers for both versions. Placeholders are `{name}`:
+//! `{namespace}`, `{primary}`, `{canary}` (the label values), `{by}` (the label), `{window}` (the
+//! rate window) and `{ingresses}` (ingress-nginx: both Ingresses). A placeholder the cockpit
+//! does not know is an error naming the template and the placeholder.
+
+use std::collections::BTreeMap;
+
+/// A template as written (built in or configured).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    pub name: &'static str,
+    /// The label the queries group by.
+    pub by: &'static str,
+    pub requests: &'static str,
+    pub errors: &'static str,
+    pub p99_ms: &'static str,
+}
+
+pub const NGINX: Template = Template {
+    name: "ingress-nginx",
+    by: "canary",
+    requests: r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="{namespace}",ingress=~"{ingresses}"}[{window}]))"#,
+    errors: r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="{namespace}",ingress=~"{ingresses}",status=~"5.."}[{window}]))"#,
+    p99_ms: r#"1000 * histogram_quantile(0.99, sum by (canary, le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{namespace="{namespace}",ingress=~"{ingresses}"}[{window}])))"#,
+};
+
+pub const ISTIO: Template = Template {
+    name: "istio",
+    by: "destination_version",
+    requests: r#"sum by ({by}) (rate(istio_requests_total{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}"}[{window}]))"#,
+    errors: r#"sum by ({by}) (rate(istio_requests_total{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}",response_code=~"5.."}[{window}]))"#,
+    p99_ms: r#"histogram_quantile(0.99, sum by ({by}, le) (rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}"}[{window}])))"#,
+};
+
+pub const LINKERD: Template = Template {
+    name: "linkerd",
+    by: "deployment",
+    requests: r#"sum by (deployment) (rate(response_total{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}"}[{window}]))"#,
+    errors: r#"sum by (deployment) (rate(response_total{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}",classification="failure"}[{window}]))"#,
+    p99_ms: r#"histogram_quantile(0.99, sum by (deployment, le) (rate(response_latency_ms_bucket{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}"}[{window}])))"#,
+};
+
+/// The application's own metrics per version (for Gateway API implementations without
+/// per-backend series): `http_requests_total{code}` and `http_request_duration_seconds`.
+pub const APP: Template = Template {
+    name: "app",
+    by: "version",
+    requests: r#"sum by (version) (rate(http_requests_total{namespace="{namespace}",version=~"{primary}|{canary}"}[{window}]))"#,
+    errors: r#"sum by (version) (rate(http_requests_total{namespace="{namespace}",version=~"{primary}|{canary}",code=~"5.."}[{window}]))"#,
+    p99_ms: r#"1000 * histogram_quantile(0.99, sum by (version, le) (rate(http_request_duration_seconds_bucket{namespace="{namespace}",version=~"{primary}|{canary}"}[{window}])))"#,
+};
+
+pub const BUILT_IN: [Template; 4] = [NGINX, ISTIO, LINKERD, APP];
+
+pub fn by_name(name: &str) -> Option<Template> {
+    BUILT_IN.iter().find(|t| t.name == name).cloned()
+}
+
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TemplateError {
+    #[error("metrics template {template}: unknown placeholder {{{placeholder}}} in its {query} query (known: namespace, primary, canary, by, window, ingresses)")]
+    Placeholder {
+        template: String,
+        query: &'static str,
+        placeholder: String,
+    },
+    #[error("metrics template {template}: {what}")]
+    Context { template: String, what: String },
+}
+
+/// The values a release gives the placeholders, and how its series are told apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    pub namespace: String,
+    /// The group label's value for the primary's series.
+    pub primary: String,
+    /// The canary's value; `*` means any other non-empty value (ingress-nginx names the canary
+    /// upstream, the primary's series have it empty).
+    pub canary: String,
+    pub window: String,
+    pub extra: BTreeMap<String, String>,
+}
+
+/// The three queries, rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Queries {
+    pub template: String,
+    pub by: String,
+    pub requests: String,
+    pub errors: String,
+    pub p99_ms: String,
+}
+
+fn render_one(
+    t: &Template,
+    query: &'static str,
+    text: &str,
+    values: &BTreeMap<&str, String>,
+) -> Result<String, TemplateError> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let ident_len = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or(after.len());
+        let is_placeholder = ident_len > 0 && after[ident_len..].starts_with('}');
+        if !is_placeholder {
+            // PromQL's own braces: label matchers
+            out.push('{');
+            rest = after;
+            continue;
+        }
+        let name = &after[..ident_len];
+        let value = values.get(name).ok_or_else(|| TemplateError::Placeholder {
+            template: t.name.to_string(),
+            query,
+            placeholder: name.to_string(),
+        })?;
+        out.push_str(value);
+        rest = &after[ident_len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+impl Template {
+    pub fn render(&self, ctx: &Context) -> Result<Queries, TemplateError> {
+        let mut values: BTreeMap<&str, String> = BTreeMap::new();
+        values.insert("namespace", ctx.namespace.clone());
+        values.insert("primary", ctx.primary.clone());
+        values.insert("canary", ctx.canary.clone());
+        values.insert("window", ctx.window.clone());
+        values.insert("by", self.by.to_string());
+        // a release may name another group label (`by`), e.g. Istio hosts instead of subsets
+        for (k, v) in &ctx.extra {
+            values.insert(k.as_str(), v.clone());
+        }
+        let by = values.get("by").cloned().unwrap_or_default();
+        Ok(Queries {
+            template: self.name.to_string(),
+            by,
+            requests: render_one(self, "requests", self.requests, &values)?,
+            errors: render_one(self, "errors", self.errors, &values)?,
+            p99_ms: render_one(self, "p99", self.p99_ms, &values)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context {
+        Context {
+            namespace: "prod".into(),
+            primary: String::new(),
+            canary: "*".into(),
+            window: "1m".into(),
+            extra: [("ingresses".to_string(), "shop|shop-canary".to_string())].into(),
+        }
+    }
+
+    #[test]
+    fn placeholders_fill_and_promql_braces_stay() {
+        let q = NGINX.render(&ctx()).unwrap();
+        assert_eq!(
+            q.requests,
+            r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="prod",ingress=~"shop|shop-canary"}[1m]))"#
+        );
+        assert!(q.p99_ms.starts_with("1000 * histogram_quantile(0.99"));
+        let istio = ISTIO
+            .render(&Context {
+                primary: "v1".into(),
+                canary: "v2".into(),
+                ..ctx()
+            })
+            .unwrap();
+        assert!(
+            istio
+                .errors
+                .contains(r#"destination_version=~"v1|v2",response_code=~"5..""#),
+            "{}",
+            istio.errors
+        );
+    }
+
+    #[test]
+    fn an_unknown_placeholder_names_template_and_placeholder() {
+        let t = Template {
+            name: "mine",
+            requests: "rate(x{job=\"{jobb}\"}[{window}])",
+            ..APP
+        };
+        let err = t.render(&ctx()).unwrap_err();
+        assert_eq!(
+            err,
+            TemplateError::Placeholder {
+                template: "mine".into(),
+                query: "requests",
+                placeholder: "jobb".into()
+            }
+        );
+        assert!(err.to_string().contains("{jobb}"));
+        assert_eq!(by_name("linkerd").map(|t| t.by), Some("deployment"));
+    }
+}

@@ -1,0 +1,279 @@
+//! Per-version numbers from a REAL Prometheus (Debian's package, started by the test) scraping an
+//! exporter served by the test with known rates, error shares and latency histograms in the
+//! names and labels of ingress-nginx, Istio and Linkerd; the backfill; and the degraded states
+//! (Prometheus stopped, a server that never answers, an answer that is not JSON).
+
+#[path = "support/prometheus.rs"]
+mod prometheus_support;
+
+use canary_cockpit::app::Event;
+use canary_cockpit::metrics::templates::{self, Context, Template};
+use canary_cockpit::metrics::{Endpoint, MetricsError, Poller};
+use canary_cockpit::model::Millis;
+use prometheus_support::*;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// ingress-nginx: the primary 90 req/s, no errors, all under 100 ms; the canary 10 req/s, 20 %
+/// 5xx, half of its requests between 0.5 and 1 s.
+fn nginx(t: f64) -> String {
+    let mut out = String::new();
+    let base = r#"namespace="prod",ingress="shop""#;
+    out.push_str(&format!(
+        "nginx_ingress_controller_requests{{{base},canary=\"\",status=\"200\"}} {}\n",
+        90.0 * t
+    ));
+    out.push_str(&format!("nginx_ingress_controller_requests{{{base},canary=\"prod-shop-canary-80\",status=\"200\"}} {}\n", 8.0 * t));
+    out.push_str(&format!("nginx_ingress_controller_requests{{{base},canary=\"prod-shop-canary-80\",status=\"503\"}} {}\n", 2.0 * t));
+    // another app's traffic must not count
+    out.push_str(&format!("nginx_ingress_controller_requests{{namespace=\"prod\",ingress=\"cart\",canary=\"\",status=\"500\"}} {}\n", 50.0 * t));
+    out.push_str(&histogram(
+        "nginx_ingress_controller_request_duration_seconds",
+        &format!("{base},canary=\"\""),
+        90.0 * t,
+        &[("0.1", 1.0), ("0.25", 0.0), ("0.5", 0.0), ("1", 0.0)],
+    ));
+    out.push_str(&histogram(
+        "nginx_ingress_controller_request_duration_seconds",
+        &format!("{base},canary=\"prod-shop-canary-80\""),
+        10.0 * t,
+        &[("0.1", 0.0), ("0.25", 0.5), ("0.5", 0.0), ("1", 0.5)],
+    ));
+    out
+}
+
+/// Istio and Linkerd: the primary (v1) 40 req/s with 1 % errors; the canary (v2) 20 req/s with
+/// 10 % errors and a slow tail.
+fn mesh(t: f64) -> String {
+    let mut out = String::new();
+    for (v, rps, err) in [("v1", 40.0, 0.01), ("v2", 20.0, 0.10)] {
+        let l = format!(
+            r#"reporter="destination",destination_service_namespace="prod",destination_service_name="shop",destination_version="{v}""#
+        );
+        out.push_str(&format!(
+            "istio_requests_total{{{l},response_code=\"200\"}} {}\n",
+            rps * (1.0 - err) * t
+        ));
+        out.push_str(&format!(
+            "istio_requests_total{{{l},response_code=\"500\"}} {}\n",
+            rps * err * t
+        ));
+        let slow = if v == "v2" { 0.5 } else { 0.0 };
+        out.push_str(&histogram(
+            "istio_request_duration_milliseconds",
+            &l,
+            rps * t,
+            &[("50", 1.0 - slow), ("100", 0.0), ("1000", slow)],
+        ));
+        let d = format!(r#"namespace="prod",direction="inbound",deployment="shop-{v}""#);
+        out.push_str(&format!(
+            "response_total{{{d},classification=\"success\"}} {}\n",
+            rps * (1.0 - err) * t
+        ));
+        out.push_str(&format!(
+            "response_total{{{d},classification=\"failure\"}} {}\n",
+            rps * err * t
+        ));
+        out.push_str(&histogram(
+            "response_latency_ms",
+            &d,
+            rps * t,
+            &[("50", 1.0 - slow), ("100", 0.0), ("1000", slow)],
+        ));
+    }
+    out
+}
+
+fn poller(
+    url: &str,
+    template: Template,
+    primary: &str,
+    canary: &str,
+    extra: &[(&str, &str)],
+) -> Poller {
+    let ctx = Context {
+        namespace: "prod".to_string(),
+        primary: primary.to_string(),
+        canary: canary.to_string(),
+        window: "5s".to_string(),
+        extra: extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
+    };
+    Poller {
+        endpoint: Endpoint::direct_with_timeout(url, Default::default(), Duration::from_secs(2))
+            .unwrap(),
+        queries: template.render(&ctx).unwrap(),
+        primary: primary.to_string(),
+        canary: canary.to_string(),
+        interval: Duration::from_secs(1),
+    }
+}
+
+fn close(what: &str, got: Option<f64>, want: f64, tolerance: f64) {
+    let got = got.unwrap_or_else(|| panic!("{what}: no value"));
+    assert!(
+        (got - want).abs() <= tolerance,
+        "{what}: {got} is not {want} ± {tolerance}"
+    );
+}
+
+fn now() -> Millis {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    Millis(d.as_millis() as i64)
+}
+
+#[test]
+fn per_version_numbers_from_a_real_prometheus() {
+    let rt = runtime();
+    // the exporters answer on a thread of their own, whatever this test's runtime is doing
+    let prom = Prometheus::start("numbers", &exporters(vec![nginx, mesh]));
+    // enough scrapes for a 5 s rate window
+    prom.wait_scrapes(7);
+    rt.block_on(async {
+        let p = poller(
+            &prom.url,
+            templates::NGINX,
+            "",
+            "*",
+            &[("ingresses", "shop|shop-canary")],
+        );
+        let s = p.now(now()).await.unwrap();
+        close("nginx primary rps", Some(s.primary.rps), 90.0, 9.0);
+        close("nginx canary rps", Some(s.canary.rps), 10.0, 1.0);
+        close("nginx primary errors", s.primary.error_rate(), 0.0, 0.001);
+        close("nginx canary errors", s.canary.error_rate(), 0.2, 0.02);
+        close("nginx primary p99", s.primary.p99_ms, 99.0, 2.0);
+        close("nginx canary p99", s.canary.p99_ms, 990.0, 10.0);
+
+        let p = poller(&prom.url, templates::ISTIO, "v1", "v2", &[]);
+        let s = p.now(now()).await.unwrap();
+        close("istio primary rps", Some(s.primary.rps), 40.0, 4.0);
+        close("istio canary rps", Some(s.canary.rps), 20.0, 2.0);
+        close("istio primary errors", s.primary.error_rate(), 0.01, 0.003);
+        close("istio canary errors", s.canary.error_rate(), 0.10, 0.01);
+        close("istio canary p99", s.canary.p99_ms, 982.0, 10.0);
+
+        let p = poller(&prom.url, templates::LINKERD, "shop-v1", "shop-v2", &[]);
+        let s = p.now(now()).await.unwrap();
+        close("linkerd canary rps", Some(s.canary.rps), 20.0, 2.0);
+        close("linkerd canary errors", s.canary.error_rate(), 0.10, 0.01);
+        close("linkerd primary p99", s.primary.p99_ms, 49.5, 1.0);
+
+        // a version without traffic is "no traffic", not 0 % errors
+        let p = poller(&prom.url, templates::ISTIO, "v1", "v9", &[]);
+        let s = p.now(now()).await.unwrap();
+        assert_eq!(
+            (s.canary.rps, s.canary.error_rate(), s.canary.p99_ms),
+            (0.0, None, None)
+        );
+
+        // the backfill fills the sparklines from the range API: a sample per second of the
+        // seconds Prometheus has, the newest with the same numbers
+        let p = poller(
+            &prom.url,
+            templates::NGINX,
+            "",
+            "*",
+            &[("ingresses", "shop|shop-canary")],
+        );
+        let filled = p
+            .backfill(now(), Duration::from_secs(15 * 60))
+            .await
+            .unwrap();
+        assert!(filled.len() >= 3, "{} samples", filled.len());
+        assert!(filled.windows(2).all(|w| w[0].at < w[1].at));
+        close(
+            "backfilled canary rps",
+            filled.last().map(|s| s.canary.rps),
+            10.0,
+            1.5,
+        );
+    });
+}
+
+#[test]
+fn degraded_prometheus_states_say_why() {
+    let rt = runtime();
+    rt.block_on(async {
+        // a server that accepts and never answers
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_url = format!("http://{}", silent.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = silent.accept().await {
+                held.push(s);
+            }
+        });
+        let p = poller(&silent_url, templates::APP, "v1", "v2", &[]);
+        assert!(
+            matches!(p.now(now()).await, Err(MetricsError::Timeout(2))),
+            "a slow server times out"
+        );
+
+        // something that is not Prometheus answers
+        fn html(_: f64) -> String {
+            "<html>login</html>".to_string()
+        }
+        let garbage = exporters(vec![html]).remove(0);
+        let p = poller(
+            &format!("http://{garbage}"),
+            templates::APP,
+            "v1",
+            "v2",
+            &[],
+        );
+        let err = p.now(now()).await.unwrap_err();
+        assert!(err.to_string().contains("invalid JSON"), "{err}");
+    });
+
+    // Prometheus stopped mid-run: the poller says so once and keeps trying
+    let mut prom = Prometheus::start("stopped", &exporters(vec![nginx]));
+    prom.wait_scrapes(3);
+    let url = prom.url.clone();
+    rt.block_on(async {
+        let p = poller(
+            &url,
+            templates::NGINX,
+            "",
+            "*",
+            &[("ingresses", "shop|shop-canary")],
+        );
+        assert!(p.now(now()).await.is_ok());
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4096);
+        let task = tokio::spawn(p.run(tx));
+        // the backfill arrives first
+        let first = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap();
+        assert!(
+            matches!(first, Some(Event::MetricsSampled { .. })),
+            "{first:?}"
+        );
+        prom.stop();
+        let mut errors = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+        while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+            if let Event::SourceError {
+                source, message, ..
+            } = ev
+            {
+                errors.push((source, message));
+            }
+        }
+        assert_eq!(errors.len(), 1, "one message per outage: {errors:?}");
+        assert_eq!(errors[0].0, "metrics");
+        assert!(errors[0].1.contains("unreachable"), "{errors:?}");
+        task.abort();
+    });
+}
