@@ -277,3 +277,174 @@ fn degraded_prometheus_states_say_why() {
         task.abort();
     });
 }
+
+#[path = "support/cluster.rs"]
+mod cluster_support;
+
+static DRIVE_NS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The live release's traffic as ingress-nginx reports it: the canary answers 30 % 5xx.
+fn faulty_canary(t: f64) -> String {
+    let ns = DRIVE_NS.get().map_or("", String::as_str);
+    let base = format!(r#"namespace="{ns}",ingress="shop""#);
+    let mut out = String::new();
+    out.push_str(&format!(
+        "nginx_ingress_controller_requests{{{base},canary=\"\",status=\"200\"}} {}\n",
+        50.0 * t
+    ));
+    out.push_str(&format!("nginx_ingress_controller_requests{{{base},canary=\"{ns}-shop-canary-80\",status=\"200\"}} {}\n", 14.0 * t));
+    out.push_str(&format!("nginx_ingress_controller_requests{{{base},canary=\"{ns}-shop-canary-80\",status=\"500\"}} {}\n", 6.0 * t));
+    for canary in ["", "x"] {
+        let label = if canary.is_empty() {
+            String::new()
+        } else {
+            format!("{ns}-shop-canary-80")
+        };
+        out.push_str(&histogram(
+            "nginx_ingress_controller_request_duration_seconds",
+            &format!("{base},canary=\"{label}\""),
+            if canary.is_empty() {
+                50.0 * t
+            } else {
+                20.0 * t
+            },
+            &[("0.1", 1.0)],
+        ));
+    }
+    out
+}
+
+/// `--drive` end to end: the cockpit's own analysis, fed by a real Prometheus, judges a faulty
+/// canary of a live ingress-nginx release and rolls it back on the real API server.
+#[test]
+fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
+    use canary_cockpit::app::{App, AppConfig};
+    use canary_cockpit::cluster::{self, release, ConnectArgs, Target};
+    use canary_cockpit::model::{AnalysisSettings, Plan, Weight};
+    use cluster_support::*;
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(async {
+        let ns = shop(&client, "drive", "0", &[]).await;
+        deployment(&client, &ns, "shop-v2", ("shop", "v2", "shop:2.0"), 1).await;
+        // the canary is up: the verdicts below are the metrics' alone
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+            kube::Api::namespaced(client.clone(), &ns);
+        let ready =
+            serde_json::json!({"status": {"conditions": [{"type": "Ready", "status": "True"}]}});
+        pods.patch_status(
+            "shop-v2-a",
+            &Default::default(),
+            &kube::api::Patch::Merge(&ready),
+        )
+        .await
+        .unwrap();
+        ns
+    });
+    DRIVE_NS.set(ns.clone()).unwrap();
+    let prom = Prometheus::start("drive", &exporters(vec![faulty_canary]));
+    prom.wait_scrapes(4);
+    rt.block_on(async {
+        let args = ConnectArgs {
+            namespace: Some(ns.clone()),
+            context: None,
+            kubeconfig: Some(cp.kubeconfig.clone()),
+        };
+        let cluster = cluster::connect(&args).await.unwrap();
+        let target: Target = "ingress/shop".parse().unwrap();
+        let mut seen = release::read(&cluster, &target).await.unwrap();
+        seen.snapshot.plan = None;
+        // the queries the cockpit builds for this release itself
+        let metrics = canary_cockpit::cluster::metrics_setup::MetricsArgs {
+            prometheus: Some(prom.url.clone()),
+            metrics_interval: 1,
+            metrics_window: "5s".to_string(),
+            ..Default::default()
+        };
+        let poller = canary_cockpit::cluster::metrics_setup::poller(&cluster, &seen, &metrics)
+            .await
+            .unwrap()
+            .expect("a poller");
+        assert_eq!(poller.queries.template, "ingress-nginx");
+        let settings = AnalysisSettings {
+            interval_secs: 2,
+            threshold: 2,
+            min_success_rate: 99.0,
+            max_p99_ms: 500.0,
+            min_requests: 5,
+        };
+        let plan = Plan::linear(Weight::clamped(10), Weight::clamped(50)).unwrap();
+        let mut app = App::driving(AppConfig::default(), settings, plan);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4096);
+        let (effects, effects_rx) = tokio::sync::mpsc::unbounded_channel();
+        app.update(Event::ReleaseObserved {
+            at: now(),
+            release: seen.snapshot.clone(),
+        });
+        app.update(Event::PodsObserved {
+            at: now(),
+            pods: seen.pods.clone(),
+        });
+        let source = tokio::spawn(cluster::watch::run(
+            cluster,
+            seen,
+            Default::default(),
+            tx.clone(),
+            effects_rx,
+        ));
+        let metrics = tokio::spawn(poller.run(tx));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut weights = Vec::new();
+        while app.outcome.is_none() {
+            let ev = match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(ev)) => ev,
+                _ => panic!(
+                    "no outcome within 60 s; phase {:?}, log {:?}",
+                    app.phase, app.log
+                ),
+            };
+            if let Event::ReleaseObserved { release, .. } = &ev {
+                weights.push(release.weight.percent());
+            }
+            for e in app.update(ev) {
+                effects.send(e).unwrap();
+            }
+        }
+        assert_eq!(
+            app.outcome,
+            Some(canary_cockpit::app::ReleaseOutcome::RolledBack),
+            "{:?}",
+            app.log
+        );
+        // the first step went out (the canary was ready), then the failed checks rolled it back
+        assert!(weights.contains(&10), "{weights:?}");
+        let failed: Vec<String> = app
+            .analysis
+            .recent
+            .iter()
+            .filter(|v| v.outcome == canary_cockpit::model::Outcome::Fail)
+            .map(|v| v.reason.clone())
+            .collect();
+        assert!(
+            failed.len() >= 2 && failed.iter().all(|r| r.contains("error rate")),
+            "{failed:?}"
+        );
+        // the rollback landed on the cluster: weight 0, the canary's Deployment at 0
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let w = annotation(&client, &ns, "shop-canary", WEIGHT).await;
+            let r = deployment_replicas(&client, &ns, "shop-v2").await;
+            if w.as_deref() == Some("0") && r == 0 {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "weight {w:?}, replicas {r}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        source.abort();
+        metrics.abort();
+    });
+}

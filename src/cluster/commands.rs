@@ -292,7 +292,7 @@ fn cockpit(
     gates: Option<&Gates>,
 ) -> Result<Option<Exit>, RunError> {
     let target = observed.target.clone();
-    observed.snapshot.plan = Some(plan);
+    observed.snapshot.plan = Some(plan.clone());
     let start = crate::run::wall_clock();
     let refresh_ms = super::watch::HEARTBEAT.as_millis() as i64;
     let config = AppConfig {
@@ -315,8 +315,34 @@ fn cockpit(
         observed.snapshot.name.clone(),
     )
     .with_refresh_ms(refresh_ms);
+    let poller = runtime
+        .block_on(super::metrics_setup::poller(
+            &cluster,
+            &observed,
+            &args.metrics,
+        ))
+        .map_err(|e| RunError::Metrics(e.to_string()))?;
+    let mut app = if args.drive.drive {
+        if actions::controller_owned(&observed) {
+            return Err(RunError::Plan(format!(
+                "--drive: {} has a controller of its own, which runs the analysis",
+                observed.target
+            )));
+        }
+        if poller.is_none() {
+            return Err(RunError::Plan(
+                "--drive needs metrics: pass --prometheus URL or --prometheus-service NS/SERVICE:PORT"
+                    .to_string(),
+            ));
+        }
+        let settings = args.drive.settings().map_err(RunError::Plan)?;
+        // the cockpit's analysis plan applies, not a hand-driving one
+        observed.snapshot.plan = None;
+        App::driving(config, settings, plan)
+    } else {
+        App::new(config)
+    };
     let recorder = crate::run::open_recorder(&args.record, false, &header)?;
-    let mut app = App::new(config);
     if let Some(r) = &recorder {
         app.set_status(
             crate::app::Level::Info,
