@@ -299,6 +299,10 @@ pub struct DemoArgs {
     /// Recorded only with --record.
     #[arg(long)]
     pub headless: bool,
+    /// Serve the simulated traffic as Prometheus metrics in ingress-nginx's names and labels at
+    /// ADDR/metrics (e.g. 127.0.0.1:9113), for Prometheus or Grafana beside the cockpit.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
     #[command(flatten)]
     pub record: RecordArgs,
 }

@@ -89,6 +89,21 @@ fn run_demo(args: DemoArgs) -> Result<ExitCode, RunError> {
     )
     .with_refresh_ms(i64::from(scenario.traffic.sample_secs) * 1000);
     let mut session = DemoSession::new(scenario.clone(), seed, start, config);
+    let exporter = match &args.metrics_listen {
+        Some(addr) => {
+            let x = demo::exporter::DemoExporter::new(
+                &scenario.release.namespace,
+                &scenario.release.name,
+            );
+            let bound = x
+                .serve(addr)
+                .map_err(|e| RunError::Metrics(format!("--metrics-listen {addr}: {e}")))?;
+            eprintln!("demo metrics at http://{bound}/metrics");
+            session = session.export_to(x.clone());
+            Some(x)
+        }
+        None => None,
+    };
     let recorder = open_recorder(&args.record, args.headless, &header)?;
     if let Some(recorder) = recorder {
         tracing::info!(path = %recorder.path().display(), "recording");
@@ -129,7 +144,7 @@ fn run_demo(args: DemoArgs) -> Result<ExitCode, RunError> {
     let speed = args.speed;
     let (app, tap) = runtime
         .block_on(crate::tui::run(app, tap, move |events, effects| {
-            demo::run(sim, speed, events, effects)
+            demo::run(sim, speed, exporter, events, effects)
         }))
         .map_err(RunError::Terminal)?;
     let recorded = tap.finish()?;

@@ -448,3 +448,113 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
         metrics.abort();
     });
 }
+
+/// `canary demo --metrics-listen`: the demo's traffic, scraped by the real Prometheus, gives the
+/// numbers the demo itself recorded.
+#[test]
+fn the_demo_exports_its_traffic_in_ingress_nginx_names() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("canary-demo-metrics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let recording = dir.join("demo.jsonl");
+    let mut demo = std::process::Command::new(env!("CARGO_BIN_EXE_canary"))
+        .args(["--log-file"])
+        .arg(dir.join("demo.log"))
+        .args([
+            "demo",
+            "--headless",
+            "--speed",
+            "1",
+            "--seed",
+            "7",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--record",
+        ])
+        .arg(&recording)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the demo");
+    let stderr = demo.stderr.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stderr)
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("demo metrics at http://")
+        .and_then(|r| r.strip_suffix("/metrics"))
+        .unwrap_or_else(|| panic!("no metrics address in {line:?}"))
+        .to_string();
+    let prom = Prometheus::start("demo", &[addr]);
+    prom.wait_scrapes(8);
+    let rt = runtime();
+    let (sample, at) = rt.block_on(async {
+        let p = poller(
+            &prom.url,
+            templates::NGINX,
+            "",
+            "*",
+            &[("ingresses", "frontend|frontend-canary")],
+        );
+        let p = Poller {
+            queries: templates::NGINX
+                .render(&Context {
+                    namespace: "demo".to_string(),
+                    primary: String::new(),
+                    canary: "*".to_string(),
+                    window: "6s".to_string(),
+                    extra: [(
+                        "ingresses".to_string(),
+                        "frontend|frontend-canary".to_string(),
+                    )]
+                    .into(),
+                })
+                .unwrap(),
+            ..p
+        };
+        let at = now();
+        (p.now(at).await.unwrap(), at)
+    });
+    let _ = demo.kill();
+    let _ = demo.wait();
+    // the demo's own samples over the same window, from its recording
+    let rec = canary_cockpit::record::read(&recording).unwrap();
+    let own: Vec<canary_cockpit::model::MetricsSample> = rec
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::MetricsSampled { sample }
+                if sample.at.0 > at.0 - 6_000 && sample.at.0 <= at.0 =>
+            {
+                Some(*sample)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!own.is_empty(), "no demo samples in the window");
+    let own_rps = own.iter().map(|s| s.primary.rps).sum::<f64>() / own.len() as f64;
+    close(
+        "primary rps vs the demo's",
+        Some(sample.primary.rps),
+        own_rps,
+        own_rps * 0.25,
+    );
+    let max_p99 = own
+        .iter()
+        .filter_map(|s| s.primary.p99_ms)
+        .fold(0.0, f64::max);
+    let min_p99 = own
+        .iter()
+        .filter_map(|s| s.primary.p99_ms)
+        .fold(f64::MAX, f64::min);
+    let p99 = sample.primary.p99_ms.expect("a primary p99");
+    assert!(
+        p99 >= min_p99 - 60.0 && p99 <= max_p99 + 60.0,
+        "p99 {p99} outside the demo's {min_p99}..{max_p99} (± one bucket)"
+    );
+    // before the first step the canary has no traffic, in the demo and in Prometheus
+    assert_eq!(sample.canary.error_rate(), None);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,5 +1,6 @@
 //! The embedded demo: a simulated release, its scenarios, and the task that runs it on a virtual clock.
 
+pub mod exporter;
 pub mod pods;
 pub mod rng;
 pub mod scenario;
@@ -58,10 +59,17 @@ pub const STEP_MS: i64 = 1000;
 pub async fn run(
     mut sim: Sim,
     speed: Speed,
+    exporter: Option<exporter::DemoExporter>,
     events: mpsc::Sender<Event>,
     mut effects: mpsc::UnboundedReceiver<Effect>,
 ) {
+    let export = |ev: &Event| {
+        if let (Some(x), Event::MetricsSampled { sample }) = (&exporter, ev) {
+            x.add(sample);
+        }
+    };
     for ev in sim.start() {
+        export(&ev);
         if events.send(ev).await.is_err() {
             return;
         }
@@ -78,6 +86,7 @@ pub async fn run(
         tokio::select! {
             _ = ticker.tick() => {
                 for ev in sim.step(STEP_MS) {
+                    export(&ev);
                     if events.send(ev).await.is_err() {
                         return;
                     }

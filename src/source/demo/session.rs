@@ -11,6 +11,8 @@ pub struct DemoSession {
     pub sim: Sim,
     /// Records what the app sees and produces (see `keep_events` and `record_to`).
     pub tap: Tap,
+    /// Serves the simulated traffic to Prometheus, when asked (`--metrics-listen`).
+    pub exporter: Option<super::exporter::DemoExporter>,
 }
 
 impl DemoSession {
@@ -27,7 +29,14 @@ impl DemoSession {
             app,
             sim: Sim::new(scenario, seed, start),
             tap: Tap::default(),
+            exporter: None,
         }
+    }
+
+    /// Exposes the simulated traffic as Prometheus metrics (`--metrics-listen`).
+    pub fn export_to(mut self, exporter: super::exporter::DemoExporter) -> Self {
+        self.exporter = Some(exporter);
+        self
     }
 
     /// Keeps every recordable event in memory, in recording order: see [`DemoSession::events`].
@@ -62,6 +71,9 @@ impl DemoSession {
     pub fn feed(&mut self, events: Vec<Event>) {
         let mut queue = std::collections::VecDeque::from(events);
         while let Some(ev) = queue.pop_front() {
+            if let (Some(x), Event::MetricsSampled { sample }) = (&self.exporter, &ev) {
+                x.add(sample);
+            }
             for effect in self.tap.feed(&mut self.app, ev) {
                 queue.extend(self.sim.apply(&effect));
             }
