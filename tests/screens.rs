@@ -367,3 +367,44 @@ fn argo_rollout_steps_and_analysis() {
         insta::assert_snapshot!(format!("argo_paused_{w}x{ht}"), terminal.backend());
     }
 }
+
+/// `i` shows the Prometheus queries behind the numbers, whole; without metrics it says why.
+#[test]
+fn inspect_shows_the_promql() {
+    use canary_cockpit::app::{App, Event};
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let h = support::just_observed(false);
+    let key = Event::Key(KeyEvent::new(KeyCode::Char('i'), KeyModifiers::NONE));
+    let mut bare = App::new(support::config(false));
+    bare.update(Event::ReleaseObserved {
+        at: support::T0,
+        release: h.release.clone(),
+    });
+    bare.update(key.clone());
+    assert!(
+        bare.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("--prometheus")),
+        "{:?}",
+        bare.status
+    );
+    let mut config = support::config(false);
+    let promql = r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="demo",ingress=~"frontend|frontend-canary"}[1m]))"#;
+    config.queries = vec![(
+        "request rate by canary (ingress-nginx template)".to_string(),
+        promql.to_string(),
+    )];
+    let mut app = App::new(config);
+    app.update(Event::ReleaseObserved {
+        at: support::T0,
+        release: h.release.clone(),
+    });
+    app.update(key);
+    let terminal = draw(&app, 120, 40);
+    let text = rows(terminal.backend().buffer()).join("");
+    assert!(
+        text.contains("rate(nginx_ingress_controller_requests"),
+        "{text}"
+    );
+    insta::assert_snapshot!("inspect_120x40", terminal.backend());
+}

@@ -17,6 +17,7 @@ pub enum Command {
     Filter,
     Note,
     Goto,
+    Inspect,
     Open,
     Reload,
     Close,
@@ -178,6 +179,13 @@ pub const NORMAL: &[KeyBinding] = &[
         ":",
         C::Goto,
         "watch: open another release by typing its target",
+        None,
+    ),
+    bind(
+        &[Char('i')],
+        "i",
+        C::Inspect,
+        "the Prometheus queries behind the numbers, to copy",
         None,
     ),
     bind(

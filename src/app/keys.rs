@@ -21,6 +21,15 @@ impl App {
                 }
                 Vec::new()
             }
+            Mode::Inspect => {
+                match keymap::lookup(keymap::HELP, &key) {
+                    Some(Command::Quit) => self.should_quit = true,
+                    Some(_) => {}
+                    None if key.code == KeyCode::Char('i') => {}
+                    None => self.mode = Mode::Inspect,
+                }
+                Vec::new()
+            }
             Mode::Confirm(what) => self.confirm_key(what, key),
             Mode::Prompt(prompt) => self.prompt_key(prompt, key),
         }
@@ -33,6 +42,11 @@ impl App {
         match command {
             Command::Quit => self.should_quit = true,
             Command::Help => self.mode = Mode::Help,
+            Command::Inspect if self.config.queries.is_empty() => self.set_status(
+                Level::Info,
+                "no metrics queries: the cockpit reads Prometheus with --prometheus URL or --prometheus-service",
+            ),
+            Command::Inspect => self.mode = Mode::Inspect,
             Command::FocusNext => self.focus = self.focus.next(),
             Command::ScrollDown => self.scroll(1),
             Command::ScrollUp => self.scroll(-1),

@@ -40,6 +40,8 @@ pub struct AppConfig {
     pub no_writes: bool,
     /// `canary watch`: `esc` returns to the release list and `:` opens another release.
     pub switchable: bool,
+    /// The Prometheus queries behind the numbers, as (what, PromQL), for the inspect view.
+    pub queries: Vec<(String, String)>,
     /// Expected time between observations; data older than three of these is shown as stale.
     pub refresh_ms: i64,
 }
@@ -53,6 +55,7 @@ impl Default for AppConfig {
             read_only: false,
             no_writes: false,
             switchable: false,
+            queries: Vec::new(),
             refresh_ms: 2000,
         }
     }

@@ -33,6 +33,8 @@ pub enum Mode {
     #[default]
     Normal,
     Help,
+    /// `i`: the Prometheus queries behind the numbers, to copy.
+    Inspect,
     Confirm(Confirm),
     Prompt(Prompt),
 }
@@ -42,6 +44,7 @@ impl Mode {
         match self {
             Mode::Normal => "normal",
             Mode::Help => "help",
+            Mode::Inspect => "inspect",
             Mode::Confirm(_) => "confirm",
             Mode::Prompt(_) => "prompt",
         }

@@ -302,6 +302,7 @@ fn cockpit(
         read_only: false,
         no_writes: args.readonly,
         switchable: true,
+        queries: Vec::new(),
         refresh_ms,
     };
     let header = Header::new(
@@ -322,6 +323,21 @@ fn cockpit(
             &args.metrics,
         ))
         .map_err(|e| RunError::Metrics(e.to_string()))?;
+    let config = AppConfig {
+        queries: poller.as_ref().map_or_else(Vec::new, |p| {
+            let q = &p.queries;
+            let head = format!("{} template, from {}", q.template, p.endpoint.describe());
+            vec![
+                (
+                    format!("request rate by {} ({head})", q.by),
+                    q.requests.clone(),
+                ),
+                (format!("5xx rate by {}", q.by), q.errors.clone()),
+                (format!("p99 in ms by {}", q.by), q.p99_ms.clone()),
+            ]
+        }),
+        ..config
+    };
     let mut app = if args.drive.drive {
         if actions::controller_owned(&observed) {
             return Err(RunError::Plan(format!(

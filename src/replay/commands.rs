@@ -149,6 +149,7 @@ fn outcome(rec: &Recording) -> String {
         read_only: true,
         no_writes: false,
         switchable: false,
+        queries: Vec::new(),
         ..AppConfig::default()
     });
     for (_, event) in &rec.events {

@@ -55,6 +55,7 @@ impl Player {
             read_only: true,
             no_writes: false,
             switchable: false,
+            queries: Vec::new(),
             refresh_ms: header.refresh_ms.unwrap_or(config.refresh_ms),
             ..config
         };

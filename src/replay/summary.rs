@@ -230,6 +230,7 @@ pub fn summarize(rec: &Recording) -> Summary {
         read_only: true,
         no_writes: false,
         switchable: false,
+        queries: Vec::new(),
         ..AppConfig::default()
     });
     for (t, event) in &rec.events {

@@ -62,6 +62,40 @@ pub fn render(t: Theme, read_only: bool, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// The inspect overlay: each Prometheus query behind the numbers, whole, to copy.
+pub fn queries(t: Theme, queries: &[(String, String)], area: Rect, buf: &mut Buffer) {
+    let width = area.width.saturating_sub(4).max(20);
+    let inner_w = usize::from(width.saturating_sub(4)).max(8);
+    let mut lines: Vec<Line> = Vec::new();
+    for (what, promql) in queries {
+        lines.push(Line::styled(what.clone(), t.key()));
+        // hard-wrapped by width: PromQL has few spaces to break at
+        let chars: Vec<char> = promql.chars().collect();
+        for chunk in chars.chunks(inner_w) {
+            lines.push(Line::raw(chunk.iter().collect::<String>()));
+        }
+        lines.push(Line::raw(""));
+    }
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = centered(area, width, height);
+    Clear.render(popup, buf);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(t.accent())
+        .title(Span::styled(" metrics · PromQL ", t.title()))
+        .title_bottom(Line::from(hints(t, keymap::HELP, inner_w)).right_aligned());
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let inner = Rect {
+        x: inner.x + 1,
+        width: inner.width.saturating_sub(2),
+        ..inner
+    };
+    for (i, line) in lines.iter().enumerate().take(usize::from(inner.height)) {
+        buf.set_line(inner.x, inner.y + i as u16, line, inner.width);
+    }
+}
+
 /// The bindings the overlay lists. Replay's table spells pairs once ("← →"): an entry whose keys
 /// the entry before it already names is not repeated; the cockpit's action keys are left out.
 fn shown(read_only: bool) -> Vec<&'static keymap::KeyBinding> {

@@ -151,6 +151,7 @@ fn draw(
     match &app.mode {
         Mode::Normal => {}
         Mode::Help => help::render(t, app.config.read_only, area, buf),
+        Mode::Inspect => help::queries(t, &app.config.queries, area, buf),
         Mode::Confirm(what) => modal::confirm(app, t, *what, area, buf),
         Mode::Prompt(p) => {
             if p.kind == Some(PromptKind::Weight) {

@@ -48,6 +48,7 @@ pub fn config(color: bool) -> AppConfig {
         read_only: false,
         no_writes: false,
         switchable: false,
+        queries: Vec::new(),
         refresh_ms: 2000,
     }
 }
