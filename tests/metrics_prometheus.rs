@@ -356,8 +356,15 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
         let mut seen = release::read(&cluster, &target).await.unwrap();
         seen.snapshot.plan = None;
         // the queries the cockpit builds for this release itself
+        // Prometheus from the config file's entry for this kubeconfig context
+        let config = std::env::temp_dir().join(format!("canary-drive-{}.toml", std::process::id()));
+        std::fs::write(
+            &config,
+            format!("[prometheus.{}]\nurl = \"{}\"\n", cluster.context, prom.url),
+        )
+        .unwrap();
         let metrics = canary_cockpit::cluster::metrics_setup::MetricsArgs {
-            prometheus: Some(prom.url.clone()),
+            config: Some(config),
             metrics_interval: 1,
             metrics_window: "5s".to_string(),
             ..Default::default()

@@ -41,7 +41,9 @@ pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
     let mut report = StatusReport::new(&observed);
-    if args.metrics.wanted() {
+    {
+        // metrics when Prometheus is given on the command line, in the environment or in the
+        // config file for this context
         let poller = runtime
             .block_on(super::metrics_setup::poller(
                 &cluster,

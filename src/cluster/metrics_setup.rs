@@ -29,13 +29,18 @@ pub struct MetricsArgs {
     /// The rate window of the queries (PromQL duration).
     #[arg(long, default_value = "1m", value_name = "DURATION")]
     pub metrics_window: String,
-    /// The query template: ingress-nginx, istio, linkerd, app (default: the release's traffic
-    /// system; Gateway API releases use the application's own metrics).
+    /// The query template: ingress-nginx, istio, linkerd, app, or one of the config file's
+    /// (default: the context's entry in the config file, else the release's traffic system).
     #[arg(long, value_name = "NAME")]
     pub metrics_template: Option<String>,
+    /// The config file (default: $XDG_CONFIG_HOME/canary-cockpit/config.toml).
+    #[arg(long, env = "CANARY_CONFIG", value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 impl MetricsArgs {
+    /// Prometheus given on the command line or in the environment (the config file may name one
+    /// per context too).
     pub fn wanted(&self) -> bool {
         self.prometheus.is_some() || self.prometheus_service.is_some()
     }
@@ -55,6 +60,7 @@ fn auth_from_env() -> Auth {
     }
 }
 
+/// The template of the release's traffic system.
 fn default_template(o: &Observed) -> Template {
     match &o.route.routing {
         Routing::Nginx { .. } => templates::NGINX,
@@ -80,15 +86,36 @@ pub async fn poller(
     o: &Observed,
     args: &MetricsArgs,
 ) -> Result<Option<Poller>, MetricsError> {
-    let endpoint = match (&args.prometheus, &args.prometheus_service) {
-        (Some(url), _) => Endpoint::direct(url, auth_from_env())?,
-        (None, Some(svc)) => Endpoint::service_proxy(cluster.client.clone(), svc)?,
-        (None, None) => return Ok(None),
+    let config = crate::config::load(args.config.as_deref())
+        .map_err(|e| MetricsError::Config(e.to_string()))?;
+    let entry = config
+        .prometheus
+        .get(&cluster.context)
+        .cloned()
+        .unwrap_or_default();
+    // command line and environment first, then the context's entry in the file
+    let endpoint = match (
+        &args.prometheus,
+        &args.prometheus_service,
+        &entry.url,
+        &entry.service,
+    ) {
+        (Some(url), _, _, _) => Endpoint::direct(url, auth_from_env())?,
+        (None, Some(svc), _, _) => Endpoint::service_proxy(cluster.client.clone(), svc)?,
+        (None, None, Some(url), _) => Endpoint::direct(url, auth_from_env())?,
+        (None, None, None, Some(svc)) => Endpoint::service_proxy(cluster.client.clone(), svc)?,
+        (None, None, None, None) => return Ok(None),
     };
-    let template = match &args.metrics_template {
-        Some(name) => templates::by_name(name).ok_or_else(|| {
+    let template = match args.metrics_template.as_ref().or(entry.template.as_ref()) {
+        Some(name) => templates::find(name, &config.templates).ok_or_else(|| {
+            let mut known: Vec<String> = templates::BUILT_IN
+                .iter()
+                .map(|t| t.name.to_string())
+                .collect();
+            known.extend(config.templates.iter().map(|t| t.name.to_string()));
             MetricsError::Config(format!(
-                "--metrics-template {name:?}: the templates are ingress-nginx, istio, linkerd, app"
+                "metrics template {name:?} is not known: the templates are {}",
+                known.join(", ")
             ))
         })?,
         None => default_template(o),
@@ -100,8 +127,9 @@ pub async fn poller(
             what: what.to_string(),
         })
     };
-    let (primary, canary) = match template.name {
-        "ingress-nginx" => {
+    // the group label decides how the versions' values are found
+    let (primary, canary) = match template.by.as_ref() {
+        "canary" => {
             let Routing::Nginx { pair, .. } = &o.route.routing else {
                 return Err(no_values("the release has no ingress-nginx Ingresses"));
             };
@@ -115,15 +143,15 @@ pub async fn poller(
             );
             (String::new(), "*".to_string())
         }
-        "istio" => match label_values(o, "version") {
-            Some(values) => values,
-            None => {
+        "destination_version" | "destination_service_name" => match label_values(o, "version") {
+            Some(values) if template.by == "destination_version" => values,
+            _ => {
                 // no version labels: the destinations are Services of their own
                 extra.insert("by".to_string(), "destination_service_name".to_string());
                 (o.route.names[0].clone(), o.route.names[1].clone())
             }
         },
-        "linkerd" => {
+        "deployment" => {
             let p = deploy::running(cluster, &o.selectors[0])
                 .await
                 .map_err(|e| no_values(&e.to_string()))?;

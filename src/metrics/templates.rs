@@ -5,57 +5,92 @@
 //! rate window) and `{ingresses}` (ingress-nginx: both Ingresses). A placeholder the cockpit
 //! does not know is an error naming the template and the placeholder.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A template as written (built in or configured).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Template {
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// The label the queries group by.
-    pub by: &'static str,
-    pub requests: &'static str,
-    pub errors: &'static str,
-    pub p99_ms: &'static str,
+    pub by: Cow<'static, str>,
+    pub requests: Cow<'static, str>,
+    pub errors: Cow<'static, str>,
+    pub p99_ms: Cow<'static, str>,
 }
 
 pub const NGINX: Template = Template {
-    name: "ingress-nginx",
-    by: "canary",
-    requests: r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="{namespace}",ingress=~"{ingresses}"}[{window}]))"#,
-    errors: r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="{namespace}",ingress=~"{ingresses}",status=~"5.."}[{window}]))"#,
-    p99_ms: r#"1000 * histogram_quantile(0.99, sum by (canary, le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{namespace="{namespace}",ingress=~"{ingresses}"}[{window}])))"#,
+    name: Cow::Borrowed("ingress-nginx"),
+    by: Cow::Borrowed("canary"),
+    requests: Cow::Borrowed(
+        r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="{namespace}",ingress=~"{ingresses}"}[{window}]))"#,
+    ),
+    errors: Cow::Borrowed(
+        r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="{namespace}",ingress=~"{ingresses}",status=~"5.."}[{window}]))"#,
+    ),
+    p99_ms: Cow::Borrowed(
+        r#"1000 * histogram_quantile(0.99, sum by (canary, le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{namespace="{namespace}",ingress=~"{ingresses}"}[{window}])))"#,
+    ),
 };
 
 pub const ISTIO: Template = Template {
-    name: "istio",
-    by: "destination_version",
-    requests: r#"sum by ({by}) (rate(istio_requests_total{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}"}[{window}]))"#,
-    errors: r#"sum by ({by}) (rate(istio_requests_total{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}",response_code=~"5.."}[{window}]))"#,
-    p99_ms: r#"histogram_quantile(0.99, sum by ({by}, le) (rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}"}[{window}])))"#,
+    name: Cow::Borrowed("istio"),
+    by: Cow::Borrowed("destination_version"),
+    requests: Cow::Borrowed(
+        r#"sum by ({by}) (rate(istio_requests_total{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}"}[{window}]))"#,
+    ),
+    errors: Cow::Borrowed(
+        r#"sum by ({by}) (rate(istio_requests_total{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}",response_code=~"5.."}[{window}]))"#,
+    ),
+    p99_ms: Cow::Borrowed(
+        r#"histogram_quantile(0.99, sum by ({by}, le) (rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}"}[{window}])))"#,
+    ),
 };
 
 pub const LINKERD: Template = Template {
-    name: "linkerd",
-    by: "deployment",
-    requests: r#"sum by (deployment) (rate(response_total{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}"}[{window}]))"#,
-    errors: r#"sum by (deployment) (rate(response_total{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}",classification="failure"}[{window}]))"#,
-    p99_ms: r#"histogram_quantile(0.99, sum by (deployment, le) (rate(response_latency_ms_bucket{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}"}[{window}])))"#,
+    name: Cow::Borrowed("linkerd"),
+    by: Cow::Borrowed("deployment"),
+    requests: Cow::Borrowed(
+        r#"sum by (deployment) (rate(response_total{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}"}[{window}]))"#,
+    ),
+    errors: Cow::Borrowed(
+        r#"sum by (deployment) (rate(response_total{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}",classification="failure"}[{window}]))"#,
+    ),
+    p99_ms: Cow::Borrowed(
+        r#"histogram_quantile(0.99, sum by (deployment, le) (rate(response_latency_ms_bucket{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}"}[{window}])))"#,
+    ),
 };
 
 /// The application's own metrics per version (for Gateway API implementations without
 /// per-backend series): `http_requests_total{code}` and `http_request_duration_seconds`.
 pub const APP: Template = Template {
-    name: "app",
-    by: "version",
-    requests: r#"sum by (version) (rate(http_requests_total{namespace="{namespace}",version=~"{primary}|{canary}"}[{window}]))"#,
-    errors: r#"sum by (version) (rate(http_requests_total{namespace="{namespace}",version=~"{primary}|{canary}",code=~"5.."}[{window}]))"#,
-    p99_ms: r#"1000 * histogram_quantile(0.99, sum by (version, le) (rate(http_request_duration_seconds_bucket{namespace="{namespace}",version=~"{primary}|{canary}"}[{window}])))"#,
+    name: Cow::Borrowed("app"),
+    by: Cow::Borrowed("version"),
+    requests: Cow::Borrowed(
+        r#"sum by (version) (rate(http_requests_total{namespace="{namespace}",version=~"{primary}|{canary}"}[{window}]))"#,
+    ),
+    errors: Cow::Borrowed(
+        r#"sum by (version) (rate(http_requests_total{namespace="{namespace}",version=~"{primary}|{canary}",code=~"5.."}[{window}]))"#,
+    ),
+    p99_ms: Cow::Borrowed(
+        r#"1000 * histogram_quantile(0.99, sum by (version, le) (rate(http_request_duration_seconds_bucket{namespace="{namespace}",version=~"{primary}|{canary}"}[{window}])))"#,
+    ),
 };
 
 pub const BUILT_IN: [Template; 4] = [NGINX, ISTIO, LINKERD, APP];
 
 pub fn by_name(name: &str) -> Option<Template> {
     BUILT_IN.iter().find(|t| t.name == name).cloned()
+}
+
+/// A configured template first, then the built-in ones.
+pub fn find(name: &str, configured: &[Template]) -> Option<Template> {
+    configured
+        .iter()
+        .find(|t| t.name == name)
+        .cloned()
+        .or_else(|| by_name(name))
 }
 
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
@@ -143,9 +178,9 @@ impl Template {
         Ok(Queries {
             template: self.name.to_string(),
             by,
-            requests: render_one(self, "requests", self.requests, &values)?,
-            errors: render_one(self, "errors", self.errors, &values)?,
-            p99_ms: render_one(self, "p99", self.p99_ms, &values)?,
+            requests: render_one(self, "requests", &self.requests, &values)?,
+            errors: render_one(self, "errors", &self.errors, &values)?,
+            p99_ms: render_one(self, "p99", &self.p99_ms, &values)?,
         })
     }
 }
@@ -191,8 +226,8 @@ mod tests {
     #[test]
     fn an_unknown_placeholder_names_template_and_placeholder() {
         let t = Template {
-            name: "mine",
-            requests: "rate(x{job=\"{jobb}\"}[{window}])",
+            name: "mine".into(),
+            requests: "rate(x{job=\"{jobb}\"}[{window}])".into(),
             ..APP
         };
         let err = t.render(&ctx()).unwrap_err();
@@ -205,6 +240,6 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("{jobb}"));
-        assert_eq!(by_name("linkerd").map(|t| t.by), Some("deployment"));
+        assert_eq!(by_name("linkerd").map(|t| t.by), Some("deployment".into()));
     }
 }
