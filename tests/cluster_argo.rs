@@ -261,6 +261,25 @@ fn a_rollout_reads_with_its_steps_pods_and_analysis() {
     assert_eq!(json["weight"], json!({"canary": 20, "primary": 80}));
     assert_eq!(json["versions"][1]["pods"][0]["name"], "shop-bbb-1");
 
+    // metrics: the series of its traffic provider, with the Ingresses Argo routes through
+    let metrics = cluster::metrics_setup::MetricsArgs {
+        prometheus: Some("http://127.0.0.1:1".to_string()),
+        ..Default::default()
+    };
+    let poller = rt
+        .block_on(cluster::metrics_setup::poller(&cluster, &seen, &metrics))
+        .unwrap()
+        .unwrap();
+    assert_eq!(poller.queries.template, "ingress-nginx");
+    assert!(
+        poller
+            .queries
+            .requests
+            .contains(r#"ingress=~"shop|shop-shop-canary""#),
+        "{}",
+        poller.queries.requests
+    );
+
     // the release list shows the Rollout, not the Ingress Argo made for it
     let (listed, _) = rt
         .block_on(cluster::discover::releases(&cluster, false))

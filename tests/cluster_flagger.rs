@@ -182,6 +182,24 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
         "{:?}",
         view.analysis
     );
+    // metrics: Flagger's default provider is Istio, its workloads the target and -primary
+    let metrics = cluster::metrics_setup::MetricsArgs {
+        prometheus: Some("http://127.0.0.1:1".to_string()),
+        ..Default::default()
+    };
+    let poller = rt
+        .block_on(cluster::metrics_setup::poller(&cluster, &seen, &metrics))
+        .unwrap()
+        .unwrap();
+    assert_eq!(poller.queries.template, "istio");
+    assert!(
+        poller
+            .queries
+            .requests
+            .contains(r#"destination_workload=~"podinfo-primary|podinfo""#),
+        "{}",
+        poller.queries.requests
+    );
     let mut app = App::new(AppConfig::default());
     app.update(Event::ReleaseObserved {
         at: Millis(1),

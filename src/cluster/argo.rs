@@ -197,6 +197,8 @@ pub struct Rollout {
     /// `status.canary.weights.canary.weight`: the weight the traffic router reports.
     pub actual_weight: Option<u8>,
     pub traffic_routing: bool,
+    /// `trafficRouting.nginx.stableIngress`: Argo's canary Ingress is `<rollout>-<it>-canary`.
+    pub stable_ingress: Option<String>,
     pub selector: BTreeMap<String, String>,
     /// `Deployment/NAME` when a Deployment holds the pod template.
     pub workload: Option<String>,
@@ -252,6 +254,13 @@ pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
             .canary
             .and_then(|c| c.weights)
             .map(|w| w.canary.weight.clamp(0, 100) as u8),
+        stable_ingress: canary
+            .traffic_routing
+            .as_ref()
+            .and_then(|t| t.get("nginx"))
+            .and_then(|n| n.get("stableIngress"))
+            .and_then(|s| s.as_str())
+            .map(str::to_string),
         traffic_routing: canary.traffic_routing.is_some(),
         selector,
         workload: spec.workload_ref.map(|w| format!("{}/{}", w.kind, w.name)),

@@ -41,6 +41,10 @@ struct Spec {
     skip_analysis: bool,
     #[serde(default)]
     analysis: Option<Analysis>,
+    #[serde(default)]
+    provider: Option<String>,
+    #[serde(default)]
+    ingress_ref: Option<TargetRef>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -150,6 +154,10 @@ pub struct Canary {
     pub metrics: Vec<String>,
     pub webhooks: Vec<Webhook>,
     pub condition: String,
+    /// `spec.provider` (istio, linkerd, nginx, gatewayapi:…), as written.
+    pub provider: String,
+    /// `spec.ingressRef.name` (nginx): Flagger's canary Ingress is `<it>-canary`.
+    pub ingress: Option<String>,
 }
 
 pub fn parse(obj: &DynamicObject) -> Result<Canary, FlaggerError> {
@@ -254,6 +262,8 @@ pub fn parse(obj: &DynamicObject) -> Result<Canary, FlaggerError> {
         metrics,
         webhooks: analysis.webhooks,
         condition,
+        provider: spec.provider.unwrap_or_default(),
+        ingress: spec.ingress_ref.map(|r| r.name).filter(|n| !n.is_empty()),
         name,
     })
 }

@@ -10,7 +10,7 @@ use super::release::{Observed, Routing};
 use super::{deploy, nginx, Cluster};
 
 /// Where Prometheus is and how the queries are shaped (`canary watch`, `canary status`).
-#[derive(Clone, Debug, Default, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct MetricsArgs {
     /// Prometheus's base URL (credentials from CANARY_PROMETHEUS_TOKEN, or
     /// CANARY_PROMETHEUS_USER and CANARY_PROMETHEUS_PASSWORD; never recorded).
@@ -36,6 +36,20 @@ pub struct MetricsArgs {
     /// The config file (default: $XDG_CONFIG_HOME/canary-cockpit/config.toml).
     #[arg(long, env = "CANARY_CONFIG", value_name = "PATH")]
     pub config: Option<std::path::PathBuf>,
+}
+
+impl Default for MetricsArgs {
+    /// As the command line's defaults.
+    fn default() -> Self {
+        MetricsArgs {
+            prometheus: None,
+            prometheus_service: None,
+            metrics_interval: 5,
+            metrics_window: "1m".to_string(),
+            metrics_template: None,
+            config: None,
+        }
+    }
 }
 
 impl MetricsArgs {
@@ -69,6 +83,15 @@ fn default_template(o: &Observed) -> Template {
             ..
         }
         | Routing::Strategy { .. } => templates::ISTIO,
+        // the series of their traffic provider, where the cockpit can tell the versions apart
+        Routing::Rollout { rollout } if rollout.stable_ingress.is_some() => templates::NGINX,
+        Routing::Flagger { canary } if canary.provider == "nginx" && canary.ingress.is_some() => {
+            templates::NGINX
+        }
+        Routing::Flagger { canary } if canary.provider == "linkerd" => templates::LINKERD,
+        Routing::Flagger { canary } if canary.provider.is_empty() || canary.provider == "istio" => {
+            templates::ISTIO
+        }
         Routing::Flagger { .. } | Routing::Rollout { .. } | Routing::Split { .. } => templates::APP,
     }
 }
@@ -130,27 +153,43 @@ pub async fn poller(
     // the group label decides how the versions' values are found
     let (primary, canary) = match template.by.as_ref() {
         "canary" => {
-            let Routing::Nginx { pair, .. } = &o.route.routing else {
-                return Err(no_values("the release has no ingress-nginx Ingresses"));
+            // the primary Ingress and the canary's, as each provider names them
+            let ingresses = match &o.route.routing {
+                Routing::Nginx { pair, .. } => {
+                    format!(
+                        "{}|{}",
+                        nginx::name(&pair.primary),
+                        nginx::name(&pair.canary)
+                    )
+                }
+                Routing::Rollout { rollout } => match &rollout.stable_ingress {
+                    Some(s) => format!("{s}|{}-{s}-canary", rollout.name),
+                    None => return Err(no_values("the rollout routes no ingress-nginx traffic")),
+                },
+                Routing::Flagger { canary } => match &canary.ingress {
+                    Some(i) => format!("{i}|{i}-canary"),
+                    None => return Err(no_values("the canary has no spec.ingressRef")),
+                },
+                _ => return Err(no_values("the release has no ingress-nginx Ingresses")),
             };
-            extra.insert(
-                "ingresses".to_string(),
-                format!(
-                    "{}|{}",
-                    nginx::name(&pair.primary),
-                    nginx::name(&pair.canary)
-                ),
-            );
+            extra.insert("ingresses".to_string(), ingresses);
             (String::new(), "*".to_string())
         }
-        "destination_version" | "destination_service_name" => match label_values(o, "version") {
-            Some(values) if template.by == "destination_version" => values,
-            _ => {
-                // no version labels: the destinations are Services of their own
-                extra.insert("by".to_string(), "destination_service_name".to_string());
-                (o.route.names[0].clone(), o.route.names[1].clone())
+        "destination_version" | "destination_service_name" => {
+            match (label_values(o, "version"), &o.route.routing) {
+                // Flagger's workloads are the target and <target>-primary
+                (_, Routing::Flagger { canary }) => {
+                    extra.insert("by".to_string(), "destination_workload".to_string());
+                    (canary.primary(), canary.target.clone())
+                }
+                (Some(values), _) if template.by == "destination_version" => values,
+                _ => {
+                    // no version labels: the destinations are Services of their own
+                    extra.insert("by".to_string(), "destination_service_name".to_string());
+                    (o.route.names[0].clone(), o.route.names[1].clone())
+                }
             }
-        },
+        }
         "deployment" => {
             let p = deploy::running(cluster, &o.selectors[0])
                 .await
