@@ -24,6 +24,12 @@ fn free_port() -> u16 {
 impl Prometheus {
     /// Starts Prometheus scraping `targets` (host:port) every second; waits until it is ready.
     pub fn start(label: &str, targets: &[String]) -> Prometheus {
+        Self::start_on(label, targets, "127.0.0.1")
+    }
+
+    /// As [`Prometheus::start`], listening on `host` (an address other machines, or the API
+    /// server's service proxy, can reach).
+    pub fn start_on(label: &str, targets: &[String], host: &str) -> Prometheus {
         let bin = std::env::var("CANARY_TEST_PROMETHEUS")
             .unwrap_or_else(|_| "/usr/bin/prometheus".into());
         assert!(
@@ -49,12 +55,12 @@ impl Prometheus {
                 "--storage.tsdb.path={}",
                 dir.join("data").display()
             ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg(format!("--web.listen-address={host}:{port}"))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
             .spawn()
             .expect("start prometheus");
-        let url = format!("http://127.0.0.1:{port}");
+        let url = format!("http://{host}:{port}");
         let p = Prometheus {
             child: Some(child),
             url,
