@@ -286,6 +286,10 @@ fn a_rollout_reads_with_its_steps_pods_and_analysis() {
         .unwrap();
     let targets: Vec<&str> = listed.iter().map(|l| l.target.as_str()).collect();
     assert_eq!(targets, ["rollout/shop"], "{listed:?}");
+    assert!(
+        listed[0].note.contains("manages ingress/shop-shop-canary"),
+        "{listed:?}"
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! ingress-nginx canary pairs, the VirtualServices and HTTPRoutes with a two-backend split, and
 //! Argo Rollouts, from the providers whose kinds the cluster serves. One list per kind.
 //! Objects a controller owns (ownerReferences with `controller: true`) are that controller's
-//! business, not releases of their own, and are left out.
+//! business, not releases of their own: they are listed under their owner ("manages …").
 
 use crate::app::picker::Listed;
 use k8s_openapi::api::networking::v1::Ingress;
@@ -19,11 +19,27 @@ use super::{
     argo, flagger, gateway, istio, kubesphere, nginx, status, Cluster, ClusterError, Kind,
 };
 
-fn owned_by_controller(meta: &kube::api::ObjectMeta) -> bool {
+/// The controller that owns the object, as a target (`rollout/shop`), if one does.
+fn controller_of(meta: &kube::api::ObjectMeta) -> Option<String> {
     meta.owner_references
         .iter()
         .flatten()
-        .any(|o| o.controller == Some(true))
+        .find(|o| o.controller == Some(true))
+        .map(|o| format!("{}/{}", o.kind.to_ascii_lowercase(), o.name))
+}
+
+/// Objects a controller made, per (namespace, owner target), to show under their owner.
+type Managed = BTreeMap<(String, String), Vec<String>>;
+
+fn managed_by(managed: &mut Managed, meta: &kube::api::ObjectMeta, what: String) -> bool {
+    match controller_of(meta) {
+        Some(owner) => {
+            let ns = meta.namespace.clone().unwrap_or_default();
+            managed.entry((ns, owner)).or_default().push(what);
+            true
+        }
+        None => false,
+    }
 }
 
 fn listed(namespace: &str, kind: Kind, name: &str, route: Result<Route, ClusterError>) -> Listed {
@@ -58,6 +74,7 @@ pub async fn releases(
 ) -> Result<(Vec<Listed>, Vec<String>), ClusterError> {
     let mut out = Vec::new();
     let mut missing = Vec::new();
+    let mut managed = Managed::new();
     let ingresses: Api<Ingress> = if all {
         Api::all(cluster.client.clone())
     } else {
@@ -76,7 +93,8 @@ pub async fn releases(
     }
     for (ns, ings) in &by_ns {
         for canary in ings.iter().filter(|i| nginx::is_canary(i)) {
-            if owned_by_controller(&canary.metadata) {
+            let what = format!("ingress/{}", nginx::name(canary));
+            if managed_by(&mut managed, &canary.metadata, what) {
                 continue;
             }
             let name = nginx::name(canary);
@@ -104,7 +122,12 @@ pub async fn releases(
             }
         };
         for obj in objects {
-            if owned_by_controller(&obj.metadata) {
+            let what = format!(
+                "{}/{}",
+                kind.prefix(),
+                obj.metadata.name.as_deref().unwrap_or_default()
+            );
+            if managed_by(&mut managed, &obj.metadata, what) {
                 continue;
             }
             let ns = obj.metadata.namespace.clone().unwrap_or_default();
@@ -120,6 +143,17 @@ pub async fn releases(
                 continue;
             }
             out.push(listed(&ns, kind, &name, route));
+        }
+    }
+    // controller-made objects appear under their owner
+    for l in &mut out {
+        if let Some(objects) = managed.get(&(l.namespace.clone(), l.target.clone())) {
+            let list = format!("manages {}", objects.join(", "));
+            l.note = if l.note.is_empty() {
+                list
+            } else {
+                format!("{} · {list}", l.note)
+            };
         }
     }
     Ok((out, missing))
