@@ -371,10 +371,7 @@ pub async fn current_route(cluster: &Cluster, target: &Target) -> Result<Route, 
             route_from_ingresses(&list.items, &target.name)
         }
         Kind::VirtualService | Kind::HttpRoute => {
-            let resource = match target.kind {
-                Kind::VirtualService => istio::VIRTUAL_SERVICE,
-                _ => gateway::HTTP_ROUTE,
-            };
+            let resource = resource_of(target.kind).unwrap_or(gateway::HTTP_ROUTE);
             let (obj, version) = dynamic::get(cluster, resource, &target.name).await?;
             route_from_object(target.kind, version, ns, &obj)
         }

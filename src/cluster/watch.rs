@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 use super::actions::{self, Reporter};
 use super::release::{self, Observed, Route, Routing};
 use super::selector::pod_queries;
-use super::{argo, flagger, gateway, istio, kubesphere, write, Cluster, Kind};
+use super::{argo, flagger, gateway, kubesphere, write, Cluster, Kind};
 use crate::gate::{GateBook, GateState};
 
 /// How often the source confirms that its watches are up (and the clock moves on).
@@ -297,10 +297,7 @@ impl WatchSet {
                 }
             }
             Routing::Split { kind, version, .. } => {
-                let resource = match kind {
-                    Kind::VirtualService => istio::VIRTUAL_SERVICE,
-                    _ => gateway::HTTP_ROUTE,
-                };
+                let resource = release::resource_of(*kind).unwrap_or(gateway::HTTP_ROUTE);
                 let (store, stream) =
                     dynamic_watch(cluster, resource, version, Some(&latest.route.name), 0);
                 changes.push(stream.boxed());
