@@ -6,39 +6,11 @@
 mod cluster_support;
 
 use canary_cockpit::app::{App, AppConfig, Event};
-use canary_cockpit::cluster::{self, actions, release, ClusterError, ConnectArgs, Target};
+use canary_cockpit::cluster::{self, actions, release, ClusterError, Target};
 use canary_cockpit::model::{Millis, Phase, Weight};
 use cluster_support::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use std::process::{Command, Output};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn canary(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_canary"))
-        .env(
-            "XDG_STATE_HOME",
-            std::env::temp_dir().join("canary-cluster-tests"),
-        )
-        .env_remove("KUBECONFIG")
-        .args(args)
-        .output()
-        .expect("run canary")
-}
-
-fn connect_args(kubeconfig: &std::path::Path, ns: &str) -> ConnectArgs {
-    ConnectArgs {
-        namespace: Some(ns.to_string()),
-        context: None,
-        kubeconfig: Some(kubeconfig.to_path_buf()),
-    }
-}
 
 fn rollouts() -> kube::api::ApiResource {
     custom("argoproj.io", "v1alpha1", "Rollout", "rollouts")

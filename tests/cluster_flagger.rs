@@ -7,41 +7,13 @@
 mod cluster_support;
 
 use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event};
-use canary_cockpit::cluster::{self, release, ConnectArgs, Target};
+use canary_cockpit::cluster::{self, release, Target};
 use canary_cockpit::gate::GateBook;
 use canary_cockpit::model::{Millis, Phase, Weight};
 use cluster_support::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use std::process::{Command, Output};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn canary(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_canary"))
-        .env(
-            "XDG_STATE_HOME",
-            std::env::temp_dir().join("canary-cluster-tests"),
-        )
-        .env_remove("KUBECONFIG")
-        .args(args)
-        .output()
-        .expect("run canary")
-}
-
-fn connect_args(kubeconfig: &std::path::Path, ns: &str) -> ConnectArgs {
-    ConnectArgs {
-        namespace: Some(ns.to_string()),
-        context: None,
-        kubeconfig: Some(kubeconfig.to_path_buf()),
-    }
-}
 
 fn canaries() -> kube::api::ApiResource {
     custom("flagger.app", "v1beta1", "Canary", "canaries")
@@ -293,27 +265,6 @@ async fn post(addr: &str, path: &str, body: serde_json::Value) -> u16 {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or_else(|| panic!("no status line in {answer:?}"))
-}
-
-async fn until(
-    rx: &mut tokio::sync::mpsc::Receiver<Event>,
-    what: &str,
-    mut wanted: impl FnMut(&Event) -> bool,
-) -> Vec<Event> {
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(ev)) => {
-                let done = wanted(&ev);
-                seen.push(ev);
-                if done {
-                    return seen;
-                }
-            }
-            _ => panic!("no {what} within 20 s; saw {seen:?}"),
-        }
-    }
 }
 
 #[test]

@@ -6,38 +6,10 @@
 mod cluster_support;
 
 use canary_cockpit::app::Event;
-use canary_cockpit::cluster::{self, release, write, ClusterError, ConnectArgs, Target};
+use canary_cockpit::cluster::{self, release, write, ClusterError, Target};
 use canary_cockpit::model::Weight;
 use cluster_support::*;
 use serde_json::json;
-use std::process::{Command, Output};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn canary(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_canary"))
-        .env(
-            "XDG_STATE_HOME",
-            std::env::temp_dir().join("canary-cluster-tests"),
-        )
-        .env_remove("KUBECONFIG")
-        .args(args)
-        .output()
-        .expect("run canary")
-}
-
-fn connect_args(kubeconfig: &std::path::Path, ns: &str) -> ConnectArgs {
-    ConnectArgs {
-        namespace: Some(ns.to_string()),
-        context: None,
-        kubeconfig: Some(kubeconfig.to_path_buf()),
-    }
-}
 
 /// An Istio release told apart by subsets: Service `shop` (app=shop), DestinationRule subsets
 /// `stable` (version=v1) and `canary` (version=v2), the VirtualService at 80/20 with a header
@@ -461,27 +433,6 @@ fn rbac_denial_on_a_custom_resource_names_verb_and_resource() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot get httproutes"), "{err}");
     assert!(err.contains(&ns), "{err}");
-}
-
-async fn until(
-    rx: &mut tokio::sync::mpsc::Receiver<Event>,
-    what: &str,
-    mut wanted: impl FnMut(&Event) -> bool,
-) -> Vec<Event> {
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(ev)) => {
-                let done = wanted(&ev);
-                seen.push(ev);
-                if done {
-                    return seen;
-                }
-            }
-            _ => panic!("no {what} within 20 s; saw {seen:?}"),
-        }
-    }
 }
 
 #[test]

@@ -5,37 +5,9 @@
 #[path = "support/cluster.rs"]
 mod cluster_support;
 
-use canary_cockpit::cluster::{self, release, write, ClusterError, ConnectArgs, Target};
+use canary_cockpit::cluster::{self, release, write, ClusterError, Target};
 use canary_cockpit::model::{PodStatus, Weight};
 use cluster_support::*;
-use std::process::{Command, Output};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn canary(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_canary"))
-        .env(
-            "XDG_STATE_HOME",
-            std::env::temp_dir().join("canary-cluster-tests"),
-        )
-        .env_remove("KUBECONFIG")
-        .args(args)
-        .output()
-        .expect("run canary")
-}
-
-fn connect_args(kubeconfig: &std::path::Path, ns: &str) -> ConnectArgs {
-    ConnectArgs {
-        namespace: Some(ns.to_string()),
-        context: None,
-        kubeconfig: Some(kubeconfig.to_path_buf()),
-    }
-}
 
 #[test]
 fn a_release_reads_with_its_versions_pods_and_bypass_rules() {
@@ -468,29 +440,6 @@ fn rollback_moves_the_traffic_then_scales_the_canary_to_zero() {
 #[path = "support/fault_proxy.rs"]
 mod fault_proxy;
 
-/// Waits up to `secs` for an event that satisfies `pred`; returns it with the events before it.
-async fn until(
-    rx: &mut tokio::sync::mpsc::Receiver<canary_cockpit::app::Event>,
-    secs: u64,
-    what: &str,
-    pred: impl Fn(&canary_cockpit::app::Event) -> bool,
-) -> Vec<canary_cockpit::app::Event> {
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(ev)) => {
-                let done = pred(&ev);
-                seen.push(ev);
-                if done {
-                    return seen;
-                }
-            }
-            _ => panic!("no {what} within {secs} s; events: {seen:?}"),
-        }
-    }
-}
-
 /// Every event that arrives within `secs`.
 async fn collect_for(
     rx: &mut tokio::sync::mpsc::Receiver<canary_cockpit::app::Event>,
@@ -547,7 +496,7 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
         };
         feed(
             &mut app,
-            until(&mut rx, 10, "heartbeat", |e| {
+            until_within(&mut rx, 10, "heartbeat", |e| {
                 matches!(e, Event::Heartbeat { .. })
             })
             .await,
@@ -556,7 +505,7 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
 
         // the network drops every connection and refuses new ones
         proxy.break_connections();
-        let events = until(
+        let events = until_within(
             &mut rx,
             15,
             "watch error",
@@ -577,14 +526,14 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
 
         // the network comes back: the watches reconnect, relist, and bring the missed change
         proxy.restore();
-        let events = until(&mut rx, 40, "the missed change", |e| {
+        let events = until_within(&mut rx, 40, "the missed change", |e| {
             matches!(e, Event::ReleaseObserved { release, .. } if release.weight.percent() == 45)
         })
         .await;
         feed(&mut app, events);
         feed(
             &mut app,
-            until(&mut rx, 10, "heartbeat", |e| {
+            until_within(&mut rx, 10, "heartbeat", |e| {
                 matches!(e, Event::Heartbeat { .. })
             })
             .await,
@@ -631,7 +580,7 @@ fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
             tx,
             effects_rx,
         ));
-        until(&mut rx, 10, "heartbeat", |e| matches!(e, Event::Heartbeat { .. })).await;
+        until_within(&mut rx, 10, "heartbeat", |e| matches!(e, Event::Heartbeat { .. })).await;
         let act = |weight: u8| Effect::Act {
             action: Action::SetWeight {
                 weight: Weight::clamped(weight),
@@ -655,7 +604,7 @@ fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
         proxy.break_connections();
         let before = audit_lines();
         effects.send(act(50)).unwrap();
-        let events = until(&mut rx, 60, "the failed write", |e| {
+        let events = until_within(&mut rx, 60, "the failed write", |e| {
             matches!(e, Event::ActionResult { .. })
         })
         .await;
@@ -665,7 +614,7 @@ fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
         );
         proxy.restore();
         // back up: a fresh list, and still no write
-        until(&mut rx, 40, "the relist", |e| matches!(e, Event::Heartbeat { .. })).await;
+        until_within(&mut rx, 40, "the relist", |e| matches!(e, Event::Heartbeat { .. })).await;
         let later = collect_for(&mut rx, 3).await;
         assert!(results(&later).is_empty(), "a retried action: {later:?}");
         assert_eq!(ingress_patches(&ns, before), 0);
@@ -678,7 +627,7 @@ fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
         proxy.slow_down(700);
         let before = audit_lines();
         effects.send(act(40)).unwrap();
-        let events = until(&mut rx, 60, "the slow write", |e| {
+        let events = until_within(&mut rx, 60, "the slow write", |e| {
             matches!(e, Event::ActionResult { .. })
         })
         .await;

@@ -7,24 +7,9 @@
 mod cluster_support;
 
 use canary_cockpit::app::{Action, Actor, Effect, Event};
-use canary_cockpit::cluster::{self, release, ConnectArgs, Target};
+use canary_cockpit::cluster::{self, release, Target};
 use cluster_support::*;
 use std::process::Command;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn connect_args(kubeconfig: &std::path::Path, ns: &str) -> ConnectArgs {
-    ConnectArgs {
-        namespace: Some(ns.to_string()),
-        context: None,
-        kubeconfig: Some(kubeconfig.to_path_buf()),
-    }
-}
 
 /// An ingress-nginx release run by Deployments: shop-v1 (2 replicas, shop:1.0) behind Service
 /// `shop`, shop-v2 (1 replica, shop:2.0) behind `shop-canary`, the canary Ingress at 20 %.
@@ -212,27 +197,6 @@ fn a_promotion_without_a_canary_deployment_moves_nothing() {
     );
 }
 
-async fn until(
-    rx: &mut tokio::sync::mpsc::Receiver<Event>,
-    what: &str,
-    mut wanted: impl FnMut(&Event) -> bool,
-) -> Vec<Event> {
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(ev)) => {
-                let done = wanted(&ev);
-                seen.push(ev);
-                if done {
-                    return seen;
-                }
-            }
-            _ => panic!("no {what} within 30 s; saw {seen:?}"),
-        }
-    }
-}
-
 fn notes(events: &[Event]) -> Vec<String> {
     events
         .iter()
@@ -275,7 +239,7 @@ fn a_rollback_stops_a_promotion_that_does_not_roll_out_and_restores_the_primary(
                 actor: operator.clone(),
             })
             .unwrap();
-        let events = until(&mut rx, "the rollout wait", |e| {
+        let events = until_within(&mut rx, 30, "the rollout wait", |e| {
             matches!(e, Event::Note { text, .. } if text.contains("new replicas updated") || text.contains("updated replicas available"))
         })
         .await;
@@ -294,7 +258,7 @@ fn a_rollback_stops_a_promotion_that_does_not_roll_out_and_restores_the_primary(
                 actor: operator.clone(),
             })
             .unwrap();
-        until(&mut rx, "the refusal", |e| {
+        until_within(&mut rx, 30, "the refusal", |e| {
             matches!(e, Event::ActionResult { action: Action::Promote, error: Some(err), .. } if err.contains("under way"))
         })
         .await;
@@ -305,7 +269,7 @@ fn a_rollback_stops_a_promotion_that_does_not_roll_out_and_restores_the_primary(
                 actor: operator.clone(),
             })
             .unwrap();
-        let events = until(&mut rx, "the rollback's result", |e| {
+        let events = until_within(&mut rx, 30, "the rollback's result", |e| {
             matches!(e, Event::ActionResult { action: Action::Rollback, .. })
         })
         .await;

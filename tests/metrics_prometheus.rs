@@ -10,16 +10,10 @@ use canary_cockpit::app::Event;
 use canary_cockpit::metrics::templates::{self, Context, Template};
 use canary_cockpit::metrics::{Endpoint, MetricsError, Poller};
 use canary_cockpit::model::Millis;
+use cluster_support::runtime;
 use prometheus_support::*;
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// ingress-nginx: the primary 90 req/s, no errors, all under 100 ms; the canary 10 req/s, 20 %
 /// 5xx, half of its requests between 0.5 and 1 s.

@@ -406,3 +406,67 @@ pub async fn warning_event(
         .await
         .expect("create event");
 }
+
+/// A runtime for a test's async parts (one thread: the tests drive it with `block_on`).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The real binary with `args`, its state dir under the temp dir and no KUBECONFIG from outside.
+pub fn canary(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_canary"))
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("canary-cluster-tests"),
+        )
+        .env_remove("KUBECONFIG")
+        .args(args)
+        .output()
+        .expect("run canary")
+}
+
+pub fn connect_args(
+    kubeconfig: &std::path::Path,
+    ns: &str,
+) -> canary_cockpit::cluster::ConnectArgs {
+    canary_cockpit::cluster::ConnectArgs {
+        namespace: Some(ns.to_string()),
+        context: None,
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+    }
+}
+
+/// The events until one satisfies `wanted` (it included); panics with them after `secs`.
+pub async fn until_within(
+    rx: &mut tokio::sync::mpsc::Receiver<canary_cockpit::app::Event>,
+    secs: u64,
+    what: &str,
+    mut wanted: impl FnMut(&canary_cockpit::app::Event) -> bool,
+) -> Vec<canary_cockpit::app::Event> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(ev)) => {
+                let done = wanted(&ev);
+                seen.push(ev);
+                if done {
+                    return seen;
+                }
+            }
+            _ => panic!("no {what} within {secs} s; events: {seen:?}"),
+        }
+    }
+}
+
+/// [`until_within`] 20 s.
+pub async fn until(
+    rx: &mut tokio::sync::mpsc::Receiver<canary_cockpit::app::Event>,
+    what: &str,
+    wanted: impl FnMut(&canary_cockpit::app::Event) -> bool,
+) -> Vec<canary_cockpit::app::Event> {
+    until_within(rx, 20, what, wanted).await
+}
