@@ -53,7 +53,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Promote(args) => crate::cluster::commands::promote(args),
         Command::Retry(args) => crate::cluster::commands::retry(args),
         Command::Gate(crate::cli::GateCommand::Serve { listen }) => {
-            crate::cluster::commands::gate_serve(&listen)
+            crate::cluster::gate_serving::gate_serve(&listen)
         }
         Command::Scenarios => {
             for (name, text) in BUILT_IN {

@@ -33,7 +33,7 @@ async fn observe(
 }
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.
-fn print(text: &str) -> Result<(), RunError> {
+pub(super) fn print(text: &str) -> Result<(), RunError> {
     crate::replay::commands::write_stdout(text).map(drop)
 }
 
@@ -106,7 +106,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
         .map_err(|e| RunError::Plan(e.to_string()))?;
     let cluster = runtime.block_on(connect(&args.connect))?;
     let gates = match &args.gate_listen {
-        Some(addr) => Some(serve_gates(&runtime, addr)?),
+        Some(addr) => Some(super::gate_serving::serve_gates(&runtime, addr)?),
         None => None,
     };
     let scope = if args.all_namespaces {
@@ -182,108 +182,6 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
     }
 }
 
-/// The gates the cockpit answers for Flagger (`--gate-listen`): one server for the whole
-/// `canary watch`, whichever release is open; its calls to every open cockpit.
-pub struct Gates {
-    pub book: crate::gate::GateBook,
-    pub addr: String,
-    pub calls: tokio::sync::broadcast::Sender<crate::gate::GateCall>,
-}
-
-/// Binds `addr` and serves the gates on `runtime`.
-pub fn serve_gates(runtime: &tokio::runtime::Runtime, addr: &str) -> Result<Gates, RunError> {
-    let listener = runtime
-        .block_on(crate::gate::bind(addr))
-        .map_err(|e| RunError::Gate(e.to_string()))?;
-    let bound = listener
-        .local_addr()
-        .map_or_else(|_| addr.to_string(), |a| a.to_string());
-    let book = crate::gate::GateBook::new();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let (calls, _) = tokio::sync::broadcast::channel(256);
-    let fan_out = calls.clone();
-    runtime.spawn(crate::gate::serve(listener, book.clone(), tx));
-    runtime.spawn(async move {
-        while let Some(call) = rx.recv().await {
-            tracing::info!(?call, "gate call");
-            // no cockpit open right now: nobody to tell
-            let _ = fan_out.send(call);
-        }
-    });
-    Ok(Gates {
-        book,
-        addr: bound,
-        calls,
-    })
-}
-
-/// Flagger's calls for this canary as notes, when an answer differs from the last one to the
-/// same path (Flagger asks at every interval).
-async fn gate_notes(
-    mut calls: tokio::sync::broadcast::Receiver<crate::gate::GateCall>,
-    events: tokio::sync::mpsc::Sender<Event>,
-    namespace: String,
-    name: String,
-) {
-    let mut last: std::collections::HashMap<String, u16> = std::collections::HashMap::new();
-    loop {
-        let call = match calls.recv().await {
-            Ok(call) => call,
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-            Err(_) => return,
-        };
-        if call.namespace != namespace || call.name != name {
-            continue;
-        }
-        if last.insert(call.path.clone(), call.status) == Some(call.status) {
-            continue;
-        }
-        let answer = match call.status {
-            200 => "200 open",
-            403 => "403 closed",
-            202 => "202 accepted",
-            _ => "refused",
-        };
-        let phase = call.phase.map(|p| format!(" ({p})")).unwrap_or_default();
-        let note = Event::Note {
-            at: crate::run::wall_clock(),
-            author: "flagger".to_string(),
-            text: format!("{}{phase}: {answer}", call.path),
-        };
-        if events.send(note).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// `canary gate serve`: the gates alone, each call a line on stdout, until ctrl-c or SIGTERM.
-pub fn gate_serve(addr: &str) -> Result<ExitCode, RunError> {
-    let runtime = runtime()?;
-    let gates = serve_gates(&runtime, addr)?;
-    eprintln!("serving Flagger gates on http://{}", gates.addr);
-    let mut calls = gates.calls.subscribe();
-    runtime.block_on(async move {
-        let mut term: tokio::signal::unix::Signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(RunError::Runtime)?;
-        loop {
-            tokio::select! {
-                call = calls.recv() => match call {
-                    Ok(c) => {
-                        let phase = c.phase.map(|p| format!(" phase={p}")).unwrap_or_default();
-                        print(&format!("{} {} {}/{}{phase} -> {}\n",
-                            crate::record::retention::utc_rfc3339(crate::run::wall_clock()), c.path, c.namespace, c.name, c.status))?;
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(_) => return Ok(()),
-                },
-                _ = tokio::signal::ctrl_c() => return Ok(()),
-                _ = term.recv() => return Ok(()),
-            }
-        }
-    }).map_err(|e: RunError| e)?;
-    Ok(ExitCode::SUCCESS)
-}
-
 /// The cockpit on one release until the operator quits (`None`) or leaves it for another.
 fn cockpit(
     runtime: &tokio::runtime::Runtime,
@@ -291,7 +189,7 @@ fn cockpit(
     mut observed: Observed,
     args: &WatchArgs,
     plan: crate::model::Plan,
-    gates: Option<&Gates>,
+    gates: Option<&super::gate_serving::Gates>,
 ) -> Result<Option<Exit>, RunError> {
     let target = observed.target.clone();
     observed.snapshot.plan = Some(plan.clone());
@@ -424,7 +322,12 @@ fn cockpit(
     let (app, tap) = runtime
         .block_on(crate::tui::run(app, tap, move |events, effects| {
             if let Some(calls) = calls {
-                tokio::spawn(gate_notes(calls, events.clone(), ns, name));
+                tokio::spawn(super::gate_serving::gate_notes(
+                    calls,
+                    events.clone(),
+                    ns,
+                    name,
+                ));
             }
             if let Some(p) = poller {
                 tokio::spawn(p.run(events.clone()));

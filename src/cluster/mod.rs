@@ -10,6 +10,7 @@ pub mod discover;
 pub mod dynamic;
 pub mod error;
 pub mod flagger;
+pub mod gate_serving;
 pub mod gateway;
 pub mod istio;
 pub mod kubesphere;
