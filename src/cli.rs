@@ -66,13 +66,13 @@ pub enum StatusFormat {
 pub struct StatusArgs {
     /// The release: ingress/NAME, virtualservice/NAME (vs/), httproute/NAME.
     #[arg(value_name = "TARGET")]
-    pub target: crate::cluster::Target,
+    pub target: crate::model::Target,
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: StatusFormat,
     #[command(flatten)]
-    pub connect: crate::cluster::ConnectArgs,
+    pub connect: ConnectArgs,
     #[command(flatten)]
-    pub metrics: crate::cluster::metrics_setup::MetricsArgs,
+    pub metrics: MetricsArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,7 +80,7 @@ pub struct WatchArgs {
     /// The release: ingress/NAME (either Ingress of the pair), virtualservice/NAME (vs/),
     /// httproute/NAME. Without one, a picker lists the namespace's releases.
     #[arg(value_name = "TARGET")]
-    pub target: Option<crate::cluster::Target>,
+    pub target: Option<crate::model::Target>,
     /// The picker lists the releases of every namespace.
     #[arg(short = 'A', long, conflicts_with = "target")]
     pub all_namespaces: bool,
@@ -93,7 +93,7 @@ pub struct WatchArgs {
     #[arg(long, value_name = "ADDR")]
     pub gate_listen: Option<String>,
     #[command(flatten)]
-    pub metrics: crate::cluster::metrics_setup::MetricsArgs,
+    pub metrics: MetricsArgs,
     #[command(flatten)]
     pub drive: DriveArgs,
     /// A rollback moves the traffic back but leaves the canary's pods running.
@@ -106,7 +106,7 @@ pub struct WatchArgs {
     #[arg(long, default_value = "100", value_name = "PERCENT", value_parser = parse_weight)]
     pub max_weight: crate::model::Weight,
     #[command(flatten)]
-    pub connect: crate::cluster::ConnectArgs,
+    pub connect: ConnectArgs,
     #[command(flatten)]
     pub record: RecordArgs,
 }
@@ -176,16 +176,16 @@ impl DriveArgs {
 pub struct TargetArgs {
     /// The release: ingress/NAME, virtualservice/NAME (vs/), httproute/NAME.
     #[arg(value_name = "TARGET")]
-    pub target: crate::cluster::Target,
+    pub target: crate::model::Target,
     #[command(flatten)]
-    pub connect: crate::cluster::ConnectArgs,
+    pub connect: ConnectArgs,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct PromoteArgs {
     /// The release: ingress/NAME, virtualservice/NAME (vs/), httproute/NAME.
     #[arg(value_name = "TARGET")]
-    pub target: crate::cluster::Target,
+    pub target: crate::model::Target,
     /// Confirm: the canary's version replaces the primary's.
     #[arg(long)]
     pub yes: bool,
@@ -193,14 +193,14 @@ pub struct PromoteArgs {
     #[arg(long)]
     pub full: bool,
     #[command(flatten)]
-    pub connect: crate::cluster::ConnectArgs,
+    pub connect: ConnectArgs,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RollbackArgs {
     /// The release: ingress/NAME, virtualservice/NAME (vs/), httproute/NAME.
     #[arg(value_name = "TARGET")]
-    pub target: crate::cluster::Target,
+    pub target: crate::model::Target,
     /// Confirm: the canary's weight goes to 0 at once and its Deployment is scaled to 0.
     #[arg(long)]
     pub yes: bool,
@@ -208,19 +208,19 @@ pub struct RollbackArgs {
     #[arg(long)]
     pub keep_canary: bool,
     #[command(flatten)]
-    pub connect: crate::cluster::ConnectArgs,
+    pub connect: ConnectArgs,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct SetWeightArgs {
     /// The release: ingress/NAME, virtualservice/NAME (vs/), httproute/NAME.
     #[arg(value_name = "TARGET")]
-    pub target: crate::cluster::Target,
+    pub target: crate::model::Target,
     /// The canary's share of the traffic in percent, 0 to 100.
     #[arg(value_name = "PERCENT", value_parser = parse_weight)]
     pub weight: crate::model::Weight,
     #[command(flatten)]
-    pub connect: crate::cluster::ConnectArgs,
+    pub connect: ConnectArgs,
 }
 
 fn parse_weight(text: &str) -> Result<crate::model::Weight, String> {
@@ -305,4 +305,69 @@ pub struct DemoArgs {
     pub metrics_listen: Option<String>,
     #[command(flatten)]
     pub record: RecordArgs,
+}
+
+/// The kubectl-style flags.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ConnectArgs {
+    /// The namespace (default: the context's, else `default`).
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// The kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+}
+
+/// Where Prometheus is and how the queries are shaped (`canary watch`, `canary status`).
+#[derive(Clone, Debug, clap::Args)]
+pub struct MetricsArgs {
+    /// Prometheus's base URL (credentials from CANARY_PROMETHEUS_TOKEN, or
+    /// CANARY_PROMETHEUS_USER and CANARY_PROMETHEUS_PASSWORD; never recorded).
+    #[arg(long, env = "CANARY_PROMETHEUS_URL", value_name = "URL")]
+    pub prometheus: Option<String>,
+    /// Prometheus inside the cluster, through the API server's service proxy.
+    #[arg(
+        long,
+        value_name = "NAMESPACE/SERVICE:PORT",
+        conflicts_with = "prometheus"
+    )]
+    pub prometheus_service: Option<String>,
+    /// Seconds between refreshes (one request per series each).
+    #[arg(long, default_value = "5", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub metrics_interval: u64,
+    /// The rate window of the queries (PromQL duration).
+    #[arg(long, default_value = "1m", value_name = "DURATION")]
+    pub metrics_window: String,
+    /// The query template: ingress-nginx, istio, linkerd, app, or one of the config file's
+    /// (default: the context's entry in the config file, else the release's traffic system).
+    #[arg(long, value_name = "NAME")]
+    pub metrics_template: Option<String>,
+    /// The config file (default: $XDG_CONFIG_HOME/canary-cockpit/config.toml).
+    #[arg(long, env = "CANARY_CONFIG", value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
+}
+
+impl Default for MetricsArgs {
+    /// As the command line's defaults.
+    fn default() -> Self {
+        MetricsArgs {
+            prometheus: None,
+            prometheus_service: None,
+            metrics_interval: 5,
+            metrics_window: "1m".to_string(),
+            metrics_template: None,
+            config: None,
+        }
+    }
+}
+
+impl MetricsArgs {
+    /// Prometheus given on the command line or in the environment (the config file may name one
+    /// per context too).
+    pub fn wanted(&self) -> bool {
+        self.prometheus.is_some() || self.prometheus_service.is_some()
+    }
 }

@@ -1,19 +1,38 @@
 //! canary cockpit: a terminal cockpit for canary releases on Kubernetes.
+//!
+//! The modules form layers; each imports only from layers below its own (`tests/it/layers.rs`
+//! holds that line, from the map in `docs/layers.txt`):
+//!
+//! ```text
+//! model, paths, logging, stdout      plain data and the process's surroundings
+//! controller                         progression and analysis, pure
+//! app                                state, update(), keys
+//! ui, record                         rendering; recordings
+//! tui, metrics                       the terminal loop; Prometheus
+//! config, source, replay, gate       config file; the demo; replay; Flagger's gate book and server
+//! cli                                clap definitions
+//! cluster                            the Kubernetes client and shared calls
+//! provider                           one module per traffic system, one dispatch
+//! live                               a live release: read, watch, the one executor
+//! commands                           what each subcommand does
+//! ```
 
 pub mod app;
 pub mod cli;
 pub mod cluster;
+pub mod commands;
 pub mod config;
 pub mod controller;
 pub mod gate;
-pub mod headless;
+pub mod live;
 pub mod logging;
 pub mod metrics;
 pub mod model;
 pub mod paths;
+pub mod provider;
 pub mod record;
 pub mod replay;
-pub mod run;
 pub mod source;
+pub mod stdout;
 pub mod tui;
 pub mod ui;

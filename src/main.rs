@@ -2,19 +2,16 @@ use canary_cockpit::cli::Cli;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Exit code of a run that stopped on an error the user can act on (bad input, missing file).
-const EXIT_ERROR: u8 = 1;
-
 fn main() -> color_eyre::Result<ExitCode> {
     // color-eyre reports what should never happen (panics) with the full context
     color_eyre::install()?;
     let cli = Cli::parse();
-    match canary_cockpit::run::run(cli) {
+    match canary_cockpit::commands::run(cli) {
         Ok(code) => Ok(code),
         // errors from bad input are expected: one clear line, no backtrace
         Err(e) => {
             eprintln!("error: {e}");
-            Ok(ExitCode::from(EXIT_ERROR))
+            Ok(ExitCode::from(canary_cockpit::commands::EXIT_ERROR))
         }
     }
 }

@@ -17,6 +17,8 @@ pub enum Action {
     Resume,
     Promote,
     Rollback,
+    /// An aborted Argo rollout starts again (`canary retry`).
+    Retry,
 }
 
 impl fmt::Display for Action {
@@ -28,6 +30,7 @@ impl fmt::Display for Action {
             Action::Resume => f.write_str("resume"),
             Action::Promote => f.write_str("promote"),
             Action::Rollback => f.write_str("roll back"),
+            Action::Retry => f.write_str("retry"),
         }
     }
 }

@@ -133,7 +133,7 @@ impl App {
             self.set_status(Level::Info, format!("{action}: done"));
         }
         match action {
-            Action::SetWeight { .. } | Action::NextStep => {}
+            Action::SetWeight { .. } | Action::NextStep | Action::Retry => {}
             Action::Pause => {
                 self.paused = true;
                 if self.phase == Phase::Progressing {

@@ -203,7 +203,7 @@ impl Picker {
             Some(Command::Cancel) => return None,
             Some(Command::Submit) => {
                 let text = prompt.input.value().trim().to_string();
-                match text.parse::<crate::cluster::Target>() {
+                match text.parse::<crate::model::Target>() {
                     Ok(target) => {
                         return Some(Choice::Open {
                             namespace: self.namespace.clone(),

@@ -4,23 +4,9 @@
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
-use std::path::PathBuf;
 
 use super::ClusterError;
-
-/// The kubectl-style flags.
-#[derive(Clone, Debug, Default, clap::Args)]
-pub struct ConnectArgs {
-    /// The namespace (default: the context's, else `default`).
-    #[arg(short = 'n', long, value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
-    /// The kubeconfig context to use (default: the current context).
-    #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
-    /// The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
-    #[arg(long, value_name = "PATH")]
-    pub kubeconfig: Option<PathBuf>,
-}
+use crate::cli::ConnectArgs;
 
 /// A client bound to one context and namespace.
 #[derive(Clone)]

@@ -191,7 +191,7 @@ pub fn rollout(d: &Deployment, generation: i64) -> Rollout {
 pub async fn wait_rollout(
     cluster: &Cluster,
     stored: &Deployment,
-    report: &mut super::actions::Reporter,
+    report: &mut super::report::Reporter,
 ) -> Result<(), ClusterError> {
     let deployment = name(stored).to_string();
     let generation = stored.metadata.generation.unwrap_or(0);

@@ -93,6 +93,7 @@ impl Resource {
             "VirtualService" => "virtualservice",
             "DestinationRule" => "destinationrule",
             "HTTPRoute" => "httproute",
+            "Ingress" => "ingress",
             _ => self.plural,
         }
     }
@@ -111,4 +112,34 @@ pub fn call<'a>(
         namespace: &cluster.namespace,
         user: &cluster.user,
     }
+}
+
+/// Every object of `resource` in the namespace (`all`: in every namespace) at the first version
+/// the cluster serves, and that version; `None` when it serves none.
+pub async fn list_any(
+    cluster: &Cluster,
+    resource: Resource,
+    all: bool,
+) -> Result<Option<(Vec<DynamicObject>, &'static str)>, ClusterError> {
+    for version in resource.versions {
+        let ar = resource.api_resource(version);
+        let api: Api<DynamicObject> = if all {
+            Api::all_with(cluster.client.clone(), &ar)
+        } else {
+            Api::namespaced_with(cluster.client.clone(), &cluster.namespace, &ar)
+        };
+        match api.list(&ListParams::default()).await {
+            Ok(list) => return Ok(Some((list.items, version))),
+            Err(e) if is_404(&e) => continue,
+            Err(e) => return Err(call(cluster, "list", resource.plural, "").error(e)),
+        }
+    }
+    Ok(None)
+}
+
+/// A typed object from a custom one (an Ingress read through the dynamic API).
+pub fn typed<K: serde::de::DeserializeOwned>(obj: &DynamicObject) -> Result<K, String> {
+    serde_json::to_value(obj)
+        .and_then(serde_json::from_value)
+        .map_err(|e| e.to_string())
 }

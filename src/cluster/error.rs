@@ -1,8 +1,5 @@
 //! What can go wrong talking to a cluster, each said in one line an operator can act on.
 
-use super::nginx::NginxError;
-use super::split::SplitError;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error("kubeconfig: {0}")]
@@ -38,14 +35,9 @@ pub enum ClusterError {
         namespace: String,
         message: String,
     },
+    /// A routing object that does not read as a release, in its provider's words.
     #[error(transparent)]
-    Nginx(#[from] NginxError),
-    #[error(transparent)]
-    Split(#[from] SplitError),
-    #[error(transparent)]
-    Argo(#[from] super::argo::ArgoError),
-    #[error(transparent)]
-    Flagger(#[from] super::flagger::FlaggerError),
+    Object(Box<dyn std::error::Error + Send + Sync>),
     #[error(
         "the cluster serves no {kind} ({group} {versions}): is its controller's CRD installed?"
     )]

@@ -1,7 +1,13 @@
 //! Equality label selectors (`app=shop,version=v2`): which pods are a version's.
 
+use k8s_openapi::api::core::v1::Service;
+use kube::api::ListParams;
+use kube::Api;
 use std::collections::BTreeMap;
 use std::fmt;
+
+use super::dynamic::call;
+use super::{Cluster, ClusterError};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selector(pub BTreeMap<String, String>);
@@ -52,6 +58,53 @@ impl fmt::Display for Selector {
         }
         Ok(())
     }
+}
+
+/// The namespace's Services.
+pub async fn services(cluster: &Cluster) -> Result<Vec<Service>, ClusterError> {
+    let api: Api<Service> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    Ok(api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| call(cluster, "list", "services", "").error(e))?
+        .items)
+}
+
+/// The label selector of the Service `name` among `services`.
+pub fn of_service(
+    cluster: &Cluster,
+    services: &[Service],
+    name: &str,
+) -> Result<Selector, ClusterError> {
+    let service = services
+        .iter()
+        .find(|s| s.metadata.name.as_deref() == Some(name))
+        .ok_or_else(|| ClusterError::NotFound {
+            resource: "service",
+            name: name.to_string(),
+            namespace: cluster.namespace.clone(),
+        })?;
+    service
+        .spec
+        .as_ref()
+        .and_then(|s| s.selector.as_ref())
+        .filter(|s| !s.is_empty())
+        .map(Selector::from_map)
+        .ok_or_else(|| ClusterError::NoSelector {
+            service: name.to_string(),
+        })
+}
+
+/// The selectors of the two versions' Services, from one list of the namespace's Services.
+pub async fn of_services(
+    cluster: &Cluster,
+    names: &[String; 2],
+) -> Result<[Selector; 2], ClusterError> {
+    let services = services(cluster).await?;
+    Ok([
+        of_service(cluster, &services, &names[0])?,
+        of_service(cluster, &services, &names[1])?,
+    ])
 }
 
 /// The label selectors to list so that both versions' pods are found: one list when the two

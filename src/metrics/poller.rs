@@ -162,7 +162,7 @@ impl Poller {
 
     /// Runs until the cockpit closes: backfill, then a sample every interval.
     pub async fn run(self, tx: mpsc::Sender<Event>) {
-        let clock = crate::run::wall_clock;
+        let clock = crate::model::wall_clock;
         let mut failing = false;
         let mut wait = self.interval;
         let mut filled = false;

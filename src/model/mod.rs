@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod metrics;
 pub mod plan;
 pub mod release;
+pub mod target;
 pub mod time;
 pub mod weight;
 
@@ -13,5 +14,6 @@ pub use plan::{Plan, PlanError};
 pub use release::{
     ControllerView, Phase, Pod, PodSet, PodStatus, Refusal, ReleaseSnapshot, Side, Version,
 };
-pub use time::{Age, Clock, Millis};
+pub use target::{Kind, KindInfo, Target, TargetError, KINDS};
+pub use time::{wall_clock, Age, Clock, Millis};
 pub use weight::{Weight, WeightError};

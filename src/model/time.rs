@@ -26,6 +26,15 @@ impl Millis {
     }
 }
 
+/// The machine's clock, for live sources and the command-line verbs. `update` never calls it:
+/// its instants arrive inside events.
+pub fn wall_clock() -> Millis {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Millis(since_epoch.as_millis() as i64)
+}
+
 /// A duration shown as `mm:ss`, or `h:mm:ss` past an hour.
 pub struct Clock(pub i64);
 

@@ -6,7 +6,6 @@ pub mod timeline;
 
 pub use player::Player;
 pub mod bar;
-pub mod commands;
 pub mod playback;
 pub mod plot;
 pub mod screen;

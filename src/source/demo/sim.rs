@@ -148,8 +148,8 @@ impl Sim {
         };
         match *action {
             Action::SetWeight { weight } => self.weight = weight,
-            Action::NextStep => {
-                // the demo's release has no controller of its own to step
+            Action::NextStep | Action::Retry => {
+                // the demo's release has no controller of its own to step or retry
                 return vec![Event::ActionResult {
                     at: self.now,
                     action: *action,

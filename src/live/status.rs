@@ -3,7 +3,9 @@
 use crate::model::Pod;
 use serde::Serialize;
 
-use super::release::{Observed, Route};
+use crate::provider::{Ended, Route};
+
+use super::release::Observed;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatusReport {
@@ -89,7 +91,7 @@ pub fn phase(route: &Route) -> String {
 
 /// The release failed or was rolled back: `canary status` exits 3.
 pub fn failed(route: &Route) -> bool {
-    route.ended == Some(super::release::Ended::RolledBack)
+    route.ended == Some(Ended::RolledBack)
         || matches!(
             route.phase,
             Some(crate::model::Phase::RolledBack | crate::model::Phase::Failed)

@@ -3,11 +3,16 @@
 //! host names (`shop-primary` / `shop-canary`, each a Service). Setting the weight patches both
 //! destinations' weights so that they sum to 100.
 
+use crate::cluster::dynamic::{self, Resource};
+use crate::cluster::selector::{self, Selector};
+use crate::cluster::{Cluster, ClusterError};
+use crate::model::Kind;
+use kube::api::DynamicObject;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::dynamic::Resource;
-use super::split::{self, Backend, Split, SplitError};
+use super::route::Route;
+use super::split::{self, Backend, Split, SplitError, CANARY_BACKEND};
 
 pub const VIRTUAL_SERVICE: Resource = Resource {
     group: "networking.istio.io",
@@ -179,6 +184,61 @@ pub fn subset_labels(
                tell its pods"
             .to_string(),
     })
+}
+
+/// The release's route from its VirtualService.
+pub fn route(
+    version: &'static str,
+    namespace: &str,
+    obj: &DynamicObject,
+) -> Result<Route, ClusterError> {
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    let rv = obj.metadata.resource_version.clone().unwrap_or_default();
+    let hint = super::route::annotations(&obj.metadata)
+        .get(CANARY_BACKEND)
+        .cloned();
+    let spec = obj.data.get("spec").cloned().unwrap_or_default();
+    let (split, bypass) = split(&name, namespace, &rv, hint.as_deref(), &spec)?;
+    let routing = super::Routing::Istio(split::Routing {
+        version,
+        split: split.clone(),
+    });
+    split::route(Kind::VirtualService, routing, obj, &split, bypass)
+}
+
+pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
+    let (obj, version) = dynamic::get(cluster, VIRTUAL_SERVICE, name).await?;
+    route(version, &cluster.namespace, &obj)
+}
+
+/// Each destination's pods: its Service's selector, narrowed by its subset's labels from the
+/// namespace's DestinationRules.
+pub async fn selectors(
+    cluster: &Cluster,
+    r: &split::Routing,
+) -> Result<[Selector; 2], ClusterError> {
+    let ns = cluster.namespace.as_str();
+    let services = selector::services(cluster).await?;
+    let split = &r.split;
+    let subsets = split.primary.subset.is_some() || split.canary.subset.is_some();
+    let rules: Vec<serde_json::Value> = if subsets {
+        dynamic::list(cluster, DESTINATION_RULE, r.version)
+            .await?
+            .into_iter()
+            .filter_map(|d| d.data.get("spec").cloned())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut out = [Selector::default(), Selector::default()];
+    for (slot, backend) in out.iter_mut().zip([&split.primary, &split.canary]) {
+        let base = selector::of_service(cluster, &services, &backend.service)?;
+        *slot = match &backend.subset {
+            Some(subset) => base.and(&subset_labels(&rules, &backend.service, ns, subset)?),
+            None => base,
+        };
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -11,11 +11,17 @@
 //! - promote without a promotion gate: `spec.skipAnalysis: true` (Flagger promotes without
 //!   further analysis).
 
-use crate::model::{ControllerView, Phase, Plan, Refusal, Weight};
+use crate::cluster::dynamic::Resource;
+use crate::model::{Phase, Plan, Weight};
 use kube::api::DynamicObject;
 use serde::Deserialize;
 
-use super::dynamic::Resource;
+mod lever;
+mod view;
+
+pub use lever::{
+    gates_follow, lever, metrics_hints, pause_writes, read, route, watches, weight_refused,
+};
 
 pub const CANARY: Resource = Resource {
     group: "flagger.app",
@@ -305,90 +311,6 @@ impl Canary {
     pub fn rollback_gated(&self) -> bool {
         self.webhook("rollback")
             .is_some_and(|w| points_at(&w.url, "/rollback/check"))
-    }
-
-    /// The view for the analysis panel; `gates` says whether this cockpit answers the gates
-    /// (`--gate-listen`), and their state when it does.
-    pub fn view(&self, gates: Option<(String, bool)>) -> ControllerView {
-        let mut analysis = vec![format!(
-            "failed checks {}/{} · iterations {}",
-            self.failed_checks,
-            self.threshold.map_or("?".to_string(), |t| t.to_string()),
-            self.iterations
-        )];
-        if !self.settings.is_empty() {
-            analysis.push(self.settings.clone());
-        }
-        analysis.extend(self.metrics.iter().map(|m| format!("metric {m}")));
-        for w in &self.webhooks {
-            analysis.push(format!("webhook {} ({}) → {}", w.name, w.kind, w.url));
-        }
-        if let Some((gate, rollback)) = &gates {
-            analysis.push(format!(
-                "cockpit gate: {gate} · rollback gate: {}",
-                if *rollback { "open" } else { "closed" }
-            ));
-        }
-        let serving = gates.is_some();
-        let mut refusals = vec![
-            Refusal {
-                action: "set-weight".to_string(),
-                why: "Flagger sets the weight by its analysis (stepWeight): + lets it take one step through its confirm-traffic-increase gate".to_string(),
-            },
-            Refusal {
-                action: "step-down".to_string(),
-                why: "Flagger only steps forward: R rolls back through its rollback gate".to_string(),
-            },
-        ];
-        if !(serving && (self.gated("confirm-traffic-increase") || self.gated("confirm-rollout"))) {
-            refusals.push(Refusal {
-                action: "step-up".to_string(),
-                why: if serving {
-                    "no confirm-traffic-increase webhook points at the cockpit's /gate/check: Flagger steps by its own analysis".to_string()
-                } else {
-                    "Flagger steps by its own analysis; start the cockpit with --gate-listen ADDR and point a confirm-traffic-increase webhook at ADDR/gate/check to step by hand".to_string()
-                },
-            });
-        }
-        if !(serving && self.rollback_gated()) {
-            refusals.push(Refusal {
-                action: "rollback".to_string(),
-                why: format!(
-                    "no rollback webhook points at the cockpit: add to spec.analysis.webhooks of canary/{}: {{name: cockpit-rollback, type: rollback, url: http://ADDR/rollback/check}} and start the cockpit with --gate-listen ADDR",
-                    self.name
-                ),
-            });
-        }
-        let promote = if serving && self.gated("confirm-promotion") {
-            format!("Promote {}: the cockpit opens its promotion gate; Flagger promotes at its next check.", self.name)
-        } else {
-            format!("Promote {}: spec.skipAnalysis = true. Flagger promotes without further analysis: failed metrics no longer stop it, and the skip stays until it is set back to false.", self.name)
-        };
-        let consequences = vec![
-            Refusal {
-                action: "promote".to_string(),
-                why: promote,
-            },
-            Refusal {
-                action: "rollback".to_string(),
-                why: format!("Roll back {}: the cockpit opens its rollback gate; Flagger rolls back at its next check.", self.name),
-            },
-        ];
-        ControllerView {
-            kind: "flagger".to_string(),
-            consequences,
-            phase: if self.suspend {
-                format!("{} (suspended)", self.phase)
-            } else {
-                self.phase.clone()
-            },
-            steps: Vec::new(),
-            current_step: None,
-            set_weight: None,
-            message: self.condition.clone(),
-            analysis,
-            refusals,
-        }
     }
 
     /// The YAML that gives this Canary a rollback webhook answered by the cockpit at `addr`.

@@ -1,11 +1,11 @@
 //! The gates the cockpit serves for Flagger: one server for a whole `canary watch` (whichever
 //! release is open) or for `canary gate serve`, and Flagger's calls as notes in the event log.
 
+use super::RunError;
 use crate::app::Event;
-use crate::run::RunError;
 use std::process::ExitCode;
 
-use super::commands::print;
+use super::verbs::print;
 
 /// The gates the cockpit answers for Flagger (`--gate-listen`): one server for the whole
 /// `canary watch`, whichever release is open; its calls to every open cockpit.
@@ -71,7 +71,7 @@ pub async fn gate_notes(
         };
         let phase = call.phase.map(|p| format!(" ({p})")).unwrap_or_default();
         let note = Event::Note {
-            at: crate::run::wall_clock(),
+            at: crate::model::wall_clock(),
             author: "flagger".to_string(),
             text: format!("{}{phase}: {answer}", call.path),
         };
@@ -83,10 +83,7 @@ pub async fn gate_notes(
 
 /// `canary gate serve`: the gates alone, each call a line on stdout, until ctrl-c or SIGTERM.
 pub fn gate_serve(addr: &str) -> Result<ExitCode, RunError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(RunError::Runtime)?;
+    let runtime = super::runtime()?;
     let gates = serve_gates(&runtime, addr)?;
     eprintln!("serving Flagger gates on http://{}", gates.addr);
     let mut calls = gates.calls.subscribe();
@@ -99,7 +96,7 @@ pub fn gate_serve(addr: &str) -> Result<ExitCode, RunError> {
                     Ok(c) => {
                         let phase = c.phase.map(|p| format!(" phase={p}")).unwrap_or_default();
                         print(&format!("{} {} {}/{}{phase} -> {}\n",
-                            crate::record::retention::utc_rfc3339(crate::run::wall_clock()), c.path, c.namespace, c.name, c.status))?;
+                            crate::record::retention::utc_rfc3339(crate::model::wall_clock()), c.path, c.namespace, c.name, c.status))?;
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(_) => return Ok(()),

@@ -3,9 +3,24 @@
 //! `canary-weight` out of `canary-weight-total` (default 100) of the requests; requests matched by
 //! `canary-by-header`/`canary-by-cookie` go to the canary whatever the weight.
 
+use crate::cluster::dynamic::{self, Resource};
+use crate::cluster::{Cluster, ClusterError};
+use crate::metrics::templates;
 use crate::model::Weight;
 use k8s_openapi::api::networking::v1::Ingress;
-use std::collections::BTreeSet;
+use kube::api::DynamicObject;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::route::{outcome_value, paused_value, Ended, ObjectWrite, Route, OUTCOME, PAUSED};
+use super::{Found, MetricsHints, Watched};
+
+/// Ingresses, read and watched like the custom objects of the other providers.
+pub const INGRESS: Resource = Resource {
+    group: "networking.k8s.io",
+    kind: "Ingress",
+    plural: "ingresses",
+    versions: &["v1"],
+};
 
 const PREFIX: &str = "nginx.ingress.kubernetes.io/";
 pub const CANARY: &str = "nginx.ingress.kubernetes.io/canary";
@@ -222,6 +237,157 @@ pub fn weight_patch(canary: &Ingress, value: u32) -> serde_json::Value {
             "annotations": { WEIGHT: value.to_string() }
         }
     })
+}
+
+impl From<NginxError> for ClusterError {
+    fn from(e: NginxError) -> Self {
+        ClusterError::Object(Box::new(e))
+    }
+}
+
+/// The two Ingresses and the canary's weight annotations, as read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Routing {
+    pub pair: Pair,
+    pub weight: CanaryWeight,
+}
+
+/// The release's route from the namespace's Ingresses; `name` is either of its Ingresses.
+pub fn route(ingresses: &[Ingress], name_: &str) -> Result<Route, ClusterError> {
+    let pair = find_pair(ingresses, name_)?;
+    let weight = canary_weight(&pair.canary)?;
+    let names = [
+        backend_service(&pair.primary)?,
+        backend_service(&pair.canary)?,
+    ];
+    let object = format!("ingress/{}", name(&pair.canary));
+    let release = name(&pair.primary).to_string();
+    let canary_meta = pair.canary.metadata.clone();
+    let bypass = bypass_rules(&pair.canary);
+    let routing = super::Routing::Nginx(Routing { pair, weight });
+    let mut route = Route::plain(
+        routing,
+        object,
+        release,
+        names,
+        weight.percent(),
+        &canary_meta,
+    );
+    route.bypass = bypass;
+    Ok(route)
+}
+
+fn ingresses(objects: &[DynamicObject]) -> Result<Vec<Ingress>, ClusterError> {
+    objects
+        .iter()
+        .map(|o| {
+            dynamic::typed(o).map_err(|message| ClusterError::Api {
+                verb: "read",
+                resource: "ingresses",
+                namespace: o.metadata.namespace.clone().unwrap_or_default(),
+                message,
+            })
+        })
+        .collect()
+}
+
+pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
+    let list = dynamic::list(cluster, INGRESS, INGRESS.versions[0]).await?;
+    route(&ingresses(&list)?, name)
+}
+
+/// The namespace's Ingresses: the canary's partner may change.
+pub fn watches() -> Vec<Watched> {
+    vec![Watched {
+        resource: INGRESS,
+        version: INGRESS.versions[0],
+        name: None,
+    }]
+}
+
+pub fn rebuild(objects: &[DynamicObject], name: &str) -> Option<Result<Route, ClusterError>> {
+    if objects.is_empty() {
+        return None;
+    }
+    Some(ingresses(objects).and_then(|list| route(&list, name)))
+}
+
+/// The route with the canary Ingress as a write stored it.
+pub fn stored(r: &Routing, obj: &DynamicObject) -> Result<Route, ClusterError> {
+    let mut list = ingresses(std::slice::from_ref(obj))?;
+    list.insert(0, r.pair.primary.clone());
+    route(&list, name(&r.pair.primary))
+}
+
+/// The canary Ingress's weight annotation (in its own total), with the outcome annotation.
+pub fn weight_writes(
+    seen: &Route,
+    r: &Routing,
+    weight: Weight,
+    ended: Option<Ended>,
+) -> Vec<ObjectWrite> {
+    let mut patch = weight_patch(&r.pair.canary, r.weight.value_for(weight));
+    if let Some(v) = outcome_value(seen, weight, ended) {
+        patch["metadata"]["annotations"][OUTCOME] = v;
+    }
+    vec![ObjectWrite::merge(
+        INGRESS,
+        INGRESS.versions[0],
+        name(&r.pair.canary),
+        patch,
+    )]
+}
+
+/// The pause annotation on the canary Ingress, conditional on the version read.
+pub fn pause_writes(r: &Routing, paused: bool) -> Vec<ObjectWrite> {
+    let patch = serde_json::json!({"metadata": {
+        "resourceVersion": r.pair.canary.metadata.resource_version,
+        "annotations": {PAUSED: paused_value(paused)}}});
+    vec![ObjectWrite::merge(
+        INGRESS,
+        INGRESS.versions[0],
+        name(&r.pair.canary),
+        patch,
+    )]
+}
+
+pub fn metrics_hints(r: &Routing) -> MetricsHints {
+    MetricsHints {
+        template: templates::NGINX,
+        ingresses: Ok(format!(
+            "{}|{}",
+            name(&r.pair.primary),
+            name(&r.pair.canary)
+        )),
+        workloads: None,
+    }
+}
+
+/// Every canary Ingress of the namespace (`all`: of every namespace), with its release.
+pub async fn discover(cluster: &Cluster, all: bool) -> Result<Vec<Found>, ClusterError> {
+    let list = match dynamic::list_any(cluster, INGRESS, all).await? {
+        Some((list, _)) => ingresses(&list)?,
+        None => Vec::new(),
+    };
+    let mut by_ns: BTreeMap<String, Vec<Ingress>> = BTreeMap::new();
+    for ing in list {
+        by_ns
+            .entry(ing.metadata.namespace.clone().unwrap_or_default())
+            .or_default()
+            .push(ing);
+    }
+    let mut out = Vec::new();
+    for (ns, ings) in &by_ns {
+        for canary in ings.iter().filter(|i| is_canary(i)) {
+            out.push(Found {
+                namespace: ns.clone(),
+                name: name(canary).to_string(),
+                meta: canary.metadata.clone(),
+                route: route(ings, name(canary)),
+            });
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

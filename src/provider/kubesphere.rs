@@ -16,9 +16,14 @@ use kube::api::DynamicObject;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::dynamic::Resource;
+use crate::app::Action;
+use crate::cluster::dynamic::{self, Resource};
+use crate::cluster::{Cluster, ClusterError};
+
 use super::istio;
+use super::route::{cockpit_lever, paused_value, Lever, ObjectWrite, Route, PAUSED};
 use super::split::{Split, SplitError};
+use super::Watched;
 
 pub const STRATEGY: Resource = Resource {
     group: "servicemesh.kubesphere.io",
@@ -267,6 +272,99 @@ pub fn governor_patch(s: &Strategy, resource_version: &str, promote: bool) -> se
         "metadata": {"resourceVersion": resource_version},
         "spec": {"governor": governor}
     })
+}
+
+/// The release's route from its Strategy.
+pub fn route(obj: &DynamicObject, namespace: &str) -> Result<Route, ClusterError> {
+    let s = parse(obj, namespace)?;
+    let weight = s.weight().map_err(|what| SplitError::Malformed {
+        object: format!("strategy/{}", s.name),
+        what,
+    })?;
+    let [p, c] = s.pod_selectors();
+    let names = [s.principal.clone(), s.canary.clone()];
+    let (object, name) = (format!("strategy/{}", s.name), s.name.clone());
+    let phase = s.phase();
+    let view = s.view();
+    let routing = super::Routing::Strategy(Box::new(s));
+    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
+    route.ended = None;
+    route.phase = phase;
+    route.controller = Some(view);
+    route.pod_selectors = Some([
+        crate::cluster::selector::Selector::from_map(&p),
+        crate::cluster::selector::Selector::from_map(&c),
+    ]);
+    Ok(route)
+}
+
+pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
+    let (obj, _) = dynamic::get(cluster, STRATEGY, name).await?;
+    route(&obj, &cluster.namespace)
+}
+
+pub fn watches(name: &str) -> Vec<Watched> {
+    vec![Watched {
+        resource: STRATEGY,
+        version: STRATEGY.versions[0],
+        name: Some(name.to_string()),
+    }]
+}
+
+/// The template's weights; refused while a governor takes all traffic.
+pub fn weight_writes(
+    seen: &Route,
+    s: &Strategy,
+    weight: Weight,
+) -> Result<Vec<ObjectWrite>, ClusterError> {
+    if !s.governor.is_empty() {
+        return Err(ClusterError::Refused(format!(
+            "{} is governed by {}, which takes all traffic: the template's weights apply again once spec.governor is cleared",
+            seen.object, s.governor
+        )));
+    }
+    let ops = s.split.weight_patch(weight);
+    Ok(vec![ObjectWrite::json(
+        STRATEGY,
+        STRATEGY.versions[0],
+        &seen.name,
+        ops,
+    )])
+}
+
+/// The cockpit's pause annotation on the Strategy, conditional on the version read.
+pub fn pause_writes(seen: &Route, s: &Strategy, paused: bool) -> Vec<ObjectWrite> {
+    let patch = serde_json::json!({"metadata": {
+        "resourceVersion": s.split.resource_version,
+        "annotations": {PAUSED: paused_value(paused)}}});
+    vec![ObjectWrite::merge(
+        STRATEGY,
+        STRATEGY.versions[0],
+        &seen.name,
+        patch,
+    )]
+}
+
+/// Promote takes over (the governor is the canary), rollback goes back to the principal; the
+/// weight and pause as the cockpit drives them.
+pub fn lever(route: &Route, s: &Strategy, action: Action) -> Result<Lever, ClusterError> {
+    match action {
+        Action::Promote | Action::Rollback => {
+            let promote = action == Action::Promote;
+            let patch = governor_patch(s, &s.split.resource_version, promote);
+            let governor = if promote { &s.canary } else { &s.principal };
+            Ok(Lever::Writes {
+                writes: vec![ObjectWrite::merge(
+                    STRATEGY,
+                    STRATEGY.versions[0],
+                    &route.name,
+                    patch,
+                )],
+                what: Some(format!("spec.governor: {governor}")),
+            })
+        }
+        _ => cockpit_lever(route, action),
+    }
 }
 
 #[cfg(test)]

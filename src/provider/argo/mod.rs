@@ -15,12 +15,26 @@
 //! `rollouts-pod-template-hash`: `status.stableRS` is the primary, `status.currentPodHash` the
 //! canary. AnalysisRuns the Rollout owns fill the analysis panel.
 
-use crate::model::{ControllerView, Phase, Plan, Refusal, Weight};
+use crate::cluster::dynamic::Resource;
+use crate::model::{Phase, Plan, Weight};
 use kube::api::DynamicObject;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::dynamic::Resource;
+mod lever;
+mod view;
+mod writes;
+
+pub use lever::{lever, metrics_hints, read, route, watches, weight_refused};
+pub use view::analysis_lines;
+pub use writes::{
+    abort_writes, next_step_writes, pause_writes as pause_patches, promote_full_writes, Writes,
+};
+
+/// The Rollout's pause writes as object writes.
+pub fn pause_writes(name: &str, paused: bool) -> Vec<super::ObjectWrite> {
+    pause_patches(paused).on(name)
+}
 
 pub const ROLLOUT: Resource = Resource {
     group: "argoproj.io",
@@ -355,195 +369,6 @@ impl Rollout {
             self.canary_hash.clone()
         };
         [with(&self.stable_hash), with(&canary)]
-    }
-
-    pub fn view(&self, analysis: Vec<String>) -> ControllerView {
-        let set = self.set_weight();
-        let mut message = self.message.clone();
-        if !self.pause_reasons.is_empty() {
-            let reasons = self.pause_reasons.join(", ");
-            message = if message.is_empty() {
-                format!("paused: {reasons}")
-            } else {
-                format!("{message} (paused: {reasons})")
-            };
-        }
-        if let Some(w) = &self.workload {
-            message = if message.is_empty() {
-                format!("pod template from {w}")
-            } else {
-                format!("{message} · pod template from {w}")
-            };
-        }
-        let phase = match (self.abort, self.phase.as_deref()) {
-            (true, _) => "Aborted".to_string(),
-            (false, Some(p)) => p.to_string(),
-            (false, None) => "Pending".to_string(),
-        };
-        ControllerView {
-            kind: "argo-rollouts".to_string(),
-            phase,
-            steps: self.steps.iter().map(Step::label).collect(),
-            current_step: self.current_step,
-            set_weight: (self.actual_weight.is_some() && set != self.weight()).then_some(set),
-            message,
-            analysis,
-            consequences: vec![
-                Refusal {
-                    action: "promote".to_string(),
-                    why: format!("Promote {} fully: status.promoteFull skips the remaining steps, analysis and pauses; the canary becomes stable.", self.name),
-                },
-                Refusal {
-                    action: "rollback".to_string(),
-                    why: format!("Abort {}: status.abort returns all traffic to the stable version and scales the canary down; `canary retry` starts it again.", self.name),
-                },
-            ],
-            refusals: vec![
-                Refusal {
-                    action: "step-down".to_string(),
-                    why: "Argo Rollouts moves the weight only forward, through its steps: R aborts, which returns all traffic to the stable version".to_string(),
-                },
-                Refusal {
-                    action: "set-weight".to_string(),
-                    why: "Argo Rollouts sets the weight by its steps (setWeight): + goes to the next step, P promotes fully, R aborts to stable".to_string(),
-                },
-            ],
-        }
-    }
-}
-
-/// The analysis panel's lines from the AnalysisRuns the Rollout owns (uid), newest first: the
-/// run's phase, then each metric's phase, counts and latest value.
-pub fn analysis_lines(rollout_uid: &str, runs: &[DynamicObject]) -> Vec<String> {
-    let mut owned: Vec<&DynamicObject> = runs
-        .iter()
-        .filter(|r| {
-            r.metadata
-                .owner_references
-                .iter()
-                .flatten()
-                .any(|o| o.uid == rollout_uid)
-        })
-        .collect();
-    owned.sort_by(|a, b| {
-        b.metadata
-            .creation_timestamp
-            .as_ref()
-            .map(|t| t.0)
-            .cmp(&a.metadata.creation_timestamp.as_ref().map(|t| t.0))
-            .then_with(|| b.metadata.name.cmp(&a.metadata.name))
-    });
-    let mut out = Vec::new();
-    for run in owned.into_iter().take(2) {
-        let status = run.data.get("status");
-        let phase = status
-            .and_then(|s| s.get("phase"))
-            .and_then(|p| p.as_str())
-            .unwrap_or("Pending");
-        let name = run.metadata.name.as_deref().unwrap_or_default();
-        out.push(format!("analysisrun {name}: {phase}"));
-        let metrics = status
-            .and_then(|s| s.get("metricResults"))
-            .and_then(|m| m.as_array())
-            .cloned()
-            .unwrap_or_default();
-        for m in metrics {
-            let get = |k: &str| m.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
-            let value = m
-                .get("measurements")
-                .and_then(|ms| ms.as_array())
-                .and_then(|ms| ms.last())
-                .and_then(|last| last.get("value"))
-                .and_then(|v| v.as_str())
-                .map(|v| format!(" · last {v}"))
-                .unwrap_or_default();
-            out.push(format!(
-                "  {}: {} ({} ok, {} failed, {} inconclusive){value}",
-                m.get("name").and_then(|n| n.as_str()).unwrap_or("metric"),
-                m.get("phase").and_then(|p| p.as_str()).unwrap_or("Running"),
-                get("successful"),
-                get("failed"),
-                get("inconclusive"),
-            ));
-        }
-    }
-    out
-}
-
-/// Merge patches of the spec, then of the status subresource, for one lever; and the JSON patch
-/// of the status that moves to the next step.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Writes {
-    pub spec: Option<serde_json::Value>,
-    pub status: Option<serde_json::Value>,
-    /// A JSON patch of the status (next step: conditional on the index still being N).
-    pub status_json: Option<serde_json::Value>,
-}
-
-fn resume() -> Writes {
-    Writes {
-        spec: Some(serde_json::json!({"spec": {"paused": false}})),
-        status: Some(serde_json::json!({"status": {"pauseConditions": null}})),
-        status_json: None,
-    }
-}
-
-pub fn pause_writes(pause: bool) -> Writes {
-    if pause {
-        Writes {
-            spec: Some(serde_json::json!({"spec": {"paused": true}})),
-            status: None,
-            status_json: None,
-        }
-    } else {
-        resume()
-    }
-}
-
-/// Next step, as `kubectl argo rollouts promote`: a paused rollout is resumed; a running one
-/// skips to the next step.
-pub fn next_step_writes(r: &Rollout) -> Result<Writes, String> {
-    if r.abort {
-        return Err("the rollout is aborted: `canary retry` starts it again".to_string());
-    }
-    if r.settled() {
-        return Err("nothing is being rolled out: the canary is the stable version".to_string());
-    }
-    if r.is_paused() {
-        return Ok(resume());
-    }
-    let at = r.current_step.unwrap_or(0);
-    if at >= r.steps.len() {
-        return Err("every step is done: P promotes fully".to_string());
-    }
-    let mut ops = Vec::new();
-    if let Some(i) = r.current_step {
-        ops.push(serde_json::json!({"op": "test", "path": "/status/currentStepIndex", "value": i}));
-    }
-    ops.push(serde_json::json!({"op": "add", "path": "/status/currentStepIndex", "value": at + 1}));
-    ops.push(serde_json::json!({"op": "add", "path": "/status/pauseConditions", "value": null}));
-    Ok(Writes {
-        spec: None,
-        status: None,
-        status_json: Some(serde_json::Value::Array(ops)),
-    })
-}
-
-pub fn promote_full_writes(r: &Rollout) -> Writes {
-    Writes {
-        spec: r
-            .paused
-            .then(|| serde_json::json!({"spec": {"paused": false}})),
-        status: Some(serde_json::json!({"status": {"promoteFull": true, "pauseConditions": null}})),
-        status_json: None,
-    }
-}
-
-pub fn abort_writes(abort: bool) -> Writes {
-    Writes {
-        spec: None,
-        status: Some(serde_json::json!({"status": {"abort": abort}})),
-        status_json: None,
     }
 }
 

@@ -1,10 +1,14 @@
 //! Gateway API: an HTTPRoute rule with two weighted `backendRefs`, each a Service of the route's
 //! namespace whose selector picks the version's pods. A backendRef without a weight weighs 1.
 
+use crate::cluster::dynamic::{self, Resource};
+use crate::cluster::{Cluster, ClusterError};
+use crate::model::Kind;
+use kube::api::DynamicObject;
 use serde::Deserialize;
 
-use super::dynamic::Resource;
-use super::split::{self, Backend, Split, SplitError};
+use super::route::Route;
+use super::split::{self, Backend, Split, SplitError, CANARY_BACKEND};
 
 pub const HTTP_ROUTE: Resource = Resource {
     group: "gateway.networking.k8s.io",
@@ -107,6 +111,31 @@ pub fn split(
         canary,
         resource_version: resource_version.to_string(),
     })
+}
+
+/// The release's route from its HTTPRoute.
+pub fn route(
+    version: &'static str,
+    namespace: &str,
+    obj: &DynamicObject,
+) -> Result<Route, ClusterError> {
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    let rv = obj.metadata.resource_version.clone().unwrap_or_default();
+    let hint = super::route::annotations(&obj.metadata)
+        .get(CANARY_BACKEND)
+        .cloned();
+    let spec = obj.data.get("spec").cloned().unwrap_or_default();
+    let split = split(&name, namespace, &rv, hint.as_deref(), &spec)?;
+    let routing = super::Routing::Gateway(split::Routing {
+        version,
+        split: split.clone(),
+    });
+    split::route(Kind::HttpRoute, routing, obj, &split, Vec::new())
+}
+
+pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
+    let (obj, version) = dynamic::get(cluster, HTTP_ROUTE, name).await?;
+    route(version, &cluster.namespace, &obj)
 }
 
 #[cfg(test)]

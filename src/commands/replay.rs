@@ -1,15 +1,15 @@
 //! `canary replay` and `canary sessions`.
 
+use super::{RunError, EXIT_BROKEN_PIPE};
 use crate::app::{App, AppConfig};
 use crate::cli::{OutputFormat, ReplayArgs};
 use crate::model::Clock;
 use crate::record::retention::{list, sessions_dir, utc_rfc3339};
 use crate::record::{self, Recording};
-use crate::run::RunError;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::Player;
+use crate::replay::Player;
 
 /// Exit code when the recording was read with damage (skipped or missing lines): the output is
 /// complete for what could be read, and the warnings on stderr say what was not.
@@ -32,12 +32,12 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode, RunError> {
     };
     if args.summary || args.plot.is_some() {
         if let Some(out) = &args.plot {
-            let svg = super::plot::svg(&recording);
+            let svg = crate::replay::plot::svg(&recording);
             std::fs::write(out, svg).map_err(|e| record::RecordError::io("write", out, e))?;
             eprintln!("plot written to {}", out.display());
         }
         if args.summary {
-            let summary = super::summary::summarize(&recording);
+            let summary = crate::replay::summary::summarize(&recording);
             let text = match args.output {
                 OutputFormat::Text => summary.to_text(),
                 OutputFormat::Json => {
@@ -62,23 +62,16 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode, RunError> {
         .build()
         .map_err(RunError::Runtime)?;
     runtime
-        .block_on(super::screen::run(player))
+        .block_on(crate::replay::screen::run(player))
         .map_err(RunError::Terminal)?;
     Ok(exit)
 }
 
 /// Exit code when the reader of the output went away (`| head`), as a shell pipeline expects.
-const EXIT_BROKEN_PIPE: u8 = 141;
 
 /// Writes to stdout; `Ok(false)` when the reader went away.
 pub(crate) fn write_stdout(text: &str) -> Result<bool, RunError> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(RunError::Output(e)),
-    }
+    crate::stdout::write(text).map_err(RunError::Output)
 }
 
 /// The newest file in the sessions directory.
@@ -133,7 +126,7 @@ pub fn session_row(path: &Path) -> SessionRow {
         Ok(rec) => {
             row.start = utc_rfc3339(rec.header.started_at);
             row.release.clone_from(&rec.header.release);
-            row.source = super::summary::source_label(&rec.header.source);
+            row.source = crate::replay::summary::source_label(&rec.header.source);
             let end = rec.events.iter().map(|(t, _)| *t).max();
             let duration = end.map_or(0, |e| e.since(rec.header.started_at));
             row.duration = Clock(duration).to_string();

@@ -2,7 +2,13 @@
 //! share: which backend is the canary, the weights as written, and the conditional JSON patch that
 //! changes them.
 
-use crate::model::Weight;
+use crate::cluster::dynamic::Resource;
+use crate::cluster::ClusterError;
+use crate::model::{Kind, Weight};
+use kube::api::DynamicObject;
+
+use super::route::{outcome_value, paused_value, Ended, ObjectWrite, Route, OUTCOME, PAUSED};
+use super::Watched;
 
 /// An annotation on the route that names the canary's backend (an Istio subset or host, a Gateway
 /// API backendRef name) when the names do not tell (`-canary`, subset `canary`).
@@ -122,6 +128,95 @@ impl Split {
             {"op": "add", "path": self.primary.weight_path, "value": 100 - canary},
             {"op": "add", "path": self.canary.weight_path, "value": canary},
         ])
+    }
+}
+
+/// A two-backend route as read (Istio, Gateway API): the object's API version and its split.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Routing {
+    pub version: &'static str,
+    pub split: Split,
+}
+
+/// The route of a release whose object holds a two-backend split.
+pub fn route(
+    kind: Kind,
+    routing: super::Routing,
+    obj: &DynamicObject,
+    split: &Split,
+    bypass: Vec<String>,
+) -> Result<Route, ClusterError> {
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    let object = format!("{}/{name}", kind.prefix());
+    let weight = split.percent().map_err(|what| SplitError::Malformed {
+        object: object.clone(),
+        what,
+    })?;
+    let names = [
+        split.primary.label().to_string(),
+        split.canary.label().to_string(),
+    ];
+    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
+    route.bypass = bypass;
+    Ok(route)
+}
+
+/// The object by name.
+pub fn watched(resource: Resource, r: &Routing, name: &str) -> Watched {
+    Watched {
+        resource,
+        version: r.version,
+        name: Some(name.to_string()),
+    }
+}
+
+/// JSON pointer escaping of one path segment.
+fn pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// The conditional JSON patch of both weights, with the outcome annotation when the weight ends
+/// the release (or clears it when a new one starts).
+pub fn weight_writes(
+    seen: &Route,
+    r: &Routing,
+    resource: Resource,
+    weight: Weight,
+    ended: Option<Ended>,
+) -> Vec<ObjectWrite> {
+    let mut ops = r.split.weight_patch(weight);
+    if let (Some(list), Some(v)) = (ops.as_array_mut(), outcome_value(seen, weight, ended)) {
+        match (&v, seen.annotations.is_empty()) {
+            (serde_json::Value::Null, _) => list.push(serde_json::json!(
+                {"op": "remove", "path": format!("/metadata/annotations/{}", pointer(OUTCOME))}
+            )),
+            (_, true) => list.push(serde_json::json!(
+                {"op": "add", "path": "/metadata/annotations", "value": {OUTCOME: v}}
+            )),
+            (_, false) => list.push(serde_json::json!(
+                {"op": "add", "path": format!("/metadata/annotations/{}", pointer(OUTCOME)), "value": v}
+            )),
+        }
+    }
+    vec![ObjectWrite::json(resource, r.version, &seen.name, ops)]
+}
+
+/// The pause annotation, conditional on the version read.
+pub fn pause_writes(
+    seen: &Route,
+    r: &Routing,
+    resource: Resource,
+    paused: bool,
+) -> Vec<ObjectWrite> {
+    let patch = serde_json::json!({"metadata": {
+        "resourceVersion": r.split.resource_version,
+        "annotations": {PAUSED: paused_value(paused)}}});
+    vec![ObjectWrite::merge(resource, r.version, &seen.name, patch)]
+}
+
+impl From<SplitError> for ClusterError {
+    fn from(e: SplitError) -> Self {
+        ClusterError::Object(Box::new(e))
     }
 }
 

@@ -1,0 +1,92 @@
+//! `canary demo`: V1 healthy, V2 faulty, the analysis catches it; no cluster needed.
+
+use crate::app::{AppConfig, Event};
+use crate::cli::DemoArgs;
+use crate::record::{Header, SessionSource};
+use crate::source::demo::{self, DemoSession, Scenario, Sim};
+use std::process::ExitCode;
+
+use super::{open_recorder, RunError};
+
+/// `canary demo`: the embedded release, in the cockpit or headless.
+pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let start = crate::model::wall_clock();
+    let seed = args.seed.unwrap_or(start.0 as u64);
+    tracing::info!(scenario = %scenario.name, seed, "demo starts");
+    let config = AppConfig {
+        user: crate::paths::os_user(),
+        color: crate::paths::colour_enabled(),
+        ..AppConfig::default()
+    };
+    let header = Header::new(
+        SessionSource::demo(scenario.name.clone(), seed),
+        start,
+        scenario.release.name.clone(),
+    )
+    .with_refresh_ms(i64::from(scenario.traffic.sample_secs) * 1000);
+    let mut session = DemoSession::new(scenario.clone(), seed, start, config);
+    let exporter = match &args.metrics_listen {
+        Some(addr) => {
+            let x = demo::exporter::DemoExporter::new(
+                &scenario.release.namespace,
+                &scenario.release.name,
+            );
+            let bound = x
+                .serve(addr)
+                .map_err(|e| RunError::Metrics(format!("--metrics-listen {addr}: {e}")))?;
+            eprintln!("demo metrics at http://{bound}/metrics");
+            session = session.export_to(x.clone());
+            Some(x)
+        }
+        None => None,
+    };
+    let recorder = open_recorder(&args.record, args.headless, &header)?;
+    if let Some(recorder) = recorder {
+        tracing::info!(path = %recorder.path().display(), "recording");
+        let status = format!("recording to {}", recorder.path().display());
+        session.app.set_status(crate::app::Level::Info, status);
+        session = session.record_to(recorder);
+    }
+    if args.headless {
+        let stdout = std::io::stdout();
+        let result = super::headless::run(&mut session, args.speed, &mut stdout.lock());
+        session.tap.finish()?;
+        return match result {
+            Ok(outcome) => Ok(ExitCode::from(super::headless::exit_code(outcome))),
+            // the reader went away (`| head`): stop quietly, as a shell pipeline expects
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                Ok(ExitCode::from(super::EXIT_BROKEN_PIPE))
+            }
+            Err(e) => Err(RunError::Output(e)),
+        };
+    }
+    let DemoSession {
+        mut app, mut tap, ..
+    } = session;
+    tap.feed(
+        &mut app,
+        Event::Note {
+            at: start,
+            author: "cockpit".to_string(),
+            text: format!(
+                "demo scenario {}, seed {seed} (rerun with --seed {seed})",
+                scenario.name
+            ),
+        },
+    );
+    let sim = Sim::new(scenario, seed, start);
+    let runtime = super::runtime()?;
+    let speed = args.speed;
+    let (app, tap) = runtime
+        .block_on(crate::tui::run(app, tap, move |events, effects| {
+            demo::run(sim, speed, exporter, events, effects)
+        }))
+        .map_err(RunError::Terminal)?;
+    let recorded = tap.finish()?;
+    tracing::info!(outcome = ?app.outcome, recording = ?recorded, "demo ends");
+    if let Some(path) = recorded {
+        eprintln!("session recorded: canary replay {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,122 @@
+//! What each subcommand does, behind the thin `main`: one file per command, the exit codes and
+//! the error every command returns.
+
+pub mod demo;
+pub mod gate;
+pub mod headless;
+pub mod replay;
+pub mod verbs;
+pub mod watch;
+
+use crate::cli::{Cli, Command, RecordArgs};
+use crate::record::{default_session_path, prune, Header, Recorder};
+use crate::source::demo::{scenario::BUILT_IN, Scenario, ScenarioError};
+use std::process::ExitCode;
+use thiserror::Error;
+
+/// Exit code of a run that stopped on an error the user can act on (bad input, missing file).
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code of a usage error that clap cannot see (a missing confirmation).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code when the release failed or was rolled back.
+pub const EXIT_RELEASE_FAILED: u8 = 3;
+/// Exit code when the reader of stdout went away (`| head`), as a shell pipeline expects.
+pub const EXIT_BROKEN_PIPE: u8 = 141;
+
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    Log(#[from] crate::logging::LogError),
+    #[error("terminal: {0}")]
+    Terminal(std::io::Error),
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error(transparent)]
+    Record(#[from] crate::record::RecordError),
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+    #[error("--step-weight and --max-weight: {0}")]
+    Plan(String),
+    #[error("gates: {0}")]
+    Gate(String),
+    #[error("metrics: {0}")]
+    Metrics(String),
+    #[error("no recorded sessions in {}: record one with `canary demo`", .0.display())]
+    NoSessions(std::path::PathBuf),
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
+    let log_file = cli
+        .log_file
+        .clone()
+        .unwrap_or_else(crate::paths::default_log_file);
+    let _log_guard = crate::logging::init(&log_file)?;
+    match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::Replay(args) => replay::replay(args),
+        Command::Sessions => replay::sessions(),
+        Command::Status(args) => verbs::status(args),
+        Command::Watch(args) => watch::watch(args),
+        Command::Rollback(args) => verbs::rollback(args),
+        Command::SetWeight(args) => verbs::set_weight(args),
+        Command::Pause(args) => verbs::pause(args, true),
+        Command::Resume(args) => verbs::pause(args, false),
+        Command::Promote(args) => verbs::promote(args),
+        Command::Retry(args) => verbs::retry(args),
+        Command::Gate(crate::cli::GateCommand::Serve { listen }) => gate::gate_serve(&listen),
+        Command::Scenarios => {
+            for (name, text) in BUILT_IN {
+                let s = Scenario::parse(text, name)?;
+                println!("{name:<14} {}", s.description);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The runtime of a command: one thread, the terminal loop and the watches share it.
+pub fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)
+}
+
+/// The recorder the flags ask for: `--record FILE`, none with `--no-record` (or headless without
+/// `--record`), else a new file in the sessions directory, pruned to the newest `--keep-sessions`.
+pub fn open_recorder(
+    args: &RecordArgs,
+    headless: bool,
+    header: &Header,
+) -> Result<Option<Recorder>, RunError> {
+    if args.no_record {
+        return Ok(None);
+    }
+    if let Some(path) = &args.record {
+        return Ok(Some(Recorder::create(path, header)?));
+    }
+    if headless {
+        return Ok(None);
+    }
+    let path = default_session_path(
+        &crate::paths::state_dir(),
+        &header.release,
+        header.started_at,
+    );
+    let recorder = Recorder::create(&path, header)?;
+    if let Some(dir) = path.parent() {
+        match prune(dir, usize::from(args.keep_sessions)) {
+            Ok(deleted) if !deleted.is_empty() => {
+                tracing::info!(count = deleted.len(), "old sessions deleted")
+            }
+            Ok(_) => {}
+            // keeping too many files is no reason to stop the session
+            Err(e) => tracing::warn!(error = %e, "cannot prune old sessions"),
+        }
+    }
+    Ok(Some(recorder))
+}

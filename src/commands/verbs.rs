@@ -1,0 +1,208 @@
+//! The scriptable verbs: `canary status`, `set-weight`, `pause`, `resume`, `promote`, `rollback`.
+//! They read and write through the same functions as the cockpit's keys.
+
+use crate::app::Action;
+use crate::cli::{
+    ConnectArgs, PromoteArgs, RollbackArgs, SetWeightArgs, StatusArgs, StatusFormat, TargetArgs,
+};
+use crate::cluster::{connect, Cluster, ClusterError};
+use crate::live::executor::{self, Options, Reporter};
+use crate::live::release;
+use crate::live::status::StatusReport;
+use crate::live::Observed;
+use crate::model::Target;
+use std::process::ExitCode;
+
+use super::{runtime, RunError, EXIT_RELEASE_FAILED, EXIT_USAGE};
+
+async fn observe(args: &ConnectArgs, target: &Target) -> Result<(Cluster, Observed), RunError> {
+    let cluster = connect(args).await?;
+    let observed = release::read(&cluster, target).await?;
+    Ok((cluster, observed))
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+pub(super) fn print(text: &str) -> Result<(), RunError> {
+    crate::stdout::write(text)
+        .map(drop)
+        .map_err(RunError::Output)
+}
+
+pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let mut report = StatusReport::new(&observed);
+    {
+        // metrics when Prometheus is given on the command line, in the environment or in the
+        // config file for this context
+        let poller = runtime
+            .block_on(crate::live::metrics_setup::poller(
+                &cluster,
+                &observed,
+                &args.metrics,
+            ))
+            .map_err(|e| RunError::Metrics(e.to_string()))?;
+        if let Some(p) = poller {
+            match runtime.block_on(p.now(crate::model::wall_clock())) {
+                Ok(sample) => report.set_metrics(&sample),
+                Err(e) => {
+                    eprintln!("warning: metrics unavailable: {e}");
+                    report.metrics = Some(Default::default());
+                }
+            }
+        }
+    }
+    let text = match args.output {
+        StatusFormat::Table => report.to_table(),
+        StatusFormat::Json => {
+            let json = serde_json::to_string_pretty(&report)
+                .map_err(crate::record::RecordError::Encode)?;
+            format!("{json}\n")
+        }
+        StatusFormat::Yaml => serde_saphyr::to_string(&report)
+            .map_err(|e| RunError::Output(std::io::Error::other(e.to_string())))?,
+    };
+    print(&text)?;
+    Ok(if crate::live::status::failed(&observed.route) {
+        ExitCode::from(EXIT_RELEASE_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Performs `action` on the release through the one executor, its stages printed as they
+/// happen; what the lever did, when it says more than "ok".
+fn perform(
+    runtime: &tokio::runtime::Runtime,
+    cluster: &Cluster,
+    observed: &Observed,
+    action: Action,
+    keep_canary: bool,
+) -> Result<Option<String>, ClusterError> {
+    let mut report = Reporter::Print(observed.target.to_string());
+    let options = Options {
+        keep_canary,
+        ..Options::default()
+    };
+    runtime.block_on(executor::perform(
+        cluster,
+        observed,
+        action,
+        &options,
+        &mut report,
+    ))
+}
+
+pub fn set_weight(args: SetWeightArgs) -> Result<ExitCode, RunError> {
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let before = observed.snapshot.weight;
+    let action = Action::SetWeight {
+        weight: args.weight,
+    };
+    perform(&runtime, &cluster, &observed, action, false)?;
+    tracing::info!(target = %args.target, %before, after = %args.weight, user = %cluster.user, "set weight");
+    print(&format!(
+        "{}: canary weight {before} % → {} %\n",
+        args.target, args.weight
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let word = if paused { "paused" } else { "resumed" };
+    if observed.route.paused == paused {
+        print(&format!("{}: already {word}\n", args.target))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let action = if paused {
+        Action::Pause
+    } else {
+        Action::Resume
+    };
+    perform(&runtime, &cluster, &observed, action, false)?;
+    tracing::info!(target = %args.target, user = %cluster.user, paused, "pause");
+    print(&format!(
+        "{}: progression {word} ({} {})\n",
+        args.target,
+        observed.route.object,
+        if paused {
+            format!("annotated {}=true", crate::provider::PAUSED)
+        } else {
+            format!("annotation {} removed", crate::provider::PAUSED)
+        }
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn retry(args: TargetArgs) -> Result<ExitCode, RunError> {
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    perform(&runtime, &cluster, &observed, Action::Retry, false)?;
+    tracing::info!(target = %args.target, user = %cluster.user, "retry");
+    print(&format!("{}: retried (status.abort: false)\n", args.target))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
+    if !args.yes {
+        eprintln!(
+            "error: promote sends all traffic to the canary and replaces the primary's pod template with the canary's: pass --yes to confirm"
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let action = crate::provider::promote_action(&observed.route, args.full);
+    let done = perform(&runtime, &cluster, &observed, action, false);
+    tracing::info!(target = %args.target, user = %cluster.user, full = args.full, ok = done.is_ok(), "promote");
+    if observed.route.controller_owned() {
+        done?;
+        let what = if action == Action::NextStep {
+            "on to the next step"
+        } else {
+            "promoted fully"
+        };
+        print(&format!("{}: {what}\n", args.target))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match done {
+        Ok(_) => Ok(ExitCode::SUCCESS),
+        // a stage failed after traffic moved: the release needs the operator
+        Err(e @ ClusterError::Refused(_)) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(EXIT_RELEASE_FAILED))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
+    if !args.yes {
+        eprintln!(
+            "error: rollback moves all traffic to the primary and scales the canary to 0: pass --yes to confirm"
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    let runtime = runtime()?;
+    let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    let done = perform(
+        &runtime,
+        &cluster,
+        &observed,
+        Action::Rollback,
+        args.keep_canary,
+    );
+    tracing::info!(target = %args.target, user = %cluster.user, ok = done.is_ok(), "rollback");
+    let what = done?;
+    if observed.route.controller_owned() {
+        print(&format!(
+            "{}: rolled back by its controller ({})\n",
+            args.target,
+            what.as_deref().unwrap_or("rollback")
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,251 @@
+//! `canary watch`: the cockpit on a live release, and the release list before it.
+
+use crate::app::picker::{Choice, Picker};
+use crate::app::{App, AppConfig, Event, Exit, Level};
+use crate::cli::WatchArgs;
+use crate::cluster::{connect, Cluster};
+use crate::live::Observed;
+use crate::model::Target;
+use crate::record::{Header, SessionSource, Tap};
+use std::process::ExitCode;
+
+use super::{runtime, RunError};
+
+/// `canary watch [TARGET]`: the cockpit on a live release; without a target, the list of the
+/// namespace's (`-A`: every namespace's) releases first. `esc` in the cockpit returns to the
+/// list, `:` opens another release.
+pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
+    let runtime = runtime()?;
+    let plan = crate::model::Plan::linear(args.step_weight, args.max_weight)
+        .map_err(|e| RunError::Plan(e.to_string()))?;
+    let cluster = runtime.block_on(connect(&args.connect))?;
+    let gates = match &args.gate_listen {
+        Some(addr) => Some(super::gate::serve_gates(&runtime, addr)?),
+        None => None,
+    };
+    let scope = if args.all_namespaces {
+        "all namespaces".to_string()
+    } else {
+        format!("namespace {}", cluster.namespace)
+    };
+    let mut picker = Picker::new(
+        scope,
+        cluster.namespace.clone(),
+        crate::paths::colour_enabled(),
+    );
+    let mut next = args.target.clone().map(|t| (cluster.namespace.clone(), t));
+    // a release named on the command line that cannot be read ends the command; one chosen in
+    // the list sends the operator back to the list with the reason
+    let mut from_list = next.is_none();
+    loop {
+        let (namespace, target) = match next.take() {
+            Some(found) => found,
+            None => {
+                from_list = true;
+                let c = cluster.clone();
+                let all = args.all_namespaces;
+                let list = move || {
+                    let c = c.clone();
+                    async move {
+                        crate::live::discover::releases(&c, all)
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
+                };
+                match runtime
+                    .block_on(crate::tui::run_picker(&mut picker, list))
+                    .map_err(RunError::Terminal)?
+                {
+                    Choice::Open { namespace, target } => match target.parse::<Target>() {
+                        Ok(t) => (namespace, t),
+                        Err(e) => {
+                            picker.say(Level::Error, e.to_string());
+                            continue;
+                        }
+                    },
+                    Choice::Reload | Choice::Quit => return Ok(ExitCode::SUCCESS),
+                }
+            }
+        };
+        let mut here = cluster.clone();
+        here.namespace = namespace;
+        let observed = match runtime.block_on(crate::live::release::read(&here, &target)) {
+            Ok(o) => o,
+            Err(e) if from_list => {
+                picker.say(Level::Error, format!("{target}: {e}"));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match cockpit(
+            &runtime,
+            here,
+            observed,
+            &args,
+            plan.clone(),
+            gates.as_ref(),
+        )? {
+            None => return Ok(ExitCode::SUCCESS),
+            Some(Exit::Back) => {}
+            Some(Exit::Open(text)) => match text.parse::<Target>() {
+                Ok(t) => next = Some((picker.namespace.clone(), t)),
+                Err(e) => picker.say(Level::Error, e.to_string()),
+            },
+        }
+        from_list = true;
+    }
+}
+
+/// The cockpit on one release until the operator quits (`None`) or leaves it for another.
+fn cockpit(
+    runtime: &tokio::runtime::Runtime,
+    cluster: Cluster,
+    mut observed: Observed,
+    args: &WatchArgs,
+    plan: crate::model::Plan,
+    gates: Option<&super::gate::Gates>,
+) -> Result<Option<Exit>, RunError> {
+    let target = observed.target.clone();
+    observed.snapshot.plan = Some(plan.clone());
+    let start = crate::model::wall_clock();
+    let refresh_ms = crate::live::watch::HEARTBEAT.as_millis() as i64;
+    let config = AppConfig {
+        user: crate::paths::os_user(),
+        kube_user: Some(cluster.user.clone()).filter(|u| !u.is_empty()),
+        color: crate::paths::colour_enabled(),
+        read_only: false,
+        no_writes: args.readonly,
+        switchable: true,
+        queries: Vec::new(),
+        refresh_ms,
+    };
+    let header = Header::new(
+        SessionSource::cluster(
+            &cluster.context,
+            &cluster.namespace,
+            target.kind.provider(),
+            &target.to_string(),
+        ),
+        start,
+        observed.snapshot.name.clone(),
+    )
+    .with_refresh_ms(refresh_ms);
+    let poller = runtime
+        .block_on(crate::live::metrics_setup::poller(
+            &cluster,
+            &observed,
+            &args.metrics,
+        ))
+        .map_err(|e| RunError::Metrics(e.to_string()))?;
+    let config = AppConfig {
+        queries: poller.as_ref().map_or_else(Vec::new, |p| {
+            let q = &p.queries;
+            let head = format!("{} template, from {}", q.template, p.endpoint.describe());
+            vec![
+                (
+                    format!("request rate by {} ({head})", q.by),
+                    q.requests.clone(),
+                ),
+                (format!("5xx rate by {}", q.by), q.errors.clone()),
+                (format!("p99 in ms by {}", q.by), q.p99_ms.clone()),
+            ]
+        }),
+        ..config
+    };
+    let mut app = if args.drive.drive {
+        if observed.route.controller_owned() {
+            return Err(RunError::Plan(format!(
+                "--drive: {} has a controller of its own, which runs the analysis",
+                observed.target
+            )));
+        }
+        if poller.is_none() {
+            return Err(RunError::Plan(
+                "--drive needs metrics: pass --prometheus URL or --prometheus-service NS/SERVICE:PORT"
+                    .to_string(),
+            ));
+        }
+        let settings = args.drive.settings().map_err(RunError::Plan)?;
+        // the cockpit's analysis plan applies, not a hand-driving one
+        observed.snapshot.plan = None;
+        App::driving(config, settings, plan)
+    } else {
+        App::new(config)
+    };
+    let recorder = super::open_recorder(&args.record, false, &header)?;
+    if let Some(r) = &recorder {
+        app.set_status(
+            crate::app::Level::Info,
+            format!("recording to {}", r.path().display()),
+        );
+    }
+    let mut tap = Tap::new(recorder);
+    let mut first = vec![
+        Event::ReleaseObserved {
+            at: start,
+            release: observed.snapshot.clone(),
+        },
+        Event::PodsObserved {
+            at: start,
+            pods: observed.pods.clone(),
+        },
+    ];
+    first.extend(observed.bypass().iter().map(|rule| Event::Note {
+        at: start,
+        author: "cockpit".to_string(),
+        text: format!("{rule}: matching requests go to the canary whatever the weight"),
+    }));
+    for event in first {
+        tap.feed(&mut app, event);
+    }
+    tracing::info!(target = %target, namespace = %cluster.namespace, context = %cluster.context, "watch starts");
+    let options = crate::live::executor::Options {
+        keep_canary: args.keep_canary,
+        read_only: args.readonly,
+        gates: gates.map(|g| (g.book.clone(), g.addr.clone())),
+    };
+    let calls = gates.map(|g| g.calls.subscribe());
+    let poller = runtime
+        .block_on(crate::live::metrics_setup::poller(
+            &cluster,
+            &observed,
+            &args.metrics,
+        ))
+        .map_err(|e| RunError::Metrics(e.to_string()))?;
+    if let Some(p) = &poller {
+        let q = &p.queries;
+        let text = format!(
+            "metrics ({}) from {} every {} s: requests {} · errors {} · p99 {}",
+            q.template,
+            p.endpoint.describe(),
+            p.interval.as_secs(),
+            q.requests,
+            q.errors,
+            q.p99_ms
+        );
+        tap.feed(
+            &mut app,
+            Event::Note {
+                at: start,
+                author: "cockpit".to_string(),
+                text,
+            },
+        );
+    }
+    let (ns, name) = (cluster.namespace.clone(), observed.route.name.clone());
+    let (app, tap) = runtime
+        .block_on(crate::tui::run(app, tap, move |events, effects| {
+            if let Some(calls) = calls {
+                tokio::spawn(super::gate::gate_notes(calls, events.clone(), ns, name));
+            }
+            if let Some(p) = poller {
+                tokio::spawn(p.run(events.clone()));
+            }
+            crate::live::watch::run(cluster, observed, options, events, effects)
+        }))
+        .map_err(RunError::Terminal)?;
+    if let Some(path) = tap.finish()? {
+        eprintln!("session recorded: canary replay {}", path.display());
+    }
+    Ok(app.exit)
+}

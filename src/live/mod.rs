@@ -1,0 +1,15 @@
+//! A live release: read from the cluster ([`release`]), followed by watches ([`watch`]), acted
+//! on by the one executor ([`executor`]), listed ([`discover`]), reported ([`status`]) and
+//! measured ([`metrics_setup`]). What is particular to a traffic system is asked of
+//! `crate::provider`.
+
+pub mod discover;
+pub mod executor;
+pub mod metrics_setup;
+pub mod release;
+pub mod stages;
+pub mod status;
+pub mod watch;
+pub mod watches;
+
+pub use release::Observed;

@@ -1,0 +1,166 @@
+//! The multi-stage actions on plain providers, where the cockpit itself is the controller: roll
+//! back and promote. Each stage is told to a [`Reporter`] as it happens (the event log, or the
+//! terminal of a scriptable verb); a failed stage stops the rest and says what was done.
+
+use crate::cluster::{deploy, Cluster, ClusterError};
+use crate::model::Weight;
+use crate::provider::write;
+use crate::provider::Ended;
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+use std::sync::{Arc, Mutex};
+
+use super::release::{self, Observed};
+use crate::cluster::report::Reporter;
+
+/// What a promotion changed that a rollback must put back: the primary Deployment's pod
+/// template from before the canary's was copied to it.
+#[derive(Clone, Debug, Default)]
+pub struct Undo {
+    pub primary: Option<(String, PodTemplateSpec)>,
+}
+
+/// Shared between a promotion under way and the rollback that may stop it.
+pub type SharedUndo = Arc<Mutex<Undo>>;
+
+fn take_undo(undo: &SharedUndo) -> Option<(String, PodTemplateSpec)> {
+    match undo.lock() {
+        Ok(mut u) => u.primary.take(),
+        Err(poisoned) => poisoned.into_inner().primary.take(),
+    }
+}
+
+/// Rolls back: the canary's weight to 0 at once; the primary's own pod template back if a
+/// stopped promotion had replaced it; then (unless `keep_canary`) the canary's Deployment scaled
+/// to 0.
+pub async fn rollback(
+    cluster: &Cluster,
+    seen: &Observed,
+    keep_canary: bool,
+    report: &mut Reporter,
+    undo: &SharedUndo,
+) -> Result<(), ClusterError> {
+    // the way back does not depend on what was seen before: whatever the weight is now (a
+    // promotion under way may just have moved it), it goes to 0, conditional on the route as
+    // read right now
+    let route = match write::set_weight(cluster, &seen.route, Weight::ZERO, Some(Ended::RolledBack))
+        .await
+    {
+        Err(ClusterError::Conflict { .. }) => {
+            let now = release::current_route(cluster, &seen.target).await?;
+            write::set_weight(cluster, &now, Weight::ZERO, Some(Ended::RolledBack)).await?
+        }
+        done => done?,
+    };
+    report
+        .say("rollback", format!("{}: canary weight 0 %", route.object))
+        .await;
+    if let Some((primary, template)) = take_undo(undo) {
+        deploy::restore_template(cluster, &primary, &template).await?;
+        report
+            .say(
+                "rollback",
+                format!("deployment/{primary} back to its own pod template"),
+            )
+            .await;
+    }
+    if keep_canary {
+        report
+            .say("rollback", "canary pods kept (--keep-canary)".to_string())
+            .await;
+        return Ok(());
+    }
+    let canary = deploy::running(cluster, &seen.selectors[1]).await?;
+    deploy::scale(cluster, deploy::name(&canary), 0).await?;
+    report
+        .say(
+            "rollback",
+            format!("deployment/{} scaled to 0", deploy::name(&canary)),
+        )
+        .await;
+    Ok(())
+}
+
+/// Promotes: all traffic to the canary; the canary's pod template copied to the primary's
+/// Deployment; its rollout waited for; the traffic back to the primary; the canary scaled to 0.
+/// When a stage fails, the traffic stays where the last stage put it and the error says where.
+pub async fn promote(
+    cluster: &Cluster,
+    seen: &Observed,
+    report: &mut Reporter,
+    undo: &SharedUndo,
+) -> Result<(), ClusterError> {
+    const WHAT: &str = "promote";
+    // both Deployments first: nothing moves unless the whole promotion can be done
+    let primary = deploy::running(cluster, &seen.selectors[0]).await?;
+    let canary = deploy::running(cluster, &seen.selectors[1]).await?;
+    // what the primary will run: the canary Deployment's template, whatever its pods show yet
+    let image = canary
+        .spec
+        .template
+        .spec
+        .as_ref()
+        .and_then(|s| s.containers.first())
+        .and_then(|c| c.image.clone())
+        .unwrap_or_default();
+    let route = write::set_weight(cluster, &seen.route, Weight::FULL, None).await?;
+    report
+        .say(
+            WHAT,
+            format!("{}: all traffic to the canary (100 %)", route.object),
+        )
+        .await;
+    let stopped = |stage: &str, e: ClusterError| {
+        ClusterError::Refused(format!(
+            "promotion stopped at \"{stage}\", the canary keeps 100 % of the traffic: {e}"
+        ))
+    };
+    let stored = deploy::copy_template(cluster, &canary, &primary)
+        .await
+        .map_err(|e| stopped("copy the pod template", e))?;
+    if let Ok(mut u) = undo.lock() {
+        u.primary = Some((
+            deploy::name(&primary).to_string(),
+            primary.spec.template.clone(),
+        ));
+    }
+    report
+        .say(
+            WHAT,
+            format!(
+                "deployment/{} takes the canary's pod template ({image})",
+                deploy::name(&primary)
+            ),
+        )
+        .await;
+    deploy::wait_rollout(cluster, &stored, report)
+        .await
+        .map_err(|e| stopped("wait for the primary's rollout", e))?;
+    report
+        .say(
+            WHAT,
+            format!("deployment/{} rolled out", deploy::name(&primary)),
+        )
+        .await;
+    let route = write::set_weight(cluster, &route, Weight::ZERO, Some(Ended::Promoted))
+        .await
+        .map_err(|e| stopped("move the traffic back to the primary", e))?;
+    report
+        .say(
+            WHAT,
+            format!(
+                "{}: all traffic back to the primary, now on {image}",
+                route.object
+            ),
+        )
+        .await;
+    // promoted: nothing is left to undo
+    take_undo(undo);
+    deploy::scale(cluster, deploy::name(&canary), 0).await?;
+    report
+        .say(
+            WHAT,
+            format!("deployment/{} scaled to 0", deploy::name(&canary)),
+        )
+        .await;
+    Ok(())
+}

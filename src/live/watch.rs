@@ -1,0 +1,261 @@
+//! A live release as a stream of cockpit events: list+watch of what its provider names and of
+//! its pods ([`super::watches`]). Nothing is polled: in steady state the only traffic is the open
+//! watches.
+//!
+//! Effects go to the one executor ([`super::executor`]); their results come back as
+//! `ActionResult` events. A promotion or rollback runs as a task of its own so that the watches
+//! keep the screen current while it waits for a rollout; a rollback during a promotion stops the
+//! promotion first.
+
+use crate::app::{Action, Actor, Effect, Event};
+use crate::cluster::Cluster;
+use crate::gate::{GateBook, GateState};
+use crate::model::{wall_clock as now, Millis};
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+use super::executor::{self, Options, Reporter};
+use super::release::Observed;
+use super::stages::SharedUndo;
+use super::watches::{Change, Item, WatchSet};
+
+/// How often the source confirms that its watches are up (and the clock moves on).
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// A promotion or rollback under way.
+struct Running {
+    action: Action,
+    actor: Actor,
+    task: tokio::task::JoinHandle<()>,
+    /// What the promotion changed so far, for a rollback that stops it.
+    undo: SharedUndo,
+}
+
+/// Runs until the cockpit closes the channels. `seen` is the release as first read.
+pub async fn run(
+    cluster: Cluster,
+    seen: Observed,
+    options: Options,
+    tx: mpsc::Sender<Event>,
+    mut effects: mpsc::UnboundedReceiver<Effect>,
+) {
+    let mut set = WatchSet::start(&cluster, &seen);
+    let mut latest = seen;
+    let mut running: Option<Running> = None;
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let event = tokio::select! {
+            change = set.changes.next() => match change {
+                None => break,
+                Some(Change { watch, item: Item::Failed(e) }) => {
+                    let newly = !set.failing();
+                    set.failing[watch] = true;
+                    // one message when the source goes down, not one per retry
+                    newly.then(|| Event::SourceError { at: now(), source: "watch".to_string(), message: e })
+                }
+                Some(Change { item: Item::Restarting, .. }) => None,
+                Some(Change { item: Item::Warning { pod, text }, .. }) => {
+                    let ours = latest.pods.primary.iter().chain(&latest.pods.canary).any(|p| p.name == pod);
+                    ours.then(|| Event::Note {
+                        at: now(),
+                        author: "cluster".to_string(),
+                        text,
+                    })
+                }
+                Some(Change { watch, item }) => {
+                    if matches!(item, Item::Listed) {
+                        set.listed[watch] = true;
+                        set.failing[watch] = false;
+                    }
+                    if !set.listed.iter().all(|l| *l) {
+                        continue;
+                    }
+                    let gates = options.gates.as_ref().map(|(b, _)| gate_state(b, &latest.snapshot.namespace, &latest.route.name));
+                    match set.rebuild(&latest, gates) {
+                        Some(Ok(next)) => {
+                            let mut events = differences(&latest, &next, now());
+                            events.extend(gate_follows(&options, &next));
+                            latest = next;
+                            for ev in events {
+                                if tx.send(ev).await.is_err() {
+                                    return;
+                                }
+                            }
+                            None
+                        }
+                        Some(Err(e)) => Some(Event::SourceError {
+                            at: now(),
+                            source: "cluster".to_string(),
+                            message: e,
+                        }),
+                        None => None,
+                    }
+                }
+            },
+            _ = heartbeat.tick() => {
+                if running.as_ref().is_some_and(|r| r.task.is_finished()) {
+                    running = None;
+                }
+                if set.failing() && cluster.client.apiserver_version().await.is_ok() {
+                    // the server answers again: start over with fresh lists, so that nothing
+                    // missed during the outage stays missed and freshness is proven, not assumed
+                    tracing::info!("the API server answers again: relisting");
+                    set = WatchSet::start(&cluster, &latest);
+                }
+                // fresh only when every watch has listed and none is failing
+                Some(if set.failing() || !set.listed.iter().all(|l| *l) {
+                    Event::Tick { at: now() }
+                } else {
+                    Event::Heartbeat { at: now() }
+                })
+            }
+            effect = effects.recv() => match effect {
+                None => break,
+                Some(effect) => {
+                    for ev in execute(&cluster, &latest, &options, effect, &mut running, &tx).await {
+                        if tx.send(ev).await.is_err() {
+                            return;
+                        }
+                    }
+                    None
+                }
+            },
+        };
+        if let Some(ev) = event {
+            if tx.send(ev).await.is_err() {
+                return;
+            }
+        }
+    }
+    if let Some(r) = running {
+        r.task.abort();
+    }
+}
+
+/// The events that tell the cockpit what changed between two reads.
+fn differences(before: &Observed, after: &Observed, at: Millis) -> Vec<Event> {
+    let mut out = Vec::new();
+    if before.snapshot != after.snapshot {
+        out.push(Event::ReleaseObserved {
+            at,
+            release: after.snapshot.clone(),
+        });
+    }
+    if before.pods != after.pods {
+        out.push(Event::PodsObserved {
+            at,
+            pods: after.pods.clone(),
+        });
+    }
+    out
+}
+
+/// How the cockpit's gates stand for a canary, for its analysis panel.
+pub fn gate_state(book: &GateBook, namespace: &str, name: &str) -> (String, bool) {
+    let gate = match book.gate(namespace, name) {
+        GateState::Closed => "closed".to_string(),
+        GateState::Open => "open".to_string(),
+        GateState::OpenForStep { .. } => "open for one step".to_string(),
+    };
+    (gate, book.rollback(namespace, name))
+}
+
+/// What the gates do when the release moves, as notes.
+fn gate_follows(options: &Options, next: &Observed) -> Vec<Event> {
+    let Some((book, _)) = &options.gates else {
+        return Vec::new();
+    };
+    crate::provider::gates_follow(&next.route, book)
+        .into_iter()
+        .map(|text| note(text))
+        .collect()
+}
+
+fn note(text: String) -> Event {
+    Event::Note {
+        at: now(),
+        author: "cockpit".to_string(),
+        text,
+    }
+}
+
+fn result(action: Action, actor: Actor, error: Option<String>) -> Event {
+    Event::ActionResult {
+        at: now(),
+        action,
+        actor,
+        error,
+    }
+}
+
+/// Performs one effect through the executor. Quick levers answer at once; a promotion or
+/// rollback starts a task that tells its stages as notes, then its result.
+async fn execute(
+    cluster: &Cluster,
+    latest: &Observed,
+    options: &Options,
+    effect: Effect,
+    running: &mut Option<Running>,
+    tx: &mpsc::Sender<Event>,
+) -> Vec<Event> {
+    let (action, actor) = match effect {
+        Effect::Act { action, actor } => (action, actor),
+        Effect::SendAlert { message } => {
+            tracing::warn!(%message, "alert");
+            return Vec::new();
+        }
+    };
+    let lever = match executor::lever(latest, action, options) {
+        Ok(lever) => lever,
+        Err(e) => return vec![result(action, actor, Some(e.to_string()))],
+    };
+    let mut out = Vec::new();
+    let mut undo = SharedUndo::default();
+    if let Some(r) = running.take() {
+        if !r.task.is_finished() {
+            if action == Action::Rollback && r.action == Action::Promote {
+                // the operator wants out: stop the promotion where it is, then roll back
+                r.task.abort();
+                undo = r.undo.clone();
+                out.push(result(
+                    r.action,
+                    r.actor,
+                    Some("stopped by a rollback".to_string()),
+                ));
+            } else {
+                let busy = format!("a {} is under way: wait for it to finish", r.action);
+                *running = Some(r);
+                return vec![result(action, actor, Some(busy))];
+            }
+        }
+    }
+    if !executor::is_staged(&lever) {
+        let mut report = Reporter::Events(tx.clone());
+        let done = executor::pull(cluster, latest, lever, options, &mut report, &undo).await;
+        if let Ok(Some(what)) = &done {
+            out.push(note(what.clone()));
+        }
+        out.push(result(action, actor, done.err().map(|e| e.to_string())));
+        return out;
+    }
+    let (cluster, seen, tx, opts) = (cluster.clone(), latest.clone(), tx.clone(), options.clone());
+    let actor_ = actor.clone();
+    let shared = undo.clone();
+    let task = tokio::spawn(async move {
+        let mut report = Reporter::Events(tx.clone());
+        let done = executor::pull(&cluster, &seen, lever, &opts, &mut report, &shared).await;
+        let ev = result(action, actor_, done.err().map(|e| e.to_string()));
+        if tx.send(ev).await.is_err() {
+            tracing::debug!("the cockpit closed before the action ended");
+        }
+    });
+    *running = Some(Running {
+        action,
+        actor,
+        task,
+        undo,
+    });
+    out
+}

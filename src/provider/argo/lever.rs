@@ -1,0 +1,127 @@
+//! A Rollout as a release: its route, what to watch, and the lever of each action.
+
+use crate::app::Action;
+use crate::cluster::dynamic;
+use crate::cluster::selector::Selector;
+use crate::cluster::{Cluster, ClusterError};
+use crate::metrics::templates;
+use kube::api::DynamicObject;
+
+use super::{abort_writes, analysis_lines, next_step_writes, parse, promote_full_writes};
+use super::{ArgoError, Rollout, ANALYSIS_RUN, ROLLOUT};
+use crate::provider::route::{Lever, Route};
+use crate::provider::{MetricsHints, Watched};
+
+impl From<ArgoError> for ClusterError {
+    fn from(e: ArgoError) -> Self {
+        ClusterError::Object(Box::new(e))
+    }
+}
+
+/// The release's route from its Rollout and the namespace's AnalysisRuns.
+pub fn route(obj: &DynamicObject, runs: &[DynamicObject]) -> Result<Route, ClusterError> {
+    let r = parse(obj)?;
+    let [p, c] = r.pod_selectors();
+    // the versions are the pod template hashes, as `kubectl argo rollouts get` shows them
+    let version = |hash: &Option<String>, role: &str| match hash {
+        Some(h) => h.clone(),
+        None => format!("no {role} yet"),
+    };
+    let canary_hash = if r.settled() {
+        None
+    } else {
+        r.canary_hash.clone()
+    };
+    let names = [
+        version(&r.stable_hash, "stable"),
+        version(&canary_hash, "canary"),
+    ];
+    let (object, name) = (format!("rollout/{}", r.name), r.name.clone());
+    let (weight, paused, phase, plan) = (r.weight(), r.is_paused(), r.phase(), r.plan());
+    let view = r.view(analysis_lines(&r.uid, runs));
+    let routing = crate::provider::Routing::Rollout(Box::new(r));
+    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
+    route.paused = paused;
+    route.ended = None;
+    route.phase = Some(phase);
+    route.plan = plan;
+    route.controller = Some(view);
+    route.pod_selectors = Some([Selector::from_map(&p), Selector::from_map(&c)]);
+    Ok(route)
+}
+
+pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
+    let (obj, _) = dynamic::get(cluster, ROLLOUT, name).await?;
+    let runs = dynamic::list(cluster, ANALYSIS_RUN, ANALYSIS_RUN.versions[0]).await?;
+    route(&obj, &runs)
+}
+
+/// The Rollout by name, and the namespace's AnalysisRuns.
+pub fn watches(name: &str) -> Vec<Watched> {
+    vec![
+        Watched {
+            resource: ROLLOUT,
+            version: ROLLOUT.versions[0],
+            name: Some(name.to_string()),
+        },
+        Watched {
+            resource: ANALYSIS_RUN,
+            version: ANALYSIS_RUN.versions[0],
+            name: None,
+        },
+    ]
+}
+
+pub fn weight_refused() -> ClusterError {
+    ClusterError::Refused(
+        "Argo Rollouts sets the weight by its steps (setWeight): step to the next one, promote fully, or abort".to_string(),
+    )
+}
+
+/// Each action on the field `kubectl argo rollouts` writes.
+pub fn lever(route: &Route, r: &Rollout, action: Action) -> Result<Lever, ClusterError> {
+    let name = route.name.as_str();
+    Ok(match action {
+        Action::SetWeight { .. } => return Err(weight_refused()),
+        Action::NextStep => {
+            Lever::writes(next_step_writes(r).map_err(ClusterError::Refused)?.on(name))
+        }
+        Action::Pause | Action::Resume => {
+            Lever::writes(super::pause_writes(name, action == Action::Pause))
+        }
+        Action::Promote => Lever::Writes {
+            writes: promote_full_writes(r).on(name),
+            what: Some("status.promoteFull: true".to_string()),
+        },
+        Action::Rollback => Lever::Writes {
+            writes: abort_writes(true).on(name),
+            what: Some("status.abort: true".to_string()),
+        },
+        Action::Retry if r.abort => Lever::Writes {
+            writes: abort_writes(false).on(name),
+            what: Some("status.abort: false".to_string()),
+        },
+        Action::Retry => {
+            return Err(ClusterError::Refused(format!(
+                "{} is not aborted: nothing to retry",
+                route.object
+            )))
+        }
+    })
+}
+
+/// The series of its traffic provider: ingress-nginx's when the Rollout routes through it
+/// (Argo's canary Ingress is `<rollout>-<stable ingress>-canary`), else the application's.
+pub fn metrics_hints(r: &Rollout) -> MetricsHints {
+    match &r.stable_ingress {
+        Some(s) => MetricsHints {
+            template: templates::NGINX,
+            ingresses: Ok(format!("{s}|{}-{s}-canary", r.name)),
+            workloads: None,
+        },
+        None => MetricsHints {
+            ingresses: Err("the rollout routes no ingress-nginx traffic".to_string()),
+            ..MetricsHints::template(templates::APP)
+        },
+    }
+}

@@ -1,0 +1,121 @@
+//! What the analysis panel shows of a Rollout: its steps, where it is, its AnalysisRuns, and
+//! what each key does to it.
+
+use crate::model::{ControllerView, Refusal};
+use kube::api::DynamicObject;
+
+use super::{Rollout, Step};
+
+impl Rollout {
+    pub fn view(&self, analysis: Vec<String>) -> ControllerView {
+        let set = self.set_weight();
+        let mut message = self.message.clone();
+        if !self.pause_reasons.is_empty() {
+            let reasons = self.pause_reasons.join(", ");
+            message = if message.is_empty() {
+                format!("paused: {reasons}")
+            } else {
+                format!("{message} (paused: {reasons})")
+            };
+        }
+        if let Some(w) = &self.workload {
+            message = if message.is_empty() {
+                format!("pod template from {w}")
+            } else {
+                format!("{message} · pod template from {w}")
+            };
+        }
+        let phase = match (self.abort, self.phase.as_deref()) {
+            (true, _) => "Aborted".to_string(),
+            (false, Some(p)) => p.to_string(),
+            (false, None) => "Pending".to_string(),
+        };
+        ControllerView {
+            kind: "argo-rollouts".to_string(),
+            phase,
+            steps: self.steps.iter().map(Step::label).collect(),
+            current_step: self.current_step,
+            set_weight: (self.actual_weight.is_some() && set != self.weight()).then_some(set),
+            message,
+            analysis,
+            consequences: vec![
+                Refusal {
+                    action: "promote".to_string(),
+                    why: format!("Promote {} fully: status.promoteFull skips the remaining steps, analysis and pauses; the canary becomes stable.", self.name),
+                },
+                Refusal {
+                    action: "rollback".to_string(),
+                    why: format!("Abort {}: status.abort returns all traffic to the stable version and scales the canary down; `canary retry` starts it again.", self.name),
+                },
+            ],
+            refusals: vec![
+                Refusal {
+                    action: "step-down".to_string(),
+                    why: "Argo Rollouts moves the weight only forward, through its steps: R aborts, which returns all traffic to the stable version".to_string(),
+                },
+                Refusal {
+                    action: "set-weight".to_string(),
+                    why: "Argo Rollouts sets the weight by its steps (setWeight): + goes to the next step, P promotes fully, R aborts to stable".to_string(),
+                },
+            ],
+        }
+    }
+}
+
+/// The analysis panel's lines from the AnalysisRuns the Rollout owns (uid), newest first: the
+/// run's phase, then each metric's phase, counts and latest value.
+pub fn analysis_lines(rollout_uid: &str, runs: &[DynamicObject]) -> Vec<String> {
+    let mut owned: Vec<&DynamicObject> = runs
+        .iter()
+        .filter(|r| {
+            r.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.uid == rollout_uid)
+        })
+        .collect();
+    owned.sort_by(|a, b| {
+        b.metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0)
+            .cmp(&a.metadata.creation_timestamp.as_ref().map(|t| t.0))
+            .then_with(|| b.metadata.name.cmp(&a.metadata.name))
+    });
+    let mut out = Vec::new();
+    for run in owned.into_iter().take(2) {
+        let status = run.data.get("status");
+        let phase = status
+            .and_then(|s| s.get("phase"))
+            .and_then(|p| p.as_str())
+            .unwrap_or("Pending");
+        let name = run.metadata.name.as_deref().unwrap_or_default();
+        out.push(format!("analysisrun {name}: {phase}"));
+        let metrics = status
+            .and_then(|s| s.get("metricResults"))
+            .and_then(|m| m.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for m in metrics {
+            let get = |k: &str| m.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+            let value = m
+                .get("measurements")
+                .and_then(|ms| ms.as_array())
+                .and_then(|ms| ms.last())
+                .and_then(|last| last.get("value"))
+                .and_then(|v| v.as_str())
+                .map(|v| format!(" · last {v}"))
+                .unwrap_or_default();
+            out.push(format!(
+                "  {}: {} ({} ok, {} failed, {} inconclusive){value}",
+                m.get("name").and_then(|n| n.as_str()).unwrap_or("metric"),
+                m.get("phase").and_then(|p| p.as_str()).unwrap_or("Running"),
+                get("successful"),
+                get("failed"),
+                get("inconclusive"),
+            ));
+        }
+    }
+    out
+}

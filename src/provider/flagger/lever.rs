@@ -1,0 +1,208 @@
+//! A Flagger Canary as a release: its route, what to watch, the lever of each action (the
+//! Canary's fields, or the gates the cockpit serves), and the gates following the release.
+
+use crate::app::Action;
+use crate::cluster::dynamic;
+use crate::cluster::selector::Selector;
+use crate::cluster::{Cluster, ClusterError};
+use crate::gate::{GateBook, GateState};
+use crate::metrics::templates;
+use crate::model::Weight;
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::api::{DynamicObject, ListParams};
+use kube::Api;
+
+use super::{parse, skip_analysis_patch, suspend_patch, Canary, FlaggerError, CANARY};
+use crate::provider::route::{GateChange, Lever, ObjectWrite, Route};
+use crate::provider::{Context, MetricsHints, Watched};
+
+impl From<FlaggerError> for ClusterError {
+    fn from(e: FlaggerError) -> Self {
+        ClusterError::Object(Box::new(e))
+    }
+}
+
+/// The release's route from its Canary; the pod selectors are its Deployments' (the target and
+/// `<target>-primary`) as `ctx` knows them.
+pub fn route(obj: &DynamicObject, ctx: &Context) -> Result<Route, ClusterError> {
+    let c = parse(obj)?;
+    let names = [c.primary(), c.target.clone()];
+    let (object, name) = (format!("canary/{}", c.name), c.name.clone());
+    let (paused, phase, plan) = (c.suspend, c.phase(), c.plan.clone());
+    let view = c.view(ctx.gates.clone());
+    let weight = Weight::clamped(c.weight);
+    let routing = crate::provider::Routing::Flagger(Box::new(c));
+    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
+    route.paused = paused;
+    route.ended = None;
+    route.phase = Some(phase);
+    route.plan = plan;
+    route.controller = Some(view);
+    route.pod_selectors = Some(ctx.selectors.clone().unwrap_or_default());
+    Ok(route)
+}
+
+/// The pod selectors of a Canary's Deployments: the primary (`<target>-primary`) and the target.
+async fn selectors(cluster: &Cluster, c: &Canary) -> Result<[Selector; 2], ClusterError> {
+    let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    let list = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| dynamic::call(cluster, "list", "deployments", "").error(e))?;
+    let selector_of = |name: &str| -> Result<Selector, ClusterError> {
+        let d = list
+            .items
+            .iter()
+            .find(|d| d.metadata.name.as_deref() == Some(name))
+            .ok_or_else(|| ClusterError::NotFound {
+                resource: "deployment",
+                name: name.to_string(),
+                namespace: cluster.namespace.clone(),
+            })?;
+        d.spec
+            .selector
+            .match_labels
+            .as_ref()
+            .filter(|l| !l.is_empty())
+            .map(Selector::from_map)
+            .ok_or_else(|| ClusterError::NoSelector {
+                service: format!("deployment/{name}"),
+            })
+    };
+    Ok([selector_of(&c.primary())?, selector_of(&c.target)?])
+}
+
+pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
+    let (obj, _) = dynamic::get(cluster, CANARY, name).await?;
+    let c = parse(&obj)?;
+    let ctx = Context {
+        selectors: Some(selectors(cluster, &c).await?),
+        ..Context::of(&cluster.namespace)
+    };
+    route(&obj, &ctx)
+}
+
+pub fn watches(name: &str) -> Vec<Watched> {
+    vec![Watched {
+        resource: CANARY,
+        version: CANARY.versions[0],
+        name: Some(name.to_string()),
+    }]
+}
+
+pub fn weight_refused() -> ClusterError {
+    ClusterError::Refused(
+        "Flagger sets the weight by its analysis (stepWeight): open its traffic-increase gate, promote, or roll back".to_string(),
+    )
+}
+
+pub fn pause_writes(name: &str, paused: bool) -> Vec<ObjectWrite> {
+    vec![ObjectWrite::merge(
+        CANARY,
+        CANARY.versions[0],
+        name,
+        suspend_patch(paused),
+    )]
+}
+
+/// Suspend/resume on the Canary; step, promote and roll back through the cockpit's gates when
+/// Flagger's webhooks point at them (`gates`: this cockpit serves them); promote without a
+/// promotion gate by `spec.skipAnalysis`.
+pub fn lever(
+    route: &Route,
+    c: &Canary,
+    action: Action,
+    gates: bool,
+) -> Result<Lever, ClusterError> {
+    let refused = |key: &str, otherwise: &str| {
+        let why = route
+            .controller
+            .as_ref()
+            .and_then(|v| v.refusal(key))
+            .unwrap_or(otherwise);
+        ClusterError::Refused(why.to_string())
+    };
+    let gate = |change: GateChange, what: String| Ok(Lever::Gate { change, what });
+    match action {
+        Action::SetWeight { .. } => Err(refused(
+            "set-weight",
+            "Flagger sets the weight by its analysis",
+        )),
+        Action::Pause | Action::Resume => Ok(Lever::writes(pause_writes(
+            &route.name,
+            action == Action::Pause,
+        ))),
+        Action::NextStep
+            if gates && (c.gated("confirm-traffic-increase") || c.gated("confirm-rollout")) =>
+        {
+            gate(
+                GateChange::Gate(GateState::OpenForStep {
+                    from_weight: Some(c.weight),
+                }),
+                format!("gate open for one step (from {} %)", c.weight),
+            )
+        }
+        Action::NextStep => Err(refused("step-up", "no gate to open")),
+        Action::Promote if gates && c.gated("confirm-promotion") => gate(
+            GateChange::Gate(GateState::Open),
+            "promotion gate open".to_string(),
+        ),
+        Action::Promote => Ok(Lever::Writes {
+            writes: vec![ObjectWrite::merge(
+                CANARY,
+                CANARY.versions[0],
+                &route.name,
+                skip_analysis_patch(),
+            )],
+            what: Some(
+                "spec.skipAnalysis set: Flagger promotes without further analysis".to_string(),
+            ),
+        }),
+        Action::Rollback if gates && c.rollback_gated() => {
+            gate(GateChange::Rollback, "rollback gate open".to_string())
+        }
+        Action::Rollback => Err(refused("rollback", "no rollback gate")),
+        Action::Retry => Err(ClusterError::Refused(
+            "retry applies to Argo Rollouts (an aborted rollout)".to_string(),
+        )),
+    }
+}
+
+/// The series of Flagger's traffic provider, where the cockpit can tell the versions apart.
+pub fn metrics_hints(c: &Canary) -> MetricsHints {
+    let template = match c.provider.as_str() {
+        "nginx" if c.ingress.is_some() => templates::NGINX,
+        "linkerd" => templates::LINKERD,
+        "" | "istio" => templates::ISTIO,
+        _ => templates::APP,
+    };
+    MetricsHints {
+        template,
+        ingresses: match &c.ingress {
+            Some(i) => Ok(format!("{i}|{i}-canary")),
+            None => Err("the canary has no spec.ingressRef".to_string()),
+        },
+        // Flagger's workloads are the target and <target>-primary
+        workloads: Some((c.primary(), c.target.clone())),
+    }
+}
+
+/// What the gates do when the canary moves: a gate opened for one step closes once the weight
+/// moved; every gate closes when the release is over, so the next one starts closed.
+pub fn gates_follow(c: &Canary, book: &GateBook) -> Vec<String> {
+    let (ns, name) = (&c.namespace, &c.name);
+    let mut out = Vec::new();
+    if book.observe_weight(ns, name, c.weight) {
+        out.push(format!(
+            "gate closed again: the weight moved to {} %",
+            c.weight
+        ));
+    }
+    let over = matches!(c.phase.as_str(), "Succeeded" | "Failed");
+    if over && (book.gate(ns, name) != GateState::Closed || book.rollback(ns, name)) {
+        book.set_gate(ns, name, GateState::Closed);
+        book.set_rollback(ns, name, false);
+        out.push(format!("gates closed: the release is {}", c.phase));
+    }
+    out
+}

@@ -1,0 +1,265 @@
+//! What every provider reads a release into ([`Route`]) and what it asks the executor to do
+//! ([`Lever`], [`ObjectWrite`]). Providers decide; the executor in `crate::live` performs.
+
+use crate::cluster::dynamic::Resource;
+use crate::model::{ControllerView, Phase, Plan, Weight};
+use kube::api::ObjectMeta;
+use std::collections::BTreeMap;
+
+use crate::cluster::selector::Selector;
+use crate::cluster::ClusterError;
+use crate::gate::GateState;
+
+/// Set to `"true"` on the object that carries the weight (the canary Ingress, the VirtualService,
+/// the HTTPRoute) while the cockpit's progression of the release is paused: every cockpit and
+/// `canary pause`/`resume` agree through it.
+pub const PAUSED: &str = "canary-cockpit.io/paused";
+
+/// How the cockpit last ended the release on this object: `promoted` or `rolled-back`. Written
+/// with the weight that ends it, cleared when a weight above 0 starts the next one.
+pub const OUTCOME: &str = "canary-cockpit.io/outcome";
+
+/// A release's end as recorded in [`OUTCOME`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    Promoted,
+    RolledBack,
+}
+
+impl Ended {
+    pub fn label(self) -> &'static str {
+        match self {
+            Ended::Promoted => "promoted",
+            Ended::RolledBack => "rolled-back",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Ended> {
+        match text.trim() {
+            "promoted" => Some(Ended::Promoted),
+            "rolled-back" => Some(Ended::RolledBack),
+            _ => None,
+        }
+    }
+}
+
+/// What the routing objects say about a release, before its pods are read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    /// How the provider holds the split, as read: writes are conditional on it.
+    pub routing: super::Routing,
+    /// The object that carries the weight, `ingress/shop-canary`, `virtualservice/shop`.
+    pub object: String,
+    pub weight: Weight,
+    /// The release's name: the primary Ingress, the VirtualService, the HTTPRoute.
+    pub name: String,
+    /// How each version is known: the backend Service, or the Istio subset.
+    pub names: [String; 2],
+    /// Rules that send some requests to the canary whatever the weight.
+    pub bypass: Vec<String>,
+    /// The cockpit's progression is paused (annotation [`PAUSED`]).
+    pub paused: bool,
+    /// How the cockpit ended the release, while the weight stays 0 (annotation [`OUTCOME`]).
+    pub ended: Option<Ended>,
+    /// The annotations of the object that carries the weight, as read.
+    pub annotations: BTreeMap<String, String>,
+    /// The phase the release's own controller reports; `None` when the cockpit is the controller.
+    pub phase: Option<Phase>,
+    /// The controller's steps as the gauge's plan.
+    pub plan: Option<Plan>,
+    /// What the release's own controller reports, for the analysis panel and the keys.
+    pub controller: Option<ControllerView>,
+    /// Which pods are which when the routing object itself says (Argo Rollouts: the pod
+    /// template hashes); else the Services' selectors tell.
+    pub pod_selectors: Option<[Selector; 2]>,
+}
+
+impl Route {
+    /// Whether the release's own controller promotes and rolls back (one write each), rather
+    /// than the cockpit stage by stage.
+    pub fn controller_owned(&self) -> bool {
+        self.controller.is_some()
+    }
+
+    /// A route whose object is `object`, read from `meta`, with the fields a provider without a
+    /// controller of its own leaves empty.
+    pub fn plain(
+        routing: super::Routing,
+        object: String,
+        name: String,
+        names: [String; 2],
+        weight: Weight,
+        meta: &ObjectMeta,
+    ) -> Route {
+        Route {
+            routing,
+            object,
+            weight,
+            name,
+            names,
+            bypass: Vec::new(),
+            paused: is_paused(meta),
+            ended: ended(meta, weight),
+            annotations: annotations(meta),
+            phase: None,
+            plan: None,
+            controller: None,
+            pod_selectors: None,
+        }
+    }
+}
+
+/// The annotations of an object, as read.
+pub fn annotations(meta: &ObjectMeta) -> BTreeMap<String, String> {
+    meta.annotations.clone().unwrap_or_default()
+}
+
+/// The object carries the pause annotation.
+pub fn is_paused(meta: &ObjectMeta) -> bool {
+    meta.annotations
+        .as_ref()
+        .and_then(|a| a.get(PAUSED))
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+/// How the cockpit ended the release, while the weight stays 0.
+pub fn ended(meta: &ObjectMeta, weight: Weight) -> Option<Ended> {
+    let ended = meta
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(OUTCOME))
+        .and_then(|v| Ended::parse(v));
+    ended.filter(|_| weight == Weight::ZERO)
+}
+
+/// The body of one patch.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PatchBody {
+    /// A JSON merge patch.
+    Merge(serde_json::Value),
+    /// A JSON patch (RFC 6902): its `test` and `replace resourceVersion` operations make it
+    /// conditional.
+    Json(serde_json::Value),
+}
+
+/// One write to an object of the release, as a provider plans it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectWrite {
+    pub resource: Resource,
+    pub version: &'static str,
+    pub name: String,
+    /// The status subresource rather than the object.
+    pub status: bool,
+    pub patch: PatchBody,
+}
+
+impl ObjectWrite {
+    /// A merge patch of the object `name`.
+    pub fn merge(
+        resource: Resource,
+        version: &'static str,
+        name: &str,
+        patch: serde_json::Value,
+    ) -> Self {
+        ObjectWrite {
+            resource,
+            version,
+            name: name.to_string(),
+            status: false,
+            patch: PatchBody::Merge(patch),
+        }
+    }
+
+    /// A JSON patch of the object `name`.
+    pub fn json(
+        resource: Resource,
+        version: &'static str,
+        name: &str,
+        ops: serde_json::Value,
+    ) -> Self {
+        ObjectWrite {
+            patch: PatchBody::Json(ops),
+            ..ObjectWrite::merge(resource, version, name, serde_json::Value::Null)
+        }
+    }
+}
+
+/// A change to the gates the cockpit serves for Flagger.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GateChange {
+    /// The confirm gates of the canary take this state.
+    Gate(GateState),
+    /// The rollback gate opens.
+    Rollback,
+}
+
+/// The lever an action pulls on one release.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lever {
+    /// Writes to the release's objects, in this order; `what` says what they did, for the
+    /// operator (`status.abort: true`).
+    Writes {
+        writes: Vec<ObjectWrite>,
+        what: Option<String>,
+    },
+    /// The cockpit's own promotion, stage by stage: it is the release's controller.
+    StagedPromote,
+    /// The cockpit's own rollback, stage by stage.
+    StagedRollback,
+    /// A gate the cockpit serves for Flagger.
+    Gate { change: GateChange, what: String },
+}
+
+impl Lever {
+    pub fn writes(writes: Vec<ObjectWrite>) -> Lever {
+        Lever::Writes { writes, what: None }
+    }
+}
+
+/// The outcome annotation a weight write sets: the end it records, or none (cleared) once a
+/// weight above 0 starts the next release. `None` leaves it as it is.
+pub fn outcome_value(
+    seen: &Route,
+    weight: Weight,
+    ended: Option<Ended>,
+) -> Option<serde_json::Value> {
+    match ended {
+        Some(e) => Some(serde_json::Value::String(e.label().to_string())),
+        None if weight > Weight::ZERO && seen.annotations.contains_key(OUTCOME) => {
+            Some(serde_json::Value::Null)
+        }
+        None => None,
+    }
+}
+
+/// The pause annotation's value in a merge patch: set, or removed.
+pub fn paused_value(paused: bool) -> serde_json::Value {
+    if paused {
+        serde_json::Value::String("true".to_string())
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+/// The levers of a release the cockpit itself drives (ingress-nginx, Istio, Gateway API): the
+/// weight and the pause annotation on the routing object, promotion and rollback stage by stage.
+pub fn cockpit_lever(route: &Route, action: crate::app::Action) -> Result<Lever, ClusterError> {
+    use crate::app::Action;
+    match action {
+        Action::SetWeight { weight } => {
+            Ok(Lever::writes(super::weight_writes(route, weight, None)?))
+        }
+        Action::Pause | Action::Resume => Ok(Lever::writes(super::pause_writes(
+            route,
+            action == Action::Pause,
+        ))),
+        Action::Promote => Ok(Lever::StagedPromote),
+        Action::Rollback => Ok(Lever::StagedRollback),
+        Action::NextStep => Err(ClusterError::Refused(
+            "the cockpit drives this release by weight: + moves it by the step weight".to_string(),
+        )),
+        Action::Retry => Err(ClusterError::Refused(
+            "retry applies to Argo Rollouts (an aborted rollout)".to_string(),
+        )),
+    }
+}
