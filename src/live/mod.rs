@@ -1,7 +1,7 @@
 //! A live release: read from the cluster ([`release`]), followed by watches ([`watch`]), acted
 //! on by the one executor ([`executor`]), listed ([`discover`]), reported ([`status`]) and
 //! measured ([`metrics_setup`]). What is particular to a traffic system is asked of
-//! `crate::provider`.
+//! the provider layer.
 
 pub mod discover;
 pub mod executor;

@@ -2,7 +2,7 @@
 //! `rollout/NAME` (`ro/`), `canary/NAME` (Flagger), `strategy/NAME` (KubeSphere).
 //!
 //! [`KINDS`] is the one table of the kinds a target can name: its prefix, its short forms and the
-//! name of its traffic system. What each system does with its objects lives in `crate::provider`.
+//! name of its traffic system. What each system does with its objects lives in the provider layer.
 
 use std::fmt;
 use std::str::FromStr;
@@ -36,43 +36,14 @@ pub struct KindInfo {
 }
 
 /// Every kind a target can name, in the order the release list shows them.
+#[rustfmt::skip]
 pub const KINDS: &[KindInfo] = &[
-    KindInfo {
-        kind: Kind::Ingress,
-        prefix: "ingress",
-        aliases: &["ingresses", "ing"],
-        provider: "ingress-nginx",
-    },
-    KindInfo {
-        kind: Kind::VirtualService,
-        prefix: "virtualservice",
-        aliases: &["virtualservices", "vs"],
-        provider: "istio",
-    },
-    KindInfo {
-        kind: Kind::HttpRoute,
-        prefix: "httproute",
-        aliases: &["httproutes"],
-        provider: "gateway-api",
-    },
-    KindInfo {
-        kind: Kind::Rollout,
-        prefix: "rollout",
-        aliases: &["rollouts", "ro"],
-        provider: "argo-rollouts",
-    },
-    KindInfo {
-        kind: Kind::Strategy,
-        prefix: "strategy",
-        aliases: &["strategies"],
-        provider: "kubesphere",
-    },
-    KindInfo {
-        kind: Kind::Canary,
-        prefix: "canary",
-        aliases: &["canaries"],
-        provider: "flagger",
-    },
+    KindInfo { kind: Kind::Ingress, prefix: "ingress", aliases: &["ingresses", "ing"], provider: "ingress-nginx" },
+    KindInfo { kind: Kind::VirtualService, prefix: "virtualservice", aliases: &["virtualservices", "vs"], provider: "istio" },
+    KindInfo { kind: Kind::HttpRoute, prefix: "httproute", aliases: &["httproutes"], provider: "gateway-api" },
+    KindInfo { kind: Kind::Rollout, prefix: "rollout", aliases: &["rollouts", "ro"], provider: "argo-rollouts" },
+    KindInfo { kind: Kind::Strategy, prefix: "strategy", aliases: &["strategies"], provider: "kubesphere" },
+    KindInfo { kind: Kind::Canary, prefix: "canary", aliases: &["canaries"], provider: "flagger" },
 ];
 
 impl Kind {

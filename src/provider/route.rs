@@ -1,5 +1,5 @@
 //! What every provider reads a release into ([`Route`]) and what it asks the executor to do
-//! ([`Lever`], [`ObjectWrite`]). Providers decide; the executor in `crate::live` performs.
+//! ([`Lever`], [`ObjectWrite`]). Providers decide; the live layer's executor performs.
 
 use crate::cluster::dynamic::Resource;
 use crate::model::{ControllerView, Phase, Plan, Weight};
