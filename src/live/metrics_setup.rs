@@ -103,6 +103,8 @@ pub async fn poller(
                 }
             }
         }
+        // the Services themselves (Traefik's series name them)
+        "backend" => (o.route.names[0].clone(), o.route.names[1].clone()),
         "deployment" => {
             let p = deploy::running(cluster, &o.selectors[0])
                 .await

@@ -78,7 +78,25 @@ pub const APP: Template = Template {
     ),
 };
 
-pub const BUILT_IN: [Template; 4] = [NGINX, ISTIO, LINKERD, APP];
+/// Traefik's series per Service: `traefik_service_requests_total` by `service` and `code`, and
+/// `traefik_service_request_duration_seconds`. Traefik names a Kubernetes Service
+/// `NAMESPACE-NAME-PORT@PROVIDER`; the queries take the Service's name out into the label
+/// `backend`. A port named with a `-` is not matched.
+pub const TRAEFIK: Template = Template {
+    name: Cow::Borrowed("traefik"),
+    by: Cow::Borrowed("backend"),
+    requests: Cow::Borrowed(
+        r#"sum by (backend) (label_replace(rate(traefik_service_requests_total{service=~"{namespace}-({primary}|{canary})-[^-@]+@.+"}[{window}]), "backend", "$1", "service", "{namespace}-({primary}|{canary})-[^-@]+@.+"))"#,
+    ),
+    errors: Cow::Borrowed(
+        r#"sum by (backend) (label_replace(rate(traefik_service_requests_total{service=~"{namespace}-({primary}|{canary})-[^-@]+@.+",code=~"5.."}[{window}]), "backend", "$1", "service", "{namespace}-({primary}|{canary})-[^-@]+@.+"))"#,
+    ),
+    p99_ms: Cow::Borrowed(
+        r#"1000 * histogram_quantile(0.99, sum by (backend, le) (label_replace(rate(traefik_service_request_duration_seconds_bucket{service=~"{namespace}-({primary}|{canary})-[^-@]+@.+"}[{window}]), "backend", "$1", "service", "{namespace}-({primary}|{canary})-[^-@]+@.+")))"#,
+    ),
+};
+
+pub const BUILT_IN: [Template; 5] = [NGINX, ISTIO, LINKERD, APP, TRAEFIK];
 
 pub fn by_name(name: &str) -> Option<Template> {
     BUILT_IN.iter().find(|t| t.name == name).cloned()

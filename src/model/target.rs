@@ -1,5 +1,6 @@
 //! Release targets, kubectl style: `ingress/NAME`, `virtualservice/NAME` (`vs/`), `httproute/NAME`,
-//! `rollout/NAME` (`ro/`), `canary/NAME` (Flagger), `strategy/NAME` (KubeSphere).
+//! `rollout/NAME` (`ro/`), `canary/NAME` (Flagger), `strategy/NAME` (KubeSphere),
+//! `traefikservice/NAME` (`ts/`).
 //!
 //! [`KINDS`] is the one table of the kinds a target can name: its prefix, its short forms and the
 //! name of its traffic system. What each system does with its objects lives in the provider layer.
@@ -22,6 +23,8 @@ pub enum Kind {
     Strategy,
     /// Flagger: a Canary.
     Canary,
+    /// Traefik: a TraefikService with two weighted Services.
+    TraefikService,
 }
 
 /// One row of [`KINDS`].
@@ -44,6 +47,7 @@ pub const KINDS: &[KindInfo] = &[
     KindInfo { kind: Kind::Rollout, prefix: "rollout", aliases: &["rollouts", "ro"], provider: "argo-rollouts" },
     KindInfo { kind: Kind::Strategy, prefix: "strategy", aliases: &["strategies"], provider: "kubesphere" },
     KindInfo { kind: Kind::Canary, prefix: "canary", aliases: &["canaries"], provider: "flagger" },
+    KindInfo { kind: Kind::TraefikService, prefix: "traefikservice", aliases: &["traefikservices", "ts"], provider: "traefik" },
 ];
 
 impl Kind {

@@ -11,6 +11,7 @@
 //! | Argo Rollouts | [`argo`] | a Rollout with the canary strategy |
 //! | KubeSphere | [`kubesphere`] | a grayscale Strategy |
 //! | Flagger | [`flagger`] | a Canary, and the gates the cockpit serves for it |
+//! | Traefik | [`traefik`] | a TraefikService with two weighted Services |
 
 pub mod argo;
 pub mod flagger;
@@ -20,6 +21,7 @@ pub mod kubesphere;
 pub mod nginx;
 pub mod route;
 pub mod split;
+pub mod traefik;
 pub mod write;
 
 use crate::app::Action;
@@ -43,6 +45,7 @@ pub enum Routing {
     Rollout(Box<argo::Rollout>),
     Strategy(Box<kubesphere::Strategy>),
     Flagger(Box<flagger::Canary>),
+    Traefik(split::Routing),
 }
 
 /// What a provider needs besides its objects to read a release: the namespace, the pod
@@ -91,6 +94,7 @@ pub fn resource(kind: Kind) -> Resource {
         Kind::Rollout => argo::ROLLOUT,
         Kind::Strategy => kubesphere::STRATEGY,
         Kind::Canary => flagger::CANARY,
+        Kind::TraefikService => traefik::TRAEFIK_SERVICE,
     }
 }
 
@@ -103,6 +107,7 @@ pub fn kind_of(route: &Route) -> Kind {
         Routing::Rollout(_) => Kind::Rollout,
         Routing::Strategy(_) => Kind::Strategy,
         Routing::Flagger(_) => Kind::Canary,
+        Routing::Traefik(_) => Kind::TraefikService,
     }
 }
 
@@ -115,6 +120,7 @@ pub async fn read(cluster: &Cluster, kind: Kind, name: &str) -> Result<Route, Cl
         Kind::Rollout => argo::read(cluster, name).await,
         Kind::Strategy => kubesphere::read(cluster, name).await,
         Kind::Canary => flagger::read(cluster, name).await,
+        Kind::TraefikService => traefik::read(cluster, name).await,
     }
 }
 
@@ -129,7 +135,8 @@ pub async fn selectors(cluster: &Cluster, route: &Route) -> Result<[Selector; 2]
         | Routing::Gateway(_)
         | Routing::Rollout(_)
         | Routing::Strategy(_)
-        | Routing::Flagger(_) => crate::cluster::selector::of_services(cluster, &route.names).await,
+        | Routing::Flagger(_)
+        | Routing::Traefik(_) => crate::cluster::selector::of_services(cluster, &route.names).await,
     }
 }
 
@@ -142,6 +149,7 @@ pub fn watches(route: &Route) -> Vec<Watched> {
         Routing::Rollout(_) => argo::watches(&route.name),
         Routing::Strategy(_) => kubesphere::watches(&route.name),
         Routing::Flagger(_) => flagger::watches(&route.name),
+        Routing::Traefik(r) => vec![split::watched(traefik::TRAEFIK_SERVICE, r, &route.name)],
     }
 }
 
@@ -160,6 +168,7 @@ pub fn rebuild(
         Routing::Rollout(_) => Some(argo::route(first.first()?, lists.get(1)?)),
         Routing::Strategy(_) => Some(kubesphere::route(first.first()?, &ctx.namespace)),
         Routing::Flagger(_) => Some(flagger::route(first.first()?, ctx)),
+        Routing::Traefik(r) => Some(traefik::route(r.version, &ctx.namespace, first.first()?)),
     }
 }
 
@@ -172,6 +181,7 @@ pub fn stored(seen: &Route, obj: &DynamicObject, ctx: &Context) -> Result<Route,
         Routing::Rollout(_) => argo::route(obj, &[]),
         Routing::Strategy(_) => kubesphere::route(obj, &ctx.namespace),
         Routing::Flagger(_) => flagger::route(obj, ctx),
+        Routing::Traefik(r) => traefik::route(r.version, &ctx.namespace, obj),
     }
 }
 
@@ -201,6 +211,13 @@ pub fn weight_writes(
         Routing::Rollout(_) => Err(argo::weight_refused()),
         Routing::Strategy(s) => kubesphere::weight_writes(route, s, weight),
         Routing::Flagger(_) => Err(flagger::weight_refused()),
+        Routing::Traefik(r) => Ok(split::weight_writes(
+            route,
+            r,
+            traefik::TRAEFIK_SERVICE,
+            weight,
+            ended,
+        )),
     }
 }
 
@@ -213,6 +230,7 @@ pub fn pause_writes(route: &Route, paused: bool) -> Vec<ObjectWrite> {
         Routing::Rollout(_) => argo::pause_writes(&route.name, paused),
         Routing::Strategy(s) => kubesphere::pause_writes(route, s, paused),
         Routing::Flagger(_) => flagger::pause_writes(&route.name, paused),
+        Routing::Traefik(r) => split::pause_writes(route, r, traefik::TRAEFIK_SERVICE, paused),
     }
 }
 
@@ -220,7 +238,7 @@ pub fn pause_writes(route: &Route, paused: bool) -> Vec<ObjectWrite> {
 /// cockpit serves Flagger's gates.
 pub fn lever(route: &Route, action: Action, gates: bool) -> Result<Lever, ClusterError> {
     match &route.routing {
-        Routing::Nginx(_) | Routing::Istio(_) | Routing::Gateway(_) => {
+        Routing::Nginx(_) | Routing::Istio(_) | Routing::Gateway(_) | Routing::Traefik(_) => {
             route::cockpit_lever(route, action)
         }
         Routing::Rollout(r) => argo::lever(route, r, action),
@@ -239,7 +257,8 @@ pub fn promote_action(route: &Route, full: bool) -> Action {
         | Routing::Gateway(_)
         | Routing::Rollout(_)
         | Routing::Strategy(_)
-        | Routing::Flagger(_) => Action::Promote,
+        | Routing::Flagger(_)
+        | Routing::Traefik(_) => Action::Promote,
     }
 }
 
@@ -272,6 +291,7 @@ pub fn metrics_hints(route: &Route) -> MetricsHints {
         Routing::Rollout(r) => argo::metrics_hints(r),
         Routing::Strategy(_) => MetricsHints::template(crate::metrics::templates::ISTIO),
         Routing::Flagger(c) => flagger::metrics_hints(c),
+        Routing::Traefik(_) => traefik::metrics_hints(),
     }
 }
 
@@ -283,7 +303,8 @@ pub fn gates_follow(route: &Route, book: &crate::gate::GateBook) -> Vec<String> 
         | Routing::Istio(_)
         | Routing::Gateway(_)
         | Routing::Rollout(_)
-        | Routing::Strategy(_) => Vec::new(),
+        | Routing::Strategy(_)
+        | Routing::Traefik(_) => Vec::new(),
     }
 }
 
@@ -310,6 +331,7 @@ pub async fn discover(
             })
             .await
         }
+        Kind::TraefikService => objects(cluster, resource, all, traefik::route).await,
     }
 }
 

@@ -1,0 +1,213 @@
+//! Traefik: a TraefikService (traefik.io/v1alpha1) whose weighted round robin
+//! (`spec.weighted.services[]`, each `name`, `port`, `weight`) holds the two Services, the object
+//! Flagger's Traefik provider moves. Each backend is a Service of the object's namespace whose
+//! selector picks the version's pods; a service without a weight weighs 1. Setting the weight
+//! patches both weights so that they sum to 100, conditional on the version read.
+
+use crate::cluster::dynamic::{self, Resource};
+use crate::cluster::{Cluster, ClusterError};
+use crate::metrics::templates;
+use crate::model::Kind;
+use kube::api::DynamicObject;
+use serde::Deserialize;
+
+use super::route::Route;
+use super::split::{self, Backend, Split, SplitError, CANARY_BACKEND};
+use super::MetricsHints;
+
+pub const TRAEFIK_SERVICE: Resource = Resource {
+    group: "traefik.io",
+    kind: "TraefikService",
+    plural: "traefikservices",
+    versions: &["v1alpha1"],
+};
+
+#[derive(Debug, Default, Deserialize)]
+struct Spec {
+    #[serde(default)]
+    weighted: Option<Weighted>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Weighted {
+    #[serde(default)]
+    services: Vec<WeightedService>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WeightedService {
+    name: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    weight: Option<i64>,
+}
+
+/// The split of a TraefikService (its `spec`, as stored).
+pub fn split(
+    name: &str,
+    namespace: &str,
+    resource_version: &str,
+    hint: Option<&str>,
+    spec: &serde_json::Value,
+) -> Result<Split, SplitError> {
+    let object = format!("traefikservice/{name}");
+    let spec: Spec = serde_json::from_value(spec.clone()).map_err(|e| SplitError::Malformed {
+        object: object.clone(),
+        what: format!("spec is not a TraefikService spec: {e}"),
+    })?;
+    let services = spec.weighted.map(|w| w.services).unwrap_or_default();
+    if services.len() != 2 {
+        return Err(SplitError::NoSplit {
+            object,
+            hint: format!(
+                ": spec.weighted.services has {} entries, a canary release has two",
+                services.len()
+            ),
+        });
+    }
+    let backend = |j: usize| -> Result<Backend, SplitError> {
+        let s = &services[j];
+        let malformed = |what: String| SplitError::Malformed {
+            object: object.clone(),
+            what,
+        };
+        if s.kind.as_deref().is_some_and(|k| k != "Service") {
+            return Err(malformed(format!(
+                "spec.weighted.services[{j}] is a {}: the cockpit reads pods through Services",
+                s.kind.as_deref().unwrap_or_default()
+            )));
+        }
+        if s.namespace.as_deref().is_some_and(|ns| ns != namespace) {
+            return Err(malformed(format!(
+                "spec.weighted.services[{j}] is in namespace {}: the cockpit reads pods of the \
+                 object's own namespace only",
+                s.namespace.as_deref().unwrap_or_default()
+            )));
+        }
+        let weight = u32::try_from(s.weight.unwrap_or(1)).map_err(|_| {
+            malformed(format!(
+                "spec.weighted.services[{j}].weight is negative or too large"
+            ))
+        })?;
+        Ok(Backend {
+            service: s.name.clone(),
+            subset: None,
+            weight_path: format!("/spec/weighted/services/{j}/weight"),
+            weight,
+        })
+    };
+    let where_ = "spec.weighted.services".to_string();
+    let (primary, canary) = split::order(&object, &where_, hint, backend(0)?, backend(1)?)?;
+    Ok(Split {
+        route: where_,
+        primary,
+        canary,
+        resource_version: resource_version.to_string(),
+    })
+}
+
+/// The release's route from its TraefikService.
+pub fn route(
+    version: &'static str,
+    namespace: &str,
+    obj: &DynamicObject,
+) -> Result<Route, ClusterError> {
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    let rv = obj.metadata.resource_version.clone().unwrap_or_default();
+    let hint = super::route::annotations(&obj.metadata)
+        .get(CANARY_BACKEND)
+        .cloned();
+    let spec = obj.data.get("spec").cloned().unwrap_or_default();
+    let split = split(&name, namespace, &rv, hint.as_deref(), &spec)?;
+    let routing = super::Routing::Traefik(split::Routing {
+        version,
+        split: split.clone(),
+    });
+    split::route(Kind::TraefikService, routing, obj, &split, Vec::new())
+}
+
+pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
+    let (obj, version) = dynamic::get(cluster, TRAEFIK_SERVICE, name).await?;
+    route(version, &cluster.namespace, &obj)
+}
+
+/// Traefik's own series per Service.
+pub fn metrics_hints() -> MetricsHints {
+    MetricsHints::template(templates::TRAEFIK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_two_weighted_services_are_the_split() {
+        let spec = json!({"weighted": {"services": [
+            {"name": "shop", "port": 80, "weight": 90},
+            {"name": "shop-canary", "port": 80, "weight": 10}]}});
+        let split = split("shop", "prod", "7", None, &spec).unwrap();
+        assert_eq!(split.primary.service, "shop");
+        assert_eq!(split.canary.service, "shop-canary");
+        assert_eq!(split.canary.weight_path, "/spec/weighted/services/1/weight");
+        assert_eq!(split.percent().unwrap().percent(), 10);
+        // an unset weight weighs 1
+        let spec = json!({"weighted": {"services": [
+            {"name": "shop-canary", "port": 80}, {"name": "shop", "port": 80, "weight": 3}]}});
+        let split = split_of(&spec);
+        assert_eq!(split.percent().unwrap().percent(), 25);
+    }
+
+    fn split_of(spec: &serde_json::Value) -> Split {
+        split("shop", "prod", "7", None, spec).unwrap()
+    }
+
+    #[test]
+    fn what_is_not_two_local_services_is_refused() {
+        let one = json!({"weighted": {"services": [{"name": "shop", "port": 80}]}});
+        assert!(matches!(
+            split("shop", "prod", "1", None, &one),
+            Err(SplitError::NoSplit { .. })
+        ));
+        assert!(matches!(
+            split(
+                "shop",
+                "prod",
+                "1",
+                None,
+                &json!({"mirroring": {"name": "x"}})
+            ),
+            Err(SplitError::NoSplit { .. })
+        ));
+        let nested = json!({"weighted": {"services": [
+            {"name": "shop", "kind": "TraefikService"}, {"name": "shop-canary"}]}});
+        let err = split("shop", "prod", "1", None, &nested).unwrap_err();
+        assert!(err.to_string().contains("TraefikService"), "{err}");
+        let elsewhere = json!({"weighted": {"services": [
+            {"name": "shop", "namespace": "other"}, {"name": "shop-canary"}]}});
+        let err = split("shop", "prod", "1", None, &elsewhere).unwrap_err();
+        assert!(err.to_string().contains("namespace other"), "{err}");
+        let negative = json!({"weighted": {"services": [
+            {"name": "shop", "weight": -1}, {"name": "shop-canary"}]}});
+        assert!(split("shop", "prod", "1", None, &negative).is_err());
+    }
+
+    #[test]
+    fn the_annotation_names_the_canary_when_names_do_not() {
+        let spec = json!({"weighted": {"services": [
+            {"name": "shop-v1", "weight": 70}, {"name": "shop-v2", "weight": 30}]}});
+        let err = split("shop", "prod", "1", None, &spec).unwrap_err();
+        assert!(err.to_string().contains(CANARY_BACKEND), "{err}");
+        let split = split("shop", "prod", "1", Some("shop-v2"), &spec).unwrap();
+        assert_eq!(
+            (
+                split.primary.service.as_str(),
+                split.canary.service.as_str()
+            ),
+            ("shop-v1", "shop-v2")
+        );
+    }
+}
