@@ -1,95 +1,9 @@
 //! The key table, defined once: it drives the key handler, the help overlay and the footer hints.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+pub use super::keybinding::{lookup, Command, Key, KeyBinding};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Command {
-    StepUp,
-    StepDown,
-    SetWeight,
-    TogglePause,
-    Promote,
-    Rollback,
-    Help,
-    FocusNext,
-    ScrollDown,
-    ScrollUp,
-    Filter,
-    Note,
-    Goto,
-    Inspect,
-    Open,
-    Reload,
-    Close,
-    Quit,
-    Confirm,
-    Cancel,
-    Submit,
-    // replay
-    PlayPause,
-    Faster,
-    Slower,
-    Back,
-    Forward,
-    BackLong,
-    ForwardLong,
-    NextMark,
-    PrevMark,
-    Start,
-    End,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Key {
-    Char(char),
-    Code(KeyCode),
-    Ctrl(char),
-    /// A non-character key with shift held (`shift+→`).
-    Shift(KeyCode),
-}
-
-impl Key {
-    pub fn matches(self, ev: &KeyEvent) -> bool {
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-        match self {
-            Key::Char(c) => !ctrl && ev.code == KeyCode::Char(c),
-            Key::Ctrl(c) => ctrl && ev.code == KeyCode::Char(c),
-            Key::Code(code) => {
-                !ctrl && !ev.modifiers.contains(KeyModifiers::SHIFT) && ev.code == code
-            }
-            Key::Shift(code) => {
-                !ctrl && ev.modifiers.contains(KeyModifiers::SHIFT) && ev.code == code
-            }
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct KeyBinding {
-    pub keys: &'static [Key],
-    /// How the keys are written in help and hints.
-    pub label: &'static str,
-    pub command: Command,
-    pub description: &'static str,
-    /// Short text for the footer; `None` keeps the binding out of the footer.
-    pub hint: Option<&'static str>,
-}
-
-const fn bind(
-    keys: &'static [Key],
-    label: &'static str,
-    command: Command,
-    description: &'static str,
-    hint: Option<&'static str>,
-) -> KeyBinding {
-    KeyBinding {
-        keys,
-        label,
-        command,
-        description,
-        hint,
-    }
-}
+use super::keybinding::bind;
+use crossterm::event::KeyCode;
 
 use Command as C;
 use Key::{Char, Code, Ctrl, Shift};
@@ -384,36 +298,14 @@ pub const REPLAY: &[KeyBinding] = &[
 pub const REPLAY_NOTE: &str =
     "Replay is read-only: the action keys (+ - w p P R m) say so and change nothing.";
 
-impl Command {
-    /// Whether the command changes the release (refused in replay).
-    pub fn acts(self) -> bool {
-        matches!(
-            self,
-            C::StepUp
-                | C::StepDown
-                | C::SetWeight
-                | C::TogglePause
-                | C::Promote
-                | C::Rollback
-                | C::Note
-        )
-    }
-}
-
 /// Said in the help overlay: what pause means.
 pub const PAUSE_NOTE: &str =
     "Paused stops automatic progression only: the analysis keeps running and the automatic rollback stays armed.";
 
-pub fn lookup(table: &[KeyBinding], ev: &KeyEvent) -> Option<Command> {
-    table
-        .iter()
-        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
-        .map(|b| b.command)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyEvent, KeyModifiers};
 
     #[test]
     fn shifted_letters_and_ctrl_are_told_apart() {

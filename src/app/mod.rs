@@ -5,6 +5,7 @@
 
 pub mod effect;
 pub mod event;
+mod keybinding;
 pub mod keymap;
 pub(crate) mod keys;
 pub mod log;

@@ -2,6 +2,7 @@
 
 use super::{Action, Actor, App, Effect, Event, Level, LogKind, ReleaseOutcome};
 use crate::controller::{Step, View};
+use crate::model::release::restarts;
 use crate::model::{Millis, Outcome, Phase, PodSet, ReleaseSnapshot, Side, Verdict};
 
 impl App {
@@ -264,14 +265,5 @@ impl App {
                 vec![act(Action::Rollback), Effect::SendAlert { message }]
             }
         }
-    }
-}
-
-/// `1 restart`, `3 restarts`.
-pub fn restarts(n: u32) -> String {
-    if n == 1 {
-        "1 restart".to_string()
-    } else {
-        format!("{n} restarts")
     }
 }

@@ -33,7 +33,7 @@ pub fn readiness(pods: &PodSet) -> Result<(), String> {
                 format!(
                     "{}, {}",
                     p.status.label(),
-                    crate::app::observe::restarts(p.restarts)
+                    crate::model::release::restarts(p.restarts)
                 )
             },
         );

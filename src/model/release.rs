@@ -106,6 +106,15 @@ pub struct Pod {
     pub created_at: Millis,
 }
 
+/// `1 restart`, `3 restarts`.
+pub fn restarts(n: u32) -> String {
+    if n == 1 {
+        "1 restart".to_string()
+    } else {
+        format!("{n} restarts")
+    }
+}
+
 /// One version of the workload.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Version {

@@ -1,0 +1,116 @@
+//! What the key tables are made of: the commands, the keys, a binding of keys to a command, and
+//! the lookup of a key press in a table.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    StepUp,
+    StepDown,
+    SetWeight,
+    TogglePause,
+    Promote,
+    Rollback,
+    Help,
+    FocusNext,
+    ScrollDown,
+    ScrollUp,
+    Filter,
+    Note,
+    Goto,
+    Inspect,
+    Open,
+    Reload,
+    Close,
+    Quit,
+    Confirm,
+    Cancel,
+    Submit,
+    // replay
+    PlayPause,
+    Faster,
+    Slower,
+    Back,
+    Forward,
+    BackLong,
+    ForwardLong,
+    NextMark,
+    PrevMark,
+    Start,
+    End,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Code(KeyCode),
+    Ctrl(char),
+    /// A non-character key with shift held (`shift+→`).
+    Shift(KeyCode),
+}
+
+impl Key {
+    pub fn matches(self, ev: &KeyEvent) -> bool {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        match self {
+            Key::Char(c) => !ctrl && ev.code == KeyCode::Char(c),
+            Key::Ctrl(c) => ctrl && ev.code == KeyCode::Char(c),
+            Key::Code(code) => {
+                !ctrl && !ev.modifiers.contains(KeyModifiers::SHIFT) && ev.code == code
+            }
+            Key::Shift(code) => {
+                !ctrl && ev.modifiers.contains(KeyModifiers::SHIFT) && ev.code == code
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct KeyBinding {
+    pub keys: &'static [Key],
+    /// How the keys are written in help and hints.
+    pub label: &'static str,
+    pub command: Command,
+    pub description: &'static str,
+    /// Short text for the footer; `None` keeps the binding out of the footer.
+    pub hint: Option<&'static str>,
+}
+
+pub(super) const fn bind(
+    keys: &'static [Key],
+    label: &'static str,
+    command: Command,
+    description: &'static str,
+    hint: Option<&'static str>,
+) -> KeyBinding {
+    KeyBinding {
+        keys,
+        label,
+        command,
+        description,
+        hint,
+    }
+}
+
+impl Command {
+    /// Whether the command changes the release (refused in replay).
+    pub fn acts(self) -> bool {
+        matches!(
+            self,
+            Command::StepUp
+                | Command::StepDown
+                | Command::SetWeight
+                | Command::TogglePause
+                | Command::Promote
+                | Command::Rollback
+                | Command::Note
+        )
+    }
+}
+
+pub fn lookup(table: &[KeyBinding], ev: &KeyEvent) -> Option<Command> {
+    table
+        .iter()
+        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+        .map(|b| b.command)
+}
