@@ -12,7 +12,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::route::Route;
-use super::split::{self, Backend, Split, SplitError, CANARY_BACKEND};
+use super::split::{self, Backend, Split, SplitError};
 
 pub const VIRTUAL_SERVICE: Resource = Resource {
     group: "networking.istio.io",
@@ -192,18 +192,14 @@ pub fn route(
     namespace: &str,
     obj: &DynamicObject,
 ) -> Result<Route, ClusterError> {
-    let name = obj.metadata.name.clone().unwrap_or_default();
-    let rv = obj.metadata.resource_version.clone().unwrap_or_default();
-    let hint = super::route::annotations(&obj.metadata)
-        .get(CANARY_BACKEND)
-        .cloned();
-    let spec = obj.data.get("spec").cloned().unwrap_or_default();
-    let (split, bypass) = split(&name, namespace, &rv, hint.as_deref(), &spec)?;
-    let routing = super::Routing::Istio(split::Routing {
-        version,
-        split: split.clone(),
-    });
-    split::route(Kind::VirtualService, routing, obj, &split, bypass)
+    let parse: split::Parser = split;
+    split::object_route(
+        Kind::VirtualService,
+        super::Routing::Istio,
+        parse,
+        (version, namespace),
+        obj,
+    )
 }
 
 pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {

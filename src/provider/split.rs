@@ -138,8 +138,41 @@ pub struct Routing {
     pub split: Split,
 }
 
+/// A two-backend object's parser: its name, namespace, resourceVersion, the canary hint and its
+/// `spec` in; the split and the rules that bypass the weight out.
+pub type Parser = fn(
+    &str,
+    &str,
+    &str,
+    Option<&str>,
+    &serde_json::Value,
+) -> Result<(Split, Vec<String>), SplitError>;
+
+/// The route of a two-backend object (an Istio VirtualService, a Gateway API HTTPRoute, a
+/// TraefikService): parsed by `parse`, held as `variant`.
+pub fn object_route(
+    kind: Kind,
+    variant: fn(Routing) -> super::Routing,
+    parse: Parser,
+    (version, namespace): (&'static str, &str),
+    obj: &DynamicObject,
+) -> Result<Route, ClusterError> {
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    let rv = obj.metadata.resource_version.clone().unwrap_or_default();
+    let hint = super::route::annotations(&obj.metadata)
+        .get(CANARY_BACKEND)
+        .cloned();
+    let spec = obj.data.get("spec").cloned().unwrap_or_default();
+    let (split, bypass) = parse(&name, namespace, &rv, hint.as_deref(), &spec)?;
+    let routing = variant(Routing {
+        version,
+        split: split.clone(),
+    });
+    route(kind, routing, obj, &split, bypass)
+}
+
 /// The route of a release whose object holds a two-backend split.
-pub fn route(
+fn route(
     kind: Kind,
     routing: super::Routing,
     obj: &DynamicObject,

@@ -12,7 +12,7 @@ use kube::api::DynamicObject;
 use serde::Deserialize;
 
 use super::route::Route;
-use super::split::{self, Backend, Split, SplitError, CANARY_BACKEND};
+use super::split::{self, Backend, Split, SplitError};
 use super::MetricsHints;
 
 pub const TRAEFIK_SERVICE: Resource = Resource {
@@ -115,18 +115,15 @@ pub fn route(
     namespace: &str,
     obj: &DynamicObject,
 ) -> Result<Route, ClusterError> {
-    let name = obj.metadata.name.clone().unwrap_or_default();
-    let rv = obj.metadata.resource_version.clone().unwrap_or_default();
-    let hint = super::route::annotations(&obj.metadata)
-        .get(CANARY_BACKEND)
-        .cloned();
-    let spec = obj.data.get("spec").cloned().unwrap_or_default();
-    let split = split(&name, namespace, &rv, hint.as_deref(), &spec)?;
-    let routing = super::Routing::Traefik(split::Routing {
-        version,
-        split: split.clone(),
-    });
-    split::route(Kind::TraefikService, routing, obj, &split, Vec::new())
+    let parse: split::Parser =
+        |n, ns, rv, hint, spec| Ok((split(n, ns, rv, hint, spec)?, Vec::new()));
+    split::object_route(
+        Kind::TraefikService,
+        super::Routing::Traefik,
+        parse,
+        (version, namespace),
+        obj,
+    )
 }
 
 pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
