@@ -596,3 +596,70 @@ fn a_client_that_stops_sending_after_its_request_gets_the_answer() {
         server.task.abort();
     });
 }
+
+#[test]
+fn slow_clients_are_cut_off_after_ten_seconds() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+        let wait = PATIENCE + Duration::from_secs(10);
+
+        // Half a request head, then nothing more: told so, and logged with its path.
+        let mut partial = TcpStream::connect(addr).await.expect("connect");
+        partial
+            .write_all(b"POST /gate/open HTTP/1.1\r\nContent-Len")
+            .await
+            .expect("send");
+        // Connected, nothing sent: dropped without an answer.
+        let mut silent = TcpStream::connect(addr).await.expect("connect");
+        // A whole head, part of the body, then nothing more.
+        let raw = request("POST", "/gate/close", &payload("demo", "frontend"));
+        let mut slow_body = TcpStream::connect(addr).await.expect("connect");
+        slow_body
+            .write_all(&raw[..raw.len() - 10])
+            .await
+            .expect("send");
+
+        let read = |mut stream: TcpStream| async move {
+            let mut bytes = Vec::new();
+            timeout(wait, stream.read_to_end(&mut bytes))
+                .await
+                .expect("the server closes in time")
+                .expect("read");
+            String::from_utf8(bytes).expect("a UTF-8 answer")
+        };
+        let (partial, slow_body) = tokio::join!(read(partial), read(slow_body));
+        for answer in [&partial, &slow_body] {
+            assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+            assert!(answer.contains("Connection: close\r\n"), "{answer}");
+            assert!(
+                answer.ends_with("\r\n\r\nthe request did not arrive within 10 s\n"),
+                "{answer}"
+            );
+        }
+        let mut nothing = Vec::new();
+        timeout(PATIENCE, silent.read_to_end(&mut nothing))
+            .await
+            .expect("the silent connection is closed by now")
+            .expect("read");
+        assert!(nothing.is_empty());
+
+        let mut calls = vec![
+            next_call(&mut server.calls).await,
+            next_call(&mut server.calls).await,
+        ];
+        calls.sort();
+        assert_eq!(
+            calls,
+            [
+                call("/gate/close", "", "", 408),
+                call("/gate/open", "", "", 408)
+            ]
+        );
+        assert!(
+            server.calls.try_recv().is_err(),
+            "nothing from the silent one"
+        );
+        server.task.abort();
+    });
+}
