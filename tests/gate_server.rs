@@ -464,3 +464,202 @@ fn binding_a_bad_address_is_an_error() {
         );
     });
 }
+
+#[test]
+fn malformed_heads_are_refused() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+        let heads: [&[u8]; 11] = [
+            b"POST /gate/check",
+            b"POST  /gate/check HTTP/1.1",
+            b"POST /gate/\x1bcheck HTTP/1.1",
+            b"POST /gate/check HTTP/2.0",
+            b"P(ST /gate/check HTTP/1.1",
+            b"POST /gate/check HTTP/1.1\r\nno colon",
+            b"POST /gate/check HTTP/1.1\r\nA: b\r\n c",
+            b"POST /gate/check HTTP/1.1\r\nContent-Length: -1",
+            b"POST /gate/check HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2",
+            b"POST /gate/check HTTP/1.1\r\n\xff\xfe: x",
+            b"POST /gate/check HTTP/1.1\r\nContent-Length: 99999999999999999999999999",
+        ];
+        for head in heads {
+            let raw = [head, b"\r\n\r\n"].concat();
+            let answer = exchange(addr, &raw).await;
+            assert_eq!(
+                answer.status,
+                400,
+                "{:?}: {answer:?}",
+                String::from_utf8_lossy(head)
+            );
+            assert!(answer.body.starts_with("malformed request"), "{answer:?}");
+            assert_eq!(answer.body.lines().count(), 1);
+            let (_, namespace, name, status) = next_call(&mut server.calls).await;
+            assert_eq!((namespace.as_str(), name.as_str(), status), ("", "", 400));
+        }
+        assert_eq!(server.book.gate("demo", "frontend"), GateState::Closed);
+        server.task.abort();
+    });
+}
+
+#[test]
+fn head_requests_get_the_head_of_the_answer() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+        stream
+            .write_all(b"HEAD /gate/check HTTP/1.1\r\nHost: cockpit\r\n\r\n")
+            .await
+            .expect("send");
+        let mut bytes = Vec::new();
+        timeout(PATIENCE, stream.read_to_end(&mut bytes))
+            .await
+            .expect("answered in time")
+            .expect("read");
+        let text = String::from_utf8(bytes).expect("a UTF-8 answer");
+        assert!(text.starts_with("HTTP/1.1 405 "), "{text}");
+        assert!(text.contains("Allow: POST\r\n"), "{text}");
+        assert!(text.contains("Connection: close\r\n"), "{text}");
+        // The length of the answer a GET would get, and no body.
+        let length = "method HEAD not allowed: use POST\n".len();
+        assert!(
+            text.contains(&format!("Content-Length: {length}\r\n")),
+            "{text}"
+        );
+        assert!(text.ends_with("\r\n\r\n"), "{text}");
+        assert_eq!(
+            next_call(&mut server.calls).await,
+            call("/gate/check", "", "", 405)
+        );
+        server.task.abort();
+    });
+}
+
+#[test]
+fn absolute_targets_and_queries_name_the_same_endpoints() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+        let frontend = payload("demo", "frontend");
+        assert_eq!(
+            post(addr, "http://cockpit:9090/gate/open?from=test", &frontend).await,
+            202
+        );
+        assert_eq!(post(addr, "/gate/check?x=1", &frontend).await, 200);
+        assert_eq!(
+            next_call(&mut server.calls).await,
+            call("/gate/open", "demo", "frontend", 202)
+        );
+        assert_eq!(
+            next_call(&mut server.calls).await,
+            call("/gate/check", "demo", "frontend", 200)
+        );
+        server.task.abort();
+    });
+}
+
+#[test]
+fn oversized_bodies_are_refused_before_100_continue() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let head = "POST /gate/open HTTP/1.1\r\nHost: cockpit\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n";
+        let answer = exchange(server.addr, head.as_bytes()).await;
+        assert_eq!(answer.status, 413, "{answer:?}");
+        assert!(!answer.head.contains("100 Continue"), "{answer:?}");
+        assert_eq!(answer.body, "the request body exceeds 64 KiB\n");
+        assert_eq!(
+            next_call(&mut server.calls).await,
+            call("/gate/open", "", "", 413)
+        );
+        server.task.abort();
+    });
+}
+
+#[test]
+fn a_client_that_stops_sending_after_its_request_gets_the_answer() {
+    runtime().block_on(async {
+        let server = start().await;
+        let frontend = payload("demo", "frontend");
+        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+        stream
+            .write_all(&request("POST", "/gate/open", &frontend))
+            .await
+            .expect("send");
+        stream.shutdown().await.expect("close the sending side");
+        let mut answer = Vec::new();
+        timeout(PATIENCE, stream.read_to_end(&mut answer))
+            .await
+            .expect("answered in time")
+            .expect("read");
+        assert!(answer.starts_with(b"HTTP/1.1 202 "), "{answer:?}");
+        assert_eq!(server.book.gate("demo", "frontend"), GateState::Open);
+        server.task.abort();
+    });
+}
+
+#[test]
+fn slow_clients_are_cut_off_after_ten_seconds() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+        let wait = PATIENCE + Duration::from_secs(10);
+
+        // Half a request head, then nothing more: told so, and logged with its path.
+        let mut partial = TcpStream::connect(addr).await.expect("connect");
+        partial
+            .write_all(b"POST /gate/open HTTP/1.1\r\nContent-Len")
+            .await
+            .expect("send");
+        // Connected, nothing sent: dropped without an answer.
+        let mut silent = TcpStream::connect(addr).await.expect("connect");
+        // A whole head, part of the body, then nothing more.
+        let raw = request("POST", "/gate/close", &payload("demo", "frontend"));
+        let mut slow_body = TcpStream::connect(addr).await.expect("connect");
+        slow_body
+            .write_all(&raw[..raw.len() - 10])
+            .await
+            .expect("send");
+
+        let read = |mut stream: TcpStream| async move {
+            let mut bytes = Vec::new();
+            timeout(wait, stream.read_to_end(&mut bytes))
+                .await
+                .expect("the server closes in time")
+                .expect("read");
+            String::from_utf8(bytes).expect("a UTF-8 answer")
+        };
+        let (partial, slow_body) = tokio::join!(read(partial), read(slow_body));
+        for answer in [&partial, &slow_body] {
+            assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+            assert!(answer.contains("Connection: close\r\n"), "{answer}");
+            assert!(
+                answer.ends_with("\r\n\r\nthe request did not arrive within 10 s\n"),
+                "{answer}"
+            );
+        }
+        let mut nothing = Vec::new();
+        timeout(PATIENCE, silent.read_to_end(&mut nothing))
+            .await
+            .expect("the silent connection is closed by now")
+            .expect("read");
+        assert!(nothing.is_empty());
+
+        let mut calls = vec![
+            next_call(&mut server.calls).await,
+            next_call(&mut server.calls).await,
+        ];
+        calls.sort();
+        assert_eq!(
+            calls,
+            [
+                call("/gate/close", "", "", 408),
+                call("/gate/open", "", "", 408)
+            ]
+        );
+        assert!(
+            server.calls.try_recv().is_err(),
+            "nothing from the silent one"
+        );
+        server.task.abort();
+    });
+}

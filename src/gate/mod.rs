@@ -16,11 +16,15 @@
 //! "..."}`. Flagger adds `phase`, `checksum` and `metadata`; the phase is kept for the event log and
 //! everything else is ignored.
 //!
-//! [`book`] holds the gates; [`server`] speaks HTTP. The server has no authentication: anyone who
+//! [`book`] holds the gates; [`server`] speaks HTTP through hyper, one request per connection
+//! (`connection`), answered from the book (`answer`). The server has no authentication: anyone who
 //! can reach its port can open gates, so bind it where only Flagger and the operator can connect.
 
+mod answer;
 pub mod book;
+mod connection;
 pub mod server;
+mod wire;
 
 pub use book::{GateBook, GateState};
 pub use server::{bind, serve, GateCall, GateError};

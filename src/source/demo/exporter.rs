@@ -5,10 +5,28 @@
 //! answers within a bucket of the demo's own p99) and 1 % above the largest bucket.
 
 use crate::model::{MetricsSample, Side, VersionSample};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use http::header::{HeaderValue, CONNECTION, CONTENT_TYPE};
+use http::StatusCode;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+/// Largest request line plus headers accepted.
+const MAX_HEAD: usize = 16 * 1024;
+/// Time a scraper has to send its request.
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time a scraper has to take the answer.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Scrapes served at once; more wait in the listen queue.
+const MAX_CONNECTIONS: usize = 16;
 
 /// Upper bounds of the latency buckets, in seconds: every 50 ms up to 2 s, then 2.5, 5, 10.
 fn bounds() -> Vec<f64> {
@@ -139,45 +157,91 @@ impl DemoExporter {
 
     /// Serves `GET /metrics` on `addr` from a thread of its own; the bound address.
     pub fn serve(&self, addr: &str) -> std::io::Result<SocketAddr> {
-        let listener = TcpListener::bind(addr)?;
+        let listener = std::net::TcpListener::bind(addr)?;
         let bound = listener.local_addr()?;
+        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         let me = self.clone();
         std::thread::Builder::new()
             .name("demo-metrics".to_string())
-            .spawn(move || {
-                for conn in listener.incoming() {
-                    match conn {
-                        Ok(s) => me.answer(s),
-                        Err(e) => tracing::debug!(%e, "metrics connection"),
-                    }
-                }
-            })?;
+            .spawn(move || runtime.block_on(me.accept(listener)))?;
         Ok(bound)
     }
 
-    fn answer(&self, mut s: TcpStream) {
-        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-        let mut head = Vec::new();
-        let mut buf = [0u8; 2048];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-            match s.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
+    /// Answers each connection in a task of its own, a few at a time.
+    async fn accept(self, listener: std::net::TcpListener) {
+        let listener = match TcpListener::from_std(listener) {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::error!(%e, "demo metrics cannot listen");
+                return;
+            }
+        };
+        let mut connections = JoinSet::new();
+        loop {
+            while connections.try_join_next().is_some() {}
+            if connections.len() >= MAX_CONNECTIONS {
+                connections.join_next().await;
+                continue;
+            }
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    connections.spawn(self.clone().answer(stream));
+                }
+                Err(e) => {
+                    tracing::debug!(%e, "metrics connection");
+                    // out of file descriptors, say: give the open connections time to finish
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             }
         }
-        let line = String::from_utf8_lossy(&head);
-        let path = line.split_whitespace().nth(1).unwrap_or("");
-        let (status, body) = if path == "/metrics" || path.starts_with("/metrics?") {
-            ("200 OK", self.render())
-        } else {
-            ("404 Not Found", "the demo serves /metrics\n".to_string())
-        };
-        let answer = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
+    }
+
+    /// One request per connection, then the connection closes.
+    async fn answer(self, stream: TcpStream) {
+        let me = &self;
+        let service = service_fn(
+            move |request: http::Request<hyper::body::Incoming>| async move {
+                Ok::<_, Infallible>(me.respond(request.uri().path()))
+            },
         );
-        let _ = s.write_all(answer.as_bytes());
-        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut http = http1::Builder::new();
+        http.keep_alive(false)
+            .half_close(true)
+            .max_header_size(MAX_HEAD)
+            .timer(TokioTimer::new())
+            .header_read_timeout(READ_TIMEOUT)
+            .title_case_headers(true)
+            .auto_date_header(false);
+        let served = http.serve_connection(TokioIo::new(stream), service);
+        match tokio::time::timeout(READ_TIMEOUT + WRITE_TIMEOUT, served).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!(%e, "metrics connection"),
+            Err(_) => tracing::debug!("metrics connection timed out"),
+        }
+    }
+
+    /// The exposition at /metrics (whatever the query), a hint elsewhere.
+    fn respond(&self, path: &str) -> http::Response<Full<Bytes>> {
+        let (status, body) = if path == "/metrics" {
+            (StatusCode::OK, self.render())
+        } else {
+            (
+                StatusCode::NOT_FOUND,
+                "the demo serves /metrics\n".to_string(),
+            )
+        };
+        let mut response = http::Response::new(Full::new(Bytes::from(body)));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        );
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        response
     }
 }
 
@@ -220,5 +284,45 @@ mod tests {
             text.contains(r#"canary="demo-frontend-canary-80",le="+Inf"} 20"#),
             "{text}"
         );
+    }
+
+    /// One request on a fresh connection, the answer read until the exporter closes.
+    fn get(addr: SocketAddr, request: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    }
+
+    #[test]
+    fn metrics_are_served_over_http() {
+        let e = DemoExporter::new("demo", "frontend");
+        let addr = e.serve("127.0.0.1:0").unwrap();
+        let answer = get(addr, "GET /metrics HTTP/1.1\r\nHost: demo\r\n\r\n");
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(answer.contains("Content-Type: text/plain; version=0.0.4\r\n"));
+        assert!(answer.contains("Connection: close\r\n"));
+        let (_, body) = answer.split_once("\r\n\r\n").unwrap();
+        assert_eq!(body, e.render());
+        assert!(answer.contains(&format!("Content-Length: {}\r\n", body.len())));
+
+        let scraped = get(addr, "GET /metrics?x=1 HTTP/1.1\r\nHost: demo\r\n\r\n");
+        assert!(scraped.starts_with("HTTP/1.1 200 OK\r\n"), "{scraped}");
+        let other = get(addr, "GET / HTTP/1.1\r\nHost: demo\r\n\r\n");
+        assert!(other.starts_with("HTTP/1.1 404 Not Found\r\n"), "{other}");
+        assert!(
+            other.ends_with("\r\n\r\nthe demo serves /metrics\n"),
+            "{other}"
+        );
+        // Garbage is refused and the exporter keeps serving.
+        let garbage = get(addr, "\x16\x03\x01\r\n\r\n");
+        assert!(garbage.starts_with("HTTP/1.1 400 "), "{garbage}");
+        let again = get(addr, "GET /metrics HTTP/1.1\r\n\r\n");
+        assert!(again.starts_with("HTTP/1.1 200 OK\r\n"), "{again}");
     }
 }
