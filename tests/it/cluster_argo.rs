@@ -2,13 +2,10 @@
 //! test plays the Argo controller by patching the Rollout's status; every lever lands on the
 //! field `kubectl argo rollouts` writes, read back from the API server.
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
+use crate::support::cluster::*;
 use canary_cockpit::app::{App, AppConfig, Event};
 use canary_cockpit::cluster::{self, actions, release, ClusterError, Target};
 use canary_cockpit::model::{Millis, Phase, Weight};
-use cluster_support::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 

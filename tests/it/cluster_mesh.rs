@@ -2,13 +2,10 @@
 //! the test CRDs of tests/fixtures/crds): reading, the exact fields each write lands on, a write
 //! race, an RBAC denial, pause/resume, rollback, and the live source following a change.
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
+use crate::support::cluster::*;
 use canary_cockpit::app::Event;
 use canary_cockpit::cluster::{self, release, write, ClusterError, Target};
 use canary_cockpit::model::Weight;
-use cluster_support::*;
 use serde_json::json;
 
 /// An Istio release told apart by subsets: Service `shop` (app=shop), DestinationRule subsets

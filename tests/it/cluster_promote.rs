@@ -3,12 +3,9 @@
 //! the kubelet), the traffic back, the canary scaled to 0; and a rollback that stops a promotion
 //! whose rollout does not finish.
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
+use crate::support::cluster::*;
 use canary_cockpit::app::{Action, Actor, Effect, Event};
 use canary_cockpit::cluster::{self, release, Target};
-use cluster_support::*;
 use std::process::Command;
 
 /// An ingress-nginx release run by Deployments: shop-v1 (2 replicas, shop:1.0) behind Service

@@ -10,7 +10,6 @@ use crossterm::event::{KeyCode, KeyEvent};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-#[path = "record/bad_input.rs"]
 mod bad_input;
 
 /// A fresh, empty directory for one test.

@@ -2,8 +2,6 @@
 //! `scripts/control-plane.sh` (which `./scripts/test.sh` runs). Each test works in a namespace of
 //! its own. There is no kubelet: tests play it by patching pod status.
 
-#![allow(dead_code)]
-
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;

@@ -3,7 +3,10 @@
 use canary_cockpit::source::demo::{Scenario, ScenarioError};
 use std::process::Command;
 
-const GOOD: &str = include_str!("../assets/scenarios/faulty-v2.toml");
+const GOOD: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/scenarios/faulty-v2.toml"
+));
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     Scenario::parse(text, "bad.toml")

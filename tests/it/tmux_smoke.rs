@@ -252,14 +252,11 @@ fn a_demo_session_is_recorded_and_replays_with_its_note() {
     assert_eq!(wait_for_file(&status), "0");
 }
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
 /// The cockpit on a live ingress-nginx release: a change made by someone else reaches the screen
 /// through the watch, and `w` writes the weight to the cluster.
 #[test]
 fn watch_shows_cluster_changes_and_writes_the_weight() {
-    use cluster_support::*;
+    use crate::support::cluster::*;
     let cp = control_plane();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -342,7 +339,7 @@ fn watch_shows_cluster_changes_and_writes_the_weight() {
 /// every write and says RO.
 #[test]
 fn watch_without_a_target_lists_opens_and_switches_releases_read_only() {
-    use cluster_support::*;
+    use crate::support::cluster::*;
     use serde_json::json;
     let cp = control_plane();
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -3,14 +3,11 @@
 //! status as Flagger would, and it calls the cockpit's gate endpoints over HTTP as Flagger's
 //! webhooks do, checking 200/403 as the operator opens and closes gates.
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
+use crate::support::cluster::*;
 use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event};
 use canary_cockpit::cluster::{self, release, Target};
 use canary_cockpit::gate::GateBook;
 use canary_cockpit::model::{Millis, Phase, Weight};
-use cluster_support::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -2,12 +2,9 @@
 //! set-weight`, a write race (409), an RBAC denial (403), bad values in the cluster and on the
 //! command line.
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
+use crate::support::cluster::*;
 use canary_cockpit::cluster::{self, release, write, ClusterError, Target};
 use canary_cockpit::model::{PodStatus, Weight};
-use cluster_support::*;
 
 #[test]
 fn a_release_reads_with_its_versions_pods_and_bypass_rules() {
@@ -437,9 +434,6 @@ fn rollback_moves_the_traffic_then_scales_the_canary_to_zero() {
     }
 }
 
-#[path = "support/fault_proxy.rs"]
-mod fault_proxy;
-
 /// Every event that arrives within `secs`.
 async fn collect_for(
     rx: &mut tokio::sync::mpsc::Receiver<canary_cockpit::app::Event>,
@@ -455,8 +449,8 @@ async fn collect_for(
 
 #[test]
 fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
+    use crate::support::fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
     use canary_cockpit::app::{App, AppConfig, Event};
-    use fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
@@ -554,8 +548,8 @@ fn ingress_patches(ns: &str, skip: usize) -> usize {
 
 #[test]
 fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
+    use crate::support::fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
     use canary_cockpit::app::{Action, Actor, Effect, Event};
-    use fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));

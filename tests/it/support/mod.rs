@@ -1,11 +1,15 @@
-//! Shared harness for integration tests: builds `App` states purely through `App::update`, on a
-//! fixed virtual clock, so every screen is the same on every run.
+//! What the integration tests share. Here: a harness that builds `App` states purely through
+//! `App::update`, on a fixed virtual clock, so every screen is the same on every run. In the
+//! submodules: the real control plane (`cluster`), a fault-injecting proxy in front of it
+//! (`fault_proxy`) and a real Prometheus (`prometheus`).
 //!
 //! `Harness` plays the part of the source and the executor: it sends observations and metrics, and
 //! answers every effect the app returns the way a cluster would (the weight changes, a rollback
 //! scales the canary to 0).
 
-#![allow(dead_code)]
+pub mod cluster;
+pub mod fault_proxy;
+pub mod prometheus;
 
 use canary_cockpit::app::{Action, App, AppConfig, Effect, Event};
 use canary_cockpit::model::{
@@ -21,10 +25,6 @@ use ratatui::Terminal;
 pub const T0: Millis = Millis(1_767_225_600_000);
 /// Metrics arrive every two seconds.
 pub const SAMPLE_MS: i64 = 2000;
-
-pub fn at_secs(secs: i64) -> Millis {
-    T0.plus_ms(secs * 1000)
-}
 
 pub fn settings() -> AnalysisSettings {
     AnalysisSettings {
