@@ -3,10 +3,10 @@
 //! field `kubectl argo rollouts` writes, read back from the API server.
 
 use crate::support::cluster::*;
+use crate::support::{key, runtime};
 use canary_cockpit::app::{App, AppConfig, Event};
 use canary_cockpit::cluster::{self, actions, release, ClusterError, Target};
 use canary_cockpit::model::{Millis, Phase, Weight};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 
 fn rollouts() -> kube::api::ApiResource {
@@ -176,7 +176,6 @@ fn a_rollout_reads_with_its_steps_pods_and_analysis() {
         at: Millis(1),
         release: s.clone(),
     });
-    let key = |c: char| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
     assert!(app.update(key('-')).is_empty());
     assert!(
         app.status

@@ -4,13 +4,12 @@
 //! webhooks do, checking 200/403 as the operator opens and closes gates.
 
 use crate::support::cluster::*;
-use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event};
+use crate::support::{alice, key, post, runtime};
+use canary_cockpit::app::{Action, App, AppConfig, Effect, Event};
 use canary_cockpit::cluster::{self, release, Target};
 use canary_cockpit::gate::GateBook;
 use canary_cockpit::model::{Millis, Phase, Weight};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn canaries() -> kube::api::ApiResource {
     custom("flagger.app", "v1beta1", "Canary", "canaries")
@@ -40,7 +39,11 @@ async fn flagger_status(client: &kube::Client, ns: &str, status: serde_json::Val
 
 /// A Flagger release: Deployments podinfo (the canary target) and podinfo-primary, each with a
 /// pod, a Canary at 10 % whose webhooks point at `gate` (when given).
-async fn flagger_release(client: &kube::Client, prefix: &str, gate: Option<&str>) -> String {
+async fn flagger_release(
+    client: &kube::Client,
+    prefix: &str,
+    gate: Option<std::net::SocketAddr>,
+) -> String {
     let ns = namespace(client, prefix).await;
     deployment(client, &ns, "podinfo", ("podinfo", "v2", "podinfo:6.1"), 0).await;
     deployment(
@@ -174,7 +177,6 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
         at: Millis(1),
         release: seen.snapshot.clone(),
     });
-    let key = |c: char| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
     assert!(app.update(key('+')).is_empty());
     assert!(
         app.status
@@ -243,27 +245,6 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
     assert_eq!(out.status.code(), Some(3));
 }
 
-/// POSTs `body` to `path` of the gate server at `addr`, as Flagger's webhook client does; the
-/// status code answered.
-async fn post(addr: &str, path: &str, body: serde_json::Value) -> u16 {
-    let body = body.to_string();
-    let mut s = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connect to the gates");
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).await.unwrap();
-    answer
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {answer:?}"))
-}
-
 #[test]
 fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
     let cp = control_plane();
@@ -271,7 +252,7 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
     let client = rt.block_on(client(&cp.kubeconfig));
     rt.block_on(async {
         let listener = canary_cockpit::gate::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
+        let addr = listener.local_addr().unwrap();
         let book = GateBook::new();
         let (calls_tx, _calls) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(canary_cockpit::gate::serve(
@@ -279,7 +260,7 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             book.clone(),
             calls_tx,
         ));
-        let ns = flagger_release(&client, "flagger-gates", Some(&addr)).await;
+        let ns = flagger_release(&client, "flagger-gates", Some(addr)).await;
         let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
             .await
             .unwrap();
@@ -288,7 +269,7 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
         let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
         let (effects, effects_rx) = tokio::sync::mpsc::unbounded_channel();
         let options = cluster::watch::Options {
-            gates: Some((book.clone(), addr.clone())),
+            gates: Some((book.clone(), addr.to_string())),
             ..Default::default()
         };
         let task = tokio::spawn(cluster::watch::run(cluster, seen, options, tx, effects_rx));
@@ -297,18 +278,16 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
         })
         .await;
         let me =
-            json!({"name": "podinfo", "namespace": ns, "phase": "Progressing", "metadata": {}});
-        let operator = Actor::Operator {
-            user: "alice".to_string(),
-            kube_user: None,
-        };
+            json!({"name": "podinfo", "namespace": ns, "phase": "Progressing", "metadata": {}})
+                .to_string();
+        let operator = alice();
         let act = |action: Action| Effect::Act {
             action,
             actor: operator.clone(),
         };
 
         // Flagger asks before it increases the traffic: closed
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 403);
+        assert_eq!(post(addr, "/gate/check", &me).await, 403);
         // + opens the gate for one step
         effects.send(act(Action::NextStep)).unwrap();
         until(&mut rx, "the step's result", |e| {
@@ -322,9 +301,9 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             )
         })
         .await;
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 200);
+        assert_eq!(post(addr, "/gate/check", &me).await, 200);
         assert_eq!(
-            post(&addr, "/gate/check", me.clone()).await,
+            post(addr, "/gate/check", &me).await,
             200,
             "open until the weight moves"
         );
@@ -336,10 +315,10 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             |e| matches!(e, Event::Note { text, .. } if text.contains("gate closed again")),
         )
         .await;
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 403);
+        assert_eq!(post(addr, "/gate/check", &me).await, 403);
         // another canary's gate was never opened
-        let other = json!({"name": "other", "namespace": ns, "phase": "Progressing"});
-        assert_eq!(post(&addr, "/gate/check", other).await, 403);
+        let other = json!({"name": "other", "namespace": ns, "phase": "Progressing"}).to_string();
+        assert_eq!(post(addr, "/gate/check", &other).await, 403);
 
         // promote opens the promotion gate (no skipAnalysis needed)
         effects.send(act(Action::Promote)).unwrap();
@@ -354,12 +333,12 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             )
         })
         .await;
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 200);
+        assert_eq!(post(addr, "/gate/check", &me).await, 200);
         let c = get_custom(&client, &ns, &canaries(), "podinfo").await;
         assert!(c["spec"].get("skipAnalysis").is_none(), "{c}");
 
         // roll back opens the rollback gate: Flagger's rollback check says roll back now
-        assert_eq!(post(&addr, "/rollback/check", me.clone()).await, 403);
+        assert_eq!(post(addr, "/rollback/check", &me).await, 403);
         effects.send(act(Action::Rollback)).unwrap();
         until(&mut rx, "the rollback", |e| {
             matches!(
@@ -372,7 +351,7 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             )
         })
         .await;
-        assert_eq!(post(&addr, "/rollback/check", me.clone()).await, 200);
+        assert_eq!(post(addr, "/rollback/check", &me).await, 200);
 
         // the release ends: every gate closes so the next one starts closed
         flagger_status(&client, &ns, json!({"phase": "Failed", "canaryWeight": 0})).await;
@@ -382,19 +361,19 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             |e| matches!(e, Event::Note { text, .. } if text.contains("gates closed")),
         )
         .await;
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 403);
-        assert_eq!(post(&addr, "/rollback/check", me.clone()).await, 403);
+        assert_eq!(post(addr, "/gate/check", &me).await, 403);
+        assert_eq!(post(addr, "/rollback/check", &me).await, 403);
         // the load tester's own open/close paths work too
         assert_eq!(
             post(
-                &addr,
+                addr,
                 "/gate/open",
-                json!({"name": "podinfo", "namespace": ns})
+                &json!({"name": "podinfo", "namespace": ns}).to_string()
             )
             .await,
             202
         );
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 200);
+        assert_eq!(post(addr, "/gate/check", &me).await, 200);
         task.abort();
     });
 }

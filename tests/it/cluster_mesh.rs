@@ -3,6 +3,7 @@
 //! race, an RBAC denial, pause/resume, rollback, and the live source following a change.
 
 use crate::support::cluster::*;
+use crate::support::runtime;
 use canary_cockpit::app::Event;
 use canary_cockpit::cluster::{self, release, write, ClusterError, Target};
 use canary_cockpit::model::Weight;

@@ -3,6 +3,7 @@
 //! command line.
 
 use crate::support::cluster::*;
+use crate::support::{alice, runtime, scratch};
 use canary_cockpit::cluster::{self, release, write, ClusterError, Target};
 use canary_cockpit::model::{PodStatus, Weight};
 
@@ -455,8 +456,7 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "faults", "20", &[]));
-    let dir = std::env::temp_dir().join(format!("canary-faults-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("faults");
     rt.block_on(async {
         let proxy = FaultProxy::start(upstream_of(&cp.kubeconfig)).await;
         let through = dir.join("kubeconfig");
@@ -549,13 +549,12 @@ fn ingress_patches(ns: &str, skip: usize) -> usize {
 #[test]
 fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
     use crate::support::fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
-    use canary_cockpit::app::{Action, Actor, Effect, Event};
+    use canary_cockpit::app::{Action, Effect, Event};
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "fault-acts", "20", &[]));
-    let dir = std::env::temp_dir().join(format!("canary-fault-acts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("fault-acts");
     rt.block_on(async {
         let proxy = FaultProxy::start(upstream_of(&cp.kubeconfig)).await;
         let through = dir.join("kubeconfig");
@@ -579,10 +578,7 @@ fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
             action: Action::SetWeight {
                 weight: Weight::clamped(weight),
             },
-            actor: Actor::Operator {
-                user: "alice".to_string(),
-                kube_user: None,
-            },
+            actor: alice(),
         };
         let results = |events: &[Event]| {
             events

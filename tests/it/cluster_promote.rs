@@ -4,9 +4,9 @@
 //! whose rollout does not finish.
 
 use crate::support::cluster::*;
-use canary_cockpit::app::{Action, Actor, Effect, Event};
+use crate::support::{alice, runtime};
+use canary_cockpit::app::{Action, Effect, Event};
 use canary_cockpit::cluster::{self, release, Target};
-use std::process::Command;
 
 /// An ingress-nginx release run by Deployments: shop-v1 (2 replicas, shop:1.0) behind Service
 /// `shop`, shop-v2 (1 replica, shop:2.0) behind `shop-canary`, the canary Ingress at 20 %.
@@ -75,10 +75,7 @@ fn promote_moves_the_canary_into_the_primary_stage_by_stage() {
     let kc = cp.kubeconfig.to_str().unwrap();
 
     // without --yes nothing happens
-    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-        .args(["promote", "ingress/shop", "-n", &ns, "--kubeconfig", kc])
-        .output()
-        .unwrap();
+    let out = canary(&["promote", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
@@ -86,22 +83,15 @@ fn promote_moves_the_canary_into_the_primary_stage_by_stage() {
         Some("20")
     );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-        .args([
-            "promote",
-            "ingress/shop",
-            "--yes",
-            "-n",
-            &ns,
-            "--kubeconfig",
-            kc,
-        ])
-        .env(
-            "XDG_STATE_HOME",
-            std::env::temp_dir().join("canary-cluster-tests"),
-        )
-        .output()
-        .unwrap();
+    let out = canary(&[
+        "promote",
+        "ingress/shop",
+        "--yes",
+        "-n",
+        &ns,
+        "--kubeconfig",
+        kc,
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -146,19 +136,16 @@ fn promote_moves_the_canary_into_the_primary_stage_by_stage() {
     assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v1")), 2);
     assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v2")), 0);
 
-    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-        .args([
-            "status",
-            "ingress/shop",
-            "-n",
-            &ns,
-            "--kubeconfig",
-            kc,
-            "-o",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let out = canary(&[
+        "status",
+        "ingress/shop",
+        "-n",
+        &ns,
+        "--kubeconfig",
+        kc,
+        "-o",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["phase"], "promoted");
@@ -172,18 +159,15 @@ fn a_promotion_without_a_canary_deployment_moves_nothing() {
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "promote-bare", "20", &[]));
     let kc = cp.kubeconfig.to_str().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-        .args([
-            "promote",
-            "ingress/shop",
-            "--yes",
-            "-n",
-            &ns,
-            "--kubeconfig",
-            kc,
-        ])
-        .output()
-        .unwrap();
+    let out = canary(&[
+        "promote",
+        "ingress/shop",
+        "--yes",
+        "-n",
+        &ns,
+        "--kubeconfig",
+        kc,
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no single Deployment"), "{err}");
@@ -226,10 +210,7 @@ fn a_rollback_stops_a_promotion_that_does_not_roll_out_and_restores_the_primary(
             tx,
             effects_rx,
         ));
-        let operator = Actor::Operator {
-            user: "alice".to_string(),
-            kube_user: None,
-        };
+        let operator = alice();
         effects
             .send(Effect::Act {
                 action: Action::Promote,

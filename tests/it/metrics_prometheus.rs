@@ -3,8 +3,8 @@
 //! names and labels of ingress-nginx, Istio and Linkerd; the backfill; and the degraded states
 //! (Prometheus stopped, a server that never answers, an answer that is not JSON).
 
-use crate::support::cluster::runtime;
 use crate::support::prometheus::*;
+use crate::support::{runtime, scratch};
 use canary_cockpit::app::Event;
 use canary_cockpit::metrics::templates::{self, Context, Template};
 use canary_cockpit::metrics::{Endpoint, MetricsError, Poller};
@@ -321,7 +321,7 @@ fn faulty_canary(t: f64) -> String {
 fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
     use crate::support::cluster::*;
     use canary_cockpit::app::{App, AppConfig};
-    use canary_cockpit::cluster::{self, release, ConnectArgs, Target};
+    use canary_cockpit::cluster::{self, release, Target};
     use canary_cockpit::model::{AnalysisSettings, Plan, Weight};
     let cp = control_plane();
     let rt = runtime();
@@ -347,12 +347,9 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
     let prom = Prometheus::start("drive", &exporters(vec![faulty_canary]));
     prom.wait_scrapes(4);
     rt.block_on(async {
-        let args = ConnectArgs {
-            namespace: Some(ns.clone()),
-            context: None,
-            kubeconfig: Some(cp.kubeconfig.clone()),
-        };
-        let cluster = cluster::connect(&args).await.unwrap();
+        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
+            .await
+            .unwrap();
         let target: Target = "ingress/shop".parse().unwrap();
         let mut seen = release::read(&cluster, &target).await.unwrap();
         seen.snapshot.plan = None;
@@ -462,8 +459,7 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
 #[test]
 fn the_demo_exports_its_traffic_in_ingress_nginx_names() {
     use std::io::BufRead;
-    let dir = std::env::temp_dir().join(format!("canary-demo-metrics-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("demo");
     let recording = dir.join("demo.jsonl");
     let mut demo = std::process::Command::new(env!("CARGO_BIN_EXE_canary"))
         .args(["--log-file"])

@@ -370,9 +370,8 @@ fn argo_rollout_steps_and_analysis() {
 #[test]
 fn inspect_shows_the_promql() {
     use canary_cockpit::app::{App, Event};
-    use crossterm::event::{KeyEvent, KeyModifiers};
     let h = support::just_observed(false);
-    let key = Event::Key(KeyEvent::new(KeyCode::Char('i'), KeyModifiers::NONE));
+    let key = support::key('i');
     let mut bare = App::new(support::config(false));
     bare.update(Event::ReleaseObserved {
         at: support::T0,

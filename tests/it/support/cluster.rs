@@ -405,25 +405,9 @@ pub async fn warning_event(
         .expect("create event");
 }
 
-/// A runtime for a test's async parts (one thread: the tests drive it with `block_on`).
-pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// The real binary with `args`, its state dir under the temp dir and no KUBECONFIG from outside.
+/// The real binary with `args`, its state under the temp dir, the cluster only as `args` name it.
 pub fn canary(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_canary"))
-        .env(
-            "XDG_STATE_HOME",
-            std::env::temp_dir().join("canary-cluster-tests"),
-        )
-        .env_remove("KUBECONFIG")
-        .args(args)
-        .output()
-        .expect("run canary")
+    super::canary_in(&std::env::temp_dir().join("canary-cluster-tests"), args)
 }
 
 pub fn connect_args(
