@@ -6,7 +6,7 @@
 use crate::support::cluster::*;
 use crate::support::{alice, key, post, runtime};
 use canary_cockpit::app::{Action, App, AppConfig, Effect, Event};
-use canary_cockpit::cluster::{self, release, Target};
+use canary_cockpit::cluster;
 use canary_cockpit::gate::GateBook;
 use canary_cockpit::model::{Millis, Phase, Weight};
 use serde_json::json;
@@ -26,15 +26,7 @@ fn strategies() -> kube::api::ApiResource {
 
 /// Plays Flagger: writes the Canary's status.
 async fn flagger_status(client: &kube::Client, ns: &str, status: serde_json::Value) {
-    let api: kube::Api<kube::api::DynamicObject> =
-        kube::Api::namespaced_with(client.clone(), ns, &canaries());
-    api.patch_status(
-        "podinfo",
-        &kube::api::PatchParams::default(),
-        &kube::api::Patch::Merge(json!({ "status": status })),
-    )
-    .await
-    .expect("patch canary status");
+    patch_custom_status(client, ns, &canaries(), "podinfo", status).await;
 }
 
 /// A Flagger release: Deployments podinfo (the canary target) and podinfo-primary, each with a
@@ -100,30 +92,15 @@ async fn flagger_release(
     ns
 }
 
-fn canary_field(
-    client: &kube::Client,
-    rt: &tokio::runtime::Runtime,
-    ns: &str,
-    path: &[&str],
-) -> serde_json::Value {
-    let c = rt.block_on(get_custom(client, ns, &canaries(), "podinfo"));
-    path.iter().fold(c, |v, k| {
-        v.get(*k).cloned().unwrap_or(serde_json::Value::Null)
-    })
-}
-
 #[test]
 fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(flagger_release(&client, "flagger", None));
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["-n", &ns, "--kubeconfig", kc]);
-        canary(&all)
-    };
+    let canary_field =
+        |path: &[&str]| rt.block_on(custom_field(&client, &ns, &canaries(), "podinfo", path));
+    let run = |args: &[&str]| canary_at(&cp.kubeconfig, &ns, args);
     let out = run(&["status", "canary/podinfo", "-o", "json"]);
     assert_eq!(
         out.status.code(),
@@ -140,11 +117,7 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
     assert_eq!(json["versions"][1]["pods"][0]["name"], "podinfo-1");
 
     // the analysis panel's view and the keys without a lever
-    let cluster = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let target: Target = "canary/podinfo".parse().unwrap();
-    let seen = rt.block_on(release::read(&cluster, &target)).unwrap();
+    let (cluster, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "canary/podinfo"));
     let view = seen.snapshot.controller.clone().unwrap();
     assert_eq!(view.analysis[0], "failed checks 1/5 · iterations 1");
     assert!(
@@ -155,22 +128,14 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
         view.analysis
     );
     // metrics: Flagger's default provider is Istio, its workloads the target and -primary
-    let metrics = cluster::metrics_setup::MetricsArgs {
-        prometheus: Some("http://127.0.0.1:1".to_string()),
-        ..Default::default()
-    };
-    let poller = rt
-        .block_on(cluster::metrics_setup::poller(&cluster, &seen, &metrics))
-        .unwrap()
-        .unwrap();
-    assert_eq!(poller.queries.template, "istio");
+    let queries = rt.block_on(release_queries(&cluster, &seen));
+    assert_eq!(queries.template, "istio");
     assert!(
-        poller
-            .queries
+        queries
             .requests
             .contains(r#"destination_workload=~"podinfo-primary|podinfo""#),
         "{}",
-        poller.queries.requests
+        queries.requests
     );
     let mut app = App::new(AppConfig::default());
     app.update(Event::ReleaseObserved {
@@ -202,13 +167,13 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(canary_field(&client, &rt, &ns, &["spec", "suspend"]), true);
+    assert_eq!(canary_field(&["spec", "suspend"]), true);
     let out = run(&["status", "canary/podinfo", "-o", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["phase"], "Progressing (suspended)");
     let out = run(&["resume", "canary/podinfo"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(canary_field(&client, &rt, &ns, &["spec", "suspend"]), false);
+    assert_eq!(canary_field(&["spec", "suspend"]), false);
 
     // rollback without a rollback webhook: explained, with the webhook to add; nothing written
     let out = run(&["rollback", "canary/podinfo", "--yes"]);
@@ -226,10 +191,7 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        canary_field(&client, &rt, &ns, &["spec", "skipAnalysis"]),
-        true
-    );
+    assert_eq!(canary_field(&["spec", "skipAnalysis"]), true);
     // an exact weight is Flagger's to set
     let out = run(&["set-weight", "canary/podinfo", "30"]);
     assert_eq!(out.status.code(), Some(1));
@@ -261,18 +223,16 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             calls_tx,
         ));
         let ns = flagger_release(&client, "flagger-gates", Some(addr)).await;
-        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
-            .await
-            .unwrap();
-        let target: Target = "canary/podinfo".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let (effects, effects_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "canary/podinfo").await;
         let options = cluster::watch::Options {
             gates: Some((book.clone(), addr.to_string())),
             ..Default::default()
         };
-        let task = tokio::spawn(cluster::watch::run(cluster, seen, options, tx, effects_rx));
+        let Live {
+            mut rx,
+            effects,
+            task,
+        } = live(cluster, seen, options);
         until(&mut rx, "heartbeat", |e| {
             matches!(e, Event::Heartbeat { .. })
         })
@@ -402,12 +362,7 @@ fn a_kubesphere_strategy_sets_template_weights_and_its_governor() {
         )
         .await;
     });
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["-n", &ns, "--kubeconfig", kc]);
-        canary(&all)
-    };
+    let run = |args: &[&str]| canary_at(&cp.kubeconfig, &ns, args);
     let out = run(&["status", "strategy/reviews", "-o", "json"]);
     assert_eq!(
         out.status.code(),
@@ -421,12 +376,8 @@ fn a_kubesphere_strategy_sets_template_weights_and_its_governor() {
     assert_eq!(json["versions"][1]["name"], "v2");
     assert_eq!(json["versions"][1]["pods"][0]["name"], "reviews-v2-a");
 
-    let field = |path: &[&str]| {
-        let s = rt.block_on(get_custom(&client, &ns, &strategies(), "reviews"));
-        path.iter().fold(s, |v, k| {
-            v.get(*k).cloned().unwrap_or(serde_json::Value::Null)
-        })
-    };
+    let field =
+        |path: &[&str]| rt.block_on(custom_field(&client, &ns, &strategies(), "reviews", path));
     // set weight = the template's route weights
     let out = run(&["set-weight", "strategy/reviews", "40"]);
     assert_eq!(
@@ -468,11 +419,7 @@ fn a_kubesphere_strategy_sets_template_weights_and_its_governor() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(field(&["spec", "governor"]), "v1");
-    let cluster = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let target: Target = "strategy/reviews".parse().unwrap();
-    let seen = rt.block_on(release::read(&cluster, &target)).unwrap();
+    let (_, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "strategy/reviews"));
     assert_eq!(
         (seen.snapshot.weight, seen.snapshot.phase),
         (Weight::ZERO, Some(Phase::RolledBack))

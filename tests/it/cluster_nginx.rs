@@ -54,17 +54,11 @@ fn status_prints_the_json_contract() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "status", "20", &[]));
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&[
-        "status",
-        "ingress/shop-canary",
-        "-n",
+    let out = canary_at(
+        &cp.kubeconfig,
         &ns,
-        "--kubeconfig",
-        kc,
-        "-o",
-        "json",
-    ]);
+        &["status", "ingress/shop-canary", "-o", "json"],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -90,7 +84,7 @@ fn status_prints_the_json_contract() {
         serde_json::json!({"name": "shop-v2-a", "ready": false, "phase": "Running", "restarts": 0})
     );
 
-    let table = canary(&["status", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+    let table = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/shop"]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("weight canary 20 % / primary 80 %"), "{text}");
     assert!(
@@ -105,16 +99,7 @@ fn set_weight_writes_the_canary_annotation_in_its_total() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "setw", "20", &[]));
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&[
-        "set-weight",
-        "ingress/shop",
-        "35",
-        "-n",
-        &ns,
-        "--kubeconfig",
-        kc,
-    ]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["set-weight", "ingress/shop", "35"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -138,15 +123,7 @@ fn set_weight_writes_the_canary_annotation_in_its_total() {
         "125",
         &[("nginx.ingress.kubernetes.io/canary-weight-total", "1000")],
     ));
-    let out = canary(&[
-        "set-weight",
-        "ingress/shop",
-        "35%",
-        "-n",
-        &ns,
-        "--kubeconfig",
-        kc,
-    ]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["set-weight", "ingress/shop", "35%"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -161,15 +138,7 @@ fn set_weight_writes_the_canary_annotation_in_its_total() {
 
     // bad weights never reach the cluster
     for bad in ["abc", "101", "-1"] {
-        let out = canary(&[
-            "set-weight",
-            "ingress/shop",
-            bad,
-            "-n",
-            &ns,
-            "--kubeconfig",
-            kc,
-        ]);
+        let out = canary_at(&cp.kubeconfig, &ns, &["set-weight", "ingress/shop", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
     assert_eq!(
@@ -185,16 +154,9 @@ fn a_write_after_someone_else_changed_the_release_is_refused() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "race", "20", &[]));
-    let cluster = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let target: Target = "ingress/shop".parse().unwrap();
-    let seen = rt.block_on(release::read(&cluster, &target)).unwrap();
+    let (cluster, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "ingress/shop"));
     // another operator moves the weight after we read it
-    let other = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let theirs = rt.block_on(release::read(&other, &target)).unwrap();
+    let (other, theirs) = rt.block_on(read_release(&cp.kubeconfig, &ns, "ingress/shop"));
     rt.block_on(write::set_weight(
         &other,
         &theirs.route,
@@ -225,15 +187,7 @@ fn rbac_denial_and_bad_objects_give_one_clear_line() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "deny", "abc", &[]));
-    let restricted = cp.restricted_kubeconfig.to_str().unwrap();
-    let out = canary(&[
-        "status",
-        "ingress/shop",
-        "-n",
-        &ns,
-        "--kubeconfig",
-        restricted,
-    ]);
+    let out = canary_at(&cp.restricted_kubeconfig, &ns, &["status", "ingress/shop"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -244,8 +198,7 @@ fn rbac_denial_and_bad_objects_give_one_clear_line() {
     );
 
     // the canary's weight annotation is not a number: said, not guessed
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&["status", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/shop"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -253,12 +206,12 @@ fn rbac_denial_and_bad_objects_give_one_clear_line() {
         "{err}"
     );
 
-    let out = canary(&["status", "ingress/nope", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/nope"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("ingress/nope not found"), "{err}");
 
-    let out = canary(&["status", "deployment/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "deployment/shop"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -311,8 +264,7 @@ fn requests_at_startup_and_none_in_steady_state() {
     // canary status: one list each of Ingresses, Services and the pods of both versions (they
     // share the label app=shop)
     let before = audit_lines();
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&["status", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/shop"]);
     assert_eq!(out.status.code(), Some(0));
     std::thread::sleep(std::time::Duration::from_millis(500));
     let status = requests_in(&ns, before);
@@ -322,21 +274,13 @@ fn requests_at_startup_and_none_in_steady_state() {
     // the live source: the same read, then list+watch of the Ingresses, the release's pods and
     // the pods' Warning events
     let before = audit_lines();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let (_effects_tx, effects_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (startup, steady, all) = rt.block_on(async {
-        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
-            .await
-            .unwrap();
-        let target: Target = "ingress/shop".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
-        let task = tokio::spawn(cluster::watch::run(
-            cluster,
-            seen,
-            cluster::watch::Options::default(),
-            tx,
-            effects_rx,
-        ));
+    let (startup, steady, all, mut rx) = rt.block_on(async {
+        let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "ingress/shop").await;
+        let Live {
+            rx,
+            effects: _effects,
+            task,
+        } = live(cluster, seen, cluster::watch::Options::default());
         tokio::time::sleep(std::time::Duration::from_secs(3)).await;
         let startup = requests_in(&ns, before);
         let steady_from = audit_lines();
@@ -345,7 +289,7 @@ fn requests_at_startup_and_none_in_steady_state() {
         task.abort();
         // the API server logs a quiet watch once it ends: wait for the three to close
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        (startup, steady, requests_in(&ns, before))
+        (startup, steady, requests_in(&ns, before), rx)
     });
     let count =
         |reqs: &[(String, String)], verb: &str| reqs.iter().filter(|(v, _)| v == verb).count();
@@ -379,15 +323,13 @@ fn rollback_moves_the_traffic_then_scales_the_canary_to_zero() {
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
-    let kc = cp.kubeconfig.to_str().unwrap();
     for keep in [false, true] {
         let ns = rt.block_on(async {
             let ns = shop(&client, "rollback", "40", &[]).await;
-            deployment(&client, &ns, "shop-v1", ("shop", "v1", "shop:1.0"), 2).await;
-            deployment(&client, &ns, "shop-v2", ("shop", "v2", "shop:2.0"), 1).await;
+            shop_deployments(&client, &ns).await;
             ns
         });
-        let out = canary(&["rollback", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+        let out = canary_at(&cp.kubeconfig, &ns, &["rollback", "ingress/shop"]);
         assert_eq!(out.status.code(), Some(2), "no --yes, no change");
         assert_eq!(
             rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
@@ -395,19 +337,11 @@ fn rollback_moves_the_traffic_then_scales_the_canary_to_zero() {
             Some("40")
         );
 
-        let mut args = vec![
-            "rollback",
-            "ingress/shop",
-            "--yes",
-            "-n",
-            &ns,
-            "--kubeconfig",
-            kc,
-        ];
+        let mut args = vec!["rollback", "ingress/shop", "--yes"];
         if keep {
             args.push("--keep-canary");
         }
-        let out = canary(&args);
+        let out = canary_at(&cp.kubeconfig, &ns, &args);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(
             out.status.code(),
@@ -461,11 +395,7 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
         let proxy = FaultProxy::start(upstream_of(&cp.kubeconfig)).await;
         let through = dir.join("kubeconfig");
         kubeconfig_through(&cp.kubeconfig, proxy.addr, &through);
-        let cluster = cluster::connect(&connect_args(&through, &ns))
-            .await
-            .unwrap();
-        let target: Target = "ingress/shop".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
+        let (cluster, seen) = read_release(&through, &ns, "ingress/shop").await;
         let mut app = App::new(AppConfig {
             refresh_ms: 1000,
             ..AppConfig::default()
@@ -474,15 +404,11 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
             at: canary_cockpit::model::Millis(0).max(app.now),
             release: seen.snapshot.clone(),
         });
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let (_effects_tx, effects_rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(cluster::watch::run(
-            cluster,
-            seen,
-            cluster::watch::Options::default(),
-            tx,
-            effects_rx,
-        ));
+        let Live {
+            mut rx,
+            effects: _effects_tx,
+            task,
+        } = live(cluster, seen, cluster::watch::Options::default());
         let feed = |app: &mut App, events: Vec<Event>| {
             for ev in events {
                 app.update(ev);
@@ -559,20 +485,8 @@ fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
         let proxy = FaultProxy::start(upstream_of(&cp.kubeconfig)).await;
         let through = dir.join("kubeconfig");
         kubeconfig_through(&cp.kubeconfig, proxy.addr, &through);
-        let cluster = cluster::connect(&connect_args(&through, &ns))
-            .await
-            .unwrap();
-        let target: Target = "ingress/shop".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let (effects, effects_rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(cluster::watch::run(
-            cluster,
-            seen,
-            cluster::watch::Options::default(),
-            tx,
-            effects_rx,
-        ));
+        let (cluster, seen) = read_release(&through, &ns, "ingress/shop").await;
+        let Live { mut rx, effects, task } = live(cluster, seen, cluster::watch::Options::default());
         until_within(&mut rx, 10, "heartbeat", |e| matches!(e, Event::Heartbeat { .. })).await;
         let act = |weight: u8| Effect::Act {
             action: Action::SetWeight {

@@ -321,7 +321,7 @@ fn faulty_canary(t: f64) -> String {
 fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
     use crate::support::cluster::*;
     use canary_cockpit::app::{App, AppConfig};
-    use canary_cockpit::cluster::{self, release, Target};
+    use canary_cockpit::cluster;
     use canary_cockpit::model::{AnalysisSettings, Plan, Weight};
     let cp = control_plane();
     let rt = runtime();
@@ -347,11 +347,7 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
     let prom = Prometheus::start("drive", &exporters(vec![faulty_canary]));
     prom.wait_scrapes(4);
     rt.block_on(async {
-        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
-            .await
-            .unwrap();
-        let target: Target = "ingress/shop".parse().unwrap();
-        let mut seen = release::read(&cluster, &target).await.unwrap();
+        let (cluster, mut seen) = read_release(&cp.kubeconfig, &ns, "ingress/shop").await;
         seen.snapshot.plan = None;
         // the queries the cockpit builds for this release itself
         // Prometheus from the config file's entry for this kubeconfig context
