@@ -1,6 +1,7 @@
 //! Replay: the recorded cockpit equals the live one at every instant, seeks through checkpoints
 //! equal a straight feed, and the playback keys do what they say.
 
+use crate::support::{scratch, screen, text};
 use canary_cockpit::app::{App, AppConfig, Event, Mode};
 use canary_cockpit::model::{MetricsSample, Millis, VersionSample};
 use canary_cockpit::record::{self, Header, Recorder, Recording, SessionSource};
@@ -13,16 +14,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
-use std::path::PathBuf;
 
 const START: Millis = Millis(1_767_225_600_000);
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("canary-replay-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn header(scenario: &Scenario, seed: u64) -> Header {
     Header::new(
@@ -33,32 +26,12 @@ fn header(scenario: &Scenario, seed: u64) -> Header {
     .with_refresh_ms(i64::from(scenario.traffic.sample_secs) * 1000)
 }
 
-fn screen(app: &App, width: u16, height: u16) -> Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|f| canary_cockpit::ui::render(app, f))
-        .unwrap();
-    terminal.backend().buffer().clone()
-}
-
 fn replay_screen(player: &Player, playback: &Playback, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|f| canary_cockpit::replay::screen::draw(player, playback, f))
         .unwrap();
     terminal.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let area = buf.area;
-    (0..area.height)
-        .map(|y| {
-            (0..area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
 }
 
 /// Every row but the last (the footer's key hints), cell by cell with styles.
@@ -388,7 +361,7 @@ fn the_timeline_bar_shows_position_duration_and_markers() {
 
     // the smallest screen still has the timeline row and the position
     let small = replay_screen(&player, &playback, 40, 10);
-    let small_text = self::text(&small);
+    let small_text = crate::support::text(&small);
     let last = small_text.lines().last().unwrap();
     assert!(last.contains("T+00:"), "{last}");
 }

@@ -1,25 +1,16 @@
 //! The recording format: round trips, crash safety, bad input, versioning, retention, redaction.
 
+use crate::support::{key, scratch};
 use canary_cockpit::app::{AppConfig, Event};
 use canary_cockpit::model::Millis;
 use canary_cockpit::record::{
     self, default_session_path, prune, redact_text, redact_url, Header, Recorder, SessionSource,
 };
 use canary_cockpit::source::demo::{DemoSession, Scenario};
-use crossterm::event::{KeyCode, KeyEvent};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-#[path = "record/bad_input.rs"]
 mod bad_input;
-
-/// A fresh, empty directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("canary-record-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The faulty-v2 demo run to its rollback, with a key press and a resize mixed in.
 fn demo_events() -> Vec<Event> {
@@ -33,7 +24,7 @@ fn demo_events() -> Vec<Event> {
         "the demo produced {} events",
         events.len()
     );
-    events.insert(3, Event::Key(KeyEvent::from(KeyCode::Char('p'))));
+    events.insert(3, key('p'));
     events.insert(
         7,
         Event::Resize {

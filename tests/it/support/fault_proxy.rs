@@ -2,8 +2,6 @@
 //! will not do on demand: drop every open connection (watch streams included) and refuse new ones
 //! for a while. TLS passes through untouched, so the cockpit still verifies the real server.
 
-#![allow(dead_code)]
-
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! The real binary in a real terminal (tmux): start the demo, press keys, read the screen, quit.
 //! tmux answers crossterm's terminal queries, which a bare pty does not. `scripts/test.sh` installs it.
 
+use crate::support::{runtime, scratch};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -102,12 +103,10 @@ fn wait_for_file(path: &Path) -> String {
 
 #[test]
 fn demo_starts_takes_keys_and_quits_cleanly() {
-    let dir = std::env::temp_dir().join(format!("canary-smoke-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("demo");
     let bin = env!("CARGO_BIN_EXE_canary");
     let log = dir.join("canary.log");
     let status = dir.join("exit-status");
-    let _ = std::fs::remove_file(&status);
     let command = format!(
         "env -u NO_COLOR XDG_STATE_HOME={} {bin} --log-file {} demo --seed 5; echo $? > {}",
         dir.join("state").display(),
@@ -153,12 +152,10 @@ fn demo_starts_takes_keys_and_quits_cleanly() {
 
 #[test]
 fn sigterm_quits_and_restores_the_terminal() {
-    let dir = std::env::temp_dir().join(format!("canary-sigterm-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("sigterm");
     let bin = env!("CARGO_BIN_EXE_canary");
     let log = dir.join("sigterm-test.log");
     let status = dir.join("exit-status");
-    let _ = std::fs::remove_file(&status);
     // the pane stays after the command so the restored screen can be read
     let command = format!(
         "XDG_STATE_HOME={} {bin} --log-file {} demo --seed 9; echo \"exit=$?\" > {}; echo restored-shell; sleep 30",
@@ -191,9 +188,7 @@ fn sigterm_quits_and_restores_the_terminal() {
 
 #[test]
 fn a_demo_session_is_recorded_and_replays_with_its_note() {
-    let dir = std::env::temp_dir().join(format!("canary-record-smoke-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("record");
     let bin = env!("CARGO_BIN_EXE_canary");
     let state = dir.join("state");
     let status = dir.join("exit-status");
@@ -252,25 +247,17 @@ fn a_demo_session_is_recorded_and_replays_with_its_note() {
     assert_eq!(wait_for_file(&status), "0");
 }
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
 /// The cockpit on a live ingress-nginx release: a change made by someone else reaches the screen
 /// through the watch, and `w` writes the weight to the cluster.
 #[test]
 fn watch_shows_cluster_changes_and_writes_the_weight() {
-    use cluster_support::*;
+    use crate::support::cluster::*;
     let cp = control_plane();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let weight = WEIGHT;
     let ns = rt.block_on(shop(&client, "watch", "20", &[]));
-    let dir = std::env::temp_dir().join(format!("canary-watch-smoke-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("watch");
     let bin = env!("CARGO_BIN_EXE_canary");
     let status = dir.join("exit-status");
     let recording = dir.join("watch.jsonl");
@@ -342,13 +329,10 @@ fn watch_shows_cluster_changes_and_writes_the_weight() {
 /// every write and says RO.
 #[test]
 fn watch_without_a_target_lists_opens_and_switches_releases_read_only() {
-    use cluster_support::*;
+    use crate::support::cluster::*;
     use serde_json::json;
     let cp = control_plane();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "picker", "20", &[]));
     rt.block_on(async {
@@ -391,9 +375,7 @@ fn watch_without_a_target_lists_opens_and_switches_releases_read_only() {
         )
         .await;
     });
-    let dir = std::env::temp_dir().join(format!("canary-picker-smoke-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("picker");
     let bin = env!("CARGO_BIN_EXE_canary");
     let status = dir.join("exit-status");
     let command = format!(

@@ -1,6 +1,7 @@
 //! The gate server played against the way Flagger calls it: raw HTTP/1.1 over TCP, one request per
 //! connection, and the calls the cockpit logs.
 
+use crate::support::{exchange, post, request, runtime, PATIENCE};
 use canary_cockpit::gate::book::{GateBook, GateState};
 use canary_cockpit::gate::server::{bind, serve, GateCall};
 use std::net::SocketAddr;
@@ -9,16 +10,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::time::timeout;
-
-/// Nothing in these tests should take anywhere near this long.
-const PATIENCE: Duration = Duration::from_secs(5);
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
 
 struct Server {
     addr: SocketAddr,
@@ -41,76 +32,11 @@ async fn start() -> Server {
     }
 }
 
-/// An answer as the client saw it.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().skip(1).find_map(|line| {
-            let (n, v) = line.split_once(':')?;
-            n.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_owned())
-        })
-    }
-}
-
-/// Sends `raw` on a fresh connection and reads the answer until the server closes.
-async fn exchange(addr: SocketAddr, raw: &[u8]) -> Answer {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    timeout(PATIENCE, stream.write_all(raw))
-        .await
-        .expect("the server takes the request in time")
-        .expect("send the request");
-    let mut bytes = Vec::new();
-    timeout(PATIENCE, stream.read_to_end(&mut bytes))
-        .await
-        .expect("the server answers and closes in time")
-        .expect("read the answer");
-    let text = String::from_utf8(bytes).expect("a UTF-8 answer");
-    let (head, body) = text.split_once("\r\n\r\n").expect("an answer with a head");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status line");
-    assert!(head.starts_with("HTTP/1.1 "), "status line: {head}");
-    let answer = Answer {
-        status,
-        head: head.to_owned(),
-        body: body.to_owned(),
-    };
-    assert_eq!(
-        answer.header("Content-Length"),
-        Some(answer.body.len().to_string()),
-        "Content-Length matches the body: {answer:?}"
-    );
-    assert_eq!(answer.header("Connection").as_deref(), Some("close"));
-    answer
-}
-
-fn request(method: &str, path: &str, body: &str) -> Vec<u8> {
-    format!(
-        "{method} {path} HTTP/1.1\r\nHost: cockpit\r\nUser-Agent: Go-http-client/1.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-}
-
 /// Flagger's CanaryWebhookPayload.
 fn payload(namespace: &str, name: &str) -> String {
     format!(
         r#"{{"name":"{name}","namespace":"{namespace}","phase":"Progressing","checksum":"6c9b7f8d","metadata":{{"type":"confirm-traffic-increase"}}}}"#
     )
-}
-
-async fn post(addr: SocketAddr, path: &str, body: &str) -> u16 {
-    exchange(addr, &request("POST", path, body)).await.status
 }
 
 /// The next logged call, as (path, namespace, name, status).

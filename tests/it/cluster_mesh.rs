@@ -2,13 +2,11 @@
 //! the test CRDs of tests/fixtures/crds): reading, the exact fields each write lands on, a write
 //! race, an RBAC denial, pause/resume, rollback, and the live source following a change.
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
+use crate::support::cluster::*;
+use crate::support::runtime;
 use canary_cockpit::app::Event;
-use canary_cockpit::cluster::{self, release, write, ClusterError, Target};
+use canary_cockpit::cluster::{self, write, ClusterError};
 use canary_cockpit::model::Weight;
-use cluster_support::*;
 use serde_json::json;
 
 /// An Istio release told apart by subsets: Service `shop` (app=shop), DestinationRule subsets
@@ -57,8 +55,7 @@ async fn gateway_release(client: &kube::Client, prefix: &str) -> String {
     let ns = namespace(client, prefix).await;
     service(client, &ns, "shop", "shop", "v1").await;
     service(client, &ns, "shop-canary", "shop", "v2").await;
-    deployment(client, &ns, "shop-v1", ("shop", "v1", "shop:1.0"), 2).await;
-    deployment(client, &ns, "shop-v2", ("shop", "v2", "shop:2.0"), 1).await;
+    shop_deployments(client, &ns).await;
     create_custom(
         client,
         &ns,
@@ -81,11 +78,7 @@ fn an_istio_release_reads_by_subsets_and_writes_both_weights() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(istio_subsets(&client, "istio"));
-    let cluster = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let target: Target = "vs/shop".parse().unwrap();
-    let seen = rt.block_on(release::read(&cluster, &target)).unwrap();
+    let (cluster, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "vs/shop"));
     let s = &seen.snapshot;
     assert_eq!((s.name.as_str(), s.source.as_str()), ("shop", "istio"));
     assert_eq!(s.weight, Weight::clamped(20));
@@ -97,19 +90,15 @@ fn an_istio_release_reads_by_subsets_and_writes_both_weights() {
         (s.canary.name.as_str(), s.canary.image.as_str()),
         ("canary", "shop:2.0")
     );
-    let names = |pods: &[canary_cockpit::model::Pod]| {
-        pods.iter().map(|p| p.name.clone()).collect::<Vec<_>>()
-    };
     // the other app's v1 pod is not the primary's: the Service's selector and the subset's
     // labels both apply
-    assert_eq!(names(&seen.pods.primary), ["shop-v1-a", "shop-v1-b"]);
-    assert_eq!(names(&seen.pods.canary), ["shop-v2-a"]);
+    assert_eq!(pod_names(&seen.pods.primary), ["shop-v1-a", "shop-v1-b"]);
+    assert_eq!(pod_names(&seen.pods.canary), ["shop-v2-a"]);
     assert_eq!(seen.bypass().len(), 1, "{:?}", seen.bypass());
     assert!(seen.bypass()[0].contains("x-canary"), "{:?}", seen.bypass());
 
     // the CLI writes both weights of the split route, and nothing else
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&["set-weight", "vs/shop", "35", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["set-weight", "vs/shop", "35"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -168,17 +157,11 @@ fn istio_destinations_told_apart_by_host_names() {
         )
         .await;
     });
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&[
-        "status",
-        "virtualservice/shop",
-        "-n",
+    let out = canary_at(
+        &cp.kubeconfig,
         &ns,
-        "--kubeconfig",
-        kc,
-        "-o",
-        "json",
-    ]);
+        &["status", "virtualservice/shop", "-o", "json"],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -193,31 +176,14 @@ fn istio_destinations_told_apart_by_host_names() {
     assert_eq!(json["versions"][1]["pods"][0]["ready"], false);
 
     // YAML says the same
-    let out = canary(&[
-        "status",
-        "vs/shop",
-        "-n",
-        &ns,
-        "--kubeconfig",
-        kc,
-        "-o",
-        "yaml",
-    ]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "vs/shop", "-o", "yaml"]);
     assert_eq!(out.status.code(), Some(0));
     let yaml = String::from_utf8_lossy(&out.stdout);
     assert!(yaml.contains("provider: istio"), "{yaml}");
     assert!(yaml.contains("canary: 10"), "{yaml}");
 
     // promote at the set-weight level: 100 % leaves the primary at 0
-    let out = canary(&[
-        "set-weight",
-        "vs/shop",
-        "100",
-        "-n",
-        &ns,
-        "--kubeconfig",
-        kc,
-    ]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["set-weight", "vs/shop", "100"]);
     assert_eq!(out.status.code(), Some(0));
     let vs = rt.block_on(get_custom(&client, &ns, &virtual_services(), "shop"));
     assert_eq!(vs["spec"]["http"][0]["route"][0]["weight"], 100);
@@ -238,8 +204,7 @@ fn ambiguous_and_missing_objects_are_explained() {
             {"destination": {"host": "shop", "subset": "v1"}, "weight": 90},
             {"destination": {"host": "shop", "subset": "v2"}, "weight": 10}]}]}}),
     ));
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&["status", "vs/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "vs/shop"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("canary-cockpit.io/canary-backend"), "{err}");
@@ -259,12 +224,12 @@ fn ambiguous_and_missing_objects_are_explained() {
         "shop",
         json!({"app": "shop"}),
     ));
-    let out = canary(&["status", "vs/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "vs/shop"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("DestinationRule"), "{err}");
 
-    let out = canary(&["status", "httproute/nope", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "httproute/nope"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("httproute/nope not found"), "{err}");
@@ -276,17 +241,11 @@ fn a_gateway_release_writes_backend_weights_and_rolls_back() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(gateway_release(&client, "gateway"));
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&[
-        "status",
-        "httproute/shop",
-        "-n",
+    let out = canary_at(
+        &cp.kubeconfig,
         &ns,
-        "--kubeconfig",
-        kc,
-        "-o",
-        "json",
-    ]);
+        &["status", "httproute/shop", "-o", "json"],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -298,15 +257,7 @@ fn a_gateway_release_writes_backend_weights_and_rolls_back() {
     assert_eq!(json["phase"], "idle");
     assert_eq!(json["weight"]["canary"], 0);
 
-    let out = canary(&[
-        "set-weight",
-        "httproute/shop",
-        "30",
-        "-n",
-        &ns,
-        "--kubeconfig",
-        kc,
-    ]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["set-weight", "httproute/shop", "30"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -323,7 +274,7 @@ fn a_gateway_release_writes_backend_weights_and_rolls_back() {
     assert_eq!(route["spec"]["rules"][0]["backendRefs"][0]["weight"], 1);
 
     // pause and resume are recorded on the route
-    let out = canary(&["pause", "httproute/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["pause", "httproute/shop"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -335,19 +286,14 @@ fn a_gateway_release_writes_backend_weights_and_rolls_back() {
         route["metadata"]["annotations"]["canary-cockpit.io/paused"],
         "true"
     );
-    let out = canary(&[
-        "status",
-        "httproute/shop",
-        "-n",
+    let out = canary_at(
+        &cp.kubeconfig,
         &ns,
-        "--kubeconfig",
-        kc,
-        "-o",
-        "json",
-    ]);
+        &["status", "httproute/shop", "-o", "json"],
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["phase"], "paused");
-    let out = canary(&["resume", "httproute/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["resume", "httproute/shop"]);
     assert_eq!(out.status.code(), Some(0));
     let route = rt.block_on(get_custom(&client, &ns, &http_routes(), "shop"));
     assert!(
@@ -358,15 +304,11 @@ fn a_gateway_release_writes_backend_weights_and_rolls_back() {
     );
 
     // rollback: weight 0 with the outcome, then the canary Deployment scaled to 0
-    let out = canary(&[
-        "rollback",
-        "httproute/shop",
-        "--yes",
-        "-n",
+    let out = canary_at(
+        &cp.kubeconfig,
         &ns,
-        "--kubeconfig",
-        kc,
-    ]);
+        &["rollback", "httproute/shop", "--yes"],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -388,29 +330,16 @@ fn a_gateway_release_writes_backend_weights_and_rolls_back() {
     );
     assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v2")), 0);
     // status says so, with exit code 3
-    let out = canary(&[
-        "status",
-        "httproute/shop",
-        "-n",
+    let out = canary_at(
+        &cp.kubeconfig,
         &ns,
-        "--kubeconfig",
-        kc,
-        "-o",
-        "json",
-    ]);
+        &["status", "httproute/shop", "-o", "json"],
+    );
     assert_eq!(out.status.code(), Some(3));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["phase"], "rolled-back");
     // a new release starts with a weight above 0 and clears the outcome
-    let out = canary(&[
-        "set-weight",
-        "httproute/shop",
-        "5",
-        "-n",
-        &ns,
-        "--kubeconfig",
-        kc,
-    ]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["set-weight", "httproute/shop", "5"]);
     assert_eq!(out.status.code(), Some(0));
     let route = rt.block_on(get_custom(&client, &ns, &http_routes(), "shop"));
     assert!(
@@ -427,8 +356,11 @@ fn rbac_denial_on_a_custom_resource_names_verb_and_resource() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(gateway_release(&client, "gateway-rbac"));
-    let kc = cp.restricted_kubeconfig.to_str().unwrap();
-    let out = canary(&["status", "httproute/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(
+        &cp.restricted_kubeconfig,
+        &ns,
+        &["status", "httproute/shop"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot get httproutes"), "{err}");
@@ -442,20 +374,8 @@ fn the_live_source_follows_the_route_the_pods_and_their_warnings() {
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(istio_subsets(&client, "istio-watch"));
     rt.block_on(async {
-        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
-            .await
-            .unwrap();
-        let target: Target = "vs/shop".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let (effects_tx, effects_rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(cluster::watch::run(
-            cluster,
-            seen,
-            cluster::watch::Options::default(),
-            tx,
-            effects_rx,
-        ));
+        let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "vs/shop").await;
+        let Live { mut rx, effects: effects_tx, task } = live(cluster, seen, cluster::watch::Options::default());
         until(&mut rx, "heartbeat", |e| matches!(e, Event::Heartbeat { .. })).await;
 
         // someone else moves the weight: the cockpit sees it

@@ -1,13 +1,19 @@
-//! Shared harness for integration tests: builds `App` states purely through `App::update`, on a
-//! fixed virtual clock, so every screen is the same on every run.
+//! What the integration tests share. Here: a harness that builds `App` states purely through
+//! `App::update`, on a fixed virtual clock, so every screen is the same on every run; keys,
+//! screens as text, scratch directories, a runtime, the real binary, and an HTTP client that
+//! speaks to the gate server as Flagger's webhooks do. In the submodules: the real control plane
+//! (`cluster`), a fault-injecting proxy in front of it (`fault_proxy`) and a real Prometheus
+//! (`prometheus`).
 //!
 //! `Harness` plays the part of the source and the executor: it sends observations and metrics, and
 //! answers every effect the app returns the way a cluster would (the weight changes, a rollback
 //! scales the canary to 0).
 
-#![allow(dead_code)]
+pub mod cluster;
+pub mod fault_proxy;
+pub mod prometheus;
 
-use canary_cockpit::app::{Action, App, AppConfig, Effect, Event};
+use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event};
 use canary_cockpit::model::{
     AnalysisSettings, MetricsSample, Millis, Plan, Pod, PodSet, PodStatus, ReleaseSnapshot,
     Version, VersionSample, Weight,
@@ -16,15 +22,18 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
 
 /// The session starts at 2026-01-01T00:00:00Z on the virtual clock.
 pub const T0: Millis = Millis(1_767_225_600_000);
 /// Metrics arrive every two seconds.
 pub const SAMPLE_MS: i64 = 2000;
-
-pub fn at_secs(secs: i64) -> Millis {
-    T0.plus_ms(secs * 1000)
-}
 
 pub fn settings() -> AnalysisSettings {
     AnalysisSettings {
@@ -276,8 +285,8 @@ impl Harness {
         self.send(Event::Tick { at });
     }
 
-    pub fn key(&mut self, code: KeyCode) {
-        self.send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    pub fn key(&mut self, key: KeyCode) {
+        self.send(code(key));
     }
 
     pub fn chars(&mut self, s: &str) {
@@ -329,6 +338,24 @@ pub fn rolled_back(color: bool) -> Harness {
     h
 }
 
+/// A press of `key`, no modifiers.
+pub fn code(key: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(key, KeyModifiers::NONE))
+}
+
+/// A press of the character key `c`.
+pub fn key(c: char) -> Event {
+    code(KeyCode::Char(c))
+}
+
+/// alice at the keyboard, with no Kubernetes user known.
+pub fn alice() -> Actor {
+    Actor::Operator {
+        user: "alice".into(),
+        kube_user: None,
+    }
+}
+
 /// Draws `app` into a `width` × `height` test terminal.
 pub fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
@@ -336,6 +363,11 @@ pub fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
         .draw(|frame| canary_cockpit::ui::render(app, frame))
         .expect("draw");
     terminal
+}
+
+/// What `app` draws at `width` × `height`.
+pub fn screen(app: &App, width: u16, height: u16) -> Buffer {
+    draw(app, width, height).backend().buffer().clone()
 }
 
 /// Rows of a buffer as strings (one char per cell).
@@ -362,4 +394,115 @@ pub fn find(buf: &Buffer, needle: &str) -> Vec<(u16, u16)> {
         }
     }
     out
+}
+
+/// A buffer as text: its rows, each ending in a newline.
+pub fn text(buf: &Buffer) -> String {
+    rows(buf).into_iter().map(|row| row + "\n").collect()
+}
+
+/// A fresh, empty directory for one test, named after the calling file and `name`: tests in
+/// different files may use the same name side by side.
+#[track_caller]
+pub fn scratch(name: &str) -> PathBuf {
+    let file = Path::new(std::panic::Location::caller().file())
+        .file_stem()
+        .expect("a source file")
+        .to_string_lossy()
+        .into_owned();
+    let dir = std::env::temp_dir().join(format!("canary-{file}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A runtime for a test's async parts (one thread: the tests drive it with `block_on`).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// Runs the real binary with `args`, its state (sessions, logs) inside `dir`, and none of the
+/// environment that would change what it does (KUBECONFIG, CANARY_KEEP_SESSIONS).
+pub fn canary_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_canary"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("RUST_BACKTRACE", "1")
+        .env_remove("KUBECONFIG")
+        .env_remove("CANARY_KEEP_SESSIONS")
+        .args(args)
+        .output()
+        .expect("run canary")
+}
+
+/// Nothing the gate server does should take anywhere near this long.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+/// An answer of the gate server as the client saw it.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    }
+}
+
+/// Sends `raw` on a fresh connection and reads the answer until the server closes.
+pub async fn exchange(addr: SocketAddr, raw: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    timeout(PATIENCE, stream.write_all(raw))
+        .await
+        .expect("the server takes the request in time")
+        .expect("send the request");
+    let mut bytes = Vec::new();
+    timeout(PATIENCE, stream.read_to_end(&mut bytes))
+        .await
+        .expect("the server answers and closes in time")
+        .expect("read the answer");
+    let text = String::from_utf8(bytes).expect("a UTF-8 answer");
+    let (head, body) = text.split_once("\r\n\r\n").expect("an answer with a head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    assert!(head.starts_with("HTTP/1.1 "), "status line: {head}");
+    let answer = Answer {
+        status,
+        head: head.to_owned(),
+        body: body.to_owned(),
+    };
+    assert_eq!(
+        answer.header("Content-Length"),
+        Some(answer.body.len().to_string()),
+        "Content-Length matches the body: {answer:?}"
+    );
+    assert_eq!(answer.header("Connection").as_deref(), Some("close"));
+    answer
+}
+
+/// A request as Flagger's webhook client sends it.
+pub fn request(method: &str, path: &str, body: &str) -> Vec<u8> {
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: cockpit\r\nUser-Agent: Go-http-client/1.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// POSTs `body` to `path` of the gate server at `addr`; the status code answered.
+pub async fn post(addr: SocketAddr, path: &str, body: &str) -> u16 {
+    exchange(addr, &request("POST", path, body)).await.status
 }

@@ -1,8 +1,9 @@
 //! `canary replay`, `canary sessions` and `canary demo --record` through the real binary: the
 //! shipped recording, summaries, the sessions list, and every kind of bad input.
 
+use crate::support::{canary_in, scratch};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// The recording of the faulty-V2 rollback that ships with the cockpit.
@@ -10,24 +11,6 @@ const SHIPPED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/assets/faulty-v2-rollback.jsonl.zst"
 );
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("canary-replay-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs `canary` with its state (sessions, logs) inside `dir`.
-fn canary(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_canary"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .env("RUST_BACKTRACE", "1")
-        .env_remove("CANARY_KEEP_SESSIONS")
-        .args(args)
-        .output()
-        .expect("run canary")
-}
 
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
@@ -56,7 +39,7 @@ fn the_shipped_recording_reads_cleanly_with_the_current_reader() {
 #[test]
 fn summary_of_the_shipped_recording() {
     let dir = scratch("summary");
-    let out = canary(&dir, &["replay", SHIPPED, "--summary"]);
+    let out = canary_in(&dir, &["replay", SHIPPED, "--summary"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     for expected in [
@@ -78,7 +61,7 @@ fn summary_of_the_shipped_recording() {
 #[test]
 fn json_summary_of_the_shipped_recording() {
     let dir = scratch("json");
-    let out = canary(&dir, &["replay", SHIPPED, "--summary", "-o", "json"]);
+    let out = canary_in(&dir, &["replay", SHIPPED, "--summary", "-o", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
     assert_eq!(v["release"], "frontend");
@@ -100,7 +83,7 @@ fn json_summary_of_the_shipped_recording() {
 fn plot_of_the_shipped_recording() {
     let dir = scratch("plot");
     let svg = dir.join("session.svg");
-    let out = canary(&dir, &["replay", SHIPPED, "--plot", svg.to_str().unwrap()]);
+    let out = canary_in(&dir, &["replay", SHIPPED, "--plot", svg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.trim_start().starts_with("<svg") || text.starts_with("<?xml"));
@@ -111,14 +94,14 @@ fn plot_of_the_shipped_recording() {
 #[test]
 fn a_headless_demo_records_when_asked_and_sessions_lists_it() {
     let dir = scratch("sessions");
-    let out = canary(&dir, &["sessions"]);
+    let out = canary_in(&dir, &["sessions"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
         stdout(&out).starts_with("no recorded sessions in"),
         "{}",
         stdout(&out)
     );
-    let out = canary(&dir, &["replay", "--last"]);
+    let out = canary_in(&dir, &["replay", "--last"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).starts_with("error: no recorded sessions"),
@@ -127,7 +110,7 @@ fn a_headless_demo_records_when_asked_and_sessions_lists_it() {
     );
 
     // headless runs record only with --record
-    let out = canary(
+    let out = canary_in(
         &dir,
         &["demo", "--headless", "--speed", "max", "--seed", "5"],
     );
@@ -137,7 +120,7 @@ fn a_headless_demo_records_when_asked_and_sessions_lists_it() {
     let sessions = dir.join("state/canary-cockpit/sessions");
     for (scenario, name) in [("faulty-v2", "a.jsonl.zst"), ("healthy-v2", "b.jsonl")] {
         let file = sessions.join(name);
-        let out = canary(
+        let out = canary_in(
             &dir,
             &[
                 "demo",
@@ -156,7 +139,7 @@ fn a_headless_demo_records_when_asked_and_sessions_lists_it() {
         assert!(file.exists());
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let out = canary(&dir, &["sessions"]);
+    let out = canary_in(&dir, &["sessions"]);
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
@@ -167,7 +150,7 @@ fn a_headless_demo_records_when_asked_and_sessions_lists_it() {
     assert!(lines[2].contains("01:30"), "{}", lines[2]);
 
     // --last opens the newest
-    let out = canary(&dir, &["replay", "--last", "--summary", "-o", "json"]);
+    let out = canary_in(&dir, &["replay", "--last", "--summary", "-o", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["outcome"], "promoted");
 }
@@ -175,7 +158,7 @@ fn a_headless_demo_records_when_asked_and_sessions_lists_it() {
 #[test]
 fn record_and_no_record_do_not_go_together() {
     let dir = scratch("conflict");
-    let out = canary(
+    let out = canary_in(
         &dir,
         &["demo", "--headless", "--record", "x.jsonl", "--no-record"],
     );
@@ -191,7 +174,7 @@ fn record_and_no_record_do_not_go_together() {
 fn replay_bytes(dir: &Path, name: &str, bytes: &[u8]) -> Output {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
-    canary(dir, &["replay", path.to_str().unwrap(), "--summary"])
+    canary_in(dir, &["replay", path.to_str().unwrap(), "--summary"])
 }
 
 /// A clear error: non-zero exit, one line on stderr that names the file, no panic.
@@ -231,7 +214,7 @@ fn bad_input_gives_one_clear_line_and_a_non_zero_exit() {
         "newer than this cockpit reads",
     );
     let missing = dir.join("missing.jsonl");
-    let out = canary(&dir, &["replay", missing.to_str().unwrap()]);
+    let out = canary_in(&dir, &["replay", missing.to_str().unwrap()]);
     assert_one_line_error(&out, "missing.jsonl");
 }
 
@@ -325,6 +308,6 @@ fn a_killed_session_replays_up_to_its_last_flush() {
     // at 1× the demo sends an event a second; the writer flushes at least once a second
     assert!(last >= 1_000, "only {last} ms of the session survived");
     assert!(!rec.warnings.is_empty(), "the cut is reported");
-    let out = canary(&dir, &["replay", file.to_str().unwrap(), "--summary"]);
+    let out = canary_in(&dir, &["replay", file.to_str().unwrap(), "--summary"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }

@@ -2,8 +2,6 @@
 //! on a free loopback port with a config written here, scraping exporters the tests serve every
 //! second. Stopped when dropped.
 
-#![allow(dead_code)]
-
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,11 +1,12 @@
 //! State tests: events in, state and effects out. No terminal, no network, no clock.
 
+use crate::support::{alice, code, key};
 use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event, Mode, ReleaseOutcome};
 use canary_cockpit::model::{
     AnalysisSettings, MetricsSample, Millis, Phase, Plan, Pod, PodSet, PodStatus, ReleaseSnapshot,
     Version, VersionSample, Weight,
 };
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 
 fn w(p: u8) -> Weight {
     Weight::new(p).unwrap()
@@ -142,21 +143,6 @@ fn set_weight(weight: u8, actor: Actor) -> Effect {
     Effect::Act {
         action: Action::SetWeight { weight: w(weight) },
         actor,
-    }
-}
-
-fn key(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn code(c: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
-
-fn alice() -> Actor {
-    Actor::Operator {
-        user: "alice".into(),
-        kube_user: None,
     }
 }
 

@@ -1,7 +1,8 @@
 //! Damaged, foreign and future files: one clear error or a warning naming the skipped lines, never a
 //! panic.
 
-use super::{err, event_lines, header, plain_with, scratch};
+use super::{err, event_lines, header, plain_with};
+use crate::support::scratch;
 use canary_cockpit::app::Event;
 use canary_cockpit::model::Millis;
 use canary_cockpit::record::{self, read_from};

@@ -2,12 +2,10 @@
 //! set-weight`, a write race (409), an RBAC denial (403), bad values in the cluster and on the
 //! command line.
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
+use crate::support::cluster::*;
+use crate::support::{alice, runtime, scratch};
 use canary_cockpit::cluster::{self, release, write, ClusterError, Target};
 use canary_cockpit::model::{PodStatus, Weight};
-use cluster_support::*;
 
 #[test]
 fn a_release_reads_with_its_versions_pods_and_bypass_rules() {
@@ -56,17 +54,11 @@ fn status_prints_the_json_contract() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "status", "20", &[]));
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&[
-        "status",
-        "ingress/shop-canary",
-        "-n",
+    let out = canary_at(
+        &cp.kubeconfig,
         &ns,
-        "--kubeconfig",
-        kc,
-        "-o",
-        "json",
-    ]);
+        &["status", "ingress/shop-canary", "-o", "json"],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -92,7 +84,7 @@ fn status_prints_the_json_contract() {
         serde_json::json!({"name": "shop-v2-a", "ready": false, "phase": "Running", "restarts": 0})
     );
 
-    let table = canary(&["status", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+    let table = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/shop"]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("weight canary 20 % / primary 80 %"), "{text}");
     assert!(
@@ -107,16 +99,7 @@ fn set_weight_writes_the_canary_annotation_in_its_total() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "setw", "20", &[]));
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&[
-        "set-weight",
-        "ingress/shop",
-        "35",
-        "-n",
-        &ns,
-        "--kubeconfig",
-        kc,
-    ]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["set-weight", "ingress/shop", "35"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -140,15 +123,7 @@ fn set_weight_writes_the_canary_annotation_in_its_total() {
         "125",
         &[("nginx.ingress.kubernetes.io/canary-weight-total", "1000")],
     ));
-    let out = canary(&[
-        "set-weight",
-        "ingress/shop",
-        "35%",
-        "-n",
-        &ns,
-        "--kubeconfig",
-        kc,
-    ]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["set-weight", "ingress/shop", "35%"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -163,15 +138,7 @@ fn set_weight_writes_the_canary_annotation_in_its_total() {
 
     // bad weights never reach the cluster
     for bad in ["abc", "101", "-1"] {
-        let out = canary(&[
-            "set-weight",
-            "ingress/shop",
-            bad,
-            "-n",
-            &ns,
-            "--kubeconfig",
-            kc,
-        ]);
+        let out = canary_at(&cp.kubeconfig, &ns, &["set-weight", "ingress/shop", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
     assert_eq!(
@@ -187,16 +154,9 @@ fn a_write_after_someone_else_changed_the_release_is_refused() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "race", "20", &[]));
-    let cluster = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let target: Target = "ingress/shop".parse().unwrap();
-    let seen = rt.block_on(release::read(&cluster, &target)).unwrap();
+    let (cluster, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "ingress/shop"));
     // another operator moves the weight after we read it
-    let other = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let theirs = rt.block_on(release::read(&other, &target)).unwrap();
+    let (other, theirs) = rt.block_on(read_release(&cp.kubeconfig, &ns, "ingress/shop"));
     rt.block_on(write::set_weight(
         &other,
         &theirs.route,
@@ -227,15 +187,7 @@ fn rbac_denial_and_bad_objects_give_one_clear_line() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "deny", "abc", &[]));
-    let restricted = cp.restricted_kubeconfig.to_str().unwrap();
-    let out = canary(&[
-        "status",
-        "ingress/shop",
-        "-n",
-        &ns,
-        "--kubeconfig",
-        restricted,
-    ]);
+    let out = canary_at(&cp.restricted_kubeconfig, &ns, &["status", "ingress/shop"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -246,8 +198,7 @@ fn rbac_denial_and_bad_objects_give_one_clear_line() {
     );
 
     // the canary's weight annotation is not a number: said, not guessed
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&["status", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/shop"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -255,12 +206,12 @@ fn rbac_denial_and_bad_objects_give_one_clear_line() {
         "{err}"
     );
 
-    let out = canary(&["status", "ingress/nope", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/nope"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("ingress/nope not found"), "{err}");
 
-    let out = canary(&["status", "deployment/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "deployment/shop"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -313,8 +264,7 @@ fn requests_at_startup_and_none_in_steady_state() {
     // canary status: one list each of Ingresses, Services and the pods of both versions (they
     // share the label app=shop)
     let before = audit_lines();
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&["status", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+    let out = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/shop"]);
     assert_eq!(out.status.code(), Some(0));
     std::thread::sleep(std::time::Duration::from_millis(500));
     let status = requests_in(&ns, before);
@@ -324,21 +274,13 @@ fn requests_at_startup_and_none_in_steady_state() {
     // the live source: the same read, then list+watch of the Ingresses, the release's pods and
     // the pods' Warning events
     let before = audit_lines();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let (_effects_tx, effects_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (startup, steady, all) = rt.block_on(async {
-        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
-            .await
-            .unwrap();
-        let target: Target = "ingress/shop".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
-        let task = tokio::spawn(cluster::watch::run(
-            cluster,
-            seen,
-            cluster::watch::Options::default(),
-            tx,
-            effects_rx,
-        ));
+    let (startup, steady, all, mut rx) = rt.block_on(async {
+        let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "ingress/shop").await;
+        let Live {
+            rx,
+            effects: _effects,
+            task,
+        } = live(cluster, seen, cluster::watch::Options::default());
         tokio::time::sleep(std::time::Duration::from_secs(3)).await;
         let startup = requests_in(&ns, before);
         let steady_from = audit_lines();
@@ -347,7 +289,7 @@ fn requests_at_startup_and_none_in_steady_state() {
         task.abort();
         // the API server logs a quiet watch once it ends: wait for the three to close
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        (startup, steady, requests_in(&ns, before))
+        (startup, steady, requests_in(&ns, before), rx)
     });
     let count =
         |reqs: &[(String, String)], verb: &str| reqs.iter().filter(|(v, _)| v == verb).count();
@@ -381,15 +323,13 @@ fn rollback_moves_the_traffic_then_scales_the_canary_to_zero() {
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
-    let kc = cp.kubeconfig.to_str().unwrap();
     for keep in [false, true] {
         let ns = rt.block_on(async {
             let ns = shop(&client, "rollback", "40", &[]).await;
-            deployment(&client, &ns, "shop-v1", ("shop", "v1", "shop:1.0"), 2).await;
-            deployment(&client, &ns, "shop-v2", ("shop", "v2", "shop:2.0"), 1).await;
+            shop_deployments(&client, &ns).await;
             ns
         });
-        let out = canary(&["rollback", "ingress/shop", "-n", &ns, "--kubeconfig", kc]);
+        let out = canary_at(&cp.kubeconfig, &ns, &["rollback", "ingress/shop"]);
         assert_eq!(out.status.code(), Some(2), "no --yes, no change");
         assert_eq!(
             rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
@@ -397,19 +337,11 @@ fn rollback_moves_the_traffic_then_scales_the_canary_to_zero() {
             Some("40")
         );
 
-        let mut args = vec![
-            "rollback",
-            "ingress/shop",
-            "--yes",
-            "-n",
-            &ns,
-            "--kubeconfig",
-            kc,
-        ];
+        let mut args = vec!["rollback", "ingress/shop", "--yes"];
         if keep {
             args.push("--keep-canary");
         }
-        let out = canary(&args);
+        let out = canary_at(&cp.kubeconfig, &ns, &args);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(
             out.status.code(),
@@ -437,9 +369,6 @@ fn rollback_moves_the_traffic_then_scales_the_canary_to_zero() {
     }
 }
 
-#[path = "support/fault_proxy.rs"]
-mod fault_proxy;
-
 /// Every event that arrives within `secs`.
 async fn collect_for(
     rx: &mut tokio::sync::mpsc::Receiver<canary_cockpit::app::Event>,
@@ -455,23 +384,18 @@ async fn collect_for(
 
 #[test]
 fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
+    use crate::support::fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
     use canary_cockpit::app::{App, AppConfig, Event};
-    use fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "faults", "20", &[]));
-    let dir = std::env::temp_dir().join(format!("canary-faults-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("faults");
     rt.block_on(async {
         let proxy = FaultProxy::start(upstream_of(&cp.kubeconfig)).await;
         let through = dir.join("kubeconfig");
         kubeconfig_through(&cp.kubeconfig, proxy.addr, &through);
-        let cluster = cluster::connect(&connect_args(&through, &ns))
-            .await
-            .unwrap();
-        let target: Target = "ingress/shop".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
+        let (cluster, seen) = read_release(&through, &ns, "ingress/shop").await;
         let mut app = App::new(AppConfig {
             refresh_ms: 1000,
             ..AppConfig::default()
@@ -480,15 +404,11 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
             at: canary_cockpit::model::Millis(0).max(app.now),
             release: seen.snapshot.clone(),
         });
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let (_effects_tx, effects_rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(cluster::watch::run(
-            cluster,
-            seen,
-            cluster::watch::Options::default(),
-            tx,
-            effects_rx,
-        ));
+        let Live {
+            mut rx,
+            effects: _effects_tx,
+            task,
+        } = live(cluster, seen, cluster::watch::Options::default());
         let feed = |app: &mut App, events: Vec<Event>| {
             for ev in events {
                 app.update(ev);
@@ -554,41 +474,25 @@ fn ingress_patches(ns: &str, skip: usize) -> usize {
 
 #[test]
 fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
-    use canary_cockpit::app::{Action, Actor, Effect, Event};
-    use fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
+    use crate::support::fault_proxy::{kubeconfig_through, upstream_of, FaultProxy};
+    use canary_cockpit::app::{Action, Effect, Event};
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "fault-acts", "20", &[]));
-    let dir = std::env::temp_dir().join(format!("canary-fault-acts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("fault-acts");
     rt.block_on(async {
         let proxy = FaultProxy::start(upstream_of(&cp.kubeconfig)).await;
         let through = dir.join("kubeconfig");
         kubeconfig_through(&cp.kubeconfig, proxy.addr, &through);
-        let cluster = cluster::connect(&connect_args(&through, &ns))
-            .await
-            .unwrap();
-        let target: Target = "ingress/shop".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let (effects, effects_rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(cluster::watch::run(
-            cluster,
-            seen,
-            cluster::watch::Options::default(),
-            tx,
-            effects_rx,
-        ));
+        let (cluster, seen) = read_release(&through, &ns, "ingress/shop").await;
+        let Live { mut rx, effects, task } = live(cluster, seen, cluster::watch::Options::default());
         until_within(&mut rx, 10, "heartbeat", |e| matches!(e, Event::Heartbeat { .. })).await;
         let act = |weight: u8| Effect::Act {
             action: Action::SetWeight {
                 weight: Weight::clamped(weight),
             },
-            actor: Actor::Operator {
-                user: "alice".to_string(),
-                kube_user: None,
-            },
+            actor: alice(),
         };
         let results = |events: &[Event]| {
             events

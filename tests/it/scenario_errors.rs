@@ -1,9 +1,13 @@
 //! A bad scenario gets a clear error naming the file and the field, and a non-zero exit.
 
+use crate::support::scratch;
 use canary_cockpit::source::demo::{Scenario, ScenarioError};
 use std::process::Command;
 
-const GOOD: &str = include_str!("../assets/scenarios/faulty-v2.toml");
+const GOOD: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/scenarios/faulty-v2.toml"
+));
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     Scenario::parse(text, "bad.toml")
@@ -79,8 +83,7 @@ fn unknown_names_and_missing_files_are_clear() {
 
 #[test]
 fn the_binary_exits_non_zero_naming_file_and_field() {
-    let dir = std::env::temp_dir().join(format!("canary-bad-scenario-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("bad-scenario");
     let path = dir.join("broken.toml");
     std::fs::write(&path, GOOD.replacen("threshold = 5", "threshold = -1", 1)).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_canary"))

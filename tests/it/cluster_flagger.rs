@@ -3,17 +3,13 @@
 //! status as Flagger would, and it calls the cockpit's gate endpoints over HTTP as Flagger's
 //! webhooks do, checking 200/403 as the operator opens and closes gates.
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
-use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event};
-use canary_cockpit::cluster::{self, release, Target};
+use crate::support::cluster::*;
+use crate::support::{alice, key, post, runtime};
+use canary_cockpit::app::{Action, App, AppConfig, Effect, Event};
+use canary_cockpit::cluster;
 use canary_cockpit::gate::GateBook;
 use canary_cockpit::model::{Millis, Phase, Weight};
-use cluster_support::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn canaries() -> kube::api::ApiResource {
     custom("flagger.app", "v1beta1", "Canary", "canaries")
@@ -30,20 +26,16 @@ fn strategies() -> kube::api::ApiResource {
 
 /// Plays Flagger: writes the Canary's status.
 async fn flagger_status(client: &kube::Client, ns: &str, status: serde_json::Value) {
-    let api: kube::Api<kube::api::DynamicObject> =
-        kube::Api::namespaced_with(client.clone(), ns, &canaries());
-    api.patch_status(
-        "podinfo",
-        &kube::api::PatchParams::default(),
-        &kube::api::Patch::Merge(json!({ "status": status })),
-    )
-    .await
-    .expect("patch canary status");
+    patch_custom_status(client, ns, &canaries(), "podinfo", status).await;
 }
 
 /// A Flagger release: Deployments podinfo (the canary target) and podinfo-primary, each with a
 /// pod, a Canary at 10 % whose webhooks point at `gate` (when given).
-async fn flagger_release(client: &kube::Client, prefix: &str, gate: Option<&str>) -> String {
+async fn flagger_release(
+    client: &kube::Client,
+    prefix: &str,
+    gate: Option<std::net::SocketAddr>,
+) -> String {
     let ns = namespace(client, prefix).await;
     deployment(client, &ns, "podinfo", ("podinfo", "v2", "podinfo:6.1"), 0).await;
     deployment(
@@ -100,30 +92,15 @@ async fn flagger_release(client: &kube::Client, prefix: &str, gate: Option<&str>
     ns
 }
 
-fn canary_field(
-    client: &kube::Client,
-    rt: &tokio::runtime::Runtime,
-    ns: &str,
-    path: &[&str],
-) -> serde_json::Value {
-    let c = rt.block_on(get_custom(client, ns, &canaries(), "podinfo"));
-    path.iter().fold(c, |v, k| {
-        v.get(*k).cloned().unwrap_or(serde_json::Value::Null)
-    })
-}
-
 #[test]
 fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(flagger_release(&client, "flagger", None));
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["-n", &ns, "--kubeconfig", kc]);
-        canary(&all)
-    };
+    let canary_field =
+        |path: &[&str]| rt.block_on(custom_field(&client, &ns, &canaries(), "podinfo", path));
+    let run = |args: &[&str]| canary_at(&cp.kubeconfig, &ns, args);
     let out = run(&["status", "canary/podinfo", "-o", "json"]);
     assert_eq!(
         out.status.code(),
@@ -140,11 +117,7 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
     assert_eq!(json["versions"][1]["pods"][0]["name"], "podinfo-1");
 
     // the analysis panel's view and the keys without a lever
-    let cluster = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let target: Target = "canary/podinfo".parse().unwrap();
-    let seen = rt.block_on(release::read(&cluster, &target)).unwrap();
+    let (cluster, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "canary/podinfo"));
     let view = seen.snapshot.controller.clone().unwrap();
     assert_eq!(view.analysis[0], "failed checks 1/5 · iterations 1");
     assert!(
@@ -155,29 +128,20 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
         view.analysis
     );
     // metrics: Flagger's default provider is Istio, its workloads the target and -primary
-    let metrics = cluster::metrics_setup::MetricsArgs {
-        prometheus: Some("http://127.0.0.1:1".to_string()),
-        ..Default::default()
-    };
-    let poller = rt
-        .block_on(cluster::metrics_setup::poller(&cluster, &seen, &metrics))
-        .unwrap()
-        .unwrap();
-    assert_eq!(poller.queries.template, "istio");
+    let queries = rt.block_on(release_queries(&cluster, &seen));
+    assert_eq!(queries.template, "istio");
     assert!(
-        poller
-            .queries
+        queries
             .requests
             .contains(r#"destination_workload=~"podinfo-primary|podinfo""#),
         "{}",
-        poller.queries.requests
+        queries.requests
     );
     let mut app = App::new(AppConfig::default());
     app.update(Event::ReleaseObserved {
         at: Millis(1),
         release: seen.snapshot.clone(),
     });
-    let key = |c: char| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
     assert!(app.update(key('+')).is_empty());
     assert!(
         app.status
@@ -203,13 +167,13 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(canary_field(&client, &rt, &ns, &["spec", "suspend"]), true);
+    assert_eq!(canary_field(&["spec", "suspend"]), true);
     let out = run(&["status", "canary/podinfo", "-o", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["phase"], "Progressing (suspended)");
     let out = run(&["resume", "canary/podinfo"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(canary_field(&client, &rt, &ns, &["spec", "suspend"]), false);
+    assert_eq!(canary_field(&["spec", "suspend"]), false);
 
     // rollback without a rollback webhook: explained, with the webhook to add; nothing written
     let out = run(&["rollback", "canary/podinfo", "--yes"]);
@@ -227,10 +191,7 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        canary_field(&client, &rt, &ns, &["spec", "skipAnalysis"]),
-        true
-    );
+    assert_eq!(canary_field(&["spec", "skipAnalysis"]), true);
     // an exact weight is Flagger's to set
     let out = run(&["set-weight", "canary/podinfo", "30"]);
     assert_eq!(out.status.code(), Some(1));
@@ -246,27 +207,6 @@ fn a_flagger_canary_reads_and_its_levers_write_the_spec() {
     assert_eq!(out.status.code(), Some(3));
 }
 
-/// POSTs `body` to `path` of the gate server at `addr`, as Flagger's webhook client does; the
-/// status code answered.
-async fn post(addr: &str, path: &str, body: serde_json::Value) -> u16 {
-    let body = body.to_string();
-    let mut s = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connect to the gates");
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).await.unwrap();
-    answer
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {answer:?}"))
-}
-
 #[test]
 fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
     let cp = control_plane();
@@ -274,7 +214,7 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
     let client = rt.block_on(client(&cp.kubeconfig));
     rt.block_on(async {
         let listener = canary_cockpit::gate::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
+        let addr = listener.local_addr().unwrap();
         let book = GateBook::new();
         let (calls_tx, _calls) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(canary_cockpit::gate::serve(
@@ -282,36 +222,32 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             book.clone(),
             calls_tx,
         ));
-        let ns = flagger_release(&client, "flagger-gates", Some(&addr)).await;
-        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
-            .await
-            .unwrap();
-        let target: Target = "canary/podinfo".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let (effects, effects_rx) = tokio::sync::mpsc::unbounded_channel();
+        let ns = flagger_release(&client, "flagger-gates", Some(addr)).await;
+        let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "canary/podinfo").await;
         let options = cluster::watch::Options {
-            gates: Some((book.clone(), addr.clone())),
+            gates: Some((book.clone(), addr.to_string())),
             ..Default::default()
         };
-        let task = tokio::spawn(cluster::watch::run(cluster, seen, options, tx, effects_rx));
+        let Live {
+            mut rx,
+            effects,
+            task,
+        } = live(cluster, seen, options);
         until(&mut rx, "heartbeat", |e| {
             matches!(e, Event::Heartbeat { .. })
         })
         .await;
         let me =
-            json!({"name": "podinfo", "namespace": ns, "phase": "Progressing", "metadata": {}});
-        let operator = Actor::Operator {
-            user: "alice".to_string(),
-            kube_user: None,
-        };
+            json!({"name": "podinfo", "namespace": ns, "phase": "Progressing", "metadata": {}})
+                .to_string();
+        let operator = alice();
         let act = |action: Action| Effect::Act {
             action,
             actor: operator.clone(),
         };
 
         // Flagger asks before it increases the traffic: closed
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 403);
+        assert_eq!(post(addr, "/gate/check", &me).await, 403);
         // + opens the gate for one step
         effects.send(act(Action::NextStep)).unwrap();
         until(&mut rx, "the step's result", |e| {
@@ -325,9 +261,9 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             )
         })
         .await;
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 200);
+        assert_eq!(post(addr, "/gate/check", &me).await, 200);
         assert_eq!(
-            post(&addr, "/gate/check", me.clone()).await,
+            post(addr, "/gate/check", &me).await,
             200,
             "open until the weight moves"
         );
@@ -339,10 +275,10 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             |e| matches!(e, Event::Note { text, .. } if text.contains("gate closed again")),
         )
         .await;
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 403);
+        assert_eq!(post(addr, "/gate/check", &me).await, 403);
         // another canary's gate was never opened
-        let other = json!({"name": "other", "namespace": ns, "phase": "Progressing"});
-        assert_eq!(post(&addr, "/gate/check", other).await, 403);
+        let other = json!({"name": "other", "namespace": ns, "phase": "Progressing"}).to_string();
+        assert_eq!(post(addr, "/gate/check", &other).await, 403);
 
         // promote opens the promotion gate (no skipAnalysis needed)
         effects.send(act(Action::Promote)).unwrap();
@@ -357,12 +293,12 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             )
         })
         .await;
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 200);
+        assert_eq!(post(addr, "/gate/check", &me).await, 200);
         let c = get_custom(&client, &ns, &canaries(), "podinfo").await;
         assert!(c["spec"].get("skipAnalysis").is_none(), "{c}");
 
         // roll back opens the rollback gate: Flagger's rollback check says roll back now
-        assert_eq!(post(&addr, "/rollback/check", me.clone()).await, 403);
+        assert_eq!(post(addr, "/rollback/check", &me).await, 403);
         effects.send(act(Action::Rollback)).unwrap();
         until(&mut rx, "the rollback", |e| {
             matches!(
@@ -375,7 +311,7 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             )
         })
         .await;
-        assert_eq!(post(&addr, "/rollback/check", me.clone()).await, 200);
+        assert_eq!(post(addr, "/rollback/check", &me).await, 200);
 
         // the release ends: every gate closes so the next one starts closed
         flagger_status(&client, &ns, json!({"phase": "Failed", "canaryWeight": 0})).await;
@@ -385,19 +321,19 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             |e| matches!(e, Event::Note { text, .. } if text.contains("gates closed")),
         )
         .await;
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 403);
-        assert_eq!(post(&addr, "/rollback/check", me.clone()).await, 403);
+        assert_eq!(post(addr, "/gate/check", &me).await, 403);
+        assert_eq!(post(addr, "/rollback/check", &me).await, 403);
         // the load tester's own open/close paths work too
         assert_eq!(
             post(
-                &addr,
+                addr,
                 "/gate/open",
-                json!({"name": "podinfo", "namespace": ns})
+                &json!({"name": "podinfo", "namespace": ns}).to_string()
             )
             .await,
             202
         );
-        assert_eq!(post(&addr, "/gate/check", me.clone()).await, 200);
+        assert_eq!(post(addr, "/gate/check", &me).await, 200);
         task.abort();
     });
 }
@@ -426,12 +362,7 @@ fn a_kubesphere_strategy_sets_template_weights_and_its_governor() {
         )
         .await;
     });
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["-n", &ns, "--kubeconfig", kc]);
-        canary(&all)
-    };
+    let run = |args: &[&str]| canary_at(&cp.kubeconfig, &ns, args);
     let out = run(&["status", "strategy/reviews", "-o", "json"]);
     assert_eq!(
         out.status.code(),
@@ -445,12 +376,8 @@ fn a_kubesphere_strategy_sets_template_weights_and_its_governor() {
     assert_eq!(json["versions"][1]["name"], "v2");
     assert_eq!(json["versions"][1]["pods"][0]["name"], "reviews-v2-a");
 
-    let field = |path: &[&str]| {
-        let s = rt.block_on(get_custom(&client, &ns, &strategies(), "reviews"));
-        path.iter().fold(s, |v, k| {
-            v.get(*k).cloned().unwrap_or(serde_json::Value::Null)
-        })
-    };
+    let field =
+        |path: &[&str]| rt.block_on(custom_field(&client, &ns, &strategies(), "reviews", path));
     // set weight = the template's route weights
     let out = run(&["set-weight", "strategy/reviews", "40"]);
     assert_eq!(
@@ -492,11 +419,7 @@ fn a_kubesphere_strategy_sets_template_weights_and_its_governor() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(field(&["spec", "governor"]), "v1");
-    let cluster = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let target: Target = "strategy/reviews".parse().unwrap();
-    let seen = rt.block_on(release::read(&cluster, &target)).unwrap();
+    let (_, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "strategy/reviews"));
     assert_eq!(
         (seen.snapshot.weight, seen.snapshot.phase),
         (Weight::ZERO, Some(Phase::RolledBack))

@@ -2,8 +2,11 @@
 //! `scripts/control-plane.sh` (which `./scripts/test.sh` runs). Each test works in a namespace of
 //! its own. There is no kubelet: tests play it by patching pod status.
 
-#![allow(dead_code)]
-
+use canary_cockpit::app::{Effect, Event};
+use canary_cockpit::cluster::metrics_setup::{self, MetricsArgs};
+use canary_cockpit::cluster::release::Observed;
+use canary_cockpit::cluster::{self, release, watch, Cluster, ConnectArgs, Target};
+use canary_cockpit::metrics::Queries;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
@@ -11,7 +14,8 @@ use kube::api::{Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config};
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use tokio::sync::mpsc;
 
 pub const WEIGHT: &str = "nginx.ingress.kubernetes.io/canary-weight";
 pub const CANARY: &str = "nginx.ingress.kubernetes.io/canary";
@@ -42,7 +46,7 @@ pub fn control_plane() -> ControlPlane {
     }
 }
 
-pub async fn client(kubeconfig: &std::path::Path) -> Client {
+pub async fn client(kubeconfig: &Path) -> Client {
     let config = Kubeconfig::read_from(kubeconfig).expect("read the test kubeconfig");
     let config = Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
         .await
@@ -72,18 +76,9 @@ fn unique() -> u32 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// A Service selecting the pods of `app`/`version`.
 pub async fn service(client: &Client, ns: &str, name: &str, app: &str, version: &str) {
-    let api: Api<Service> = Api::namespaced(client.clone(), ns);
-    let svc: Service = serde_json::from_value(json!({
-        "metadata": {"name": name},
-        // headless: the tests need the selector, not a cluster IP (the range is small)
-        "spec": {"clusterIP": "None", "selector": {"app": app, "version": version},
-                 "ports": [{"port": 80, "targetPort": 8080}]}
-    }))
-    .unwrap();
-    api.create(&PostParams::default(), &svc)
-        .await
-        .expect("create service");
+    service_selecting(client, ns, name, json!({"app": app, "version": version})).await;
 }
 
 /// A pod of `app`/`version` running `image`, then made Running (and Ready when `ready`) through
@@ -212,19 +207,32 @@ pub async fn shop(client: &Client, prefix: &str, weight: &str, extra: &[(&str, &
         0,
     )
     .await;
-    ingress(client, &ns, "shop", "shop.example", "shop", &[]).await;
+    shop_ingresses(client, &ns, weight, extra).await;
+    ns
+}
+
+/// The shop's Ingresses: `shop` to Service `shop`, and the canary Ingress `shop-canary` to
+/// Service `shop-canary` at `weight` (with `extra` annotations).
+pub async fn shop_ingresses(client: &Client, ns: &str, weight: &str, extra: &[(&str, &str)]) {
+    ingress(client, ns, "shop", "shop.example", "shop", &[]).await;
     let mut annotations = vec![(CANARY, "true"), (WEIGHT, weight)];
     annotations.extend_from_slice(extra);
     ingress(
         client,
-        &ns,
+        ns,
         "shop-canary",
         "shop.example",
         "shop-canary",
         &annotations,
     )
     .await;
-    ns
+}
+
+/// The shop's Deployments: shop-v1 (2 replicas of shop:1.0) and shop-v2 (1 of shop:2.0); their
+/// pods stay Pending.
+pub async fn shop_deployments(client: &Client, ns: &str) {
+    deployment(client, ns, "shop-v1", ("shop", "v1", "shop:1.0"), 2).await;
+    deployment(client, ns, "shop-v2", ("shop", "v2", "shop:2.0"), 1).await;
 }
 
 /// Sets one annotation of an Ingress, as another operator or tool would.
@@ -266,6 +274,15 @@ pub fn http_routes() -> kube::api::ApiResource {
     custom("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes")
 }
 
+/// The API of `resource`'s objects in `ns`.
+fn custom_api(
+    client: &Client,
+    ns: &str,
+    resource: &kube::api::ApiResource,
+) -> Api<kube::api::DynamicObject> {
+    Api::namespaced_with(client.clone(), ns, resource)
+}
+
 /// Creates a custom object from its `metadata` and `spec`.
 pub async fn create_custom(
     client: &Client,
@@ -273,7 +290,7 @@ pub async fn create_custom(
     resource: &kube::api::ApiResource,
     body: serde_json::Value,
 ) {
-    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), ns, resource);
+    let api = custom_api(client, ns, resource);
     let mut body = body;
     body["apiVersion"] = json!(resource.api_version);
     body["kind"] = json!(resource.kind);
@@ -290,8 +307,40 @@ pub async fn get_custom(
     resource: &kube::api::ApiResource,
     name: &str,
 ) -> serde_json::Value {
-    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), ns, resource);
+    let api = custom_api(client, ns, resource);
     serde_json::to_value(api.get(name).await.expect("get custom object")).unwrap()
+}
+
+/// The field of a custom object at `path` (keys from the top), as stored; null when missing.
+pub async fn custom_field(
+    client: &Client,
+    ns: &str,
+    resource: &kube::api::ApiResource,
+    name: &str,
+    path: &[&str],
+) -> serde_json::Value {
+    let obj = get_custom(client, ns, resource, name).await;
+    path.iter().fold(obj, |v, k| {
+        v.get(*k).cloned().unwrap_or(serde_json::Value::Null)
+    })
+}
+
+/// Writes a custom object's status through the status subresource, as its controller would.
+pub async fn patch_custom_status(
+    client: &Client,
+    ns: &str,
+    resource: &kube::api::ApiResource,
+    name: &str,
+    status: serde_json::Value,
+) {
+    let api = custom_api(client, ns, resource);
+    api.patch_status(
+        name,
+        &PatchParams::default(),
+        &Patch::Merge(json!({ "status": status })),
+    )
+    .await
+    .expect("patch custom object status");
 }
 
 /// Merge-patches a custom object, as another operator or tool would.
@@ -302,7 +351,7 @@ pub async fn patch_custom(
     name: &str,
     patch: serde_json::Value,
 ) {
-    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), ns, resource);
+    let api = custom_api(client, ns, resource);
     api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
         .await
         .expect("patch custom object");
@@ -313,6 +362,7 @@ pub async fn service_selecting(client: &Client, ns: &str, name: &str, selector: 
     let api: Api<Service> = Api::namespaced(client.clone(), ns);
     let svc: Service = serde_json::from_value(json!({
         "metadata": {"name": name},
+        // headless: the tests need the selector, not a cluster IP (the range is small)
         "spec": {"clusterIP": "None", "selector": selector, "ports": [{"port": 80, "targetPort": 8080}]}
     }))
     .unwrap();
@@ -407,45 +457,82 @@ pub async fn warning_event(
         .expect("create event");
 }
 
-/// A runtime for a test's async parts (one thread: the tests drive it with `block_on`).
-pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// The real binary with `args`, its state dir under the temp dir and no KUBECONFIG from outside.
+/// The real binary with `args`, its state under the temp dir, the cluster only as `args` name it.
 pub fn canary(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_canary"))
-        .env(
-            "XDG_STATE_HOME",
-            std::env::temp_dir().join("canary-cluster-tests"),
-        )
-        .env_remove("KUBECONFIG")
-        .args(args)
-        .output()
-        .expect("run canary")
+    super::canary_in(&std::env::temp_dir().join("canary-cluster-tests"), args)
 }
 
-pub fn connect_args(
-    kubeconfig: &std::path::Path,
-    ns: &str,
-) -> canary_cockpit::cluster::ConnectArgs {
-    canary_cockpit::cluster::ConnectArgs {
+/// [`canary`] with `args` in namespace `ns` of the cluster `kubeconfig` names.
+pub fn canary_at(kubeconfig: &Path, ns: &str, args: &[&str]) -> std::process::Output {
+    let kubeconfig = kubeconfig.to_str().expect("a UTF-8 kubeconfig path");
+    let mut all = args.to_vec();
+    all.extend(["-n", ns, "--kubeconfig", kubeconfig]);
+    canary(&all)
+}
+
+pub fn connect_args(kubeconfig: &Path, ns: &str) -> ConnectArgs {
+    ConnectArgs {
         namespace: Some(ns.to_string()),
         context: None,
         kubeconfig: Some(kubeconfig.to_path_buf()),
     }
 }
 
+/// Connects to namespace `ns` of the cluster `kubeconfig` names, as the cockpit does, and reads
+/// the release of `target` (`kind/name`).
+pub async fn read_release(kubeconfig: &Path, ns: &str, target: &str) -> (Cluster, Observed) {
+    let cluster = cluster::connect(&connect_args(kubeconfig, ns))
+        .await
+        .expect("connect to the control plane");
+    let target: Target = target.parse().expect("a target");
+    let seen = release::read(&cluster, &target)
+        .await
+        .expect("read the release");
+    (cluster, seen)
+}
+
+/// The Prometheus queries the cockpit builds for the release `seen` (with a Prometheus named by
+/// URL, never asked).
+pub async fn release_queries(cluster: &Cluster, seen: &Observed) -> Queries {
+    let metrics = MetricsArgs {
+        prometheus: Some("http://127.0.0.1:1".to_string()),
+        ..Default::default()
+    };
+    metrics_setup::poller(cluster, seen, &metrics)
+        .await
+        .expect("the metrics setup")
+        .expect("a poller")
+        .queries
+}
+
+/// A release's live source, running: what it tells the cockpit, where the cockpit sends it
+/// effects, and its task.
+pub struct Live {
+    pub rx: mpsc::Receiver<Event>,
+    pub effects: mpsc::UnboundedSender<Effect>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts the live source of the release `seen` of `cluster`, as the cockpit does.
+pub fn live(cluster: Cluster, seen: Observed, options: watch::Options) -> Live {
+    let (tx, rx) = mpsc::channel(1024);
+    let (effects, effects_rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(watch::run(cluster, seen, options, tx, effects_rx));
+    Live { rx, effects, task }
+}
+
+/// The names of `pods`, in order.
+pub fn pod_names(pods: &[canary_cockpit::model::Pod]) -> Vec<String> {
+    pods.iter().map(|p| p.name.clone()).collect()
+}
+
 /// The events until one satisfies `wanted` (it included); panics with them after `secs`.
 pub async fn until_within(
-    rx: &mut tokio::sync::mpsc::Receiver<canary_cockpit::app::Event>,
+    rx: &mut mpsc::Receiver<Event>,
     secs: u64,
     what: &str,
-    mut wanted: impl FnMut(&canary_cockpit::app::Event) -> bool,
-) -> Vec<canary_cockpit::app::Event> {
+    mut wanted: impl FnMut(&Event) -> bool,
+) -> Vec<Event> {
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
     loop {
@@ -464,9 +551,9 @@ pub async fn until_within(
 
 /// [`until_within`] 20 s.
 pub async fn until(
-    rx: &mut tokio::sync::mpsc::Receiver<canary_cockpit::app::Event>,
+    rx: &mut mpsc::Receiver<Event>,
     what: &str,
-    wanted: impl FnMut(&canary_cockpit::app::Event) -> bool,
-) -> Vec<canary_cockpit::app::Event> {
+    wanted: impl FnMut(&Event) -> bool,
+) -> Vec<Event> {
     until_within(rx, 20, what, wanted).await
 }

@@ -3,13 +3,10 @@
 //! the kubelet), the traffic back, the canary scaled to 0; and a rollback that stops a promotion
 //! whose rollout does not finish.
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
-use canary_cockpit::app::{Action, Actor, Effect, Event};
-use canary_cockpit::cluster::{self, release, Target};
-use cluster_support::*;
-use std::process::Command;
+use crate::support::cluster::*;
+use crate::support::{alice, runtime};
+use canary_cockpit::app::{Action, Effect, Event};
+use canary_cockpit::cluster;
 
 /// An ingress-nginx release run by Deployments: shop-v1 (2 replicas, shop:1.0) behind Service
 /// `shop`, shop-v2 (1 replica, shop:2.0) behind `shop-canary`, the canary Ingress at 20 %.
@@ -17,18 +14,8 @@ async fn deployed_shop(client: &kube::Client, prefix: &str) -> String {
     let ns = namespace(client, prefix).await;
     service(client, &ns, "shop", "shop", "v1").await;
     service(client, &ns, "shop-canary", "shop", "v2").await;
-    deployment(client, &ns, "shop-v1", ("shop", "v1", "shop:1.0"), 2).await;
-    deployment(client, &ns, "shop-v2", ("shop", "v2", "shop:2.0"), 1).await;
-    ingress(client, &ns, "shop", "shop.example", "shop", &[]).await;
-    ingress(
-        client,
-        &ns,
-        "shop-canary",
-        "shop.example",
-        "shop-canary",
-        &[(CANARY, "true"), (WEIGHT, "20")],
-    )
-    .await;
+    shop_deployments(client, &ns).await;
+    shop_ingresses(client, &ns, "20", &[]).await;
     ns
 }
 
@@ -75,13 +62,9 @@ fn promote_moves_the_canary_into_the_primary_stage_by_stage() {
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(deployed_shop(&client, "promote"));
     let _kubelet = Kubelet::start(cp.kubeconfig.clone(), ns.clone());
-    let kc = cp.kubeconfig.to_str().unwrap();
 
     // without --yes nothing happens
-    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-        .args(["promote", "ingress/shop", "-n", &ns, "--kubeconfig", kc])
-        .output()
-        .unwrap();
+    let out = canary_at(&cp.kubeconfig, &ns, &["promote", "ingress/shop"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
@@ -89,22 +72,7 @@ fn promote_moves_the_canary_into_the_primary_stage_by_stage() {
         Some("20")
     );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-        .args([
-            "promote",
-            "ingress/shop",
-            "--yes",
-            "-n",
-            &ns,
-            "--kubeconfig",
-            kc,
-        ])
-        .env(
-            "XDG_STATE_HOME",
-            std::env::temp_dir().join("canary-cluster-tests"),
-        )
-        .output()
-        .unwrap();
+    let out = canary_at(&cp.kubeconfig, &ns, &["promote", "ingress/shop", "--yes"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -149,19 +117,11 @@ fn promote_moves_the_canary_into_the_primary_stage_by_stage() {
     assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v1")), 2);
     assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v2")), 0);
 
-    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-        .args([
-            "status",
-            "ingress/shop",
-            "-n",
-            &ns,
-            "--kubeconfig",
-            kc,
-            "-o",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let out = canary_at(
+        &cp.kubeconfig,
+        &ns,
+        &["status", "ingress/shop", "-o", "json"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["phase"], "promoted");
@@ -174,19 +134,7 @@ fn a_promotion_without_a_canary_deployment_moves_nothing() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "promote-bare", "20", &[]));
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-        .args([
-            "promote",
-            "ingress/shop",
-            "--yes",
-            "-n",
-            &ns,
-            "--kubeconfig",
-            kc,
-        ])
-        .output()
-        .unwrap();
+    let out = canary_at(&cp.kubeconfig, &ns, &["promote", "ingress/shop", "--yes"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no single Deployment"), "{err}");
@@ -215,24 +163,9 @@ fn a_rollback_stops_a_promotion_that_does_not_roll_out_and_restores_the_primary(
     // no kubelet: the primary's new pods never become ready, the rollout never finishes
     let ns = rt.block_on(deployed_shop(&client, "promote-stuck"));
     rt.block_on(async {
-        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns))
-            .await
-            .unwrap();
-        let target: Target = "ingress/shop".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let (effects, effects_rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(cluster::watch::run(
-            cluster,
-            seen,
-            cluster::watch::Options::default(),
-            tx,
-            effects_rx,
-        ));
-        let operator = Actor::Operator {
-            user: "alice".to_string(),
-            kube_user: None,
-        };
+        let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "ingress/shop").await;
+        let Live { mut rx, effects, task } = live(cluster, seen, cluster::watch::Options::default());
+        let operator = alice();
         effects
             .send(Effect::Act {
                 action: Action::Promote,

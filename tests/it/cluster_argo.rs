@@ -2,14 +2,11 @@
 //! test plays the Argo controller by patching the Rollout's status; every lever lands on the
 //! field `kubectl argo rollouts` writes, read back from the API server.
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
+use crate::support::cluster::*;
+use crate::support::{key, runtime};
 use canary_cockpit::app::{App, AppConfig, Event};
-use canary_cockpit::cluster::{self, actions, release, ClusterError, Target};
+use canary_cockpit::cluster::{self, actions, ClusterError};
 use canary_cockpit::model::{Millis, Phase, Weight};
-use cluster_support::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 
 fn rollouts() -> kube::api::ApiResource {
@@ -22,15 +19,7 @@ fn analysis_runs() -> kube::api::ApiResource {
 
 /// Plays the Argo controller: writes the Rollout's status through the status subresource.
 async fn controller_status(client: &kube::Client, ns: &str, status: serde_json::Value) {
-    let api: kube::Api<kube::api::DynamicObject> =
-        kube::Api::namespaced_with(client.clone(), ns, &rollouts());
-    api.patch_status(
-        "shop",
-        &kube::api::PatchParams::default(),
-        &kube::api::Patch::Merge(json!({ "status": status })),
-    )
-    .await
-    .expect("patch rollout status");
+    patch_custom_status(client, ns, &rollouts(), "shop", status).await;
 }
 
 fn labelled_pod(name: &str, hash: &str) -> serde_json::Value {
@@ -121,38 +110,19 @@ async fn argo_release(client: &kube::Client, prefix: &str) -> String {
     ns
 }
 
-fn rollout_field(
-    client: &kube::Client,
-    rt: &tokio::runtime::Runtime,
-    ns: &str,
-    path: &[&str],
-) -> serde_json::Value {
-    let ro = rt.block_on(get_custom(client, ns, &rollouts(), "shop"));
-    path.iter().fold(ro, |v, k| {
-        v.get(*k).cloned().unwrap_or(serde_json::Value::Null)
-    })
-}
-
 #[test]
 fn a_rollout_reads_with_its_steps_pods_and_analysis() {
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(argo_release(&client, "argo-read"));
-    let cluster = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let target: Target = "rollout/shop".parse().unwrap();
-    let seen = rt.block_on(release::read(&cluster, &target)).unwrap();
+    let (cluster, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "rollout/shop"));
     let s = &seen.snapshot;
     assert_eq!(s.source, "argo-rollouts");
     assert_eq!(s.weight, Weight::clamped(20));
     assert_eq!(s.phase, Some(Phase::Paused));
-    let names = |pods: &[canary_cockpit::model::Pod]| {
-        pods.iter().map(|p| p.name.clone()).collect::<Vec<_>>()
-    };
-    assert_eq!(names(&seen.pods.primary), ["shop-aaa-1", "shop-aaa-2"]);
-    assert_eq!(names(&seen.pods.canary), ["shop-bbb-1"]);
+    assert_eq!(pod_names(&seen.pods.primary), ["shop-aaa-1", "shop-aaa-2"]);
+    assert_eq!(pod_names(&seen.pods.canary), ["shop-bbb-1"]);
     let view = s.controller.as_ref().expect("the controller's view");
     assert_eq!(view.current_step, Some(1));
     assert_eq!(view.steps[1], "pause (until resumed)");
@@ -179,7 +149,6 @@ fn a_rollout_reads_with_its_steps_pods_and_analysis() {
         at: Millis(1),
         release: s.clone(),
     });
-    let key = |c: char| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
     assert!(app.update(key('-')).is_empty());
     assert!(
         app.status
@@ -210,17 +179,11 @@ fn a_rollout_reads_with_its_steps_pods_and_analysis() {
     );
 
     // status: the controller's phase and the JSON contract
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let out = canary(&[
-        "status",
-        "rollout/shop",
-        "-n",
+    let out = canary_at(
+        &cp.kubeconfig,
         &ns,
-        "--kubeconfig",
-        kc,
-        "-o",
-        "json",
-    ]);
+        &["status", "rollout/shop", "-o", "json"],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -234,22 +197,14 @@ fn a_rollout_reads_with_its_steps_pods_and_analysis() {
     assert_eq!(json["versions"][1]["pods"][0]["name"], "shop-bbb-1");
 
     // metrics: the series of its traffic provider, with the Ingresses Argo routes through
-    let metrics = cluster::metrics_setup::MetricsArgs {
-        prometheus: Some("http://127.0.0.1:1".to_string()),
-        ..Default::default()
-    };
-    let poller = rt
-        .block_on(cluster::metrics_setup::poller(&cluster, &seen, &metrics))
-        .unwrap()
-        .unwrap();
-    assert_eq!(poller.queries.template, "ingress-nginx");
+    let queries = rt.block_on(release_queries(&cluster, &seen));
+    assert_eq!(queries.template, "ingress-nginx");
     assert!(
-        poller
-            .queries
+        queries
             .requests
             .contains(r#"ingress=~"shop|shop-shop-canary""#),
         "{}",
-        poller.queries.requests
+        queries.requests
     );
 
     // the release list shows the Rollout, not the Ingress Argo made for it
@@ -270,12 +225,9 @@ fn every_lever_lands_on_the_field_kubectl_argo_rollouts_writes() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(argo_release(&client, "argo-levers"));
-    let kc = cp.kubeconfig.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["-n", &ns, "--kubeconfig", kc]);
-        canary(&all)
-    };
+    let rollout_field =
+        |path: &[&str]| rt.block_on(custom_field(&client, &ns, &rollouts(), "shop", path));
+    let run = |args: &[&str]| canary_at(&cp.kubeconfig, &ns, args);
 
     // paused at a pause step: next step = resume (spec.paused false, pauseConditions cleared)
     let out = run(&["promote", "rollout/shop", "--yes"]);
@@ -285,15 +237,12 @@ fn every_lever_lands_on_the_field_kubectl_argo_rollouts_writes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(rollout_field(&client, &rt, &ns, &["spec", "paused"]), false);
+    assert_eq!(rollout_field(&["spec", "paused"]), false);
     assert_eq!(
-        rollout_field(&client, &rt, &ns, &["status", "pauseConditions"]),
+        rollout_field(&["status", "pauseConditions"]),
         serde_json::Value::Null
     );
-    assert_eq!(
-        rollout_field(&client, &rt, &ns, &["status", "currentStepIndex"]),
-        1
-    );
+    assert_eq!(rollout_field(&["status", "currentStepIndex"]), 1);
 
     // the controller moves to step 2 and runs: next step = currentStepIndex 3
     rt.block_on(controller_status(
@@ -301,11 +250,7 @@ fn every_lever_lands_on_the_field_kubectl_argo_rollouts_writes() {
         &ns,
         json!({"currentStepIndex": 2, "phase": "Progressing"}),
     ));
-    let cluster = rt
-        .block_on(cluster::connect(&connect_args(&cp.kubeconfig, &ns)))
-        .unwrap();
-    let target: Target = "rollout/shop".parse().unwrap();
-    let stale = rt.block_on(release::read(&cluster, &target)).unwrap();
+    let (cluster, stale) = rt.block_on(read_release(&cp.kubeconfig, &ns, "rollout/shop"));
     let out = run(&["promote", "rollout/shop", "--yes"]);
     assert_eq!(
         out.status.code(),
@@ -313,19 +258,13 @@ fn every_lever_lands_on_the_field_kubectl_argo_rollouts_writes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        rollout_field(&client, &rt, &ns, &["status", "currentStepIndex"]),
-        3
-    );
+    assert_eq!(rollout_field(&["status", "currentStepIndex"]), 3);
     // a second press from a stale view does not skip another step
     let err = rt
         .block_on(actions::next_step(&cluster, &stale))
         .unwrap_err();
     assert!(matches!(err, ClusterError::Conflict { .. }), "{err}");
-    assert_eq!(
-        rollout_field(&client, &rt, &ns, &["status", "currentStepIndex"]),
-        3
-    );
+    assert_eq!(rollout_field(&["status", "currentStepIndex"]), 3);
 
     // pause and resume
     let out = run(&["pause", "rollout/shop"]);
@@ -335,20 +274,17 @@ fn every_lever_lands_on_the_field_kubectl_argo_rollouts_writes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(rollout_field(&client, &rt, &ns, &["spec", "paused"]), true);
+    assert_eq!(rollout_field(&["spec", "paused"]), true);
     let out = run(&["resume", "rollout/shop"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(rollout_field(&client, &rt, &ns, &["spec", "paused"]), false);
+    assert_eq!(rollout_field(&["spec", "paused"]), false);
 
     // no exact weights in Argo Rollouts: refused with the reason, nothing written
-    let before = rollout_field(&client, &rt, &ns, &["metadata", "resourceVersion"]);
+    let before = rollout_field(&["metadata", "resourceVersion"]);
     let out = run(&["set-weight", "rollout/shop", "30"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("by its steps"));
-    assert_eq!(
-        rollout_field(&client, &rt, &ns, &["metadata", "resourceVersion"]),
-        before
-    );
+    assert_eq!(rollout_field(&["metadata", "resourceVersion"]), before);
 
     // promote fully
     let out = run(&["promote", "rollout/shop", "--full", "--yes"]);
@@ -358,10 +294,7 @@ fn every_lever_lands_on_the_field_kubectl_argo_rollouts_writes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        rollout_field(&client, &rt, &ns, &["status", "promoteFull"]),
-        true
-    );
+    assert_eq!(rollout_field(&["status", "promoteFull"]), true);
 
     // abort, then retry
     let out = run(&["rollback", "rollout/shop", "--yes"]);
@@ -371,7 +304,7 @@ fn every_lever_lands_on_the_field_kubectl_argo_rollouts_writes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(rollout_field(&client, &rt, &ns, &["status", "abort"]), true);
+    assert_eq!(rollout_field(&["status", "abort"]), true);
     rt.block_on(controller_status(&client, &ns, json!({"phase": "Degraded", "message": "RolloutAborted: Rollout aborted update to revision 2",
                "canary": {"weights": {"canary": {"weight": 0}, "stable": {"weight": 100}}}})));
     let out = run(&["status", "rollout/shop", "-o", "json"]);
@@ -386,10 +319,7 @@ fn every_lever_lands_on_the_field_kubectl_argo_rollouts_writes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        rollout_field(&client, &rt, &ns, &["status", "abort"]),
-        false
-    );
+    assert_eq!(rollout_field(&["status", "abort"]), false);
     // retry of a rollout that is not aborted says so
     let out = run(&["retry", "rollout/shop"]);
     assert_eq!(out.status.code(), Some(1));
@@ -417,22 +347,12 @@ fn a_rollout_with_a_workload_ref_and_the_live_source() {
         controller_status(&client, &ns, json!({"currentStepIndex": 0, "stableRS": "aaa", "currentPodHash": "bbb", "phase": "Progressing"})).await;
     });
     rt.block_on(async {
-        let cluster = cluster::connect(&connect_args(&cp.kubeconfig, &ns)).await.unwrap();
-        let target: Target = "rollout/shop".parse().unwrap();
-        let seen = release::read(&cluster, &target).await.unwrap();
+        let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "rollout/shop").await;
         // without traffic routing the weight is the current step's setWeight
         assert_eq!(seen.snapshot.weight, Weight::clamped(25));
         let view = seen.snapshot.controller.clone().unwrap();
         assert!(view.message.contains("Deployment/shop"), "{}", view.message);
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let (_effects, effects_rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(cluster::watch::run(
-            cluster,
-            seen,
-            cluster::watch::Options::default(),
-            tx,
-            effects_rx,
-        ));
+        let Live { mut rx, effects: _effects, task } = live(cluster, seen, cluster::watch::Options::default());
         // the controller reaches the pause step; a new canary pod appears: both reach the cockpit
         controller_status(&client, &ns, json!({"currentStepIndex": 1, "phase": "Paused",
             "pauseConditions": [{"reason": "CanaryPauseStep", "startTime": "2026-01-01T00:00:00Z"}]})).await;

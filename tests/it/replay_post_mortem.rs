@@ -1,5 +1,6 @@
 //! The post-mortem of a recording: the summary (data, JSON, text) and the SVG picture.
 
+use crate::support::{key, scratch};
 use canary_cockpit::app::{Action, Actor, AppConfig, Event, ReleaseOutcome};
 use canary_cockpit::model::{
     MetricsSample, Millis, Phase, ReleaseSnapshot, Version, VersionSample, Weight,
@@ -8,23 +9,8 @@ use canary_cockpit::record::{self, Header, Recorder, Recording, SessionSource};
 use canary_cockpit::replay::plot::{self, MAX_POINTS};
 use canary_cockpit::replay::summary::{summarize, Pause, SessionOutcome};
 use canary_cockpit::source::demo::{DemoSession, Scenario};
-use crossterm::event::{KeyCode, KeyEvent};
-use std::path::PathBuf;
 
 const NOTE: &str = "paging on-call: see <INC-42> & \"checkout\" dashboards";
-
-/// A fresh, empty directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("canary-post-mortem-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn key(c: char) -> Event {
-    Event::Key(KeyEvent::from(KeyCode::Char(c)))
-}
 
 fn alice() -> Actor {
     Actor::Operator {

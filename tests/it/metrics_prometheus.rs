@@ -3,15 +3,12 @@
 //! names and labels of ingress-nginx, Istio and Linkerd; the backfill; and the degraded states
 //! (Prometheus stopped, a server that never answers, an answer that is not JSON).
 
-#[path = "support/prometheus.rs"]
-mod prometheus_support;
-
+use crate::support::prometheus::*;
+use crate::support::{runtime, scratch};
 use canary_cockpit::app::Event;
 use canary_cockpit::metrics::templates::{self, Context, Template};
 use canary_cockpit::metrics::{Endpoint, MetricsError, Poller};
 use canary_cockpit::model::Millis;
-use cluster_support::runtime;
-use prometheus_support::*;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -285,9 +282,6 @@ fn degraded_prometheus_states_say_why() {
     });
 }
 
-#[path = "support/cluster.rs"]
-mod cluster_support;
-
 static DRIVE_NS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// The live release's traffic as ingress-nginx reports it: the canary answers 30 % 5xx.
@@ -325,10 +319,10 @@ fn faulty_canary(t: f64) -> String {
 /// canary of a live ingress-nginx release and rolls it back on the real API server.
 #[test]
 fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
+    use crate::support::cluster::*;
     use canary_cockpit::app::{App, AppConfig};
-    use canary_cockpit::cluster::{self, release, ConnectArgs, Target};
+    use canary_cockpit::cluster;
     use canary_cockpit::model::{AnalysisSettings, Plan, Weight};
-    use cluster_support::*;
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
@@ -353,14 +347,7 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
     let prom = Prometheus::start("drive", &exporters(vec![faulty_canary]));
     prom.wait_scrapes(4);
     rt.block_on(async {
-        let args = ConnectArgs {
-            namespace: Some(ns.clone()),
-            context: None,
-            kubeconfig: Some(cp.kubeconfig.clone()),
-        };
-        let cluster = cluster::connect(&args).await.unwrap();
-        let target: Target = "ingress/shop".parse().unwrap();
-        let mut seen = release::read(&cluster, &target).await.unwrap();
+        let (cluster, mut seen) = read_release(&cp.kubeconfig, &ns, "ingress/shop").await;
         seen.snapshot.plan = None;
         // the queries the cockpit builds for this release itself
         // Prometheus from the config file's entry for this kubeconfig context
@@ -468,8 +455,7 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
 #[test]
 fn the_demo_exports_its_traffic_in_ingress_nginx_names() {
     use std::io::BufRead;
-    let dir = std::env::temp_dir().join(format!("canary-demo-metrics-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("demo");
     let recording = dir.join("demo.jsonl");
     let mut demo = std::process::Command::new(env!("CARGO_BIN_EXE_canary"))
         .args(["--log-file"])
@@ -593,7 +579,7 @@ fn host_ip() -> String {
 /// proxy, with the kubeconfig's credentials, to a Prometheus behind a Service.
 #[test]
 fn queries_through_the_api_servers_service_proxy() {
-    use cluster_support::*;
+    use crate::support::cluster::*;
     let cp = control_plane();
     let ip = host_ip();
     let prom = Prometheus::start_on("proxy", &exporters(vec![nginx]), &ip);

@@ -1,12 +1,10 @@
 //! Screens (layer 2) and meaning carried by style (layer 3): the cockpit drawn into a `TestBackend`
 //! at 80×24 and 120×40, from states built only through `App::update`.
 
-mod support;
-
+use crate::support::{self, draw, find, rows, Harness};
 use canary_cockpit::ui::Theme;
 use crossterm::event::KeyCode;
 use ratatui::style::Color;
-use support::{draw, find, rows, Harness};
 
 /// Snapshots `h` at 80×24 and 120×40.
 fn both_sizes(name: &str, h: &Harness) {
@@ -372,9 +370,8 @@ fn argo_rollout_steps_and_analysis() {
 #[test]
 fn inspect_shows_the_promql() {
     use canary_cockpit::app::{App, Event};
-    use crossterm::event::{KeyEvent, KeyModifiers};
     let h = support::just_observed(false);
-    let key = Event::Key(KeyEvent::new(KeyCode::Char('i'), KeyModifiers::NONE));
+    let key = support::key('i');
     let mut bare = App::new(support::config(false));
     bare.update(Event::ReleaseObserved {
         at: support::T0,

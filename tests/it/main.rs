@@ -1,0 +1,21 @@
+//! The integration tests, built as one crate: a module per area of the cockpit, and `support`,
+//! the harness, control plane, fault proxy and Prometheus helpers they share.
+
+mod support;
+
+mod cluster_argo;
+mod cluster_flagger;
+mod cluster_mesh;
+mod cluster_nginx;
+mod cluster_promote;
+mod controller;
+mod gate_server;
+mod metrics_prometheus;
+mod record;
+mod replay;
+mod replay_cli;
+mod replay_post_mortem;
+mod scenario_errors;
+mod scenarios;
+mod screens;
+mod tmux_smoke;
