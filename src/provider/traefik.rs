@@ -139,6 +139,7 @@ pub fn metrics_hints() -> MetricsHints {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::split::CANARY_BACKEND;
     use serde_json::json;
 
     #[test]

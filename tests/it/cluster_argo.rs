@@ -4,8 +4,10 @@
 
 use crate::support::cluster::*;
 use crate::support::{key, runtime};
+use canary_cockpit::app::Action;
 use canary_cockpit::app::{App, AppConfig, Event};
-use canary_cockpit::cluster::{self, actions, ClusterError};
+use canary_cockpit::cluster::ClusterError;
+use canary_cockpit::live::executor;
 use canary_cockpit::model::{Millis, Phase, Weight};
 use serde_json::json;
 
@@ -209,7 +211,7 @@ fn a_rollout_reads_with_its_steps_pods_and_analysis() {
 
     // the release list shows the Rollout, not the Ingress Argo made for it
     let (listed, _) = rt
-        .block_on(cluster::discover::releases(&cluster, false))
+        .block_on(canary_cockpit::live::discover::releases(&cluster, false))
         .unwrap();
     let targets: Vec<&str> = listed.iter().map(|l| l.target.as_str()).collect();
     assert_eq!(targets, ["rollout/shop"], "{listed:?}");
@@ -261,7 +263,13 @@ fn every_lever_lands_on_the_field_kubectl_argo_rollouts_writes() {
     assert_eq!(rollout_field(&["status", "currentStepIndex"]), 3);
     // a second press from a stale view does not skip another step
     let err = rt
-        .block_on(actions::next_step(&cluster, &stale))
+        .block_on(executor::perform(
+            &cluster,
+            &stale,
+            Action::NextStep,
+            &executor::Options::default(),
+            &mut executor::Reporter::Collect(Vec::new()),
+        ))
         .unwrap_err();
     assert!(matches!(err, ClusterError::Conflict { .. }), "{err}");
     assert_eq!(rollout_field(&["status", "currentStepIndex"]), 3);
@@ -352,7 +360,7 @@ fn a_rollout_with_a_workload_ref_and_the_live_source() {
         assert_eq!(seen.snapshot.weight, Weight::clamped(25));
         let view = seen.snapshot.controller.clone().unwrap();
         assert!(view.message.contains("Deployment/shop"), "{}", view.message);
-        let Live { mut rx, effects: _effects, task } = live(cluster, seen, cluster::watch::Options::default());
+        let Live { mut rx, effects: _effects, task } = live(cluster, seen, canary_cockpit::live::executor::Options::default());
         // the controller reaches the pause step; a new canary pod appears: both reach the cockpit
         controller_status(&client, &ns, json!({"currentStepIndex": 1, "phase": "Paused",
             "pauseConditions": [{"reason": "CanaryPauseStep", "startTime": "2026-01-01T00:00:00Z"}]})).await;

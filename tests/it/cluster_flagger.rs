@@ -6,7 +6,6 @@
 use crate::support::cluster::*;
 use crate::support::{alice, key, post, runtime};
 use canary_cockpit::app::{Action, App, AppConfig, Effect, Event};
-use canary_cockpit::cluster;
 use canary_cockpit::gate::GateBook;
 use canary_cockpit::model::{Millis, Phase, Weight};
 use serde_json::json;
@@ -224,7 +223,7 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
         ));
         let ns = flagger_release(&client, "flagger-gates", Some(addr)).await;
         let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "canary/podinfo").await;
-        let options = cluster::watch::Options {
+        let options = canary_cockpit::live::executor::Options {
             gates: Some((book.clone(), addr.to_string())),
             ..Default::default()
         };

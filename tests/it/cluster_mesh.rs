@@ -5,8 +5,9 @@
 use crate::support::cluster::*;
 use crate::support::runtime;
 use canary_cockpit::app::Event;
-use canary_cockpit::cluster::{self, write, ClusterError};
+use canary_cockpit::cluster::ClusterError;
 use canary_cockpit::model::Weight;
+use canary_cockpit::provider::write;
 use serde_json::json;
 
 /// An Istio release told apart by subsets: Service `shop` (app=shop), DestinationRule subsets
@@ -375,7 +376,7 @@ fn the_live_source_follows_the_route_the_pods_and_their_warnings() {
     let ns = rt.block_on(istio_subsets(&client, "istio-watch"));
     rt.block_on(async {
         let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "vs/shop").await;
-        let Live { mut rx, effects: effects_tx, task } = live(cluster, seen, cluster::watch::Options::default());
+        let Live { mut rx, effects: effects_tx, task } = live(cluster, seen, canary_cockpit::live::executor::Options::default());
         until(&mut rx, "heartbeat", |e| matches!(e, Event::Heartbeat { .. })).await;
 
         // someone else moves the weight: the cockpit sees it

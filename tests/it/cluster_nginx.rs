@@ -4,8 +4,11 @@
 
 use crate::support::cluster::*;
 use crate::support::{alice, runtime, scratch};
-use canary_cockpit::cluster::{self, release, write, ClusterError, Target};
+use canary_cockpit::cluster::{self, ClusterError};
+use canary_cockpit::live::release;
+use canary_cockpit::model::Target;
 use canary_cockpit::model::{PodStatus, Weight};
+use canary_cockpit::provider::write;
 
 #[test]
 fn a_release_reads_with_its_versions_pods_and_bypass_rules() {
@@ -280,7 +283,11 @@ fn requests_at_startup_and_none_in_steady_state() {
             rx,
             effects: _effects,
             task,
-        } = live(cluster, seen, cluster::watch::Options::default());
+        } = live(
+            cluster,
+            seen,
+            canary_cockpit::live::executor::Options::default(),
+        );
         tokio::time::sleep(std::time::Duration::from_secs(3)).await;
         let startup = requests_in(&ns, before);
         let steady_from = audit_lines();
@@ -408,7 +415,11 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
             mut rx,
             effects: _effects_tx,
             task,
-        } = live(cluster, seen, cluster::watch::Options::default());
+        } = live(
+            cluster,
+            seen,
+            canary_cockpit::live::executor::Options::default(),
+        );
         let feed = |app: &mut App, events: Vec<Event>| {
             for ev in events {
                 app.update(ev);
@@ -486,7 +497,7 @@ fn actions_during_an_outage_or_a_slow_server_are_neither_lost_nor_doubled() {
         let through = dir.join("kubeconfig");
         kubeconfig_through(&cp.kubeconfig, proxy.addr, &through);
         let (cluster, seen) = read_release(&through, &ns, "ingress/shop").await;
-        let Live { mut rx, effects, task } = live(cluster, seen, cluster::watch::Options::default());
+        let Live { mut rx, effects, task } = live(cluster, seen, canary_cockpit::live::executor::Options::default());
         until_within(&mut rx, 10, "heartbeat", |e| matches!(e, Event::Heartbeat { .. })).await;
         let act = |weight: u8| Effect::Act {
             action: Action::SetWeight {

@@ -6,7 +6,6 @@
 use crate::support::cluster::*;
 use crate::support::{alice, runtime};
 use canary_cockpit::app::{Action, Effect, Event};
-use canary_cockpit::cluster;
 
 /// An ingress-nginx release run by Deployments: shop-v1 (2 replicas, shop:1.0) behind Service
 /// `shop`, shop-v2 (1 replica, shop:2.0) behind `shop-canary`, the canary Ingress at 20 %.
@@ -164,7 +163,7 @@ fn a_rollback_stops_a_promotion_that_does_not_roll_out_and_restores_the_primary(
     let ns = rt.block_on(deployed_shop(&client, "promote-stuck"));
     rt.block_on(async {
         let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "ingress/shop").await;
-        let Live { mut rx, effects, task } = live(cluster, seen, cluster::watch::Options::default());
+        let Live { mut rx, effects, task } = live(cluster, seen, canary_cockpit::live::executor::Options::default());
         let operator = alice();
         effects
             .send(Effect::Act {

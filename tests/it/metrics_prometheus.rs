@@ -321,7 +321,6 @@ fn faulty_canary(t: f64) -> String {
 fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
     use crate::support::cluster::*;
     use canary_cockpit::app::{App, AppConfig};
-    use canary_cockpit::cluster;
     use canary_cockpit::model::{AnalysisSettings, Plan, Weight};
     let cp = control_plane();
     let rt = runtime();
@@ -357,13 +356,13 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
             format!("[prometheus.{}]\nurl = \"{}\"\n", cluster.context, prom.url),
         )
         .unwrap();
-        let metrics = canary_cockpit::cluster::metrics_setup::MetricsArgs {
+        let metrics = canary_cockpit::cli::MetricsArgs {
             config: Some(config),
             metrics_interval: 1,
             metrics_window: "5s".to_string(),
             ..Default::default()
         };
-        let poller = canary_cockpit::cluster::metrics_setup::poller(&cluster, &seen, &metrics)
+        let poller = canary_cockpit::live::metrics_setup::poller(&cluster, &seen, &metrics)
             .await
             .unwrap()
             .expect("a poller");
@@ -387,7 +386,7 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
             at: now(),
             pods: seen.pods.clone(),
         });
-        let source = tokio::spawn(cluster::watch::run(
+        let source = tokio::spawn(canary_cockpit::live::watch::run(
             cluster,
             seen,
             Default::default(),

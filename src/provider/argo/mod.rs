@@ -467,7 +467,7 @@ mod tests {
             Some(json!({"status": {"abort": true}}))
         );
         assert_eq!(
-            pause_writes(true).spec,
+            pause_patches(true).spec,
             Some(json!({"spec": {"paused": true}}))
         );
     }

@@ -3,10 +3,12 @@
 //! its own. There is no kubelet: tests play it by patching pod status.
 
 use canary_cockpit::app::{Effect, Event};
-use canary_cockpit::cluster::metrics_setup::{self, MetricsArgs};
-use canary_cockpit::cluster::release::Observed;
-use canary_cockpit::cluster::{self, release, watch, Cluster, ConnectArgs, Target};
+use canary_cockpit::cli::{ConnectArgs, MetricsArgs};
+use canary_cockpit::cluster::{self, Cluster};
+use canary_cockpit::live::release::{self, Observed};
+use canary_cockpit::live::{executor, metrics_setup, watch};
 use canary_cockpit::metrics::Queries;
+use canary_cockpit::model::Target;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
@@ -514,7 +516,7 @@ pub struct Live {
 }
 
 /// Starts the live source of the release `seen` of `cluster`, as the cockpit does.
-pub fn live(cluster: Cluster, seen: Observed, options: watch::Options) -> Live {
+pub fn live(cluster: Cluster, seen: Observed, options: executor::Options) -> Live {
     let (tx, rx) = mpsc::channel(1024);
     let (effects, effects_rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(watch::run(cluster, seen, options, tx, effects_rx));

@@ -190,7 +190,9 @@ impl Harness {
         match action {
             Action::SetWeight { weight } => self.release.weight = weight,
             // the harness plays a release the cockpit drives: it has no controller steps
-            Action::NextStep => panic!("the cockpit asked a release it drives for a next step"),
+            Action::NextStep | Action::Retry => {
+                panic!("the cockpit asked a release it drives for a controller's {action}")
+            }
             Action::Pause | Action::Resume => {}
             Action::Promote => {
                 self.release.primary = self.release.canary.clone();
