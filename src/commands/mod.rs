@@ -18,6 +18,9 @@ use thiserror::Error;
 pub const EXIT_ERROR: u8 = 1;
 /// Exit code of a usage error that clap cannot see (a missing confirmation).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code when a recording was read with damage (skipped or missing lines): the output is
+/// complete for what could be read, and the warnings on stderr say what was not.
+pub const EXIT_DAMAGED: u8 = 2;
 /// Exit code when the release failed or was rolled back.
 pub const EXIT_RELEASE_FAILED: u8 = 3;
 /// Exit code when the reader of stdout went away (`| head`), as a shell pipeline expects.

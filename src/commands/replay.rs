@@ -1,6 +1,6 @@
 //! `canary replay` and `canary sessions`.
 
-use super::{RunError, EXIT_BROKEN_PIPE};
+use super::{RunError, EXIT_BROKEN_PIPE, EXIT_DAMAGED};
 use crate::app::{App, AppConfig};
 use crate::cli::{OutputFormat, ReplayArgs};
 use crate::model::Clock;
@@ -10,10 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::replay::Player;
-
-/// Exit code when the recording was read with damage (skipped or missing lines): the output is
-/// complete for what could be read, and the warnings on stderr say what was not.
-pub const EXIT_DAMAGED: u8 = 2;
 
 pub fn replay(args: ReplayArgs) -> Result<ExitCode, RunError> {
     let path = match &args.file {
@@ -66,8 +62,6 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode, RunError> {
         .map_err(RunError::Terminal)?;
     Ok(exit)
 }
-
-/// Exit code when the reader of the output went away (`| head`), as a shell pipeline expects.
 
 /// Writes to stdout; `Ok(false)` when the reader went away.
 pub(crate) fn write_stdout(text: &str) -> Result<bool, RunError> {

@@ -169,7 +169,7 @@ fn gate_follows(options: &Options, next: &Observed) -> Vec<Event> {
     };
     crate::provider::gates_follow(&next.route, book)
         .into_iter()
-        .map(|text| note(text))
+        .map(note)
         .collect()
 }
 

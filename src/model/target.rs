@@ -94,7 +94,8 @@ fn spellings() -> String {
             match i
                 .aliases
                 .iter()
-                .find(|a| a.len() < i.prefix.len() && !a.ends_with('s'))
+                .filter(|a| a.len() < i.prefix.len())
+                .min_by_key(|a| a.len())
             {
                 Some(short) => format!("{} ({short})", i.prefix),
                 None => i.prefix.to_string(),

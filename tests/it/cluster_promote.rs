@@ -18,42 +18,6 @@ async fn deployed_shop(client: &kube::Client, prefix: &str) -> String {
     ns
 }
 
-/// Plays the kubelet on a runtime of its own until the returned guard is dropped.
-struct Kubelet(
-    Option<std::sync::mpsc::Sender<()>>,
-    Option<std::thread::JoinHandle<()>>,
-);
-
-impl Kubelet {
-    fn start(kubeconfig: std::path::PathBuf, ns: String) -> Kubelet {
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = runtime();
-            rt.block_on(async {
-                let client = client(&kubeconfig).await;
-                let task = kubelet(client, ns);
-                while matches!(
-                    stopped.try_recv(),
-                    Err(std::sync::mpsc::TryRecvError::Empty)
-                ) {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-                task.abort();
-            });
-        });
-        Kubelet(Some(stop), Some(thread))
-    }
-}
-
-impl Drop for Kubelet {
-    fn drop(&mut self) {
-        drop(self.0.take());
-        if let Some(t) = self.1.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 #[test]
 fn promote_moves_the_canary_into_the_primary_stage_by_stage() {
     let cp = control_plane();
