@@ -1,14 +1,11 @@
 //! Gateway API: an HTTPRoute rule with two weighted `backendRefs`, each a Service of the route's
 //! namespace whose selector picks the version's pods. A backendRef without a weight weighs 1.
 
-use crate::cluster::dynamic::{self, Resource};
-use crate::cluster::{Cluster, ClusterError};
+use crate::cluster::dynamic::Resource;
 use crate::model::Kind;
-use kube::api::DynamicObject;
 use serde::Deserialize;
 
-use super::route::Route;
-use super::split::{self, Backend, Split, SplitError};
+use super::split::{self, ServiceRef, Split, SplitError};
 
 pub const HTTP_ROUTE: Resource = Resource {
     group: "gateway.networking.k8s.io",
@@ -28,20 +25,7 @@ struct Rule {
     #[serde(default)]
     name: Option<String>,
     #[serde(default, rename = "backendRefs")]
-    backend_refs: Vec<BackendRef>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct BackendRef {
-    #[serde(default)]
-    group: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
-    name: String,
-    #[serde(default)]
-    namespace: Option<String>,
-    #[serde(default)]
-    weight: Option<i64>,
+    backend_refs: Vec<ServiceRef>,
 }
 
 /// The split of an HTTPRoute (its `spec`, as stored).
@@ -53,10 +37,7 @@ pub fn split(
     spec: &serde_json::Value,
 ) -> Result<Split, SplitError> {
     let object = format!("httproute/{name}");
-    let spec: Spec = serde_json::from_value(spec.clone()).map_err(|e| SplitError::Malformed {
-        object: object.clone(),
-        what: format!("spec is not an HTTPRoute spec: {e}"),
-    })?;
+    let spec: Spec = split::spec_of(&object, "an HTTPRoute", spec)?;
     let (index, rule) = spec
         .rules
         .iter()
@@ -66,74 +47,29 @@ pub fn split(
             object: object.clone(),
             hint: ": no spec.rules entry has two backendRefs".to_string(),
         })?;
-    let backend = |j: usize| -> Result<Backend, SplitError> {
-        let r = &rule.backend_refs[j];
-        let malformed = |what: String| SplitError::Malformed {
-            object: object.clone(),
-            what,
-        };
-        let core = r.group.as_deref().unwrap_or_default().is_empty();
-        if !core || r.kind.as_deref().is_some_and(|k| k != "Service") {
-            return Err(malformed(format!(
-                "spec.rules[{index}].backendRefs[{j}] is not a Service ({}/{}): the cockpit \
-                 reads pods through Services",
-                r.group.as_deref().unwrap_or_default(),
-                r.kind.as_deref().unwrap_or("Service")
-            )));
-        }
-        if r.namespace.as_deref().is_some_and(|ns| ns != namespace) {
-            return Err(malformed(format!(
-                "spec.rules[{index}].backendRefs[{j}] is in namespace {}: the cockpit reads pods \
-                 of the route's own namespace only",
-                r.namespace.as_deref().unwrap_or_default()
-            )));
-        }
-        let weight = u32::try_from(r.weight.unwrap_or(1)).map_err(|_| {
-            malformed(format!(
-                "spec.rules[{index}].backendRefs[{j}].weight is negative or too large"
-            ))
-        })?;
-        Ok(Backend {
-            service: r.name.clone(),
-            subset: None,
-            weight_path: format!("/spec/rules/{index}/backendRefs/{j}/weight"),
-            weight,
-        })
+    let backend = |j: usize| {
+        rule.backend_refs[j].backend(
+            &object,
+            &format!("spec.rules[{index}].backendRefs[{j}]"),
+            format!("/spec/rules/{index}/backendRefs/{j}/weight"),
+            namespace,
+        )
     };
     let where_ = match &rule.name {
         Some(n) => format!("spec.rules[{index}] ({n})"),
         None => format!("spec.rules[{index}]"),
     };
-    let (primary, canary) = split::order(&object, &where_, hint, backend(0)?, backend(1)?)?;
-    Ok(Split {
-        route: where_,
-        primary,
-        canary,
-        resource_version: resource_version.to_string(),
-    })
+    let pair = (backend(0)?, backend(1)?);
+    Split::of(&object, where_, hint, pair, resource_version)
 }
 
-/// The release's route from its HTTPRoute.
-pub fn route(
-    version: &'static str,
-    namespace: &str,
-    obj: &DynamicObject,
-) -> Result<Route, ClusterError> {
-    let parse: split::Parser =
-        |n, ns, rv, hint, spec| Ok((split(n, ns, rv, hint, spec)?, Vec::new()));
-    split::object_route(
-        Kind::HttpRoute,
-        super::Routing::Gateway,
-        parse,
-        (version, namespace),
-        obj,
-    )
-}
-
-pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
-    let (obj, version) = dynamic::get(cluster, HTTP_ROUTE, name).await?;
-    route(version, &cluster.namespace, &obj)
-}
+/// How the provider layer reads the object.
+pub const OBJECT: split::TwoBackends = split::TwoBackends {
+    kind: Kind::HttpRoute,
+    resource: HTTP_ROUTE,
+    variant: super::Routing::Gateway,
+    parse: |n, ns, rv, hint, spec| Ok((split(n, ns, rv, hint, spec)?, Vec::new())),
+};
 
 #[cfg(test)]
 mod tests {

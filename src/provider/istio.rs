@@ -7,11 +7,9 @@ use crate::cluster::dynamic::{self, Resource};
 use crate::cluster::selector::{self, Selector};
 use crate::cluster::{Cluster, ClusterError};
 use crate::model::Kind;
-use kube::api::DynamicObject;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::route::Route;
 use super::split::{self, Backend, Split, SplitError};
 
 pub const VIRTUAL_SERVICE: Resource = Resource {
@@ -86,10 +84,7 @@ pub fn split(
     spec: &serde_json::Value,
 ) -> Result<(Split, Vec<String>), SplitError> {
     let object = format!("virtualservice/{name}");
-    let spec: Spec = serde_json::from_value(spec.clone()).map_err(|e| SplitError::Malformed {
-        object: object.clone(),
-        what: format!("spec is not a VirtualService spec: {e}"),
-    })?;
+    let spec: Spec = split::spec_of(&object, "a VirtualService", spec)?;
     let (index, route) = spec
         .http
         .iter()
@@ -186,26 +181,13 @@ pub fn subset_labels(
     })
 }
 
-/// The release's route from its VirtualService.
-pub fn route(
-    version: &'static str,
-    namespace: &str,
-    obj: &DynamicObject,
-) -> Result<Route, ClusterError> {
-    let parse: split::Parser = split;
-    split::object_route(
-        Kind::VirtualService,
-        super::Routing::Istio,
-        parse,
-        (version, namespace),
-        obj,
-    )
-}
-
-pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
-    let (obj, version) = dynamic::get(cluster, VIRTUAL_SERVICE, name).await?;
-    route(version, &cluster.namespace, &obj)
-}
+/// How the provider layer reads the object.
+pub const OBJECT: split::TwoBackends = split::TwoBackends {
+    kind: Kind::VirtualService,
+    resource: VIRTUAL_SERVICE,
+    variant: super::Routing::Istio,
+    parse: split,
+};
 
 /// Each destination's pods: its Service's selector, narrowed by its subset's labels from the
 /// namespace's DestinationRules.

@@ -115,12 +115,12 @@ pub fn kind_of(route: &Route) -> Kind {
 pub async fn read(cluster: &Cluster, kind: Kind, name: &str) -> Result<Route, ClusterError> {
     match kind {
         Kind::Ingress => nginx::read(cluster, name).await,
-        Kind::VirtualService => istio::read(cluster, name).await,
-        Kind::HttpRoute => gateway::read(cluster, name).await,
+        Kind::VirtualService => istio::OBJECT.read(cluster, name).await,
+        Kind::HttpRoute => gateway::OBJECT.read(cluster, name).await,
         Kind::Rollout => argo::read(cluster, name).await,
         Kind::Strategy => kubesphere::read(cluster, name).await,
         Kind::Canary => flagger::read(cluster, name).await,
-        Kind::TraefikService => traefik::read(cluster, name).await,
+        Kind::TraefikService => traefik::OBJECT.read(cluster, name).await,
     }
 }
 
@@ -163,12 +163,16 @@ pub fn rebuild(
     let first = lists.first()?;
     match &seen.routing {
         Routing::Nginx(_) => nginx::rebuild(first, &seen.name),
-        Routing::Istio(r) => Some(istio::route(r.version, &ctx.namespace, first.first()?)),
-        Routing::Gateway(r) => Some(gateway::route(r.version, &ctx.namespace, first.first()?)),
+        Routing::Istio(r) => Some(istio::OBJECT.route(r.version, &ctx.namespace, first.first()?)),
+        Routing::Gateway(r) => {
+            Some(gateway::OBJECT.route(r.version, &ctx.namespace, first.first()?))
+        }
         Routing::Rollout(_) => Some(argo::route(first.first()?, lists.get(1)?)),
         Routing::Strategy(_) => Some(kubesphere::route(first.first()?, &ctx.namespace)),
         Routing::Flagger(_) => Some(flagger::route(first.first()?, ctx)),
-        Routing::Traefik(r) => Some(traefik::route(r.version, &ctx.namespace, first.first()?)),
+        Routing::Traefik(r) => {
+            Some(traefik::OBJECT.route(r.version, &ctx.namespace, first.first()?))
+        }
     }
 }
 
@@ -176,12 +180,12 @@ pub fn rebuild(
 pub fn stored(seen: &Route, obj: &DynamicObject, ctx: &Context) -> Result<Route, ClusterError> {
     match &seen.routing {
         Routing::Nginx(r) => nginx::stored(r, obj),
-        Routing::Istio(r) => istio::route(r.version, &ctx.namespace, obj),
-        Routing::Gateway(r) => gateway::route(r.version, &ctx.namespace, obj),
+        Routing::Istio(r) => istio::OBJECT.route(r.version, &ctx.namespace, obj),
+        Routing::Gateway(r) => gateway::OBJECT.route(r.version, &ctx.namespace, obj),
         Routing::Rollout(_) => argo::route(obj, &[]),
         Routing::Strategy(_) => kubesphere::route(obj, &ctx.namespace),
         Routing::Flagger(_) => flagger::route(obj, ctx),
-        Routing::Traefik(r) => traefik::route(r.version, &ctx.namespace, obj),
+        Routing::Traefik(r) => traefik::OBJECT.route(r.version, &ctx.namespace, obj),
     }
 }
 
@@ -318,8 +322,18 @@ pub async fn discover(
     let resource = resource(kind);
     match kind {
         Kind::Ingress => nginx::discover(cluster, all).await.map(Some),
-        Kind::VirtualService => objects(cluster, resource, all, istio::route).await,
-        Kind::HttpRoute => objects(cluster, resource, all, gateway::route).await,
+        Kind::VirtualService => {
+            objects(cluster, resource, all, |v, ns, o| {
+                istio::OBJECT.route(v, ns, o)
+            })
+            .await
+        }
+        Kind::HttpRoute => {
+            objects(cluster, resource, all, |v, ns, o| {
+                gateway::OBJECT.route(v, ns, o)
+            })
+            .await
+        }
         Kind::Rollout => objects(cluster, resource, all, |_, _, o| argo::route(o, &[])).await,
         Kind::Strategy => {
             objects(cluster, resource, all, |_, ns, o| kubesphere::route(o, ns)).await
@@ -331,7 +345,12 @@ pub async fn discover(
             })
             .await
         }
-        Kind::TraefikService => objects(cluster, resource, all, traefik::route).await,
+        Kind::TraefikService => {
+            objects(cluster, resource, all, |v, ns, o| {
+                traefik::OBJECT.route(v, ns, o)
+            })
+            .await
+        }
     }
 }
 

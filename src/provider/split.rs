@@ -3,7 +3,7 @@
 //! changes them.
 
 use crate::cluster::dynamic::Resource;
-use crate::cluster::ClusterError;
+use crate::cluster::{Cluster, ClusterError};
 use crate::model::{Kind, Weight};
 use kube::api::DynamicObject;
 
@@ -69,6 +69,70 @@ fn says_canary(name: &str) -> bool {
     first == "canary" || first.ends_with("-canary") || first.starts_with("canary-")
 }
 
+/// An object's `spec` read as `T`; `kind` names the spec in the error (`a VirtualService`).
+pub fn spec_of<T: serde::de::DeserializeOwned>(
+    object: &str,
+    kind: &str,
+    spec: &serde_json::Value,
+) -> Result<T, SplitError> {
+    serde_json::from_value(spec.clone()).map_err(|e| SplitError::Malformed {
+        object: object.to_string(),
+        what: format!("spec is not {kind} spec: {e}"),
+    })
+}
+
+/// A reference to a Service as a Gateway API backendRef or a Traefik weighted service writes it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ServiceRef {
+    pub name: String,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub weight: Option<i64>,
+}
+
+impl ServiceRef {
+    /// The backend this reference is: at `at` in `object` (for messages), its weight at the JSON
+    /// pointer `pointer`, an unset weight weighing 1. Refused unless it is a Service of
+    /// `namespace`: the cockpit reads pods through the Services of the release's namespace.
+    pub fn backend(
+        &self,
+        object: &str,
+        at: &str,
+        pointer: String,
+        namespace: &str,
+    ) -> Result<Backend, SplitError> {
+        let malformed = |what: String| SplitError::Malformed {
+            object: object.to_string(),
+            what,
+        };
+        let group = self.group.as_deref().unwrap_or_default();
+        let kind = self.kind.as_deref().unwrap_or("Service");
+        if !group.is_empty() || kind != "Service" {
+            return Err(malformed(format!(
+                "{at} is not a Service ({group}/{kind}): the cockpit reads pods through Services"
+            )));
+        }
+        if let Some(ns) = self.namespace.as_deref().filter(|ns| *ns != namespace) {
+            return Err(malformed(format!(
+                "{at} is in namespace {ns}: the cockpit reads pods of the release's own namespace only"
+            )));
+        }
+        let weight = u32::try_from(self.weight.unwrap_or(1))
+            .map_err(|_| malformed(format!("{at}.weight is negative or too large")))?;
+        Ok(Backend {
+            service: self.name.clone(),
+            subset: None,
+            weight_path: pointer,
+            weight,
+        })
+    }
+}
+
 /// Orders the two backends as (primary, canary): by the annotation when set, else by the names.
 pub fn order(
     object: &str,
@@ -105,6 +169,23 @@ pub fn order(
 }
 
 impl Split {
+    /// The split of two backends at `route` of `object`, ordered by [`order`].
+    pub fn of(
+        object: &str,
+        route: String,
+        hint: Option<&str>,
+        (a, b): (Backend, Backend),
+        resource_version: &str,
+    ) -> Result<Split, SplitError> {
+        let (primary, canary) = order(object, &route, hint, a, b)?;
+        Ok(Split {
+            route,
+            primary,
+            canary,
+            resource_version: resource_version.to_string(),
+        })
+    }
+
     /// The canary's share in percent, to the nearest whole percent.
     pub fn percent(&self) -> Result<Weight, String> {
         let total = u64::from(self.primary.weight) + u64::from(self.canary.weight);
@@ -148,27 +229,43 @@ pub type Parser = fn(
     &serde_json::Value,
 ) -> Result<(Split, Vec<String>), SplitError>;
 
-/// The route of a two-backend object (an Istio VirtualService, a Gateway API HTTPRoute, a
-/// TraefikService): parsed by `parse`, held as `variant`.
-pub fn object_route(
-    kind: Kind,
-    variant: fn(Routing) -> super::Routing,
-    parse: Parser,
-    (version, namespace): (&'static str, &str),
-    obj: &DynamicObject,
-) -> Result<Route, ClusterError> {
-    let name = obj.metadata.name.clone().unwrap_or_default();
-    let rv = obj.metadata.resource_version.clone().unwrap_or_default();
-    let hint = super::route::annotations(&obj.metadata)
-        .get(CANARY_BACKEND)
-        .cloned();
-    let spec = obj.data.get("spec").cloned().unwrap_or_default();
-    let (split, bypass) = parse(&name, namespace, &rv, hint.as_deref(), &spec)?;
-    let routing = variant(Routing {
-        version,
-        split: split.clone(),
-    });
-    route(kind, routing, obj, &split, bypass)
+/// A kind of object that holds a two-backend split: how the provider layer reads it.
+pub struct TwoBackends {
+    pub kind: Kind,
+    pub resource: Resource,
+    /// How the provider holds the split it read.
+    pub variant: fn(Routing) -> super::Routing,
+    pub parse: Parser,
+}
+
+impl TwoBackends {
+    /// The release's route from its object (an Istio VirtualService, a Gateway API HTTPRoute, a
+    /// TraefikService), as the cluster served it at `version`.
+    pub fn route(
+        &self,
+        version: &'static str,
+        namespace: &str,
+        obj: &DynamicObject,
+    ) -> Result<Route, ClusterError> {
+        let name = obj.metadata.name.clone().unwrap_or_default();
+        let rv = obj.metadata.resource_version.clone().unwrap_or_default();
+        let hint = super::route::annotations(&obj.metadata)
+            .get(CANARY_BACKEND)
+            .cloned();
+        let spec = obj.data.get("spec").cloned().unwrap_or_default();
+        let (split, bypass) = (self.parse)(&name, namespace, &rv, hint.as_deref(), &spec)?;
+        let routing = (self.variant)(Routing {
+            version,
+            split: split.clone(),
+        });
+        route(self.kind, routing, obj, &split, bypass)
+    }
+
+    /// The object `name` as it is now, and its route.
+    pub async fn read(&self, cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
+        let (obj, version) = crate::cluster::dynamic::get(cluster, self.resource, name).await?;
+        self.route(version, &cluster.namespace, &obj)
+    }
 }
 
 /// The route of a release whose object holds a two-backend split.

@@ -4,15 +4,12 @@
 //! selector picks the version's pods; a service without a weight weighs 1. Setting the weight
 //! patches both weights so that they sum to 100, conditional on the version read.
 
-use crate::cluster::dynamic::{self, Resource};
-use crate::cluster::{Cluster, ClusterError};
+use crate::cluster::dynamic::Resource;
 use crate::metrics::templates;
 use crate::model::Kind;
-use kube::api::DynamicObject;
 use serde::Deserialize;
 
-use super::route::Route;
-use super::split::{self, Backend, Split, SplitError};
+use super::split::{self, ServiceRef, Split, SplitError};
 use super::MetricsHints;
 
 pub const TRAEFIK_SERVICE: Resource = Resource {
@@ -31,18 +28,7 @@ struct Spec {
 #[derive(Debug, Default, Deserialize)]
 struct Weighted {
     #[serde(default)]
-    services: Vec<WeightedService>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct WeightedService {
-    name: String,
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    namespace: Option<String>,
-    #[serde(default)]
-    weight: Option<i64>,
+    services: Vec<ServiceRef>,
 }
 
 /// The split of a TraefikService (its `spec`, as stored).
@@ -54,10 +40,7 @@ pub fn split(
     spec: &serde_json::Value,
 ) -> Result<Split, SplitError> {
     let object = format!("traefikservice/{name}");
-    let spec: Spec = serde_json::from_value(spec.clone()).map_err(|e| SplitError::Malformed {
-        object: object.clone(),
-        what: format!("spec is not a TraefikService spec: {e}"),
-    })?;
+    let spec: Spec = split::spec_of(&object, "a TraefikService", spec)?;
     let services = spec.weighted.map(|w| w.services).unwrap_or_default();
     if services.len() != 2 {
         return Err(SplitError::NoSplit {
@@ -68,68 +51,26 @@ pub fn split(
             ),
         });
     }
-    let backend = |j: usize| -> Result<Backend, SplitError> {
-        let s = &services[j];
-        let malformed = |what: String| SplitError::Malformed {
-            object: object.clone(),
-            what,
-        };
-        if s.kind.as_deref().is_some_and(|k| k != "Service") {
-            return Err(malformed(format!(
-                "spec.weighted.services[{j}] is a {}: the cockpit reads pods through Services",
-                s.kind.as_deref().unwrap_or_default()
-            )));
-        }
-        if s.namespace.as_deref().is_some_and(|ns| ns != namespace) {
-            return Err(malformed(format!(
-                "spec.weighted.services[{j}] is in namespace {}: the cockpit reads pods of the \
-                 object's own namespace only",
-                s.namespace.as_deref().unwrap_or_default()
-            )));
-        }
-        let weight = u32::try_from(s.weight.unwrap_or(1)).map_err(|_| {
-            malformed(format!(
-                "spec.weighted.services[{j}].weight is negative or too large"
-            ))
-        })?;
-        Ok(Backend {
-            service: s.name.clone(),
-            subset: None,
-            weight_path: format!("/spec/weighted/services/{j}/weight"),
-            weight,
-        })
+    let backend = |j: usize| {
+        services[j].backend(
+            &object,
+            &format!("spec.weighted.services[{j}]"),
+            format!("/spec/weighted/services/{j}/weight"),
+            namespace,
+        )
     };
     let where_ = "spec.weighted.services".to_string();
-    let (primary, canary) = split::order(&object, &where_, hint, backend(0)?, backend(1)?)?;
-    Ok(Split {
-        route: where_,
-        primary,
-        canary,
-        resource_version: resource_version.to_string(),
-    })
+    let pair = (backend(0)?, backend(1)?);
+    Split::of(&object, where_, hint, pair, resource_version)
 }
 
-/// The release's route from its TraefikService.
-pub fn route(
-    version: &'static str,
-    namespace: &str,
-    obj: &DynamicObject,
-) -> Result<Route, ClusterError> {
-    let parse: split::Parser =
-        |n, ns, rv, hint, spec| Ok((split(n, ns, rv, hint, spec)?, Vec::new()));
-    split::object_route(
-        Kind::TraefikService,
-        super::Routing::Traefik,
-        parse,
-        (version, namespace),
-        obj,
-    )
-}
-
-pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
-    let (obj, version) = dynamic::get(cluster, TRAEFIK_SERVICE, name).await?;
-    route(version, &cluster.namespace, &obj)
-}
+/// How the provider layer reads the object.
+pub const OBJECT: split::TwoBackends = split::TwoBackends {
+    kind: Kind::TraefikService,
+    resource: TRAEFIK_SERVICE,
+    variant: super::Routing::Traefik,
+    parse: |n, ns, rv, hint, spec| Ok((split(n, ns, rv, hint, spec)?, Vec::new())),
+};
 
 /// Traefik's own series per Service.
 pub fn metrics_hints() -> MetricsHints {
