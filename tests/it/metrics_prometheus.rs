@@ -82,6 +82,36 @@ fn mesh(t: f64) -> String {
     out
 }
 
+/// Traefik: the primary Service `shop` (port 80) 30 req/s, no errors, fast; the canary
+/// `shop-canary` (a named port) 10 req/s, 30 % 5xx, half of it slow. Services whose names only
+/// begin like the release's, and the same Service in another namespace, must not count.
+fn traefik(t: f64) -> String {
+    let mut out = String::new();
+    for (service, rps, err, slow) in [
+        ("prod-shop-80@kubernetescrd", 30.0, 0.0, 0.0),
+        ("prod-shop-canary-http@kubernetescrd", 10.0, 0.3, 0.5),
+        ("prod-shop-canary-v2-80@kubernetescrd", 70.0, 0.9, 1.0),
+        ("staging-shop-80@kubernetescrd", 70.0, 0.9, 1.0),
+    ] {
+        let l = format!(r#"service="{service}",method="GET",protocol="http""#);
+        out.push_str(&format!(
+            "traefik_service_requests_total{{{l},code=\"200\"}} {}\n",
+            rps * (1.0 - err) * t
+        ));
+        out.push_str(&format!(
+            "traefik_service_requests_total{{{l},code=\"502\"}} {}\n",
+            rps * err * t
+        ));
+        out.push_str(&histogram(
+            "traefik_service_request_duration_seconds",
+            &l,
+            rps * t,
+            &[("0.1", 1.0 - slow), ("0.3", 0.0), ("1.2", slow)],
+        ));
+    }
+    out
+}
+
 fn poller(
     url: &str,
     template: Template,
@@ -128,7 +158,7 @@ fn now() -> Millis {
 fn per_version_numbers_from_a_real_prometheus() {
     let rt = runtime();
     // the exporters answer on a thread of their own, whatever this test's runtime is doing
-    let prom = Prometheus::start("numbers", &exporters(vec![nginx, mesh]));
+    let prom = Prometheus::start("numbers", &exporters(vec![nginx, mesh, traefik]));
     // enough scrapes for a 5 s rate window
     prom.wait_scrapes(7);
     rt.block_on(async {
@@ -160,6 +190,16 @@ fn per_version_numbers_from_a_real_prometheus() {
         close("linkerd canary rps", Some(s.canary.rps), 20.0, 2.0);
         close("linkerd canary errors", s.canary.error_rate(), 0.10, 0.01);
         close("linkerd primary p99", s.primary.p99_ms, 49.5, 1.0);
+
+        // Traefik's Services, told apart by the Service's name inside Traefik's service label
+        let p = poller(&prom.url, templates::TRAEFIK, "shop", "shop-canary", &[]);
+        let s = p.now(now()).await.unwrap();
+        close("traefik primary rps", Some(s.primary.rps), 30.0, 3.0);
+        close("traefik canary rps", Some(s.canary.rps), 10.0, 1.0);
+        close("traefik primary errors", s.primary.error_rate(), 0.0, 0.001);
+        close("traefik canary errors", s.canary.error_rate(), 0.3, 0.03);
+        close("traefik primary p99", s.primary.p99_ms, 99.0, 2.0);
+        close("traefik canary p99", s.canary.p99_ms, 1182.0, 15.0);
 
         // a version without traffic is "no traffic", not 0 % errors
         let p = poller(&prom.url, templates::ISTIO, "v1", "v9", &[]);
