@@ -55,8 +55,6 @@ pub enum ClusterError {
     Rollout { deployment: String, reason: String },
     #[error("{0}")]
     Refused(String),
-    #[error("{0}/ targets are not supported here")]
-    Unsupported(&'static str),
     #[error(
         "service/{service} has no selector: the cockpit cannot tell which pods are its version"
     )]

@@ -40,7 +40,7 @@ pub struct KindInfo {
 
 /// Every kind a target can name, in the order the release list shows them.
 #[rustfmt::skip]
-pub const KINDS: &[KindInfo] = &[
+pub const KINDS: [KindInfo; 7] = [
     KindInfo { kind: Kind::Ingress, prefix: "ingress", aliases: &["ingresses", "ing"], provider: "ingress-nginx" },
     KindInfo { kind: Kind::VirtualService, prefix: "virtualservice", aliases: &["virtualservices", "vs"], provider: "istio" },
     KindInfo { kind: Kind::HttpRoute, prefix: "httproute", aliases: &["httproutes"], provider: "gateway-api" },
@@ -51,9 +51,18 @@ pub const KINDS: &[KindInfo] = &[
 ];
 
 impl Kind {
-    fn info(self) -> &'static KindInfo {
-        // every variant has its row: the table's own test checks it
-        KINDS.iter().find(|i| i.kind == self).unwrap_or(&KINDS[0])
+    /// The kind's row of [`KINDS`]: a new kind is a compile error here until it has one (the
+    /// table's test checks that each row is the kind's own).
+    pub fn info(self) -> &'static KindInfo {
+        match self {
+            Kind::Ingress => &KINDS[0],
+            Kind::VirtualService => &KINDS[1],
+            Kind::HttpRoute => &KINDS[2],
+            Kind::Rollout => &KINDS[3],
+            Kind::Strategy => &KINDS[4],
+            Kind::Canary => &KINDS[5],
+            Kind::TraefikService => &KINDS[6],
+        }
     }
 
     /// The provider's name in output and recordings.
