@@ -91,11 +91,8 @@ fn spellings() -> String {
     KINDS
         .iter()
         .map(|i| {
-            match i
-                .aliases
-                .iter()
-                .find(|a| a.len() < i.prefix.len() && !a.ends_with('s'))
-            {
+            // a plural is never shorter than its kind: a shorter alias is the short name
+            match i.aliases.iter().find(|a| a.len() < i.prefix.len()) {
                 Some(short) => format!("{} ({short})", i.prefix),
                 None => i.prefix.to_string(),
             }
