@@ -67,8 +67,6 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode, RunError> {
     Ok(exit)
 }
 
-/// Exit code when the reader of the output went away (`| head`), as a shell pipeline expects.
-
 /// Writes to stdout; `Ok(false)` when the reader went away.
 pub(crate) fn write_stdout(text: &str) -> Result<bool, RunError> {
     crate::stdout::write(text).map_err(RunError::Output)
