@@ -11,6 +11,7 @@ mod cluster_promote;
 mod controller;
 mod gate_server;
 mod metrics_prometheus;
+mod picker;
 mod record;
 mod replay;
 mod replay_cli;
