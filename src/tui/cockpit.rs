@@ -41,10 +41,6 @@ where
         }
     }
 
-    pub fn app(&self) -> &App {
-        &self.app
-    }
-
     /// Records `event`, hands it to `App::update` and passes the effects to the source.
     fn feed(&mut self, event: Event) {
         for effect in self.tap.feed(&mut self.app, event) {

@@ -41,15 +41,6 @@ where
         }
     }
 
-    /// Whether a listing is under way.
-    pub fn listing(&self) -> bool {
-        self.pending.is_some()
-    }
-
-    pub fn picker(&self) -> &Picker {
-        self.picker
-    }
-
     fn spawn_listing(&mut self) {
         let Some(events) = self.events.clone() else {
             return;
