@@ -1,18 +1,32 @@
-//! Terminal setup and restore, and the event loop: one `select!` over keys, the app channel, signals
-//! and a render deadline. Nothing in the loop awaits the network.
+//! Terminal setup and restore, and the one event loop every screen runs in: the cockpit, the
+//! release list of `canary watch` and replay. One `select!` over keys, the screen's channel,
+//! SIGTERM, a timer while the screen asks for one, and a render deadline. Nothing in the loop
+//! awaits the network.
 
-use crate::app::picker::{Choice, Listed, Picker};
+pub mod cockpit;
+pub mod picker;
+
+pub use cockpit::Cockpit;
+pub use picker::{Listing, PickerScreen};
+
+use crate::app::picker::{Choice, Picker};
 use crate::app::{App, Effect, Event};
 use crate::record::Tap;
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
-use futures_util::StreamExt;
+use crossterm::event::{Event as TermEvent, EventStream, KeyEvent, KeyEventKind};
+use futures_util::{Stream, StreamExt};
+use ratatui::backend::Backend;
+use ratatui::{Frame, Terminal};
+use std::convert::Infallible;
 use std::future::Future;
+use std::io;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio::time::Instant;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 /// At most one frame per this interval.
-const FRAME: Duration = Duration::from_millis(16);
+pub const FRAME: Duration = Duration::from_millis(16);
+/// Room in a screen's channel: a burst of observations waits here while a frame is drawn.
+const CHANNEL: usize = 4096;
 
 /// Restores the terminal when dropped: on quit, on an error return and during unwinding.
 pub(crate) struct RestoreGuard;
@@ -23,137 +37,194 @@ impl Drop for RestoreGuard {
     }
 }
 
-/// Runs the cockpit until the operator quits or SIGTERM arrives. `source` produces events and
-/// executes effects; it runs as a task beside the loop.
-pub async fn run<F, Fut>(mut app: App, mut tap: Tap, source: F) -> std::io::Result<(App, Tap)>
+/// What runs in the loop. The loop owns the terminal, the keys, the signals and the clock; a
+/// screen owns its state and says what a key, an event from its channel or a tick does to it.
+pub trait Screen {
+    /// What the screen's background tasks send on its channel.
+    type Event: Send + 'static;
+    /// What the screen hands back when it is done.
+    type Outcome;
+
+    /// The terminal is up: background tasks start here, with the sending side of the channel.
+    fn start(&mut self, events: mpsc::Sender<Self::Event>);
+    /// A key press (releases and repeats never reach a screen).
+    fn key(&mut self, key: KeyEvent);
+    /// One event from the channel.
+    fn event(&mut self, event: Self::Event);
+    /// Every sender of the channel is gone.
+    fn closed(&mut self) {}
+    /// The terminal changed size (the loop resizes its buffers itself).
+    fn resize(&mut self, _width: u16, _height: u16) {}
+    /// The timer's period while the screen wants ticks now (playback, flushing a recording).
+    fn timer(&self) -> Option<Duration> {
+        None
+    }
+    /// The timer fired at `now`; returns whether there is something new to draw.
+    fn tick(&mut self, _now: Instant) -> bool {
+        false
+    }
+    fn render(&self, frame: &mut Frame);
+    /// SIGTERM arrived or the terminal's input ended: the screen ends as if the operator quit.
+    fn terminate(&mut self);
+    /// Whether the loop ends.
+    fn done(&self) -> bool;
+    /// Stops the screen's background tasks and hands back its outcome; called once, last.
+    fn finish(self) -> Self::Outcome;
+}
+
+/// The errors of the backends the loop draws on, as I/O errors.
+pub trait DrawError {
+    fn into_io(self) -> io::Error;
+}
+
+impl DrawError for io::Error {
+    fn into_io(self) -> io::Error {
+        self
+    }
+}
+
+impl DrawError for Infallible {
+    fn into_io(self) -> io::Error {
+        match self {}
+    }
+}
+
+/// Runs `screen` in the terminal until it is done or SIGTERM arrives.
+pub async fn show<S: Screen>(screen: S) -> io::Result<S::Outcome> {
+    let mut terminal = ratatui::try_init()?;
+    let _guard = RestoreGuard;
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let stop = futures_util::stream::poll_fn(move |cx| sigterm.poll_recv(cx));
+    drive(&mut terminal, EventStream::new(), stop, screen).await
+}
+
+/// The loop itself, on any backend, terminal input and stop signal: [`show`] passes the real
+/// terminal, crossterm's key stream and SIGTERM; tests pass a `TestBackend` and streams of their
+/// own. The screen's background tasks are stopped on every way out, an error included.
+pub async fn drive<S, B, I, T>(
+    terminal: &mut Terminal<B>,
+    mut input: I,
+    mut stop: T,
+    mut screen: S,
+) -> io::Result<S::Outcome>
+where
+    S: Screen,
+    B: Backend,
+    B::Error: DrawError,
+    I: Stream<Item = io::Result<TermEvent>> + Unpin,
+    T: Stream<Item = ()> + Unpin,
+{
+    let result = turn(terminal, &mut input, &mut stop, &mut screen).await;
+    let outcome = screen.finish();
+    result.map(|()| outcome)
+}
+
+async fn turn<S, B, I, T>(
+    terminal: &mut Terminal<B>,
+    input: &mut I,
+    stop: &mut T,
+    screen: &mut S,
+) -> io::Result<()>
+where
+    S: Screen,
+    B: Backend,
+    B::Error: DrawError,
+    I: Stream<Item = io::Result<TermEvent>> + Unpin,
+    T: Stream<Item = ()> + Unpin,
+{
+    let (events_tx, mut events) = mpsc::channel::<S::Event>(CHANNEL);
+    screen.start(events_tx);
+    let mut open = true;
+    let mut timer: Option<(Duration, Interval)> = None;
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+            terminal
+                .draw(|frame| screen.render(frame))
+                .map_err(DrawError::into_io)?;
+            last_draw = Some(Instant::now());
+            dirty = false;
+        }
+        let period = screen.timer();
+        if let Some(p) = period {
+            if timer.as_ref().is_none_or(|(q, _)| *q != p) {
+                let mut interval = tokio::time::interval(p);
+                interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
+                timer = Some((p, interval));
+            }
+        }
+        let deadline = last_draw.map_or_else(Instant::now, |t| t + FRAME);
+        tokio::select! {
+            term = input.next() => match term {
+                Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => {
+                    screen.key(key);
+                    dirty = true;
+                }
+                Some(Ok(TermEvent::Resize(width, height))) => {
+                    screen.resize(width, height);
+                    terminal.autoresize().map_err(DrawError::into_io)?;
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => {
+                    tracing::info!("the terminal's input ended: quitting");
+                    screen.terminate();
+                }
+            },
+            event = events.recv(), if open => match event {
+                Some(event) => {
+                    screen.event(event);
+                    // everything already waiting is taken before the next frame
+                    while let Ok(event) = events.try_recv() {
+                        screen.event(event);
+                    }
+                    dirty = true;
+                }
+                None => {
+                    open = false;
+                    screen.closed();
+                }
+            },
+            Some(()) = stop.next() => {
+                tracing::info!("SIGTERM: quitting");
+                screen.terminate();
+            }
+            _ = tick(&mut timer), if period.is_some() => {
+                dirty |= screen.tick(Instant::now());
+            }
+            _ = tokio::time::sleep_until(deadline), if dirty => {}
+        }
+        if screen.done() {
+            return Ok(());
+        }
+    }
+}
+
+async fn tick(timer: &mut Option<(Duration, Interval)>) {
+    match timer {
+        Some((_, interval)) => {
+            interval.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs the cockpit until the operator quits or leaves the release, or SIGTERM arrives.
+pub async fn run<F, Fut>(app: App, tap: Tap, source: F) -> io::Result<(App, Tap)>
 where
     F: FnOnce(mpsc::Sender<Event>, mpsc::UnboundedReceiver<Effect>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let mut terminal = ratatui::try_init()?;
-    let _guard = RestoreGuard;
-    let (event_tx, mut event_rx) = mpsc::channel::<Event>(4096);
-    let (effect_tx, effect_rx) = mpsc::unbounded_channel::<Effect>();
-    let source_task = tokio::spawn(source(event_tx, effect_rx));
-    let mut keys = EventStream::new();
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut dirty = true;
-    let mut last_draw: Option<Instant> = None;
-
-    let mut flush = tokio::time::interval(crate::record::writer::FLUSH_INTERVAL / 2);
-    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-
-    let handle = |app: &mut App, tap: &mut Tap, ev: Event| {
-        for effect in tap.feed(app, ev) {
-            tracing::info!(?effect, "effect");
-            // the source ends only with the loop; a closed channel loses nothing worth keeping
-            let _ = effect_tx.send(effect);
-        }
-    };
-
-    loop {
-        if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
-            terminal.draw(|frame| crate::ui::render(&app, frame))?;
-            last_draw = Some(Instant::now());
-            dirty = false;
-        }
-        let deadline = last_draw.map_or_else(Instant::now, |t| t + FRAME);
-        tokio::select! {
-            term = keys.next() => match term {
-                Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => {
-                    handle(&mut app, &mut tap, Event::Key(key));
-                    dirty = true;
-                }
-                Some(Ok(TermEvent::Resize(width, height))) => {
-                    handle(&mut app, &mut tap, Event::Resize { width, height });
-                    terminal.autoresize()?;
-                    dirty = true;
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e),
-                None => break,
-            },
-            ev = event_rx.recv() => {
-                let Some(ev) = ev else { break };
-                handle(&mut app, &mut tap, ev);
-                while let Ok(ev) = event_rx.try_recv() {
-                    handle(&mut app, &mut tap, ev);
-                }
-                dirty = true;
-            }
-            _ = sigterm.recv() => {
-                tracing::info!("SIGTERM: quitting");
-                app.should_quit = true;
-            }
-            _ = tokio::time::sleep_until(deadline), if dirty => {}
-            _ = flush.tick(), if tap.is_recording() => tap.tick(&mut app),
-        }
-        if app.should_quit || app.exit.is_some() {
-            break;
-        }
-    }
-    source_task.abort();
-    Ok((app, tap))
+    show(Cockpit::new(app, tap, source)).await
 }
 
-/// Runs the release list until the operator opens a release or quits. `list` reads the
-/// releases; it runs beside the loop at the start and on every reload.
-pub async fn run_picker<F, Fut>(picker: &mut Picker, list: F) -> std::io::Result<Choice>
+/// Runs the release list until the operator opens a release or quits.
+pub async fn run_picker<F, Fut>(picker: &mut Picker, list: F) -> io::Result<Choice>
 where
     F: Fn() -> Fut,
-    Fut: Future<Output = Result<(Vec<Listed>, Vec<String>), String>> + Send + 'static,
+    Fut: Future<Output = Listing> + Send + 'static,
 {
-    let mut terminal = ratatui::try_init()?;
-    let _guard = RestoreGuard;
-    let mut keys = EventStream::new();
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut pending = Some(tokio::spawn(list()));
-    picker.loading = true;
-    loop {
-        terminal.draw(|frame| crate::ui::picker::render_picker(picker, frame))?;
-        let listing = async {
-            match pending.as_mut() {
-                Some(task) => task.await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            done = listing => {
-                pending = None;
-                match done {
-                    Ok(Ok((releases, missing))) => {
-                        picker.set_releases(releases);
-                        if !missing.is_empty() {
-                            picker.say(crate::app::Level::Warn, missing.join("; "));
-                        }
-                    }
-                    Ok(Err(e)) => picker.set_error(e),
-                    Err(e) => picker.set_error(format!("listing the releases stopped: {e}")),
-                }
-            }
-            term = keys.next() => match term {
-                Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => {
-                    match picker.key(key) {
-                        Some(Choice::Reload) if pending.is_none() => {
-                            pending = Some(tokio::spawn(list()));
-                        }
-                        // a listing is already under way
-                        Some(Choice::Reload) => {}
-                        Some(choice) => {
-                            if let Some(task) = pending.take() {
-                                task.abort();
-                            }
-                            return Ok(choice);
-                        }
-                        None => {}
-                    }
-                }
-                Some(Ok(TermEvent::Resize(..))) => terminal.autoresize()?,
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e),
-                None => return Ok(Choice::Quit),
-            },
-            _ = sigterm.recv() => return Ok(Choice::Quit),
-        }
-    }
+    show(PickerScreen::new(picker, list)).await
 }

@@ -2,7 +2,7 @@
 
 use crate::controller::Step;
 use crate::model::{
-    AnalysisSettings, MetricsSample, Millis, Plan, PodSet, ReleaseSnapshot, Verdict,
+    AnalysisSettings, MetricsSample, Millis, Plan, PodSet, ReleaseSnapshot, Target, Verdict,
 };
 use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
@@ -61,6 +61,34 @@ pub enum Event {
         author: String,
         text: String,
     },
+    /// The operator chose the release this cockpit opened: from the release list, or by typing
+    /// its target after `:` (`canary watch`).
+    ReleasePicked {
+        at: Millis,
+        namespace: String,
+        target: Target,
+        from: PickedFrom,
+    },
+}
+
+/// How the operator chose a release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PickedFrom {
+    /// `enter` on a row of the release list.
+    List,
+    /// Its target typed after `:`, in the release list or in the cockpit.
+    Typed,
+}
+
+impl PickedFrom {
+    /// How the event log says it: `from the release list`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PickedFrom::List => "from the release list",
+            PickedFrom::Typed => "by its target, typed after :",
+        }
+    }
 }
 
 impl Event {
@@ -75,7 +103,8 @@ impl Event {
             | Event::ActionResult { at, .. }
             | Event::SourceError { at, .. }
             | Event::AnalysisStarted { at, .. }
-            | Event::Note { at, .. } => Some(*at),
+            | Event::Note { at, .. }
+            | Event::ReleasePicked { at, .. } => Some(*at),
             Event::MetricsSampled { sample } => Some(sample.at),
             Event::Verdict { verdict, .. } => Some(verdict.at),
         }

@@ -196,7 +196,7 @@ impl App {
                 Some(PromptKind::Goto) => {
                     let text = prompt.input.value().trim().to_string();
                     match text.parse::<crate::model::Target>() {
-                        Ok(target) => self.exit = Some(super::Exit::Open(target.to_string())),
+                        Ok(target) => self.exit = Some(super::Exit::Open(target)),
                         Err(e) => {
                             prompt.error = Some(e.to_string());
                             self.mode = Mode::Prompt(prompt);

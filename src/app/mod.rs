@@ -15,7 +15,7 @@ pub mod picker;
 pub mod rows;
 
 pub use effect::{Action, Actor, Effect};
-pub use event::Event;
+pub use event::{Event, PickedFrom};
 pub use log::{EventLog, LogEntry, LogKind};
 pub use mode::{Confirm, Level, Mode, Panel, Prompt, PromptKind, Status};
 pub use rows::PodRow;
@@ -23,7 +23,7 @@ pub use rows::PodRow;
 use crate::controller::Controller;
 use crate::model::{
     AnalysisSettings, AnalysisState, MetricsHistory, Millis, Phase, Plan, PodSet, ReleaseSnapshot,
-    Weight,
+    Target, Weight,
 };
 
 /// Settings fixed when the cockpit starts.
@@ -67,8 +67,9 @@ impl Default for AppConfig {
 pub enum Exit {
     /// Back to the list of releases.
     Back,
-    /// Straight to another release, by its target (`ingress/NAME`, `vs/NAME`, …), checked.
-    Open(String),
+    /// Straight to another release, by its target (`ingress/NAME`, `vs/NAME`, …), as typed
+    /// after `:` and checked there.
+    Open(Target),
 }
 
 /// How the release ended.
@@ -229,6 +230,20 @@ impl App {
                 self.now = self.now.max(at);
                 self.log
                     .push(at, LogKind::Note, format!("note by {author}: {text}"));
+                Vec::new()
+            }
+            Event::ReleasePicked {
+                at,
+                namespace,
+                target,
+                from,
+            } => {
+                self.now = self.now.max(at);
+                let text = format!(
+                    "opened {target} (namespace {namespace}) {}",
+                    from.describe()
+                );
+                self.log.push(at, LogKind::Info, text);
                 Vec::new()
             }
         }

@@ -1,9 +1,12 @@
 //! The release list of `canary watch` without a target (k9s style): every release the cluster's
 //! providers hold, one line each; `enter` opens one, `/` filters, `:` opens one by its target.
 //! Pure like `App::update`: keys in, an outcome out; the listing itself is done by the caller.
+//! The target the operator opens is parsed here, once, and leaves as a [`Target`].
 
+use super::event::PickedFrom;
 use super::keymap::{self, Command};
 use super::mode::{Level, Prompt, Status};
+use crate::model::Target;
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 /// One release as listed.
@@ -20,14 +23,19 @@ pub struct Listed {
     pub note: String,
 }
 
+/// A release the operator chose to open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pick {
+    pub namespace: String,
+    pub target: Target,
+    pub from: PickedFrom,
+}
+
 /// What the operator chose.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Choice {
-    /// Open this release: its namespace and target.
-    Open {
-        namespace: String,
-        target: String,
-    },
+    /// Open this release.
+    Open(Pick),
     /// List the releases again.
     Reload,
     Quit,
@@ -145,12 +153,19 @@ impl Picker {
                 return Some(Choice::Reload);
             }
             Command::Open => match self.current() {
-                Some(l) if l.weight.is_some() => {
-                    return Some(Choice::Open {
-                        namespace: l.namespace.clone(),
-                        target: l.target.clone(),
-                    })
-                }
+                Some(l) if l.weight.is_some() => match l.target.parse::<Target>() {
+                    Ok(target) => {
+                        return Some(Choice::Open(Pick {
+                            namespace: l.namespace.clone(),
+                            target,
+                            from: PickedFrom::List,
+                        }))
+                    }
+                    Err(e) => {
+                        let why = format!("{} cannot be opened: {e}", l.target);
+                        self.say(Level::Error, why);
+                    }
+                },
                 Some(l) => {
                     let why = format!("{} cannot be opened: {}", l.target, l.note);
                     self.say(Level::Warn, why);
@@ -203,12 +218,13 @@ impl Picker {
             Some(Command::Cancel) => return None,
             Some(Command::Submit) => {
                 let text = prompt.input.value().trim().to_string();
-                match text.parse::<crate::model::Target>() {
+                match text.parse::<Target>() {
                     Ok(target) => {
-                        return Some(Choice::Open {
+                        return Some(Choice::Open(Pick {
                             namespace: self.namespace.clone(),
-                            target: target.to_string(),
-                        })
+                            target,
+                            from: PickedFrom::Typed,
+                        }))
                     }
                     Err(e) => {
                         prompt.error = Some(e.to_string());
@@ -235,6 +251,14 @@ mod tests {
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    fn open(namespace: &str, target: &str, from: PickedFrom) -> Option<Choice> {
+        Some(Choice::Open(Pick {
+            namespace: namespace.to_string(),
+            target: target.parse().unwrap(),
+            from,
+        }))
     }
 
     fn listed(ns: &str, target: &str, weight: Option<u8>) -> Listed {
@@ -274,10 +298,7 @@ mod tests {
         p.key(key(KeyCode::Down));
         assert_eq!(
             p.key(key(KeyCode::Enter)),
-            Some(Choice::Open {
-                namespace: "prod".into(),
-                target: "ingress/shop".into()
-            })
+            open("prod", "ingress/shop", PickedFrom::List)
         );
         p.key(key(KeyCode::Char('/')));
         for c in "cart".chars() {
@@ -287,10 +308,7 @@ mod tests {
         p.key(key(KeyCode::Enter));
         assert_eq!(
             p.key(key(KeyCode::Enter)),
-            Some(Choice::Open {
-                namespace: "prod".into(),
-                target: "vs/cart".into()
-            })
+            open("prod", "vs/cart", PickedFrom::List)
         );
         p.key(key(KeyCode::Esc));
         assert_eq!(p.rows.len(), 3);
@@ -323,11 +341,20 @@ mod tests {
         }
         assert_eq!(
             p.key(key(KeyCode::Enter)),
-            Some(Choice::Open {
-                namespace: "prod".into(),
-                target: "virtualservice/shop".into()
-            })
+            open("prod", "virtualservice/shop", PickedFrom::Typed)
         );
         assert_eq!(p.key(key(KeyCode::Char('q'))), Some(Choice::Quit));
+    }
+
+    #[test]
+    fn a_listed_target_that_does_not_parse_says_why_instead_of_opening() {
+        let mut p = Picker::new("namespace prod".into(), "prod".into(), false);
+        p.set_releases(vec![listed("prod", "deployment/shop", Some(10))]);
+        assert_eq!(p.key(key(KeyCode::Enter)), None);
+        let status = p.status.as_ref().map(|s| (s.level, s.text.as_str()));
+        assert!(
+            matches!(status, Some((Level::Error, text)) if text.starts_with("deployment/shop cannot be opened: unknown kind")),
+            "{status:?}"
+        );
     }
 }

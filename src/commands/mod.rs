@@ -9,7 +9,7 @@ pub mod verbs;
 pub mod watch;
 
 use crate::cli::{Cli, Command, RecordArgs};
-use crate::record::{default_session_path, prune, Header, Recorder};
+use crate::record::{default_session_path, free_session_path, prune, Header, Recorder};
 use crate::source::demo::{scenario::BUILT_IN, Scenario, ScenarioError};
 use std::process::ExitCode;
 use thiserror::Error;
@@ -90,7 +90,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
 }
 
 /// The recorder the flags ask for: `--record FILE`, none with `--no-record` (or headless without
-/// `--record`), else a new file in the sessions directory, pruned to the newest `--keep-sessions`.
+/// `--record`), else a new file in the sessions directory (never one a session of the same second
+/// already wrote), pruned to the newest `--keep-sessions`.
 pub fn open_recorder(
     args: &RecordArgs,
     headless: bool,
@@ -105,11 +106,11 @@ pub fn open_recorder(
     if headless {
         return Ok(None);
     }
-    let path = default_session_path(
+    let path = free_session_path(&default_session_path(
         &crate::paths::state_dir(),
         &header.release,
         header.started_at,
-    );
+    ));
     let recorder = Recorder::create(&path, header)?;
     if let Some(dir) = path.parent() {
         match prune(dir, usize::from(args.keep_sessions)) {

@@ -1,7 +1,7 @@
 //! `canary watch`: the cockpit on a live release, and the release list before it.
 
 use crate::app::picker::{Choice, Picker};
-use crate::app::{App, AppConfig, Event, Exit, Level};
+use crate::app::{App, AppConfig, Event, Exit, Level, PickedFrom};
 use crate::cli::WatchArgs;
 use crate::cluster::{connect, Cluster};
 use crate::live::Observed;
@@ -33,12 +33,20 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
         cluster.namespace.clone(),
         crate::paths::colour_enabled(),
     );
-    let mut next = args.target.clone().map(|t| (cluster.namespace.clone(), t));
+    let mut next = args.target.clone().map(|target| Next {
+        namespace: cluster.namespace.clone(),
+        target,
+        from: None,
+    });
     // a release named on the command line that cannot be read ends the command; one chosen in
     // the list sends the operator back to the list with the reason
     let mut from_list = next.is_none();
     loop {
-        let (namespace, target) = match next.take() {
+        let Next {
+            namespace,
+            target,
+            from,
+        } = match next.take() {
             Some(found) => found,
             None => {
                 from_list = true;
@@ -56,12 +64,10 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
                     .block_on(crate::tui::run_picker(&mut picker, list))
                     .map_err(RunError::Terminal)?
                 {
-                    Choice::Open { namespace, target } => match target.parse::<Target>() {
-                        Ok(t) => (namespace, t),
-                        Err(e) => {
-                            picker.say(Level::Error, e.to_string());
-                            continue;
-                        }
+                    Choice::Open(pick) => Next {
+                        namespace: pick.namespace,
+                        target: pick.target,
+                        from: Some(pick.from),
                     },
                     Choice::Reload | Choice::Quit => return Ok(ExitCode::SUCCESS),
                 }
@@ -77,34 +83,53 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
             }
             Err(e) => return Err(e.into()),
         };
-        match cockpit(
-            &runtime,
-            here,
+        let opened = Opened {
+            cluster: here,
             observed,
-            &args,
-            plan.clone(),
-            gates.as_ref(),
-        )? {
+            from,
+        };
+        match cockpit(&runtime, opened, &args, plan.clone(), gates.as_ref())? {
             None => return Ok(ExitCode::SUCCESS),
             Some(Exit::Back) => {}
-            Some(Exit::Open(text)) => match text.parse::<Target>() {
-                Ok(t) => next = Some((picker.namespace.clone(), t)),
-                Err(e) => picker.say(Level::Error, e.to_string()),
-            },
+            Some(Exit::Open(target)) => {
+                next = Some(Next {
+                    namespace: picker.namespace.clone(),
+                    target,
+                    from: Some(PickedFrom::Typed),
+                })
+            }
         }
         from_list = true;
     }
 }
 
+/// The release to open next, and how the operator chose it (`None`: named on the command line).
+struct Next {
+    namespace: String,
+    target: Target,
+    from: Option<PickedFrom>,
+}
+
+/// A release as read when the cockpit opens it, and how the operator chose it.
+struct Opened {
+    cluster: Cluster,
+    observed: Observed,
+    from: Option<PickedFrom>,
+}
+
 /// The cockpit on one release until the operator quits (`None`) or leaves it for another.
 fn cockpit(
     runtime: &tokio::runtime::Runtime,
-    cluster: Cluster,
-    mut observed: Observed,
+    opened: Opened,
     args: &WatchArgs,
     plan: crate::model::Plan,
     gates: Option<&super::gate::Gates>,
 ) -> Result<Option<Exit>, RunError> {
+    let Opened {
+        cluster,
+        mut observed,
+        from,
+    } = opened;
     let target = observed.target.clone();
     observed.snapshot.plan = Some(plan.clone());
     let start = crate::model::wall_clock();
@@ -180,7 +205,15 @@ fn cockpit(
         );
     }
     let mut tap = Tap::new(recorder);
-    let mut first = vec![
+    // what the operator picked comes first: the rest of the session follows from it
+    let picked = from.map(|from| Event::ReleasePicked {
+        at: start,
+        namespace: cluster.namespace.clone(),
+        target: target.clone(),
+        from,
+    });
+    let mut first: Vec<Event> = picked.into_iter().collect();
+    first.extend([
         Event::ReleaseObserved {
             at: start,
             release: observed.snapshot.clone(),
@@ -189,7 +222,7 @@ fn cockpit(
             at: start,
             pods: observed.pods.clone(),
         },
-    ];
+    ]);
     first.extend(observed.bypass().iter().map(|rule| Event::Note {
         at: start,
         author: "cockpit".to_string(),

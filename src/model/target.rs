@@ -5,6 +5,7 @@
 //! [`KINDS`] is the one table of the kinds a target can name: its prefix, its short forms and the
 //! name of its traffic system. What each system does with its objects lives in the provider layer.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
 
@@ -157,6 +158,21 @@ impl fmt::Display for Target {
     }
 }
 
+/// Written as its text, `virtualservice/cart`, in recordings and JSON output.
+impl Serialize for Target {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Read from its text, checked like a typed target: a bad kind or name is an error.
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// RFC 1123 subdomain, the rule for Ingress, VirtualService and HTTPRoute names.
 fn is_dns_subdomain(name: &str) -> bool {
     !name.is_empty()
@@ -226,5 +242,15 @@ mod tests {
         let err = "deploy/x".parse::<Target>().unwrap_err().to_string();
         assert!(err.contains("virtualservice (vs)"), "{err}");
         assert!(err.contains("rollout (ro)"), "{err}");
+    }
+
+    #[test]
+    fn targets_serialize_as_their_text_and_are_checked_when_read() {
+        let t: Target = "ts/shop".parse().unwrap();
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "\"traefikservice/shop\"");
+        assert_eq!(serde_json::from_str::<Target>(&json).unwrap(), t);
+        let bad = serde_json::from_str::<Target>("\"deploy/x\"").unwrap_err();
+        assert!(bad.to_string().contains("unknown kind"), "{bad}");
     }
 }

@@ -17,7 +17,7 @@ pub const FORMAT_NAME: &str = "canary-cockpit-session";
 /// Readers refuse any other major version.
 pub const FORMAT_MAJOR: u64 = 1;
 /// Written by this cockpit; readers accept any minor version of their major version.
-pub const FORMAT_MINOR: u64 = 2;
+pub const FORMAT_MINOR: u64 = 3;
 
 /// Where the recorded events came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ pub mod writer;
 pub use format::{Header, SessionSource, FORMAT_MAJOR, FORMAT_MINOR, FORMAT_NAME};
 pub use reader::{read, read_from, Recording, MAX_LINE_BYTES};
 pub use redact::{redact_text, redact_url};
-pub use retention::{default_session_path, prune};
+pub use retention::{default_session_path, free_session_path, prune};
 pub use tap::Tap;
 pub use writer::Recorder;
 

@@ -33,6 +33,26 @@ pub fn default_session_path(state_dir: &Path, release: &str, started_at: Millis)
     sessions_dir(state_dir).join(format!("{name}-{}.jsonl.zst", utc_stamp(started_at)))
 }
 
+/// `path`, or, when a file is already there (another session of the release that started in the
+/// same second), the first free one of `NAME-2.jsonl.zst`, `NAME-3.jsonl.zst`, …
+pub fn free_session_path(path: &Path) -> PathBuf {
+    if !path.exists() {
+        return path.to_path_buf();
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (stem, ext) = match name.find(".jsonl") {
+        Some(i) => name.split_at(i),
+        None => (name.as_str(), ""),
+    };
+    (2u32..)
+        .map(|n| path.with_file_name(format!("{stem}-{n}{ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
 /// `YYYYMMDDTHHMMSSZ` for an instant in milliseconds since the Unix epoch (proleptic Gregorian,
 /// UTC; instants before 1970 work too).
 pub fn utc_stamp(at: Millis) -> String {

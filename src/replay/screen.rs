@@ -1,11 +1,14 @@
-//! `canary replay FILE`: the recorded cockpit above a timeline bar, in the terminal.
+//! `canary replay FILE`: the recorded cockpit above a timeline bar, a screen of the terminal loop
+//! (`tui`): playback keys, a playback timer while playing, no channel.
 
 use crate::app::Event;
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
-use futures_util::StreamExt;
+use crate::tui::Screen;
+use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::Frame;
+use std::convert::Infallible;
 use std::time::Duration;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::bar;
@@ -41,54 +44,91 @@ pub fn draw(player: &Player, playback: &Playback, frame: &mut Frame) {
     }
 }
 
-/// Runs the replay until the viewer quits or SIGTERM arrives.
-pub async fn run(mut player: Player) -> std::io::Result<()> {
-    let mut terminal = ratatui::try_init()?;
-    let _guard = crate::tui::RestoreGuard;
-    let mut playback = Playback::default();
-    let mut keys = EventStream::new();
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut ticker = tokio::time::interval(PLAY_FRAME);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut last_tick = Instant::now();
-    let mut dirty = true;
-    loop {
-        if dirty {
-            terminal.draw(|frame| draw(&player, &playback, frame))?;
-            dirty = false;
-        }
-        tokio::select! {
-            term = keys.next() => match term {
-                Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => {
-                    let was_playing = playback.playing;
-                    playback.on_key(&mut player, key);
-                    if playback.playing && !was_playing {
-                        last_tick = Instant::now();
-                    }
-                    dirty = true;
-                }
-                Some(Ok(TermEvent::Resize(width, height))) => {
-                    let _ = player.app_mut().update(Event::Resize { width, height });
-                    terminal.autoresize()?;
-                    dirty = true;
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e),
-                None => break,
-            },
-            _ = ticker.tick(), if playback.playing => {
-                let now = Instant::now();
-                dirty |= playback.advance(&mut player, now - last_tick);
-                last_tick = now;
-            }
-            _ = sigterm.recv() => {
-                tracing::info!("SIGTERM: quitting the replay");
-                break;
-            }
-        }
-        if player.app().should_quit {
-            break;
+/// Replay as a screen of the terminal loop: the player, the playback, and the instant of the last
+/// playback tick. Nothing arrives on its channel.
+pub struct ReplayScreen {
+    player: Player,
+    playback: Playback,
+    /// `None` until the first tick after playback starts: that tick moves nothing.
+    last_tick: Option<Instant>,
+    quit: bool,
+}
+
+impl ReplayScreen {
+    pub fn new(player: Player) -> Self {
+        ReplayScreen {
+            player,
+            playback: Playback::default(),
+            last_tick: None,
+            quit: false,
         }
     }
-    Ok(())
+
+    pub fn player(&self) -> &Player {
+        &self.player
+    }
+
+    pub fn playback(&self) -> &Playback {
+        &self.playback
+    }
+}
+
+impl Screen for ReplayScreen {
+    type Event = Infallible;
+    type Outcome = Player;
+
+    fn start(&mut self, _events: mpsc::Sender<Infallible>) {}
+
+    fn key(&mut self, key: KeyEvent) {
+        let was_playing = self.playback.playing;
+        self.playback.on_key(&mut self.player, key);
+        if self.playback.playing && !was_playing {
+            self.last_tick = None;
+        }
+    }
+
+    fn event(&mut self, event: Infallible) {
+        match event {}
+    }
+
+    fn resize(&mut self, width: u16, height: u16) {
+        let _ = self
+            .player
+            .app_mut()
+            .update(Event::Resize { width, height });
+    }
+
+    fn timer(&self) -> Option<Duration> {
+        self.playback.playing.then_some(PLAY_FRAME)
+    }
+
+    /// Moves the position on by the wall time since the last tick, at the playback's speed.
+    fn tick(&mut self, now: Instant) -> bool {
+        let elapsed = self
+            .last_tick
+            .map_or(Duration::ZERO, |last| now.saturating_duration_since(last));
+        self.last_tick = Some(now);
+        self.playback.advance(&mut self.player, elapsed)
+    }
+
+    fn render(&self, frame: &mut Frame) {
+        draw(&self.player, &self.playback, frame);
+    }
+
+    fn terminate(&mut self) {
+        self.quit = true;
+    }
+
+    fn done(&self) -> bool {
+        self.quit || self.player.app().should_quit
+    }
+
+    fn finish(self) -> Player {
+        self.player
+    }
+}
+
+/// Runs the replay until the viewer quits or SIGTERM arrives.
+pub async fn run(player: Player) -> std::io::Result<()> {
+    crate::tui::show(ReplayScreen::new(player)).await.map(drop)
 }

@@ -13,6 +13,7 @@ mod controller;
 mod gate_server;
 mod layers;
 mod metrics_prometheus;
+mod picker;
 mod record;
 mod replay;
 mod replay_cli;

@@ -4,7 +4,8 @@ use crate::support::{key, scratch};
 use canary_cockpit::app::{AppConfig, Event};
 use canary_cockpit::model::Millis;
 use canary_cockpit::record::{
-    self, default_session_path, prune, redact_text, redact_url, Header, Recorder, SessionSource,
+    self, default_session_path, free_session_path, prune, redact_text, redact_url, Header,
+    Recorder, SessionSource,
 };
 use canary_cockpit::source::demo::{DemoSession, Scenario};
 use std::path::{Path, PathBuf};
@@ -99,7 +100,7 @@ fn plain_round_trip_skips_keys_and_resizes() {
     let text = std::fs::read_to_string(&path).unwrap();
     let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(first["format"], "canary-cockpit-session");
-    assert_eq!(first["version"], "1.2");
+    assert_eq!(first["version"], "1.3");
     assert_eq!(first["cockpit"], env!("CARGO_PKG_VERSION"));
     assert_eq!(first["source"]["kind"], "demo");
     assert_eq!(first["source"]["seed"], 42);
@@ -246,6 +247,31 @@ fn default_session_paths_carry_the_release_and_utc_time() {
         default_session_path(state, "../shop/api v2", Millis(0)),
         state.join("sessions/_.._shop_api_v2-19700101T000000Z.jsonl.zst")
     );
+}
+
+#[test]
+fn a_second_session_in_the_same_second_gets_a_file_of_its_own() {
+    let dir = scratch("same-second");
+    let first = default_session_path(&dir, "shop", Millis(1_709_251_199_999));
+    assert_eq!(free_session_path(&first), first, "nothing there yet");
+    Recorder::create(&first, &header())
+        .unwrap()
+        .finish()
+        .unwrap();
+    let second = free_session_path(&first);
+    assert_eq!(
+        second,
+        dir.join("sessions/shop-20240229T235959Z-2.jsonl.zst")
+    );
+    Recorder::create(&second, &header())
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(
+        free_session_path(&first),
+        dir.join("sessions/shop-20240229T235959Z-3.jsonl.zst")
+    );
+    assert!(record::read(&first).is_ok() && record::read(&second).is_ok());
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Screens (layer 2) and meaning carried by style (layer 3): the cockpit drawn into a `TestBackend`
 //! at 80×24 and 120×40, from states built only through `App::update`.
 
+mod run;
+
 use crate::support::{self, draw, find, rows, Harness};
 use canary_cockpit::ui::Theme;
 use crossterm::event::KeyCode;

@@ -428,4 +428,34 @@ fn watch_without_a_target_lists_opens_and_switches_releases_read_only() {
     t.wait_for("the nginx release again", |s| s.contains("shop-v2-a"));
     t.keys(&["q"]);
     assert_eq!(wait_for_file(&status), "0");
+
+    // each session starts with what the operator picked, and how
+    use canary_cockpit::app::{Event, PickedFrom};
+    let sessions = dir.join("state/canary-cockpit/sessions");
+    let mut picks = Vec::new();
+    for file in std::fs::read_dir(&sessions).expect("the sessions were recorded") {
+        let rec = canary_cockpit::record::read(file.unwrap().path()).unwrap();
+        match rec.events.first() {
+            Some((
+                _,
+                Event::ReleasePicked {
+                    namespace,
+                    target,
+                    from,
+                    ..
+                },
+            )) => {
+                assert_eq!(namespace, &ns);
+                picks.push((target.to_string(), *from));
+            }
+            other => panic!("the session starts with {other:?}"),
+        }
+    }
+    picks.sort_by(|a, b| (&a.0, a.1 == PickedFrom::List).cmp(&(&b.0, b.1 == PickedFrom::List)));
+    let want = [
+        ("ingress/shop".to_string(), PickedFrom::Typed),
+        ("ingress/shop".to_string(), PickedFrom::List),
+        ("virtualservice/cart".to_string(), PickedFrom::Typed),
+    ];
+    assert_eq!(picks, want);
 }

@@ -134,6 +134,7 @@ impl Pass {
             Event::Tick { .. }
             | Event::Heartbeat { .. }
             | Event::PodsObserved { .. }
+            | Event::ReleasePicked { .. }
             | Event::Key(_)
             | Event::Resize { .. } => {}
         }
