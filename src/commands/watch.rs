@@ -238,13 +238,6 @@ fn cockpit(
         gates: gates.map(|g| (g.book.clone(), g.addr.clone())),
     };
     let calls = gates.map(|g| g.calls.subscribe());
-    let poller = runtime
-        .block_on(crate::live::metrics_setup::poller(
-            &cluster,
-            &observed,
-            &args.metrics,
-        ))
-        .map_err(|e| RunError::Metrics(e.to_string()))?;
     if let Some(p) = &poller {
         let q = &p.queries;
         let text = format!(

@@ -21,9 +21,10 @@ use crate::cluster::dynamic::{self, Resource};
 use crate::cluster::{Cluster, ClusterError};
 
 use super::istio;
-use super::route::{cockpit_lever, paused_value, Lever, ObjectWrite, Route, PAUSED};
+use super::route::{cockpit_lever, paused_value, Controlled, Lever, ObjectWrite, Route, PAUSED};
 use super::split::{Split, SplitError};
 use super::Watched;
+use crate::cluster::selector::Selector as Pods;
 
 pub const STRATEGY: Resource = Resource {
     group: "servicemesh.kubesphere.io",
@@ -287,15 +288,16 @@ pub fn route(obj: &DynamicObject, namespace: &str) -> Result<Route, ClusterError
     let phase = s.phase();
     let view = s.view();
     let routing = super::Routing::Strategy(Box::new(s));
-    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
-    route.ended = None;
-    route.phase = phase;
-    route.controller = Some(view);
-    route.pod_selectors = Some([
-        crate::cluster::selector::Selector::from_map(&p),
-        crate::cluster::selector::Selector::from_map(&c),
-    ]);
-    Ok(route)
+    let route = Route::plain(routing, object, name, names, weight, &obj.metadata);
+    // the cockpit's own pause annotation, as on the releases it drives
+    let paused = route.paused;
+    Ok(route.controlled(Controlled {
+        paused,
+        phase,
+        plan: None,
+        view,
+        selectors: [Pods::from_map(&p), Pods::from_map(&c)],
+    }))
 }
 
 pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {

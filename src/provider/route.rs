@@ -109,6 +109,32 @@ impl Route {
     }
 }
 
+/// What a release's own controller reports, for [`Route::controlled`].
+pub struct Controlled {
+    pub paused: bool,
+    pub phase: Option<Phase>,
+    pub plan: Option<Plan>,
+    pub view: ControllerView,
+    /// Which pods are each version's, as the controller's objects say.
+    pub selectors: [Selector; 2],
+}
+
+impl Route {
+    /// The route of a release whose own controller (Argo Rollouts, Flagger, KubeSphere) moves the
+    /// weight: the cockpit records no outcome of its own on it.
+    pub fn controlled(self, c: Controlled) -> Route {
+        Route {
+            paused: c.paused,
+            ended: None,
+            phase: c.phase,
+            plan: c.plan,
+            controller: Some(c.view),
+            pod_selectors: Some(c.selectors),
+            ..self
+        }
+    }
+}
+
 /// The annotations of an object, as read.
 pub fn annotations(meta: &ObjectMeta) -> BTreeMap<String, String> {
     meta.annotations.clone().unwrap_or_default()

@@ -9,7 +9,7 @@ use kube::api::DynamicObject;
 
 use super::{abort_writes, analysis_lines, next_step_writes, parse, promote_full_writes};
 use super::{ArgoError, Rollout, ANALYSIS_RUN, ROLLOUT};
-use crate::provider::route::{Lever, Route};
+use crate::provider::route::{Controlled, Lever, Route};
 use crate::provider::{MetricsHints, Watched};
 
 impl From<ArgoError> for ClusterError {
@@ -40,14 +40,15 @@ pub fn route(obj: &DynamicObject, runs: &[DynamicObject]) -> Result<Route, Clust
     let (weight, paused, phase, plan) = (r.weight(), r.is_paused(), r.phase(), r.plan());
     let view = r.view(analysis_lines(&r.uid, runs));
     let routing = crate::provider::Routing::Rollout(Box::new(r));
-    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
-    route.paused = paused;
-    route.ended = None;
-    route.phase = Some(phase);
-    route.plan = plan;
-    route.controller = Some(view);
-    route.pod_selectors = Some([Selector::from_map(&p), Selector::from_map(&c)]);
-    Ok(route)
+    Ok(
+        Route::plain(routing, object, name, names, weight, &obj.metadata).controlled(Controlled {
+            paused,
+            phase: Some(phase),
+            plan,
+            view,
+            selectors: [Selector::from_map(&p), Selector::from_map(&c)],
+        }),
+    )
 }
 
 pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {

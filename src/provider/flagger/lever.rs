@@ -13,7 +13,7 @@ use kube::api::{DynamicObject, ListParams};
 use kube::Api;
 
 use super::{parse, skip_analysis_patch, suspend_patch, Canary, FlaggerError, CANARY};
-use crate::provider::route::{GateChange, Lever, ObjectWrite, Route};
+use crate::provider::route::{Controlled, GateChange, Lever, ObjectWrite, Route};
 use crate::provider::{Context, MetricsHints, Watched};
 
 impl From<FlaggerError> for ClusterError {
@@ -32,14 +32,15 @@ pub fn route(obj: &DynamicObject, ctx: &Context) -> Result<Route, ClusterError> 
     let view = c.view(ctx.gates.clone());
     let weight = Weight::clamped(c.weight);
     let routing = crate::provider::Routing::Flagger(Box::new(c));
-    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
-    route.paused = paused;
-    route.ended = None;
-    route.phase = Some(phase);
-    route.plan = plan;
-    route.controller = Some(view);
-    route.pod_selectors = Some(ctx.selectors.clone().unwrap_or_default());
-    Ok(route)
+    Ok(
+        Route::plain(routing, object, name, names, weight, &obj.metadata).controlled(Controlled {
+            paused,
+            phase: Some(phase),
+            plan,
+            view,
+            selectors: ctx.selectors.clone().unwrap_or_default(),
+        }),
+    )
 }
 
 /// The pod selectors of a Canary's Deployments: the primary (`<target>-primary`) and the target.
