@@ -53,10 +53,7 @@ async fn istio_subsets(client: &kube::Client, prefix: &str) -> String {
 /// behind them, the HTTPRoute's second rule splitting between them (the primary without a weight,
 /// which the schema defaults to 1; the canary at 0).
 async fn gateway_release(client: &kube::Client, prefix: &str) -> String {
-    let ns = namespace(client, prefix).await;
-    service(client, &ns, "shop", "shop", "v1").await;
-    service(client, &ns, "shop-canary", "shop", "v2").await;
-    shop_deployments(client, &ns).await;
+    let ns = deployed_versions(client, prefix).await;
     create_custom(
         client,
         &ns,

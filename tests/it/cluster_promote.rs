@@ -10,10 +10,7 @@ use canary_cockpit::app::{Action, Effect, Event};
 /// An ingress-nginx release run by Deployments: shop-v1 (2 replicas, shop:1.0) behind Service
 /// `shop`, shop-v2 (1 replica, shop:2.0) behind `shop-canary`, the canary Ingress at 20 %.
 async fn deployed_shop(client: &kube::Client, prefix: &str) -> String {
-    let ns = namespace(client, prefix).await;
-    service(client, &ns, "shop", "shop", "v1").await;
-    service(client, &ns, "shop-canary", "shop", "v2").await;
-    shop_deployments(client, &ns).await;
+    let ns = deployed_versions(client, prefix).await;
     shop_ingresses(client, &ns, "20", &[]).await;
     ns
 }
@@ -51,13 +48,7 @@ fn promote_moves_the_canary_into_the_primary_stage_by_stage() {
         "ingress/shop-canary: all traffic back to the primary, now on shop:2.0",
         "deployment/shop-v2 scaled to 0",
     ];
-    let mut at = 0;
-    for stage in stages {
-        let found = text[at..]
-            .find(stage)
-            .unwrap_or_else(|| panic!("stage {stage:?} missing or out of order in:\n{text}"));
-        at += found + stage.len();
-    }
+    in_order(&text, &stages);
     assert_eq!(
         rt.block_on(annotation(&client, &ns, "shop-canary", WEIGHT))
             .as_deref(),

@@ -25,10 +25,7 @@ fn traefik_services() -> kube::api::ApiResource {
 /// behind them, the TraefikService `shop` weighting them 90/10; and `solo`, a TraefikService
 /// with one Service, which is no canary release.
 async fn traefik_release(client: &kube::Client, prefix: &str) -> String {
-    let ns = namespace(client, prefix).await;
-    service(client, &ns, "shop", "shop", "v1").await;
-    service(client, &ns, "shop-canary", "shop", "v2").await;
-    shop_deployments(client, &ns).await;
+    let ns = deployed_versions(client, prefix).await;
     create_custom(
         client,
         &ns,
@@ -247,13 +244,7 @@ fn a_traefik_release_is_promoted_stage_by_stage() {
         "traefikservice/shop: all traffic back to the primary, now on shop:2.0",
         "deployment/shop-v2 scaled to 0",
     ];
-    let mut at = 0;
-    for stage in stages {
-        let found = text[at..]
-            .find(stage)
-            .unwrap_or_else(|| panic!("stage {stage:?} missing or out of order in:\n{text}"));
-        at += found + stage.len();
-    }
+    in_order(&text, &stages);
     let ts = rt.block_on(get_custom(&client, &ns, &traefik_services(), "shop"));
     assert_eq!(ts["spec"]["weighted"]["services"][1]["weight"], 0);
     assert_eq!(

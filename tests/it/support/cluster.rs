@@ -595,3 +595,24 @@ impl Drop for Kubelet {
         }
     }
 }
+
+/// A new namespace with Services `shop` (version=v1) and `shop-canary` (version=v2) and the
+/// Deployments behind them.
+pub async fn deployed_versions(client: &Client, prefix: &str) -> String {
+    let ns = namespace(client, prefix).await;
+    service(client, &ns, "shop", "shop", "v1").await;
+    service(client, &ns, "shop-canary", "shop", "v2").await;
+    shop_deployments(client, &ns).await;
+    ns
+}
+
+/// Fails unless each of `stages` appears in `text`, in this order.
+pub fn in_order(text: &str, stages: &[&str]) {
+    let mut at = 0;
+    for stage in stages {
+        let found = text[at..]
+            .find(stage)
+            .unwrap_or_else(|| panic!("stage {stage:?} missing or out of order in:\n{text}"));
+        at += found + stage.len();
+    }
+}
