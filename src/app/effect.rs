@@ -1,6 +1,7 @@
-//! Effects: I/O that `update` asks for. Executors perform them and answer with `Event::ActionResult`.
+//! Effects: I/O that `update` asks for. Executors perform them and answer with `Event::ActionResult`
+//! (and notes).
 
-use crate::model::Weight;
+use crate::model::{Gates, Weight};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -65,6 +66,21 @@ impl fmt::Display for Actor {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Effect {
-    Act { action: Action, actor: Actor },
-    SendAlert { message: String },
+    Act {
+        action: Action,
+        actor: Actor,
+    },
+    SendAlert {
+        message: String,
+    },
+    /// Publish how the release's gates stand to the gate server, which answers Flagger from
+    /// them; then tell `notes` to the event log and report the result of `action`, the
+    /// operator's action these gates carry out.
+    PublishGates {
+        namespace: String,
+        name: String,
+        gates: Gates,
+        notes: Vec<String>,
+        action: Option<(Action, Actor)>,
+    },
 }

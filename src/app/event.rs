@@ -2,12 +2,14 @@
 
 use crate::controller::Step;
 use crate::model::{
-    AnalysisSettings, MetricsSample, Millis, Plan, PodSet, ReleaseSnapshot, Target, Verdict,
+    AnalysisSettings, GateChange, Gates, MetricsSample, Millis, Plan, PodSet, ReleaseSnapshot,
+    Target, Verdict,
 };
 use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
 
 use super::effect::{Action, Actor};
+use super::gates::GateBy;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -55,6 +57,21 @@ pub enum Event {
     },
     /// The cockpit's analysis judged the canary, and what it decided to do next.
     Verdict { verdict: Verdict, step: Step },
+    /// The cockpit serves the release's gates for Flagger, standing as published when it opened it.
+    GatesServed {
+        at: Millis,
+        namespace: String,
+        name: String,
+        gates: Gates,
+    },
+    /// A gate of the release changed: by the operator's action, or through the gate server.
+    GateChanged {
+        at: Millis,
+        namespace: String,
+        name: String,
+        change: GateChange,
+        by: GateBy,
+    },
     /// A free-text note from the operator or the system.
     Note {
         at: Millis,
@@ -103,6 +120,8 @@ impl Event {
             | Event::ActionResult { at, .. }
             | Event::SourceError { at, .. }
             | Event::AnalysisStarted { at, .. }
+            | Event::GatesServed { at, .. }
+            | Event::GateChanged { at, .. }
             | Event::Note { at, .. }
             | Event::ReleasePicked { at, .. } => Some(*at),
             Event::MetricsSampled { sample } => Some(sample.at),

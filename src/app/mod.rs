@@ -5,6 +5,7 @@
 
 pub mod effect;
 pub mod event;
+pub mod gates;
 mod keybinding;
 pub mod keymap;
 pub(crate) mod keys;
@@ -16,6 +17,7 @@ pub mod rows;
 
 pub use effect::{Action, Actor, Effect};
 pub use event::{Event, PickedFrom};
+pub use gates::{GateBy, ServedGates};
 pub use log::{EventLog, LogEntry, LogKind};
 pub use mode::{Confirm, Level, Mode, Panel, Prompt, PromptKind, Status};
 pub use rows::PodRow;
@@ -124,6 +126,9 @@ pub struct App {
     pub exit: Option<Exit>,
     /// The plan of the cockpit's own analysis, from `AnalysisStarted` (live and in replay).
     pub analysis_plan: Option<Plan>,
+    /// How the release's gates stand, while this cockpit serves them for Flagger
+    /// (`--gate-listen`); the gate server answers from what the cockpit publishes.
+    pub gates: Option<ServedGates>,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
     /// the runner, which records them. Replay feeds them back through `update`.
     produced: Vec<Event>,
@@ -158,6 +163,7 @@ impl App {
             metrics_error: None,
             exit: None,
             analysis_plan: None,
+            gates: None,
             produced: Vec::new(),
         }
     }
@@ -181,7 +187,9 @@ impl App {
             }
             Event::ReleaseObserved { at, release } => {
                 self.on_release(at, release);
-                self.advance(at)
+                let mut effects = self.follow_gates();
+                effects.extend(self.advance(at));
+                effects
             }
             Event::PodsObserved { at, pods } => {
                 self.on_pods(at, pods);
@@ -226,6 +234,19 @@ impl App {
                 self.now = self.now.max(verdict.at);
                 self.apply_verdict(verdict, step)
             }
+            Event::GatesServed {
+                at,
+                namespace,
+                name,
+                gates,
+            } => self.on_gates_served(at, namespace, name, gates),
+            Event::GateChanged {
+                at,
+                namespace,
+                name,
+                change,
+                by,
+            } => self.on_gate_changed(at, namespace, name, change, by),
             Event::Note { at, author, text } => {
                 self.now = self.now.max(at);
                 self.log

@@ -1,8 +1,8 @@
 //! What the gates answer: the request's path, method and JSON body decide, the book holds the
 //! gates. Nothing here touches the network; [`super::connection`] reads requests with hyper and
-//! sends these answers.
+//! sends these answers (after waiting for a change that a cockpit publishes, see [`Pending`]).
 
-use super::book::{GateBook, GateState};
+use super::book::{Asked, GateBook, GateChange, GateState, Pending};
 use super::server::GateCall;
 use http::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE};
 use http::StatusCode;
@@ -32,6 +32,8 @@ pub(super) struct Response {
     text: String,
     /// 405 answers name the allowed method.
     allow_post: bool,
+    /// A change sent to the cockpit that owns the canary's gates: answered once published.
+    pending: Option<Pending>,
 }
 
 impl Response {
@@ -40,7 +42,13 @@ impl Response {
             status,
             text: text.into(),
             allow_post: false,
+            pending: None,
         }
+    }
+
+    /// The change to see published before answering, when the cockpit owns the gates.
+    pub(super) fn take_pending(&mut self) -> Option<Pending> {
+        self.pending.take()
     }
 
     fn body(&self) -> String {
@@ -209,14 +217,20 @@ fn route(request: &Request, book: &GateBook, call: &mut GateCall) -> Response {
                 )
             }
         }
-        Endpoint::GateOpen => {
-            book.set_gate(namespace, name, GateState::Open);
-            Response::new(202, format!("gate of {namespace}/{name} opened"))
-        }
-        Endpoint::GateClose => {
-            book.set_gate(namespace, name, GateState::Closed);
-            Response::new(202, format!("gate of {namespace}/{name} closed"))
-        }
+        Endpoint::GateOpen => change(
+            book,
+            &payload,
+            GateChange::Gate(GateState::Open),
+            &request.path,
+            format!("gate of {namespace}/{name} opened"),
+        ),
+        Endpoint::GateClose => change(
+            book,
+            &payload,
+            GateChange::Gate(GateState::Closed),
+            &request.path,
+            format!("gate of {namespace}/{name} closed"),
+        ),
         Endpoint::RollbackCheck => {
             if book.rollback(namespace, name) {
                 Response::new(200, format!("approved: roll back {namespace}/{name}"))
@@ -227,18 +241,40 @@ fn route(request: &Request, book: &GateBook, call: &mut GateCall) -> Response {
                 )
             }
         }
-        Endpoint::RollbackOpen => {
-            book.set_rollback(namespace, name, true);
-            Response::new(202, format!("rollback gate of {namespace}/{name} opened"))
-        }
-        Endpoint::RollbackClose => {
-            book.set_rollback(namespace, name, false);
-            Response::new(202, format!("rollback gate of {namespace}/{name} closed"))
-        }
+        Endpoint::RollbackOpen => change(
+            book,
+            &payload,
+            GateChange::Rollback(true),
+            &request.path,
+            format!("rollback gate of {namespace}/{name} opened"),
+        ),
+        Endpoint::RollbackClose => change(
+            book,
+            &payload,
+            GateChange::Rollback(false),
+            &request.path,
+            format!("rollback gate of {namespace}/{name} closed"),
+        ),
     };
     call.namespace = payload.namespace;
     call.name = payload.name;
     call.phase = payload.phase;
+    response
+}
+
+/// A change asked through the load tester's paths: 202, written by the server or sent to the
+/// cockpit that owns the canary's gates.
+fn change(
+    book: &GateBook,
+    payload: &Payload,
+    change: GateChange,
+    path: &str,
+    text: String,
+) -> Response {
+    let mut response = Response::new(202, text);
+    if let Asked::Sent(pending) = book.ask(&payload.namespace, &payload.name, change, path) {
+        response.pending = Some(pending);
+    }
     response
 }
 

@@ -1,45 +1,21 @@
-//! The gate book: which canaries may go ahead and which should roll back, kept in memory.
+//! The gate book: how the gates of each canary stand, as the server answers Flagger from them.
 //!
-//! Nothing here touches the network or the clock. The HTTP server reads and writes the book on
-//! behalf of Flagger and of tools that speak the load tester's protocol; the cockpit writes it when
-//! the operator approves a step, and reports every observed traffic weight so a gate opened for a
-//! single step closes once Flagger has taken that step.
+//! Nothing here touches the network or the clock. Each canary's gates have one writer:
+//!
+//! - a canary a cockpit has open is handed over to it ([`GateBook::hand_over`]): the cockpit owns
+//!   its gates and publishes them here through the [`Handover`]; a change asked through the load
+//!   tester's paths (`/gate/open`, …) goes to the cockpit as a [`GateRequest`] instead of being
+//!   written;
+//! - every other canary's gates are the server's own (`canary gate serve`, or a release no
+//!   cockpit has open): the load tester's paths set them here directly.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
 
-/// Whether Flagger may go ahead with the canary it asks about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-pub enum GateState {
-    Closed,
-    /// Open until the canary's weight moves away from `from_weight` (one traffic step).
-    OpenForStep {
-        from_weight: Option<u8>,
-    },
-    Open,
-}
-
-impl GateState {
-    /// Whether a check against this gate is approved right now.
-    pub fn is_open(self) -> bool {
-        !matches!(self, GateState::Closed)
-    }
-}
-
-/// The gates of one canary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Gates {
-    gate: GateState,
-    rollback: bool,
-}
-
-impl Gates {
-    const DEFAULT: Gates = Gates {
-        gate: GateState::Closed,
-        rollback: false,
-    };
-}
+pub use crate::model::{GateChange, GateState, Gates};
 
 /// Canaries are told apart by namespace and name.
 type Key = (String, String);
@@ -48,10 +24,137 @@ fn key(namespace: &str, name: &str) -> Key {
     (namespace.to_owned(), name.to_owned())
 }
 
-/// Gates per canary, shared between the HTTP server and the cockpit (cheap to clone: Arc<Mutex<..>> inside; a poisoned lock is recovered, never a panic).
+/// A change to a handed-over canary's gates, asked of the server: its owner decides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateRequest {
+    pub namespace: String,
+    pub name: String,
+    pub change: GateChange,
+    /// The path that asked, such as "/gate/open".
+    pub path: String,
+}
+
+/// The cockpit that owns a canary's gates.
+#[derive(Debug)]
+struct Owner {
+    /// Tells this owner from a later one of the same canary.
+    id: u64,
+    requests: mpsc::UnboundedSender<GateRequest>,
+}
+
+#[derive(Debug, Default)]
+struct Book {
+    gates: HashMap<Key, Gates>,
+    owners: HashMap<Key, Owner>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    book: Mutex<Book>,
+    /// Moves on at every write, so that a request handed to an owner can wait for its change.
+    written: watch::Sender<u64>,
+    owners: AtomicU64,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            book: Mutex::default(),
+            written: watch::Sender::new(0),
+            owners: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Gates per canary, shared between the HTTP server and the cockpit (cheap to clone: an Arc
+/// inside; a poisoned lock is recovered, never a panic).
 #[derive(Clone, Debug, Default)]
 pub struct GateBook {
-    inner: Arc<Mutex<HashMap<Key, Gates>>>,
+    inner: Arc<Shared>,
+}
+
+/// What became of a change asked through the server.
+#[derive(Debug)]
+pub(super) enum Asked {
+    /// The server owns the canary's gates: written.
+    Written,
+    /// Sent to the cockpit that owns them; published once it applied it.
+    Sent(Pending),
+}
+
+/// A change sent to a canary's owner, not yet seen published.
+#[derive(Debug)]
+pub(super) struct Pending {
+    book: GateBook,
+    key: Key,
+    change: GateChange,
+    written: watch::Receiver<u64>,
+}
+
+impl Pending {
+    /// Waits until the book shows the change, at most `within`; whether it does.
+    pub(super) async fn published(mut self, within: Duration) -> bool {
+        let shows = |book: &GateBook, key: &Key, change| {
+            let gates = book.get(key);
+            gates.with(change) == gates
+        };
+        let wait = async {
+            loop {
+                if shows(&self.book, &self.key, self.change) {
+                    return true;
+                }
+                if self.written.changed().await.is_err() {
+                    return false;
+                }
+            }
+        };
+        tokio::time::timeout(within, wait).await.unwrap_or(false)
+    }
+}
+
+/// A canary's gates handed over to the cockpit that has it open: the server sends it the
+/// changes asked of it, and it publishes how the gates stand. Dropping it hands the gates back
+/// to the server, as published.
+#[derive(Debug)]
+pub struct Handover {
+    book: GateBook,
+    key: Key,
+    id: u64,
+    requests: mpsc::UnboundedReceiver<GateRequest>,
+}
+
+impl Handover {
+    pub fn namespace(&self) -> &str {
+        &self.key.0
+    }
+
+    pub fn name(&self) -> &str {
+        &self.key.1
+    }
+
+    /// The gates as published now.
+    pub fn gates(&self) -> Gates {
+        self.book.get(&self.key)
+    }
+
+    /// The next change asked through the server; `None` once the book is gone.
+    pub async fn next_request(&mut self) -> Option<GateRequest> {
+        self.requests.recv().await
+    }
+
+    /// Publishes how the canary's gates stand: the server answers Flagger from them.
+    pub fn publish(&self, gates: Gates) {
+        self.book.update(&self.key, |g| *g = gates);
+    }
+}
+
+impl Drop for Handover {
+    fn drop(&mut self) {
+        let mut book = self.book.lock();
+        if book.owners.get(&self.key).is_some_and(|o| o.id == self.id) {
+            book.owners.remove(&self.key);
+        }
+    }
 }
 
 impl GateBook {
@@ -60,61 +163,113 @@ impl GateBook {
     }
 
     /// Every mutation leaves the map consistent, so the data behind a poisoned lock is still good.
-    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Gates>> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Book> {
+        self.inner
+            .book
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn get(&self, namespace: &str, name: &str) -> Gates {
-        self.lock()
-            .get(&key(namespace, name))
-            .copied()
-            .unwrap_or(Gates::DEFAULT)
+    fn get(&self, key: &Key) -> Gates {
+        self.lock().gates.get(key).copied().unwrap_or_default()
     }
 
     /// Applies `change` to a canary's gates; canaries back at the defaults are forgotten, so
     /// closing gates of names that never existed leaves nothing behind.
-    fn update(&self, namespace: &str, name: &str, change: impl FnOnce(&mut Gates)) {
-        let mut map = self.lock();
-        let k = key(namespace, name);
-        let mut gates = map.get(&k).copied().unwrap_or(Gates::DEFAULT);
-        change(&mut gates);
-        if gates == Gates::DEFAULT {
-            map.remove(&k);
-        } else {
-            map.insert(k, gates);
+    fn update(&self, key: &Key, change: impl FnOnce(&mut Gates)) {
+        {
+            let mut book = self.lock();
+            let mut gates = book.gates.get(key).copied().unwrap_or_default();
+            change(&mut gates);
+            if gates.is_closed() {
+                book.gates.remove(key);
+            } else {
+                book.gates.insert(key.clone(), gates);
+            }
         }
+        self.inner.written.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// How the gates of the canary `namespace/name` stand; closed unless someone opened them.
+    pub fn gates(&self, namespace: &str, name: &str) -> Gates {
+        self.get(&key(namespace, name))
     }
 
     /// The gate of the canary `namespace/name`; closed unless someone opened it.
     pub fn gate(&self, namespace: &str, name: &str) -> GateState {
-        self.get(namespace, name).gate
+        self.gates(namespace, name).gate
     }
 
+    /// Sets the gate of a canary the server owns.
     pub fn set_gate(&self, namespace: &str, name: &str, state: GateState) {
-        self.update(namespace, name, |g| g.gate = state);
+        self.update(&key(namespace, name), |g| g.gate = state);
     }
 
     /// Whether the canary `namespace/name` should be rolled back now; false unless someone asked.
     pub fn rollback(&self, namespace: &str, name: &str) -> bool {
-        self.get(namespace, name).rollback
+        self.gates(namespace, name).rollback
     }
 
+    /// Sets the rollback gate of a canary the server owns.
     pub fn set_rollback(&self, namespace: &str, name: &str, open: bool) {
-        self.update(namespace, name, |g| g.rollback = open);
+        self.update(&key(namespace, name), |g| g.rollback = open);
     }
 
-    /// The canary's weight as last observed: a gate opened for one step closes once the weight differs from its `from_weight` (a `None` from_weight closes on the first observation). Returns true when it closed the gate.
+    /// The weight of a canary the server owns, as last observed: a gate opened for one step
+    /// closes once the weight differs from its `from_weight` (see [`Gates::observe_weight`]).
+    /// Returns true when it closed the gate.
     pub fn observe_weight(&self, namespace: &str, name: &str, weight: u8) -> bool {
         let mut closed = false;
-        self.update(namespace, name, |g| {
-            if let GateState::OpenForStep { from_weight } = g.gate {
-                if from_weight != Some(weight) {
-                    g.gate = GateState::Closed;
-                    closed = true;
-                }
-            }
-        });
+        self.update(&key(namespace, name), |g| closed = g.observe_weight(weight));
         closed
+    }
+
+    /// Hands the gates of `namespace/name` over to a cockpit until the [`Handover`] is dropped;
+    /// a later hand-over of the same canary replaces this one.
+    pub fn hand_over(&self, namespace: &str, name: &str) -> Handover {
+        let (tx, requests) = mpsc::unbounded_channel();
+        let id = self.inner.owners.fetch_add(1, Ordering::Relaxed);
+        let key = key(namespace, name);
+        self.lock()
+            .owners
+            .insert(key.clone(), Owner { id, requests: tx });
+        Handover {
+            book: self.clone(),
+            key,
+            id,
+            requests,
+        }
+    }
+
+    /// A change asked through the load tester's paths: sent to the canary's owner when a
+    /// cockpit has it, else written.
+    pub(super) fn ask(&self, namespace: &str, name: &str, change: GateChange, path: &str) -> Asked {
+        let key = key(namespace, name);
+        {
+            let mut book = self.lock();
+            if let Some(owner) = book.owners.get(&key) {
+                // subscribed before sending, so the publication cannot be missed
+                let written = self.inner.written.subscribe();
+                let request = GateRequest {
+                    namespace: namespace.to_owned(),
+                    name: name.to_owned(),
+                    change,
+                    path: path.to_owned(),
+                };
+                if owner.requests.send(request).is_ok() {
+                    return Asked::Sent(Pending {
+                        book: self.clone(),
+                        key,
+                        change,
+                        written,
+                    });
+                }
+                // the owner went away without handing back: the server owns the gates again
+                book.owners.remove(&key);
+            }
+        }
+        self.update(&key, |g| g.apply(change));
+        Asked::Written
     }
 }
 
@@ -288,16 +443,16 @@ mod tests {
         let book = GateBook::new();
         book.set_gate("demo", "frontend", GateState::Open);
         book.set_rollback("demo", "frontend", true);
-        assert_eq!(book.lock().len(), 1);
+        assert_eq!(book.lock().gates.len(), 1);
         book.set_gate("demo", "frontend", GateState::Closed);
-        assert_eq!(book.lock().len(), 1);
+        assert_eq!(book.lock().gates.len(), 1);
         book.set_rollback("demo", "frontend", false);
-        assert!(book.lock().is_empty());
+        assert!(book.lock().gates.is_empty());
         // Closing gates that were never open stores nothing.
         book.set_gate("demo", "ghost", GateState::Closed);
         book.set_rollback("demo", "ghost", false);
         assert!(!book.observe_weight("demo", "ghost", 10));
-        assert!(book.lock().is_empty());
+        assert!(book.lock().gates.is_empty());
     }
 
     #[test]
@@ -306,38 +461,127 @@ mod tests {
         book.set_gate("demo", "frontend", GateState::Open);
         let poisoner = book.clone();
         let result = std::thread::spawn(move || {
-            let _guard = poisoner.inner.lock();
+            let _guard = poisoner.inner.book.lock();
             panic!("a panic while holding the lock");
         })
         .join();
         assert!(result.is_err());
-        assert!(book.inner.is_poisoned());
+        assert!(book.inner.book.is_poisoned());
         assert_eq!(book.gate("demo", "frontend"), GateState::Open);
         book.set_gate("demo", "frontend", GateState::Closed);
         assert_eq!(book.gate("demo", "frontend"), GateState::Closed);
     }
 
+    fn runtime() -> tokio::runtime::Runtime {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => panic!("a runtime for the test: {e}"),
+        }
+    }
+
     #[test]
-    fn gate_states_serialize_with_a_state_tag() {
-        let json = |s: GateState| serde_json::to_value(s).ok();
-        assert_eq!(
-            json(GateState::Closed),
-            Some(serde_json::json!({"state": "closed"}))
+    fn changes_to_canaries_nobody_owns_are_written() {
+        let book = GateBook::new();
+        let asked = book.ask(
+            "demo",
+            "frontend",
+            GateChange::Rollback(true),
+            "/rollback/open",
         );
+        assert!(matches!(asked, Asked::Written));
+        assert!(book.rollback("demo", "frontend"));
+    }
+
+    #[test]
+    fn a_handed_over_canary_gets_requests_instead_of_writes() {
+        let book = GateBook::new();
+        book.set_gate("demo", "frontend", GateState::Open);
+        let mut handover = book.hand_over("demo", "frontend");
+        assert_eq!(handover.gates().gate, GateState::Open);
         assert_eq!(
-            json(GateState::Open),
-            Some(serde_json::json!({"state": "open"}))
+            (handover.namespace(), handover.name()),
+            ("demo", "frontend")
         );
-        let step = GateState::OpenForStep {
-            from_weight: Some(20),
+
+        let close = GateChange::Gate(GateState::Closed);
+        let Asked::Sent(pending) = book.ask("demo", "frontend", close, "/gate/close") else {
+            panic!("the owner decides");
         };
         assert_eq!(
-            json(step),
-            Some(serde_json::json!({"state": "open-for-step", "from_weight": 20}))
+            book.gate("demo", "frontend"),
+            GateState::Open,
+            "not written"
         );
-        let back: Result<GateState, _> = serde_json::from_value(
-            serde_json::json!({"state": "open-for-step", "from_weight": 20}),
+        let rt = runtime();
+        let request = rt.block_on(handover.next_request());
+        assert_eq!(
+            request,
+            Some(GateRequest {
+                namespace: "demo".into(),
+                name: "frontend".into(),
+                change: close,
+                path: "/gate/close".into(),
+            })
         );
-        assert_eq!(back.ok(), Some(step));
+        // the owner publishes; the request sees it
+        handover.publish(Gates::CLOSED);
+        assert!(rt.block_on(pending.published(Duration::from_secs(5))));
+        assert_eq!(book.gate("demo", "frontend"), GateState::Closed);
+
+        // other canaries stay the server's
+        assert!(matches!(
+            book.ask(
+                "demo",
+                "backend",
+                GateChange::Rollback(true),
+                "/rollback/open"
+            ),
+            Asked::Written
+        ));
+        assert!(book.rollback("demo", "backend"));
+    }
+
+    #[test]
+    fn a_request_the_owner_does_not_publish_gives_up() {
+        let book = GateBook::new();
+        let _handover = book.hand_over("demo", "frontend");
+        let open = GateChange::Gate(GateState::Open);
+        let Asked::Sent(pending) = book.ask("demo", "frontend", open, "/gate/open") else {
+            panic!("the owner decides");
+        };
+        assert!(!runtime().block_on(pending.published(Duration::from_millis(20))));
+        assert_eq!(book.gate("demo", "frontend"), GateState::Closed);
+    }
+
+    #[test]
+    fn dropping_the_handover_gives_the_gates_back_to_the_server() {
+        let book = GateBook::new();
+        let first = book.hand_over("demo", "frontend");
+        let second = book.hand_over("demo", "frontend");
+        // the replaced owner leaving does not end the current one
+        drop(first);
+        let open = GateChange::Gate(GateState::Open);
+        assert!(matches!(
+            book.ask("demo", "frontend", open, "/gate/open"),
+            Asked::Sent(_)
+        ));
+        second.publish(Gates::CLOSED.with(GateChange::Rollback(true)));
+        drop(second);
+        assert!(book.lock().owners.is_empty());
+        assert!(matches!(
+            book.ask("demo", "frontend", open, "/gate/open"),
+            Asked::Written
+        ));
+        assert_eq!(
+            book.gates("demo", "frontend"),
+            Gates {
+                gate: GateState::Open,
+                rollback: true
+            },
+            "the published gates stay"
+        );
     }
 }

@@ -6,7 +6,9 @@
 //! has 10 s to send its whole request and 10 s more to take the answer. A request hyper cannot
 //! read gets an answer with a reason from here (see [`super::wire`]). After answering a request
 //! that was not read in full, what the client still sends is read and dropped for a while, so it
-//! gets to read the answer instead of a connection reset.
+//! gets to read the answer instead of a connection reset. A change to the gates of a canary that
+//! a cockpit owns is answered once the cockpit has published it (at most 2 s later), so a check
+//! sent after the answer sees it.
 
 use super::answer::{answer, Request, Response};
 use super::book::GateBook;
@@ -41,6 +43,8 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 /// ... and at most this much of it.
 const DRAIN_LIMIT: usize = 1024 * 1024;
+/// A change to gates a cockpit owns is answered once the cockpit published it, or after this.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A request that is not answered from the book.
 #[derive(Debug)]
@@ -98,7 +102,7 @@ impl Handler<'_> {
         self.progress.handed_over.store(true, Ordering::Relaxed);
         let (head, body) = request.into_parts();
         let path = head.uri.path().to_owned();
-        let (call, response) = match read_body(&head.headers, body, self.deadline).await {
+        let (call, mut response) = match read_body(&head.headers, body, self.deadline).await {
             Ok(body) => {
                 let request = Request {
                     method: head.method.as_str().to_owned(),
@@ -116,6 +120,13 @@ impl Handler<'_> {
             }
         };
         report(self.calls, call);
+        if let Some(pending) = response.take_pending() {
+            if !pending.published(PUBLISH_TIMEOUT).await {
+                tracing::warn!(
+                    "the cockpit did not publish a gate change in time: answered anyway"
+                );
+            }
+        }
         Ok(response.into_http())
     }
 }

@@ -16,8 +16,11 @@
 //! "..."}`. Flagger adds `phase`, `checksum` and `metadata`; the phase is kept for the event log and
 //! everything else is ignored.
 //!
-//! [`book`] holds the gates; [`server`] speaks HTTP through hyper, one request per connection
-//! (`connection`), answered from the book (`answer`). The server has no authentication: anyone who
+//! [`book`] holds the gates as published; [`server`] speaks HTTP through hyper, one request per
+//! connection (`connection`), answered from the book (`answer`). The gates of the release a
+//! cockpit has open belong to that cockpit: the book hands them over ([`Handover`]), the server
+//! sends it the changes asked through `/gate/open` and the like, and the cockpit publishes how
+//! its gates stand. `canary gate serve` owns every canary's gates itself. The server has no authentication: anyone who
 //! can reach its port can open gates, so bind it where only Flagger and the operator can connect.
 
 mod answer;
@@ -26,5 +29,5 @@ mod connection;
 pub mod server;
 mod wire;
 
-pub use book::{GateBook, GateState};
+pub use book::{GateBook, GateChange, GateRequest, GateState, Gates, Handover};
 pub use server::{bind, serve, GateCall, GateError};

@@ -1,13 +1,16 @@
 //! The one executor of actions on a live release: the cockpit's keys and the command-line verbs
 //! both perform an [`Action`] here. The release's provider names the lever ([`Lever`]); this
-//! module pulls it: conditional writes, the cockpit's own promotion and rollback stage by stage,
-//! or a gate the cockpit serves for Flagger.
+//! module pulls it: conditional writes, the cockpit's own promotion and rollback stage by stage.
+//! A gate the cockpit serves for Flagger belongs to the cockpit's state: the lever becomes an
+//! event for it ([`gate_changed`]), and the gates it then publishes are written here
+//! ([`publish`]), the one write to the gate book outside the gate server.
 
-use crate::app::Action;
+use crate::app::{Action, Actor, Event, GateBy};
 pub use crate::cluster::report::Reporter;
 use crate::cluster::{Cluster, ClusterError};
-use crate::gate::GateBook;
-use crate::provider::{self, write, GateChange, Lever};
+use crate::gate::{GateBook, Gates, Handover};
+use crate::model::GateChange;
+use crate::provider::{self, write, Lever};
 
 use super::release::Observed;
 use super::stages::{self, SharedUndo};
@@ -23,10 +26,8 @@ pub struct Options {
     pub gates: Option<(GateBook, String)>,
 }
 
-impl Options {
-    fn book(&self) -> Option<&GateBook> {
-        self.gates.as_ref().map(|(b, _)| b)
-    }
+fn serves_no_gates() -> ClusterError {
+    ClusterError::Refused("the cockpit serves no gates (--gate-listen)".to_string())
 }
 
 /// The lever `action` pulls on the release, or why it is refused.
@@ -64,18 +65,54 @@ pub async fn pull(
         Lever::StagedRollback => stages::rollback(cluster, seen, options.keep_canary, report, undo)
             .await
             .map(|()| None),
-        Lever::Gate { change, what } => {
-            let book = options.book().ok_or_else(|| {
-                ClusterError::Refused("the cockpit serves no gates (--gate-listen)".to_string())
-            })?;
-            let (ns, name) = (seen.snapshot.namespace.as_str(), seen.route.name.as_str());
-            match change {
-                GateChange::Gate(state) => book.set_gate(ns, name, state),
-                GateChange::Rollback => book.set_rollback(ns, name, true),
-            }
-            Ok(Some(what))
-        }
+        // the gates are the cockpit's to change: see `gate_changed`
+        Lever::Gate { .. } => Err(serves_no_gates()),
     }
+}
+
+/// A gate lever as the event that tells the cockpit, which owns the gates: it applies the change
+/// and asks for the gates to be published.
+pub fn gate_changed(
+    seen: &Observed,
+    options: &Options,
+    (change, what): (GateChange, String),
+    action: Action,
+    actor: Actor,
+) -> Result<Event, ClusterError> {
+    if options.gates.is_none() {
+        return Err(serves_no_gates());
+    }
+    Ok(Event::GateChanged {
+        at: crate::model::wall_clock(),
+        namespace: seen.snapshot.namespace.clone(),
+        name: seen.route.name.clone(),
+        change,
+        by: GateBy::Action {
+            action,
+            actor,
+            what,
+        },
+    })
+}
+
+/// Publishes the gates of `namespace/name` as the cockpit has them, through the hand-over of
+/// the release's gates: the gate server answers Flagger from them.
+pub fn publish(
+    handover: Option<&Handover>,
+    namespace: &str,
+    name: &str,
+    gates: Gates,
+) -> Result<(), ClusterError> {
+    let handover = handover.ok_or_else(serves_no_gates)?;
+    if (handover.namespace(), handover.name()) != (namespace, name) {
+        return Err(ClusterError::Refused(format!(
+            "the cockpit serves the gates of {}/{}, not of {namespace}/{name}",
+            handover.namespace(),
+            handover.name()
+        )));
+    }
+    handover.publish(gates);
+    Ok(())
 }
 
 /// Performs `action`: its lever, then pulling it.

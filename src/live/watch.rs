@@ -6,10 +6,15 @@
 //! `ActionResult` events. A promotion or rollback runs as a task of its own so that the watches
 //! keep the screen current while it waits for a rollout; a rollback during a promotion stops the
 //! promotion first.
+//!
+//! When the cockpit serves Flagger's gates, the source takes the release's gates over from the
+//! gate book for as long as it runs: it tells the cockpit how they stand (`GatesServed`), turns
+//! the changes asked through the gate server into `GateChanged` events, and publishes the gates
+//! when the cockpit asks (`PublishGates`).
 
-use crate::app::{Action, Actor, Effect, Event};
+use crate::app::{Action, Actor, Effect, Event, GateBy};
 use crate::cluster::Cluster;
-use crate::gate::{GateBook, GateState};
+use crate::gate::{GateBook, GateRequest, Handover};
 use crate::model::{wall_clock as now, Millis};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -19,6 +24,7 @@ use super::executor::{self, Options, Reporter};
 use super::release::Observed;
 use super::stages::SharedUndo;
 use super::watches::{Change, Item, WatchSet};
+use crate::provider::Lever;
 
 /// How often the source confirms that its watches are up (and the clock moves on).
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
@@ -41,6 +47,21 @@ pub async fn run(
     mut effects: mpsc::UnboundedReceiver<Effect>,
 ) {
     let mut set = WatchSet::start(&cluster, &seen);
+    let mut handover = options
+        .gates
+        .as_ref()
+        .map(|(book, _)| book.hand_over(&seen.snapshot.namespace, &seen.route.name));
+    if let Some(h) = &handover {
+        let served = Event::GatesServed {
+            at: now(),
+            namespace: h.namespace().to_string(),
+            name: h.name().to_string(),
+            gates: h.gates(),
+        };
+        if tx.send(served).await.is_err() {
+            return;
+        }
+    }
     let mut latest = seen;
     let mut running: Option<Running> = None;
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
@@ -75,8 +96,7 @@ pub async fn run(
                     let gates = options.gates.as_ref().map(|(b, _)| gate_state(b, &latest.snapshot.namespace, &latest.route.name));
                     match set.rebuild(&latest, gates) {
                         Some(Ok(next)) => {
-                            let mut events = differences(&latest, &next, now());
-                            events.extend(gate_follows(&options, &next));
+                            let events = differences(&latest, &next, now());
                             latest = next;
                             for ev in events {
                                 if tx.send(ev).await.is_err() {
@@ -111,8 +131,32 @@ pub async fn run(
                     Event::Heartbeat { at: now() }
                 })
             }
+            request = next_request(&mut handover) => match request {
+                Some(GateRequest { namespace, name, change, path }) => Some(Event::GateChanged {
+                    at: now(),
+                    namespace,
+                    name,
+                    change,
+                    by: GateBy::Call { path },
+                }),
+                // another cockpit took the gates over
+                None => {
+                    handover = None;
+                    None
+                }
+            },
             effect = effects.recv() => match effect {
                 None => break,
+                Some(Effect::PublishGates { namespace, name, gates, notes, action }) => {
+                    let done = executor::publish(handover.as_ref(), &namespace, &name, gates)
+                        .map_err(|e| e.to_string());
+                    for ev in published(done, notes, action) {
+                        if tx.send(ev).await.is_err() {
+                            return;
+                        }
+                    }
+                    None
+                }
                 Some(effect) => {
                     for ev in execute(&cluster, &latest, &options, effect, &mut running, &tx).await {
                         if tx.send(ev).await.is_err() {
@@ -152,25 +196,41 @@ fn differences(before: &Observed, after: &Observed, at: Millis) -> Vec<Event> {
     out
 }
 
-/// How the cockpit's gates stand for a canary, for its analysis panel.
+/// How the cockpit's gates stand for a canary as published, for its analysis panel.
 pub fn gate_state(book: &GateBook, namespace: &str, name: &str) -> (String, bool) {
-    let gate = match book.gate(namespace, name) {
-        GateState::Closed => "closed".to_string(),
-        GateState::Open => "open".to_string(),
-        GateState::OpenForStep { .. } => "open for one step".to_string(),
-    };
-    (gate, book.rollback(namespace, name))
+    let gates = book.gates(namespace, name);
+    (gates.gate.label().to_string(), gates.rollback)
 }
 
-/// What the gates do when the release moves, as notes.
-fn gate_follows(options: &Options, next: &Observed) -> Vec<Event> {
-    let Some((book, _)) = &options.gates else {
-        return Vec::new();
-    };
-    crate::provider::gates_follow(&next.route, book)
-        .into_iter()
-        .map(note)
-        .collect()
+/// The next change asked through the gate server, while the source has the release's gates.
+async fn next_request(handover: &mut Option<Handover>) -> Option<GateRequest> {
+    match handover {
+        Some(h) => h.next_request().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What the executor tells once it published the gates: the notes, then the result of the
+/// action they carry out. A failure without an action is a source error.
+fn published(
+    done: Result<(), String>,
+    notes: Vec<String>,
+    action: Option<(Action, Actor)>,
+) -> Vec<Event> {
+    let mut out = Vec::new();
+    if done.is_ok() {
+        out.extend(notes.into_iter().map(note));
+    }
+    match (action, done) {
+        (Some((action, actor)), done) => out.push(result(action, actor, done.err())),
+        (None, Err(message)) => out.push(Event::SourceError {
+            at: now(),
+            source: "gates".to_string(),
+            message,
+        }),
+        (None, Ok(())) => {}
+    }
+    out
 }
 
 fn note(text: String) -> Event {
@@ -206,6 +266,8 @@ async fn execute(
             tracing::warn!(%message, "alert");
             return Vec::new();
         }
+        // performed by the loop, which has the gates
+        Effect::PublishGates { .. } => return Vec::new(),
     };
     let lever = match executor::lever(latest, action, options) {
         Ok(lever) => lever,
@@ -230,6 +292,14 @@ async fn execute(
                 return vec![result(action, actor, Some(busy))];
             }
         }
+    }
+    if let Lever::Gate { change, what } = lever {
+        // the cockpit owns the gates: it applies the change and asks for them to be published,
+        // and the result is told once they are
+        let changed =
+            executor::gate_changed(latest, options, (change, what), action, actor.clone());
+        out.push(changed.unwrap_or_else(|e| result(action, actor, Some(e.to_string()))));
+        return out;
     }
     if !executor::is_staged(&lever) {
         let mut report = Reporter::Events(tx.clone());

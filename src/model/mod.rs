@@ -1,6 +1,8 @@
-//! Plain data: the release, its versions and pods, weights, plans, samples and verdicts. No I/O.
+//! Plain data: the release, its versions and pods, weights, plans, samples, verdicts and Flagger's
+//! gates. No I/O.
 
 pub mod analysis;
+pub mod gates;
 pub mod metrics;
 pub mod plan;
 pub mod release;
@@ -9,6 +11,7 @@ pub mod time;
 pub mod weight;
 
 pub use analysis::{AnalysisSettings, AnalysisState, Outcome, Verdict};
+pub use gates::{flagger_ended, GateChange, GateState, Gates};
 pub use metrics::{MetricsHistory, MetricsSample, VersionSample, WindowStats};
 pub use plan::{Plan, PlanError};
 pub use release::{

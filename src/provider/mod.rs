@@ -299,19 +299,6 @@ pub fn metrics_hints(route: &Route) -> MetricsHints {
     }
 }
 
-/// What the gates do when the release moves; notes for the event log.
-pub fn gates_follow(route: &Route, book: &crate::gate::GateBook) -> Vec<String> {
-    match &route.routing {
-        Routing::Flagger(c) => flagger::gates_follow(c, book),
-        Routing::Nginx(_)
-        | Routing::Istio(_)
-        | Routing::Gateway(_)
-        | Routing::Rollout(_)
-        | Routing::Strategy(_)
-        | Routing::Traefik(_) => Vec::new(),
-    }
-}
-
 /// Every release of one kind in the namespace (`all`: in every namespace); `None` when the
 /// cluster serves no such kind.
 pub async fn discover(

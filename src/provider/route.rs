@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::cluster::selector::Selector;
 use crate::cluster::ClusterError;
-use crate::gate::GateState;
+pub use crate::model::GateChange;
 
 /// Set to `"true"` on the object that carries the weight (the canary Ingress, the VirtualService,
 /// the HTTPRoute) while the cockpit's progression of the release is paused: every cockpit and
@@ -208,15 +208,6 @@ impl ObjectWrite {
             ..ObjectWrite::merge(resource, version, name, serde_json::Value::Null)
         }
     }
-}
-
-/// A change to the gates the cockpit serves for Flagger.
-#[derive(Clone, Debug, PartialEq)]
-pub enum GateChange {
-    /// The confirm gates of the canary take this state.
-    Gate(GateState),
-    /// The rollback gate opens.
-    Rollback,
 }
 
 /// The lever an action pulls on one release.

@@ -231,7 +231,7 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
             mut rx,
             effects,
             task,
-        } = live(cluster, seen, options);
+        } = live_cockpit(cluster, seen, options);
         until(&mut rx, "heartbeat", |e| {
             matches!(e, Event::Heartbeat { .. })
         })

@@ -2,7 +2,7 @@
 //! connection, and the calls the cockpit logs.
 
 use crate::support::{exchange, post, request, runtime, PATIENCE};
-use canary_cockpit::gate::book::{GateBook, GateState};
+use canary_cockpit::gate::book::{GateBook, GateChange, GateRequest, GateState};
 use canary_cockpit::gate::server::{bind, serve, GateCall};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -586,6 +586,63 @@ fn slow_clients_are_cut_off_after_ten_seconds() {
             server.calls.try_recv().is_err(),
             "nothing from the silent one"
         );
+        server.task.abort();
+    });
+}
+
+#[test]
+fn the_gates_of_a_release_a_cockpit_has_open_are_the_cockpits() {
+    runtime().block_on(async {
+        let mut server = start().await;
+        let addr = server.addr;
+        let frontend = payload("demo", "frontend");
+
+        // the cockpit takes the gates over and plays its part: it applies what is asked, then
+        // publishes
+        let mut handover = server.book.hand_over("demo", "frontend");
+        let (asked_tx, mut asked) = unbounded_channel();
+        let cockpit = tokio::spawn(async move {
+            while let Some(request) = handover.next_request().await {
+                let _ = asked_tx.send(request.clone());
+                handover.publish(handover.gates().with(request.change));
+            }
+        });
+
+        assert_eq!(post(addr, "/gate/open", &frontend).await, 202);
+        // answered once published: the next check sees it
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 200);
+        let request = timeout(PATIENCE, asked.recv()).await.ok().flatten();
+        assert_eq!(
+            request,
+            Some(GateRequest {
+                namespace: "demo".into(),
+                name: "frontend".into(),
+                change: GateChange::Gate(GateState::Open),
+                path: "/gate/open".into(),
+            })
+        );
+        assert_eq!(post(addr, "/rollback/open", &frontend).await, 202);
+        assert_eq!(post(addr, "/rollback/check", &frontend).await, 200);
+        assert_eq!(post(addr, "/gate/close", &frontend).await, 202);
+        assert_eq!(post(addr, "/gate/check", &frontend).await, 403);
+        // another canary's gates stay the server's
+        assert_eq!(
+            post(addr, "/gate/open", &payload("demo", "backend")).await,
+            202
+        );
+        assert_eq!(server.book.gate("demo", "backend"), GateState::Open);
+        let asked_paths: Vec<String> = std::iter::from_fn(|| asked.try_recv().ok())
+            .map(|r| r.path)
+            .collect();
+        assert_eq!(asked_paths, ["/rollback/open", "/gate/close"]);
+
+        // the cockpit closes: the gates go back to the server as published
+        cockpit.abort();
+        let _ = cockpit.await;
+        assert_eq!(post(addr, "/rollback/close", &frontend).await, 202);
+        assert!(!server.book.rollback("demo", "frontend"));
+        assert_eq!(post(addr, "/rollback/check", &frontend).await, 403);
+        while server.calls.try_recv().is_ok() {}
         server.task.abort();
     });
 }

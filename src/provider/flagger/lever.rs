@@ -1,13 +1,12 @@
-//! A Flagger Canary as a release: its route, what to watch, the lever of each action (the
-//! Canary's fields, or the gates the cockpit serves), and the gates following the release.
+//! A Flagger Canary as a release: its route, what to watch, and the lever of each action (the
+//! Canary's fields, or the gates the cockpit serves).
 
 use crate::app::Action;
 use crate::cluster::dynamic;
 use crate::cluster::selector::Selector;
 use crate::cluster::{Cluster, ClusterError};
-use crate::gate::{GateBook, GateState};
 use crate::metrics::templates;
-use crate::model::Weight;
+use crate::model::{GateState, Weight};
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{DynamicObject, ListParams};
 use kube::Api;
@@ -160,7 +159,7 @@ pub fn lever(
             ),
         }),
         Action::Rollback if gates && c.rollback_gated() => {
-            gate(GateChange::Rollback, "rollback gate open".to_string())
+            gate(GateChange::Rollback(true), "rollback gate open".to_string())
         }
         Action::Rollback => Err(refused("rollback", "no rollback gate")),
         Action::Retry => Err(ClusterError::Refused(
@@ -186,24 +185,4 @@ pub fn metrics_hints(c: &Canary) -> MetricsHints {
         // Flagger's workloads are the target and <target>-primary
         workloads: Some((c.primary(), c.target.clone())),
     }
-}
-
-/// What the gates do when the canary moves: a gate opened for one step closes once the weight
-/// moved; every gate closes when the release is over, so the next one starts closed.
-pub fn gates_follow(c: &Canary, book: &GateBook) -> Vec<String> {
-    let (ns, name) = (&c.namespace, &c.name);
-    let mut out = Vec::new();
-    if book.observe_weight(ns, name, c.weight) {
-        out.push(format!(
-            "gate closed again: the weight moved to {} %",
-            c.weight
-        ));
-    }
-    let over = matches!(c.phase.as_str(), "Succeeded" | "Failed");
-    if over && (book.gate(ns, name) != GateState::Closed || book.rollback(ns, name)) {
-        book.set_gate(ns, name, GateState::Closed);
-        book.set_rollback(ns, name, false);
-        out.push(format!("gates closed: the release is {}", c.phase));
-    }
-    out
 }

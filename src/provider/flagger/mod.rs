@@ -19,9 +19,7 @@ use serde::Deserialize;
 mod lever;
 mod view;
 
-pub use lever::{
-    gates_follow, lever, metrics_hints, pause_writes, read, route, watches, weight_refused,
-};
+pub use lever::{lever, metrics_hints, pause_writes, read, route, watches, weight_refused};
 
 pub const CANARY: Resource = Resource {
     group: "flagger.app",

@@ -76,7 +76,7 @@ impl Canary {
             kind: "flagger".to_string(),
             consequences,
             phase: if self.suspend {
-                format!("{} (suspended)", self.phase)
+                format!("{}{}", self.phase, crate::model::gates::SUSPENDED)
             } else {
                 self.phase.clone()
             },

@@ -131,10 +131,13 @@ impl Pass {
                     text: text.clone(),
                 });
             }
+            // the gates' changes reach the summary as the notes told once they were published
             Event::Tick { .. }
             | Event::Heartbeat { .. }
             | Event::PodsObserved { .. }
             | Event::ReleasePicked { .. }
+            | Event::GatesServed { .. }
+            | Event::GateChanged { .. }
             | Event::Key(_)
             | Event::Resize { .. } => {}
         }

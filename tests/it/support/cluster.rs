@@ -2,7 +2,7 @@
 //! `scripts/control-plane.sh` (which `./scripts/test.sh` runs). Each test works in a namespace of
 //! its own. There is no kubelet: tests play it by patching pod status.
 
-use canary_cockpit::app::{Effect, Event};
+use canary_cockpit::app::{App, AppConfig, Effect, Event};
 use canary_cockpit::cli::{ConnectArgs, MetricsArgs};
 use canary_cockpit::cluster::{self, Cluster};
 use canary_cockpit::live::release::{self, Observed};
@@ -520,6 +520,49 @@ pub fn live(cluster: Cluster, seen: Observed, options: executor::Options) -> Liv
     let (tx, rx) = mpsc::channel(1024);
     let (effects, effects_rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(watch::run(cluster, seen, options, tx, effects_rx));
+    Live { rx, effects, task }
+}
+
+/// The live source with the cockpit's state in the loop, as `canary watch` runs them: every
+/// event goes through `App::update` (its effects to the source) before the test sees it; the
+/// test's own effects go to the source as the keys' would.
+pub fn live_cockpit(cluster: Cluster, seen: Observed, options: executor::Options) -> Live {
+    let mut app = App::new(AppConfig::default());
+    app.update(Event::ReleaseObserved {
+        at: canary_cockpit::model::wall_clock(),
+        release: seen.snapshot.clone(),
+    });
+    let (to_test, rx) = mpsc::channel(1024);
+    let (effects, mut from_test) = mpsc::unbounded_channel::<Effect>();
+    let (source_tx, mut source_rx) = mpsc::channel(1024);
+    let (to_source, source_effects) = mpsc::unbounded_channel();
+    let source = tokio::spawn(watch::run(
+        cluster,
+        seen,
+        options,
+        source_tx,
+        source_effects,
+    ));
+    let task = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                event = source_rx.recv() => {
+                    let Some(event) = event else { break };
+                    for effect in app.update(event.clone()) {
+                        let _ = to_source.send(effect);
+                    }
+                    if to_test.send(event).await.is_err() {
+                        break;
+                    }
+                }
+                effect = from_test.recv() => {
+                    let Some(effect) = effect else { break };
+                    let _ = to_source.send(effect);
+                }
+            }
+        }
+        source.abort();
+    });
     Live { rx, effects, task }
 }
 
