@@ -4,7 +4,8 @@
 //! holds that line, from the map in `docs/layers.txt`):
 //!
 //! ```text
-//! model, paths, logging, stdout      plain data and the process's surroundings
+//! model, paths, logging, stdout,     plain data and the process's surroundings;
+//! http1                              the small servers' HTTP/1 settings
 //! controller                         progression and analysis, pure
 //! app                                state, update(), keys
 //! ui, record                         rendering; recordings
@@ -24,6 +25,7 @@ pub mod commands;
 pub mod config;
 pub mod controller;
 pub mod gate;
+pub mod http1;
 pub mod live;
 pub mod logging;
 pub mod metrics;

@@ -49,6 +49,20 @@ pub struct AppConfig {
     pub refresh_ms: i64,
 }
 
+impl AppConfig {
+    /// The cockpit of a replay: `config` is the viewer's (colour, user); read-only, no release
+    /// switching, no queries to show.
+    pub fn replay(config: AppConfig) -> AppConfig {
+        AppConfig {
+            read_only: true,
+            no_writes: false,
+            switchable: false,
+            queries: Vec::new(),
+            ..config
+        }
+    }
+}
+
 impl Default for AppConfig {
     fn default() -> Self {
         Self {

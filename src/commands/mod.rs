@@ -89,6 +89,18 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
         .map_err(RunError::Runtime)
 }
 
+/// The metrics poller of a live release, or `None` when no Prometheus is configured.
+pub fn poller(
+    runtime: &tokio::runtime::Runtime,
+    cluster: &crate::cluster::Cluster,
+    observed: &crate::live::Observed,
+    args: &crate::cli::MetricsArgs,
+) -> Result<Option<crate::metrics::Poller>, RunError> {
+    runtime
+        .block_on(crate::live::metrics_setup::poller(cluster, observed, args))
+        .map_err(|e| RunError::Metrics(e.to_string()))
+}
+
 /// The recorder the flags ask for: `--record FILE`, none with `--no-record` (or headless without
 /// `--record`), else a new file in the sessions directory (never one a session of the same second
 /// already wrote), pruned to the newest `--keep-sessions`.

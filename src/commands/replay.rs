@@ -132,13 +132,7 @@ pub fn session_row(path: &Path) -> SessionRow {
 }
 
 fn outcome(rec: &Recording) -> String {
-    let mut app = App::new(AppConfig {
-        read_only: true,
-        no_writes: false,
-        switchable: false,
-        queries: Vec::new(),
-        ..AppConfig::default()
-    });
+    let mut app = App::new(AppConfig::replay(AppConfig::default()));
     for (_, event) in &rec.events {
         let _ = app.update(event.clone());
     }

@@ -35,13 +35,7 @@ pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
     {
         // metrics when Prometheus is given on the command line, in the environment or in the
         // config file for this context
-        let poller = runtime
-            .block_on(crate::live::metrics_setup::poller(
-                &cluster,
-                &observed,
-                &args.metrics,
-            ))
-            .map_err(|e| RunError::Metrics(e.to_string()))?;
+        let poller = super::poller(&runtime, &cluster, &observed, &args.metrics)?;
         if let Some(p) = poller {
             match runtime.block_on(p.now(crate::model::wall_clock())) {
                 Ok(sample) => report.set_metrics(&sample),

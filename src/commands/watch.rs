@@ -155,13 +155,7 @@ fn cockpit(
         observed.snapshot.name.clone(),
     )
     .with_refresh_ms(refresh_ms);
-    let poller = runtime
-        .block_on(crate::live::metrics_setup::poller(
-            &cluster,
-            &observed,
-            &args.metrics,
-        ))
-        .map_err(|e| RunError::Metrics(e.to_string()))?;
+    let poller = super::poller(runtime, &cluster, &observed, &args.metrics)?;
     let config = AppConfig {
         queries: poller.as_ref().map_or_else(Vec::new, |p| {
             let q = &p.queries;

@@ -18,9 +18,8 @@ use http::header::TRANSFER_ENCODING;
 use http::HeaderMap;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Body, Bytes, Incoming};
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use std::error::Error as StdError;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -200,21 +199,6 @@ fn report(calls: &UnboundedSender<GateCall>, call: GateCall) {
     let _ = calls.send(call);
 }
 
-/// hyper, set for one request per connection within the limits above.
-fn http1() -> http1::Builder {
-    let mut builder = http1::Builder::new();
-    builder
-        .keep_alive(false)
-        // A client that closes its sending side after the request still gets the answer.
-        .half_close(true)
-        .max_header_size(MAX_HEAD)
-        .timer(TokioTimer::new())
-        .header_read_timeout(READ_TIMEOUT)
-        .title_case_headers(true)
-        .auto_date_header(false);
-    builder
-}
-
 /// Serves one connection: one request, one answer.
 pub(super) async fn handle(
     mut stream: TcpStream,
@@ -233,7 +217,7 @@ pub(super) async fn handle(
         };
         let handler = &handler;
         let wire = Wire::new(&mut stream, &mut start, &progress.handed_over);
-        let connection = http1().serve_connection(
+        let connection = crate::http1::one_request(MAX_HEAD, READ_TIMEOUT).serve_connection(
             TokioIo::new(wire),
             service_fn(move |request| handler.respond(request)),
         );

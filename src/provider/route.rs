@@ -174,8 +174,9 @@ pub struct ObjectWrite {
     pub resource: Resource,
     pub version: &'static str,
     pub name: String,
-    /// The status subresource rather than the object.
-    pub status: bool,
+    /// The status subresource rather than the object, named as in messages and RBAC
+    /// (`rollouts/status`).
+    pub status: Option<&'static str>,
     pub patch: PatchBody,
 }
 
@@ -191,7 +192,7 @@ impl ObjectWrite {
             resource,
             version,
             name: name.to_string(),
-            status: false,
+            status: None,
             patch: PatchBody::Merge(patch),
         }
     }

@@ -35,25 +35,17 @@ pub async fn apply(
 async fn one(cluster: &Cluster, w: &ObjectWrite) -> Result<kube::api::DynamicObject, ClusterError> {
     let api = w.resource.api(cluster, w.version);
     let pp = PatchParams::default();
-    let what = if w.status {
-        // the status subresource's name in messages and RBAC
-        match w.resource.plural {
-            "rollouts" => "rollouts/status",
-            other => other,
-        }
-    } else {
-        w.resource.plural
-    };
+    let what = w.status.unwrap_or(w.resource.plural);
     let fail = |e: kube::Error| match e {
         // a JSON patch whose test failed: the object moved on since it was read
-        kube::Error::Api(s) if s.code == 422 && w.status => ClusterError::Conflict {
+        kube::Error::Api(s) if s.code == 422 && w.status.is_some() => ClusterError::Conflict {
             resource: w.resource.plural,
             name: w.name.clone(),
         },
         e => call(cluster, "patch", what, &w.name).error(e),
     };
     match &w.patch {
-        PatchBody::Merge(body) if w.status => api
+        PatchBody::Merge(body) if w.status.is_some() => api
             .patch_status(&w.name, &pp, &Patch::Merge(body))
             .await
             .map_err(fail),
@@ -70,7 +62,7 @@ async fn one(cluster: &Cluster, w: &ObjectWrite) -> Result<kube::api::DynamicObj
                     message: e.to_string(),
                 })?;
             let patch = Patch::Json::<()>(patch);
-            if w.status {
+            if w.status.is_some() {
                 api.patch_status(&w.name, &pp, &patch).await.map_err(fail)
             } else {
                 api.patch(&w.name, &pp, &patch).await.map_err(fail)

@@ -52,12 +52,8 @@ impl Player {
             warnings,
         } = recording;
         let config = AppConfig {
-            read_only: true,
-            no_writes: false,
-            switchable: false,
-            queries: Vec::new(),
             refresh_ms: header.refresh_ms.unwrap_or(config.refresh_ms),
-            ..config
+            ..AppConfig::replay(config)
         };
         let mut times = Vec::with_capacity(events.len());
         let mut latest = header.started_at;

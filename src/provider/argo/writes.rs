@@ -96,7 +96,7 @@ impl Writes {
         .flatten()
         {
             out.push(ObjectWrite {
-                status: true,
+                status: Some("rollouts/status"),
                 patch,
                 ..ObjectWrite::merge(ROLLOUT, version, name, serde_json::Value::Null)
             });

@@ -13,13 +13,7 @@ use crate::record::Recording;
 /// Reads the whole recording once and sums it up.
 pub fn summarize(rec: &Recording) -> Summary {
     let mut pass = Pass::new(rec);
-    let mut app = App::new(AppConfig {
-        read_only: true,
-        no_writes: false,
-        switchable: false,
-        queries: Vec::new(),
-        ..AppConfig::default()
-    });
+    let mut app = App::new(AppConfig::replay(AppConfig::default()));
     for (t, event) in &rec.events {
         pass.read_event(*t, event);
         let phase_before = app.phase;

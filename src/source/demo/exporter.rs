@@ -9,9 +9,8 @@ use http::header::{HeaderValue, CONNECTION, CONTENT_TYPE};
 use http::StatusCode;
 use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -207,14 +206,7 @@ impl DemoExporter {
                 Ok::<_, Infallible>(me.respond(request.uri().path()))
             },
         );
-        let mut http = http1::Builder::new();
-        http.keep_alive(false)
-            .half_close(true)
-            .max_header_size(MAX_HEAD)
-            .timer(TokioTimer::new())
-            .header_read_timeout(READ_TIMEOUT)
-            .title_case_headers(true)
-            .auto_date_header(false);
+        let http = crate::http1::one_request(MAX_HEAD, READ_TIMEOUT);
         let served = http.serve_connection(TokioIo::new(stream), service);
         match tokio::time::timeout(READ_TIMEOUT + WRITE_TIMEOUT, served).await {
             Ok(Ok(())) => {}
