@@ -276,8 +276,11 @@ pub fn cockpit_lever(route: &Route, action: crate::app::Action) -> Result<Lever,
         Action::NextStep => Err(ClusterError::Refused(
             "the cockpit drives this release by weight: + moves it by the step weight".to_string(),
         )),
-        Action::Retry => Err(ClusterError::Refused(
-            "retry applies to Argo Rollouts (an aborted rollout)".to_string(),
-        )),
+        Action::Retry => Err(retry_refused()),
     }
+}
+
+/// `canary retry` on a release that is not an Argo rollout.
+pub fn retry_refused() -> ClusterError {
+    ClusterError::Refused("retry applies to Argo Rollouts (an aborted rollout)".to_string())
 }

@@ -162,9 +162,7 @@ pub fn lever(
             gate(GateChange::Rollback(true), "rollback gate open".to_string())
         }
         Action::Rollback => Err(refused("rollback", "no rollback gate")),
-        Action::Retry => Err(ClusterError::Refused(
-            "retry applies to Argo Rollouts (an aborted rollout)".to_string(),
-        )),
+        Action::Retry => Err(crate::provider::route::retry_refused()),
     }
 }
 
