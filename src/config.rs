@@ -17,6 +17,7 @@
 //! p99_ms = '1000 * histogram_quantile(0.99, sum by (version, le) (rate(shop_latency_seconds_bucket{namespace="{namespace}"}[{window}])))'
 //! ```
 
+use crate::alert::SinkEntry;
 use crate::metrics::Template;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -31,6 +32,9 @@ pub struct Config {
     /// Query templates beside (or replacing, by name) the built-in ones.
     #[serde(default)]
     pub templates: Vec<Template>,
+    /// Named alert sinks for `--alert NAME` (see `alert::setup`).
+    #[serde(default)]
+    pub alerts: BTreeMap<String, SinkEntry>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -83,6 +87,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             });
         }
     }
+    crate::alert::setup::check_entries(&config.alerts, path).map_err(|e| match e {
+        crate::alert::SetupError::Entry { key, message, .. } => ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("alerts.{key}: {message}"),
+        },
+        other => ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        },
+    })?;
     Ok(config)
 }
 

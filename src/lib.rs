@@ -18,6 +18,7 @@
 //! commands                           what each subcommand does
 //! ```
 
+pub mod alert;
 pub mod app;
 pub mod cli;
 pub mod cluster;

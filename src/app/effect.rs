@@ -1,7 +1,7 @@
 //! Effects: I/O that `update` asks for. Executors perform them and answer with `Event::ActionResult`
 //! (and notes).
 
-use crate::model::{Gates, Weight};
+use crate::model::{Alert, Gates, Weight};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -63,15 +63,16 @@ impl fmt::Display for Actor {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Effect {
     Act {
         action: Action,
         actor: Actor,
     },
-    SendAlert {
-        message: String,
+    /// Tell the team's channels (the sinks given with `--alert`).
+    Alert {
+        alert: Alert,
     },
     /// Publish how the release's gates stand to the gate server, which answers Flagger from
     /// them; then tell `notes` to the event log and report the result of `action`, the

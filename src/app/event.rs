@@ -2,7 +2,7 @@
 
 use crate::controller::Step;
 use crate::model::{
-    AnalysisSettings, GateChange, Gates, MetricsSample, Millis, Plan, PodSet, ReleaseSnapshot,
+    Alert, AnalysisSettings, Delivery, GateChange, Gates, MetricsSample, Millis, Plan, PodSet, ReleaseSnapshot,
     Target, Verdict,
 };
 use crossterm::event::KeyEvent;
@@ -78,6 +78,10 @@ pub enum Event {
         author: String,
         text: String,
     },
+    /// The cockpit raised an alert for the team's channels (its own event; replay never sends it).
+    AlertRaised { alert: Alert },
+    /// What became of an alert at one sink.
+    AlertDelivered { delivery: Delivery },
     /// The operator chose the release this cockpit opened: from the release list, or by typing
     /// its target after `:` (`canary watch`).
     ReleasePicked {
@@ -126,6 +130,8 @@ impl Event {
             | Event::ReleasePicked { at, .. } => Some(*at),
             Event::MetricsSampled { sample } => Some(sample.at),
             Event::Verdict { verdict, .. } => Some(verdict.at),
+            Event::AlertRaised { alert } => Some(alert.at),
+            Event::AlertDelivered { delivery } => Some(delivery.at),
         }
     }
 }

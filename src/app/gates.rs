@@ -82,15 +82,22 @@ impl App {
             }),
         };
         served.gates.apply(change);
-        let effect = match by {
+        let effect = match &by {
             GateBy::Action {
                 action,
                 actor,
                 what,
-            } => served.publish(vec![what], Some((action, actor))),
+            } => served.publish(vec![what.clone()], Some((*action, actor.clone()))),
             GateBy::Call { .. } => served.publish(Vec::new(), None),
         };
-        vec![effect]
+        let mut effects = vec![effect];
+        effects.extend(match by {
+            GateBy::Action { actor, what, .. } => self.alert_gate(at, change, Some(&actor), &what),
+            GateBy::Call { path } => {
+                self.alert_gate(at, change, None, &format!("through the gate server's {path}"))
+            }
+        });
+        effects
     }
 
     /// What the gates do when the release moves: a gate opened for one step closes once the

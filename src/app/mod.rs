@@ -3,6 +3,7 @@
 //! `update` takes one event and returns the effects to perform. It does no I/O and reads no clock:
 //! tests, the headless runner, the TUI and replay all drive the same function.
 
+mod alerts;
 pub mod effect;
 pub mod event;
 pub mod gates;
@@ -47,6 +48,9 @@ pub struct AppConfig {
     pub queries: Vec<(String, String)>,
     /// Expected time between observations; data older than three of these is shown as stale.
     pub refresh_ms: i64,
+    /// Raise alerts (live). Replay shows the recorded ones instead, except from recordings made
+    /// before alerts were recorded (format 1.3 and older), where it raises them again to show.
+    pub raise_alerts: bool,
 }
 
 impl AppConfig {
@@ -58,6 +62,7 @@ impl AppConfig {
             no_writes: false,
             switchable: false,
             queries: Vec::new(),
+            raise_alerts: false,
             ..config
         }
     }
@@ -74,6 +79,7 @@ impl Default for AppConfig {
             switchable: false,
             queries: Vec::new(),
             refresh_ms: 2000,
+            raise_alerts: true,
         }
     }
 }
@@ -143,6 +149,8 @@ pub struct App {
     /// How the release's gates stand, while this cockpit serves them for Flagger
     /// (`--gate-listen`); the gate server answers from what the cockpit publishes.
     pub gates: Option<ServedGates>,
+    /// What alerts were raised and how their delivery goes.
+    pub alerts: alerts::AlertState,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
     /// the runner, which records them. Replay feeds them back through `update`.
     produced: Vec<Event>,
@@ -178,6 +186,7 @@ impl App {
             exit: None,
             analysis_plan: None,
             gates: None,
+            alerts: alerts::AlertState::default(),
             produced: Vec::new(),
         }
     }
@@ -191,13 +200,28 @@ impl App {
     }
 
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        let before = self.phase;
+        let mut effects = self.dispatch(event);
+        let at = self.now;
+        effects.extend(self.alert_phase_change(at, before));
+        effects
+    }
+
+    fn dispatch(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Key(key) => self.on_key(key),
             Event::Resize { .. } => Vec::new(),
-            Event::Tick { at } => self.advance(at),
+            Event::Tick { at } => {
+                let mut effects = self.alert_outages(at);
+                effects.extend(self.advance(at));
+                effects
+            }
             Event::Heartbeat { at } => {
                 self.touch(at);
-                self.advance(at)
+                let mut effects = self.source_up(at, "watch");
+                effects.extend(self.alert_outages(at));
+                effects.extend(self.advance(at));
+                effects
             }
             Event::ReleaseObserved { at, release } => {
                 self.on_release(at, release);
@@ -214,7 +238,9 @@ impl App {
                 self.metrics_error = None;
                 self.history.push(sample);
                 self.touch(at);
-                self.advance(at)
+                let mut effects = self.source_up(at, "metrics");
+                effects.extend(self.advance(at));
+                effects
             }
             Event::ActionResult {
                 at,
@@ -222,8 +248,10 @@ impl App {
                 actor,
                 error,
             } => {
+                let mut effects = self.alert_action(at, action, &actor, error.as_deref());
                 self.on_action_result(at, action, actor, error);
-                self.advance(at)
+                effects.extend(self.advance(at));
+                effects
             }
             Event::SourceError {
                 at,
@@ -233,6 +261,7 @@ impl App {
                 if source == "metrics" {
                     self.metrics_error = Some(message.clone());
                 }
+                self.source_down(at, &source);
                 let text = format!("{source}: {message}");
                 self.log.push(at, LogKind::Error, text.clone());
                 self.set_status(Level::Error, text);
@@ -265,6 +294,14 @@ impl App {
                 self.now = self.now.max(at);
                 self.log
                     .push(at, LogKind::Note, format!("note by {author}: {text}"));
+                Vec::new()
+            }
+            Event::AlertRaised { alert } => {
+                self.show_alert(&alert);
+                Vec::new()
+            }
+            Event::AlertDelivered { delivery } => {
+                self.on_delivery(delivery);
                 Vec::new()
             }
             Event::ReleasePicked {

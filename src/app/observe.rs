@@ -3,7 +3,9 @@
 use super::{Action, Actor, App, Effect, Event, Level, LogKind, ReleaseOutcome};
 use crate::controller::{Step, View};
 use crate::model::release::restarts;
-use crate::model::{Millis, Outcome, Phase, PodSet, ReleaseSnapshot, Side, Verdict};
+use crate::model::{
+    AlertEvent, Millis, Outcome, Phase, PodSet, ReleaseSnapshot, Severity, Side, Verdict,
+};
 
 impl App {
     pub(super) fn on_release(&mut self, at: Millis, release: ReleaseSnapshot) {
@@ -236,12 +238,13 @@ impl App {
                 r.canary.name.clone(),
             )
         });
+        let failed = (verdict.outcome == Outcome::Fail).then(|| verdict.reason.clone());
         self.analysis.record(verdict);
         let act = |action| Effect::Act {
             action,
             actor: Actor::Controller,
         };
-        match step {
+        let mut effects = match step {
             Step::Hold => Vec::new(),
             Step::SetWeight(weight) => vec![act(Action::SetWeight { weight })],
             Step::Promote => {
@@ -255,15 +258,25 @@ impl App {
             }
             Step::Rollback => {
                 self.set_phase(now, Phase::RollingBack);
-                let message = format!(
-                    "{name}: automatic rollback of {canary} to {primary} after {} failed checks (threshold {threshold})",
+                let reason = format!(
+                    "automatic rollback of {canary} to {primary} after {} failed checks (threshold {threshold})",
                     self.analysis.failed
                 );
-                self.log
-                    .push(now, LogKind::Alert, format!("ALERT {message}"));
-                self.set_status(Level::Error, message.clone());
-                vec![act(Action::Rollback), Effect::SendAlert { message }]
+                self.set_status(Level::Error, format!("{name}: {reason}"));
+                let mut effects = vec![act(Action::Rollback)];
+                effects.extend(self.raise(
+                    now,
+                    AlertEvent::AutomaticRollback,
+                    Severity::Error,
+                    reason,
+                    None,
+                ));
+                return effects;
             }
+        };
+        if let Some(reason) = failed {
+            effects.extend(self.alert_check(now, &reason));
         }
+        effects
     }
 }

@@ -132,7 +132,7 @@ pub fn session_row(path: &Path) -> SessionRow {
 }
 
 fn outcome(rec: &Recording) -> String {
-    let mut app = App::new(AppConfig::replay(AppConfig::default()));
+    let mut app = App::new(rec.header.replay_config(AppConfig::default()));
     for (_, event) in &rec.events {
         let _ = app.update(event.clone());
     }

@@ -143,6 +143,7 @@ fn cockpit(
         switchable: true,
         queries: Vec::new(),
         refresh_ms,
+        raise_alerts: true,
     };
     let header = Header::new(
         SessionSource::cluster(

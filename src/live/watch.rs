@@ -262,10 +262,8 @@ async fn execute(
 ) -> Vec<Event> {
     let (action, actor) = match effect {
         Effect::Act { action, actor } => (action, actor),
-        Effect::SendAlert { message } => {
-            tracing::warn!(%message, "alert");
-            return Vec::new();
-        }
+        // the notifier takes alerts before effects reach the source
+        Effect::Alert { .. } => return Vec::new(),
         // performed by the loop, which has the gates
         Effect::PublishGates { .. } => return Vec::new(),
     };

@@ -1,6 +1,7 @@
 //! Plain data: the release, its versions and pods, weights, plans, samples, verdicts and Flagger's
 //! gates. No I/O.
 
+pub mod alert;
 pub mod analysis;
 pub mod gates;
 pub mod metrics;
@@ -10,6 +11,7 @@ pub mod target;
 pub mod time;
 pub mod weight;
 
+pub use alert::{Alert, AlertEvent, Delivery, DeliveryOutcome, Severity, VersionNumbers};
 pub use analysis::{AnalysisSettings, AnalysisState, Outcome, Verdict};
 pub use gates::{flagger_ended, GateChange, GateState, Gates};
 pub use metrics::{MetricsHistory, MetricsSample, VersionSample, WindowStats};

@@ -17,7 +17,7 @@ pub const FORMAT_NAME: &str = "canary-cockpit-session";
 /// Readers refuse any other major version.
 pub const FORMAT_MAJOR: u64 = 1;
 /// Written by this cockpit; readers accept any minor version of their major version.
-pub const FORMAT_MINOR: u64 = 3;
+pub const FORMAT_MINOR: u64 = 4;
 
 /// Where the recorded events came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +91,26 @@ impl Header {
     pub fn with_refresh_ms(mut self, refresh_ms: i64) -> Self {
         self.refresh_ms = Some(refresh_ms);
         self
+    }
+
+    /// Whether the file records the alerts it raised (format 1.4 on). Older files are replayed
+    /// by raising them again, for the event log only.
+    pub fn records_alerts(&self) -> bool {
+        self.version
+            .split_once('.')
+            .and_then(|(_, minor)| minor.parse::<u64>().ok())
+            .is_some_and(|minor| minor >= 4)
+    }
+
+    /// The cockpit of a replay of this file: `config` is the viewer's; read-only, stale data
+    /// marked with the recorded refresh interval, alerts shown as recorded.
+    pub fn replay_config(&self, config: crate::app::AppConfig) -> crate::app::AppConfig {
+        let refresh_ms = self.refresh_ms.unwrap_or(config.refresh_ms);
+        crate::app::AppConfig {
+            refresh_ms,
+            raise_alerts: !self.records_alerts(),
+            ..crate::app::AppConfig::replay(config)
+        }
     }
 }
 

@@ -51,10 +51,7 @@ impl Player {
             events,
             warnings,
         } = recording;
-        let config = AppConfig {
-            refresh_ms: header.refresh_ms.unwrap_or(config.refresh_ms),
-            ..AppConfig::replay(config)
-        };
+        let config = header.replay_config(config);
         let mut times = Vec::with_capacity(events.len());
         let mut latest = header.started_at;
         let events: Vec<Event> = events

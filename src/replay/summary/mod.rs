@@ -60,6 +60,8 @@ pub struct Summary {
     /// Actions the cockpit's controller performed (weight steps, automatic promotion or rollback).
     pub controller_actions: Vec<ActionRecord>,
     pub notes: Vec<NoteRecord>,
+    /// Alerts raised for the team's channels, with what became of each at each sink.
+    pub alerts: Vec<AlertRecord>,
     /// Checks of the analysis that failed, with the reason given.
     pub failed_verdicts: Vec<FailedVerdict>,
     /// The worst error rate and p99 latency seen, per side of the release.
@@ -187,6 +189,26 @@ pub struct ActionRecord {
     pub ok: bool,
     /// What went wrong, when it failed.
     pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AlertRecord {
+    pub t_ms: i64,
+    pub at: String,
+    pub event: crate::model::AlertEvent,
+    pub severity: crate::model::Severity,
+    /// The alert's line: release and reason.
+    pub text: String,
+    pub deliveries: Vec<DeliveryRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeliveryRecord {
+    pub sink: String,
+    /// `delivered (HTTP 204)`, `HTTP 400: …`, `undelivered: …`.
+    pub result: String,
+    pub delivered: bool,
+    pub attempts: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

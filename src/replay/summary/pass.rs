@@ -3,7 +3,7 @@
 
 use super::labels::utc;
 use super::{
-    ActionRecord, AnalysisSummary, CheckCounts, FailedVerdict, NoteRecord, Pause, Peak, Peaks,
+    ActionRecord, AlertRecord, AnalysisSummary, DeliveryRecord, CheckCounts, FailedVerdict, NoteRecord, Pause, Peak, Peaks,
     PhaseChange, SessionOutcome, Summary, VersionInfo, Versions, WeightSummary,
 };
 use crate::app::{Action, Actor, App, AppConfig, Event};
@@ -13,12 +13,18 @@ use crate::record::Recording;
 /// Reads the whole recording once and sums it up.
 pub fn summarize(rec: &Recording) -> Summary {
     let mut pass = Pass::new(rec);
-    let mut app = App::new(AppConfig::replay(AppConfig::default()));
+    let mut app = App::new(rec.header.replay_config(AppConfig::default()));
     for (t, event) in &rec.events {
         pass.read_event(*t, event);
         let phase_before = app.phase;
         // Replay: the effects were performed (or not) when the session ran.
         let _ = app.update(event.clone());
+        // a recording older than 1.4 holds no alerts: the replayed cockpit raises them again
+        for produced in app.take_produced() {
+            if let Event::AlertRaised { alert } = &produced {
+                pass.read_event(alert.at, &produced);
+            }
+        }
         pass.follow_app(*t, phase_before, &app);
     }
     pass.finish(rec)
@@ -58,6 +64,7 @@ impl Pass {
                 operator_actions: Vec::new(),
                 controller_actions: Vec::new(),
                 notes: Vec::new(),
+                alerts: Vec::new(),
                 failed_verdicts: Vec::new(),
                 peaks: Peaks::default(),
                 source_errors: 0,
@@ -124,6 +131,32 @@ impl Pass {
                     author: author.clone(),
                     text: text.clone(),
                 });
+            }
+            Event::AlertRaised { alert } => {
+                let t_ms = self.offset(t);
+                self.summary.alerts.push(AlertRecord {
+                    t_ms,
+                    at: utc(t),
+                    event: alert.event,
+                    severity: alert.severity,
+                    text: alert.line(),
+                    deliveries: Vec::new(),
+                });
+            }
+            Event::AlertDelivered { delivery } => {
+                let record = DeliveryRecord {
+                    sink: delivery.sink.clone(),
+                    result: delivery.outcome.to_string(),
+                    delivered: delivery.outcome.is_delivered(),
+                    attempts: delivery.attempts,
+                };
+                // the newest alert of that event waiting for this sink
+                let alert = self.summary.alerts.iter_mut().rev().find(|a| {
+                    a.event == delivery.event && a.deliveries.iter().all(|d| d.sink != delivery.sink)
+                });
+                if let Some(a) = alert {
+                    a.deliveries.push(record);
+                }
             }
             // the gates' changes reach the summary as the notes told once they were published
             Event::Tick { .. }

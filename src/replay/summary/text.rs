@@ -14,6 +14,7 @@ impl Summary {
         write_actions(&mut out, "Operator actions", &self.operator_actions);
         write_actions(&mut out, "Controller actions", &self.controller_actions);
         self.write_notes(&mut out);
+        self.write_alerts(&mut out);
         self.write_checks(&mut out);
         self.write_peaks(&mut out);
         self.write_warnings(&mut out);
@@ -91,6 +92,32 @@ impl Summary {
             .notes
             .iter()
             .map(|n| row([&offset_label(n.t_ms), &plain(&n.author), &plain(&n.text)]))
+            .collect();
+        out.push_str(&table_or_none(&rows));
+    }
+
+    fn write_alerts(&self, out: &mut String) {
+        section(out, "Alerts");
+        let rows: Vec<_> = self
+            .alerts
+            .iter()
+            .map(|a| {
+                let sent = if a.deliveries.is_empty() {
+                    "not sent (no sink)".to_string()
+                } else {
+                    a.deliveries
+                        .iter()
+                        .map(|d| format!("{}: {}", d.sink, d.result))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                row([
+                    &offset_label(a.t_ms),
+                    a.severity.label(),
+                    &plain(&a.text),
+                    &plain(&sent),
+                ])
+            })
             .collect();
         out.push_str(&table_or_none(&rows));
     }

@@ -1,0 +1,7 @@
+//! teams payload (to be written).
+use crate::model::Alert;
+use serde_json::{json, Value};
+
+pub fn body(alert: &Alert) -> Value {
+    json!({ "text": alert.line() })
+}
