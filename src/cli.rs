@@ -52,6 +52,41 @@ pub enum Command {
     /// Flagger's gates without the cockpit: `canary gate serve --listen ADDR`.
     #[command(subcommand)]
     Gate(GateCommand),
+    /// The alert sinks: `canary alert test [NAME]` sends a test message to each.
+    #[command(subcommand)]
+    Alert(AlertCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Send a test message to each named sink (default: every entry of the config's [alerts] and
+    /// every type whose CANARY_ALERT_<TYPE>_URL is set) and print, per sink, delivered or the
+    /// service's answer. Exit 0 when all were delivered, 1 otherwise, 2 for a bad configuration.
+    Test {
+        /// Sink names: config entries or types (discord, slack, teams, gchat, rocket, webhook).
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+/// Where alerts go (`--alert`, repeatable).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct AlertArgs {
+    /// Send alerts to NAME (repeatable): an entry of the config file's [alerts], a type
+    /// (discord, slack, teams, gchat, rocket, webhook) whose URL is in CANARY_ALERT_<TYPE>_URL,
+    /// or `flagger` (the Flagger canary's own AlertProviders).
+    #[arg(long = "alert", value_name = "NAME")]
+    pub alert: Vec<String>,
+}
+
+/// The config file, for commands without the metrics flags.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ConfigArg {
+    /// The config file (default: $XDG_CONFIG_HOME/canary-cockpit/config.toml).
+    #[arg(long, env = "CANARY_CONFIG", value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -107,6 +142,8 @@ pub struct WatchArgs {
     pub max_weight: crate::model::Weight,
     #[command(flatten)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
     #[command(flatten)]
     pub record: RecordArgs,
 }
@@ -179,6 +216,10 @@ pub struct TargetArgs {
     pub target: crate::model::Target,
     #[command(flatten)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -194,6 +235,10 @@ pub struct PromoteArgs {
     pub full: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -209,6 +254,10 @@ pub struct RollbackArgs {
     pub keep_canary: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -303,6 +352,10 @@ pub struct DemoArgs {
     /// ADDR/metrics (e.g. 127.0.0.1:9113), for Prometheus or Grafana beside the cockpit.
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<String>,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
+    #[command(flatten)]
+    pub config: ConfigArg,
     #[command(flatten)]
     pub record: RecordArgs,
 }

@@ -11,7 +11,7 @@ fn main() -> color_eyre::Result<ExitCode> {
         // errors from bad input are expected: one clear line, no backtrace
         Err(e) => {
             eprintln!("error: {e}");
-            Ok(ExitCode::from(canary_cockpit::commands::EXIT_ERROR))
+            Ok(ExitCode::from(e.exit_code()))
         }
     }
 }

@@ -199,7 +199,11 @@ pub fn service_error(text: &str) -> String {
     let from_json = serde_json::from_str::<serde_json::Value>(text)
         .ok()
         .and_then(|v| {
-            let v = v.get("error").filter(|e| e.is_object()).unwrap_or(&v).clone();
+            let v = v
+                .get("error")
+                .filter(|e| e.is_object())
+                .unwrap_or(&v)
+                .clone();
             ["message", "error", "text"]
                 .iter()
                 .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_string))
@@ -228,7 +232,9 @@ mod tests {
         assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(retry_after("-1"), None);
         assert_eq!(
-            body_retry_after(r#"{"message":"You are being rate limited.","retry_after":0.25,"global":false}"#),
+            body_retry_after(
+                r#"{"message":"You are being rate limited.","retry_after":0.25,"global":false}"#
+            ),
             Some(Duration::from_millis(250))
         );
     }

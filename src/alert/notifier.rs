@@ -5,9 +5,11 @@
 
 use super::deliver::{self, Policy};
 use super::sink::Sink;
-use crate::app::Event;
+use crate::app::{Effect, Event};
 use crate::model::{Alert, Delivery, DeliveryOutcome, Millis};
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -51,14 +53,22 @@ struct Shared {
 /// Sends alerts to sinks in the background. Dropping it stops every delivery; [`Notifier::finish`]
 /// gives them a grace first.
 pub struct Notifier {
-    sinks: Vec<(Sink, mpsc::Sender<Job>)>,
+    handle: Handle,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// What queues alerts and connects the outcomes to the cockpit; cheap to clone.
+#[derive(Clone)]
+pub struct Handle {
+    sinks: Vec<(Sink, mpsc::Sender<Job>)>,
     shared: Arc<Mutex<Shared>>,
 }
 
 fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
     // a worker that panicked leaves the data as it was; the outcomes are still worth reporting
-    shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The instant of an outcome: the alert's own instant plus the real time since it was queued, so
@@ -72,9 +82,11 @@ impl Notifier {
     /// A notifier without sinks: every alert stays in the cockpit's event log.
     pub fn none() -> Notifier {
         Notifier {
-            sinks: Vec::new(),
+            handle: Handle {
+                sinks: Vec::new(),
+                shared: Arc::default(),
+            },
             tasks: Vec::new(),
-            shared: Arc::default(),
         }
     }
 
@@ -97,20 +109,81 @@ impl Notifier {
             tasks.push(task);
         }
         Ok(Notifier {
-            sinks: senders,
+            handle: Handle {
+                sinks: senders,
+                shared,
+            },
             tasks,
-            shared,
         })
     }
 
+    /// The handle the cockpit's tasks queue alerts with.
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
+    }
+
     pub fn sinks(&self) -> impl Iterator<Item = &Sink> {
-        self.sinks.iter().map(|(s, _)| s)
+        self.handle.sinks.iter().map(|(s, _)| s)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sinks.is_empty()
+        self.handle.sinks.is_empty()
     }
 
+    /// See [`Handle::send`].
+    pub fn send(&self, alert: &Alert) {
+        self.handle.send(alert);
+    }
+
+    /// The outcomes kept since the last call (none reach here while a channel is connected and
+    /// has room).
+    pub fn take_outcomes(&self) -> Vec<Delivery> {
+        std::mem::take(&mut lock(&self.handle.shared).kept)
+    }
+
+    /// Whether deliveries are still under way.
+    pub fn busy(&self) -> bool {
+        !lock(&self.handle.shared).pending.is_empty()
+    }
+
+    /// Stops taking alerts, gives pending deliveries up to `grace`, then stops them. Returns every
+    /// outcome not yet handed over, the pending ones as [`DeliveryOutcome::Undelivered`].
+    pub async fn finish(mut self, grace: Duration) -> Vec<Delivery> {
+        let shared = self.handle.shared.clone();
+        lock(&shared).events = None;
+        self.handle.sinks.clear();
+        let deadline = Instant::now() + grace;
+        while !lock(&shared).pending.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for task in &self.tasks {
+            task.abort();
+        }
+        let mut shared = lock(&shared);
+        let pending = std::mem::take(&mut shared.pending);
+        let mut out = std::mem::take(&mut shared.kept);
+        for (_, (sink, alert, queued)) in pending {
+            out.push(Delivery {
+                at: at(&alert, queued),
+                sink,
+                event: alert.event,
+                attempts: 0,
+                outcome: DeliveryOutcome::Undelivered,
+            });
+        }
+        out
+    }
+}
+
+impl Drop for Notifier {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Handle {
     /// Queues `alert` for every sink that takes it. Never waits: a full queue drops the alert for
     /// that sink and reports it.
     pub fn send(&self, alert: &Alert) {
@@ -172,50 +245,53 @@ impl Notifier {
         }
     }
 
-    /// The outcomes kept since the last call (none reach here while a channel is connected and
-    /// has room).
+    /// The outcomes kept since the last call, for a runner without a channel (headless).
     pub fn take_outcomes(&self) -> Vec<Delivery> {
         std::mem::take(&mut lock(&self.shared).kept)
     }
 
-    /// Whether deliveries are still under way.
-    pub fn busy(&self) -> bool {
-        !lock(&self.shared).pending.is_empty()
-    }
-
-    /// Stops taking alerts, gives pending deliveries up to `grace`, then stops them. Returns every
-    /// outcome not yet handed over, the pending ones as [`DeliveryOutcome::Undelivered`].
-    pub async fn finish(mut self, grace: Duration) -> Vec<Delivery> {
+    /// Outcomes are kept again: the cockpit's channel is let go, so that it can close.
+    pub fn disconnect(&self) {
         lock(&self.shared).events = None;
-        self.sinks.clear();
-        let deadline = Instant::now() + grace;
-        for task in &mut self.tasks {
-            // past the deadline the rest are stopped below
-            let _ = tokio::time::timeout_at(deadline, task).await;
-        }
-        for task in &self.tasks {
-            task.abort();
-        }
-        let mut shared = lock(&self.shared);
-        let pending = std::mem::take(&mut shared.pending);
-        let mut out = std::mem::take(&mut shared.kept);
-        for (_, (sink, alert, queued)) in pending {
-            out.push(Delivery {
-                at: at(&alert, queued),
-                sink,
-                event: alert.event,
-                attempts: 0,
-                outcome: DeliveryOutcome::Undelivered,
-            });
-        }
-        out
     }
-}
 
-impl Drop for Notifier {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
+    /// Wraps a cockpit's source: `Effect::Alert` goes to the sinks, every other effect to the
+    /// source, and the outcomes come back on the cockpit's channel while the source runs.
+    pub fn beside<F, Fut>(
+        self,
+        source: F,
+    ) -> impl FnOnce(
+        mpsc::Sender<Event>,
+        mpsc::UnboundedReceiver<Effect>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>>
+    where
+        F: FnOnce(mpsc::Sender<Event>, mpsc::UnboundedReceiver<Effect>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        move |events, mut effects| {
+            self.connect(events.clone());
+            let (to_source, from_here) = mpsc::unbounded_channel();
+            let inner = source(events, from_here);
+            let handle = self;
+            Box::pin(async move {
+                let forward = async {
+                    while let Some(effect) = effects.recv().await {
+                        match effect {
+                            Effect::Alert { alert } => handle.send(&alert),
+                            other => {
+                                if to_source.send(other).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                };
+                tokio::select! {
+                    () = inner => {}
+                    () = forward => {}
+                }
+                handle.disconnect();
+            })
         }
     }
 }

@@ -47,7 +47,9 @@ pub enum SetupError {
         key: String,
         message: String,
     },
-    #[error("--alert {name}: the environment variable {var} is not set (it holds the webhook URL)")]
+    #[error(
+        "--alert {name}: the environment variable {var} is not set (it holds the webhook URL)"
+    )]
     MissingVar { name: String, var: String },
     #[error("--alert {name}: the environment variable {var} {message}")]
     BadVar {
@@ -227,12 +229,20 @@ mod tests {
     }
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn types_take_their_url_from_the_environment() {
-        let var = env(&[("CANARY_ALERT_DISCORD_URL", "https://discord.com/api/webhooks/1/t")]);
+        let var = env(&[(
+            "CANARY_ALERT_DISCORD_URL",
+            "https://discord.com/api/webhooks/1/t",
+        )]);
         let r = resolve(&["discord".into()], &BTreeMap::new(), None, None, &var).unwrap();
         assert_eq!(r.sinks.len(), 1);
         assert_eq!(r.sinks[0].kind, SinkKind::Discord);
@@ -249,10 +259,16 @@ mod tests {
         let path = Path::new("/etc/c.toml");
         let e = entries("[alerts.ops]\ntype = \"pagerduty\"\nurl = \"https://x/\"\n");
         let err = check_entries(&e, path).unwrap_err().to_string();
-        assert!(err.contains("/etc/c.toml") && err.contains("alerts.ops.type"), "{err}");
+        assert!(
+            err.contains("/etc/c.toml") && err.contains("alerts.ops.type"),
+            "{err}"
+        );
         let e = entries("[alerts.ops]\ntype = \"slack\"\nurl = \"ftp://x/\"\n");
         let err = check_entries(&e, path).unwrap_err().to_string();
-        assert!(err.contains("alerts.ops.url") && err.contains("ftp"), "{err}");
+        assert!(
+            err.contains("alerts.ops.url") && err.contains("ftp"),
+            "{err}"
+        );
         let e = entries("[alerts.ops]\ntype = \"slack\"\nurl_env = \"OPS_URL\"\nmin_severity = \"warn\"\nevents = [\"automatic_rollback\"]\ncontexts = [\"prod\"]\n");
         check_entries(&e, path).unwrap();
         let err = resolve(&["ops".into()], &e, Some(path), Some("prod"), &env(&[]))

@@ -177,7 +177,10 @@ mod tests {
     fn urls_must_be_http_and_show_only_their_host() {
         let u = SecretUrl::parse("https://discord.com/api/webhooks/123/s3cr3t").unwrap();
         assert_eq!(u.redacted(), "https://discord.com/…");
-        assert_eq!(format!("{u:?} {u}"), "https://discord.com/… https://discord.com/…");
+        assert_eq!(
+            format!("{u:?} {u}"),
+            "https://discord.com/… https://discord.com/…"
+        );
         assert!(!format!("{u:?}").contains("s3cr3t"));
         let local = SecretUrl::parse("http://127.0.0.1:8080/hook?token=x").unwrap();
         assert_eq!(local.redacted(), "http://127.0.0.1:8080/…");

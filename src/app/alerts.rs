@@ -87,11 +87,15 @@ impl App {
         ) {
             self.alerts.rollback_alerted = true;
         }
-        let kind = match alert.severity {
-            Severity::Error | Severity::Warn => LogKind::Alert,
-            Severity::Info => LogKind::Info,
+        // the other alerts repeat a line the log has already (the verdict, the action, the gate)
+        let kind = match (alert.severity, alert.event) {
+            (Severity::Error, _) => LogKind::Alert,
+            (_, AlertEvent::Outage) => LogKind::Error,
+            (_, AlertEvent::Recovered) => LogKind::Info,
+            _ => return,
         };
-        self.log.push(alert.at, kind, format!("ALERT {}", alert.line()));
+        self.log
+            .push(alert.at, kind, format!("ALERT {}", alert.line()));
     }
 
     /// What became of an alert at a sink: a failure is told once, in the log and the footer.
@@ -116,9 +120,15 @@ impl App {
         };
         let text = match &d.outcome {
             DeliveryOutcome::Undelivered => {
-                format!("alert {} to {}: undelivered, the cockpit quit first", d.event, d.sink)
+                format!(
+                    "alert {} to {}: undelivered, the cockpit quit first",
+                    d.event, d.sink
+                )
             }
-            other => format!("alert {} to {} not delivered: {other}{again}", d.event, d.sink),
+            other => format!(
+                "alert {} to {} not delivered: {other}{again}",
+                d.event, d.sink
+            ),
         };
         self.log.push(d.at, LogKind::Error, text.clone());
         self.set_status(Level::Error, text);
@@ -197,7 +207,10 @@ impl App {
             Phase::RolledBack | Phase::Failed
                 if !self.alerts.rollback_alerted
                     && (phase == Phase::RolledBack
-                        || self.release.as_ref().is_some_and(|r| r.controller.is_some())) =>
+                        || self
+                            .release
+                            .as_ref()
+                            .is_some_and(|r| r.controller.is_some())) =>
             {
                 let why = self
                     .release
@@ -250,13 +263,21 @@ impl App {
         how: &str,
     ) -> Vec<Effect> {
         let (event, what) = match change {
-            GateChange::Gate(state) if state.is_open() => (AlertEvent::GateOpened, "confirm gate opened"),
+            GateChange::Gate(state) if state.is_open() => {
+                (AlertEvent::GateOpened, "confirm gate opened")
+            }
             GateChange::Gate(_) => (AlertEvent::GateClosed, "confirm gate closed"),
             GateChange::Rollback(true) => (AlertEvent::GateOpened, "rollback gate opened"),
             GateChange::Rollback(false) => (AlertEvent::GateClosed, "rollback gate closed"),
         };
         let who = by.map(|a| format!(" by {a}")).unwrap_or_default();
-        self.raise(at, event, Severity::Info, format!("{what}{who} ({how})"), by)
+        self.raise(
+            at,
+            event,
+            Severity::Info,
+            format!("{what}{who} ({how})"),
+            by,
+        )
     }
 
     /// A source reported a failure: remember since when it is down.

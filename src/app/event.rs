@@ -2,8 +2,8 @@
 
 use crate::controller::Step;
 use crate::model::{
-    Alert, AnalysisSettings, Delivery, GateChange, Gates, MetricsSample, Millis, Plan, PodSet, ReleaseSnapshot,
-    Target, Verdict,
+    Alert, AnalysisSettings, Delivery, GateChange, Gates, MetricsSample, Millis, Plan, PodSet,
+    ReleaseSnapshot, Target, Verdict,
 };
 use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};

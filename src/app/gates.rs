@@ -93,9 +93,12 @@ impl App {
         let mut effects = vec![effect];
         effects.extend(match by {
             GateBy::Action { actor, what, .. } => self.alert_gate(at, change, Some(&actor), &what),
-            GateBy::Call { path } => {
-                self.alert_gate(at, change, None, &format!("through the gate server's {path}"))
-            }
+            GateBy::Call { path } => self.alert_gate(
+                at,
+                change,
+                None,
+                &format!("through the gate server's {path}"),
+            ),
         });
         effects
     }
@@ -196,8 +199,9 @@ mod tests {
         app
     }
 
+    /// Opens the gate for one step as alice; the alert that tells it is checked here.
     fn step(app: &mut App, from: u8) -> Vec<Effect> {
-        app.update(Event::GateChanged {
+        let effects = app.update(Event::GateChanged {
             at: Millis(3),
             namespace: "demo".into(),
             name: "podinfo".into(),
@@ -209,7 +213,28 @@ mod tests {
                 actor: alice(),
                 what: format!("gate open for one step (from {from} %)"),
             },
-        })
+        });
+        let (rest, alerts) = split(effects);
+        assert_eq!(alerts.len(), 1, "one alert per gate change");
+        assert_eq!(alerts[0].event, crate::model::AlertEvent::GateOpened);
+        assert_eq!(alerts[0].actor.as_deref(), Some("alice"));
+        rest
+    }
+
+    /// The effects apart from the alerts, and the alerts.
+    fn split(effects: Vec<Effect>) -> (Vec<Effect>, Vec<crate::model::Alert>) {
+        let mut alerts = Vec::new();
+        let rest = effects
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Alert { alert } => {
+                    alerts.push(alert);
+                    None
+                }
+                other => Some(other),
+            })
+            .collect();
+        (rest, alerts)
     }
 
     fn gates(app: &App) -> Option<Gates> {
@@ -356,7 +381,11 @@ mod tests {
             gate: GateState::Open,
             rollback: false,
         };
+        let (effects, alerts) = split(effects);
         assert_eq!(effects, vec![publish(open, &[], None)]);
+        assert_eq!(alerts.len(), 1);
+        assert!(alerts[0].reason.contains("/gate/open"), "{:?}", alerts[0]);
+        assert_eq!(alerts[0].actor, None);
         assert_eq!(gates(&app), Some(open));
         // a gate opened for good ignores the weight
         assert!(observed(&mut app, 4, 20, "Progressing").is_empty());

@@ -11,6 +11,14 @@ use super::{open_recorder, RunError};
 /// `canary demo`: the embedded release, in the cockpit or headless.
 pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
     let scenario = Scenario::load(&args.scenario)?;
+    // every --alert name is checked before the demo starts: a bad one sends nothing
+    let resolved = super::alerts::resolve(&args.alerts.alert, args.config.config.as_deref(), None)?;
+    if resolved.flagger {
+        return Err(RunError::Usage(
+            "--alert flagger: the demo's release has no Flagger canary and no AlertProviders"
+                .to_string(),
+        ));
+    }
     let start = crate::model::wall_clock();
     let seed = args.seed.unwrap_or(start.0 as u64);
     tracing::info!(scenario = %scenario.name, seed, "demo starts");
@@ -48,9 +56,24 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
         session.app.set_status(crate::app::Level::Info, status);
         session = session.record_to(recorder);
     }
+    let session_path = recorder_path(&session);
     if args.headless {
+        let background = super::alerts::Background::start()?;
+        let notifier = background.notifier(resolved.sinks, session_path.as_deref())?;
+        if !notifier.is_empty() {
+            session.alerts = Some(notifier.handle());
+        }
         let stdout = std::io::stdout();
         let result = super::headless::run(&mut session, args.speed, &mut stdout.lock());
+        session.alerts = None;
+        let late = background.finish(notifier, super::alerts::HEADLESS_GRACE);
+        for delivery in &late {
+            let event = Event::AlertDelivered {
+                delivery: delivery.clone(),
+            };
+            let _ = session.tap.feed(&mut session.app, event);
+        }
+        super::alerts::tell(&late);
         session.tap.finish()?;
         return match result {
             Ok(outcome) => Ok(ExitCode::from(super::headless::exit_code(outcome))),
@@ -75,18 +98,43 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
             ),
         },
     );
+    if let Some(text) = super::alerts::describe(&resolved.sinks) {
+        tap.feed(
+            &mut app,
+            Event::Note {
+                at: start,
+                author: "cockpit".to_string(),
+                text,
+            },
+        );
+    }
     let sim = Sim::new(scenario, seed, start);
     let runtime = super::runtime()?;
+    let notifier = super::alerts::start(&runtime, resolved.sinks, session_path.as_deref())?;
     let speed = args.speed;
-    let (app, tap) = runtime
-        .block_on(crate::tui::run(app, tap, move |events, effects| {
-            demo::run(sim, speed, exporter, events, effects)
-        }))
+    let source = notifier
+        .handle()
+        .beside(move |events, effects| demo::run(sim, speed, exporter, events, effects));
+    let (mut app, mut tap) = runtime
+        .block_on(crate::tui::run(app, tap, source))
         .map_err(RunError::Terminal)?;
+    let late = runtime.block_on(notifier.finish(crate::alert::GRACE));
+    for delivery in &late {
+        let event = Event::AlertDelivered {
+            delivery: delivery.clone(),
+        };
+        let _ = tap.feed(&mut app, event);
+    }
+    super::alerts::tell(&late);
     let recorded = tap.finish()?;
     tracing::info!(outcome = ?app.outcome, recording = ?recorded, "demo ends");
     if let Some(path) = recorded {
         eprintln!("session recorded: canary replay {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file the session records into, if any.
+fn recorder_path(session: &DemoSession) -> Option<std::path::PathBuf> {
+    session.tap.path()
 }

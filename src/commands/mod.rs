@@ -1,6 +1,7 @@
 //! What each subcommand does, behind the thin `main`: one file per command, the exit codes and
 //! the error every command returns.
 
+pub mod alerts;
 pub mod demo;
 pub mod gate;
 pub mod headless;
@@ -50,6 +51,19 @@ pub enum RunError {
     Metrics(String),
     #[error("no recorded sessions in {}: record one with `canary demo`", .0.display())]
     NoSessions(std::path::PathBuf),
+    /// A usage error clap cannot see (a bad config entry or environment variable): exit 2.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl RunError {
+    /// The process exit code: 2 for usage errors, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Usage(_) => EXIT_USAGE,
+            _ => EXIT_ERROR,
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
@@ -71,6 +85,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Promote(args) => verbs::promote(args),
         Command::Retry(args) => verbs::retry(args),
         Command::Gate(crate::cli::GateCommand::Serve { listen }) => gate::gate_serve(&listen),
+        Command::Alert(crate::cli::AlertCommand::Test { names, config }) => {
+            alerts::test(names, config.config.as_deref())
+        }
         Command::Scenarios => {
             for (name, text) in BUILT_IN {
                 let s = Scenario::parse(text, name)?;

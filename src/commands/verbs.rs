@@ -1,16 +1,18 @@
 //! The scriptable verbs: `canary status`, `set-weight`, `pause`, `resume`, `promote`, `rollback`.
 //! They read and write through the same functions as the cockpit's keys.
 
-use crate::app::Action;
+use super::alerts::verb_alert;
+use crate::app::{Action, Actor};
 use crate::cli::{
-    ConnectArgs, PromoteArgs, RollbackArgs, SetWeightArgs, StatusArgs, StatusFormat, TargetArgs,
+    AlertArgs, ConfigArg, ConnectArgs, PromoteArgs, RollbackArgs, SetWeightArgs, StatusArgs,
+    StatusFormat, TargetArgs,
 };
 use crate::cluster::{connect, Cluster, ClusterError};
 use crate::live::executor::{self, Options, Reporter};
 use crate::live::release;
 use crate::live::status::StatusReport;
 use crate::live::Observed;
-use crate::model::Target;
+use crate::model::{AlertEvent, Phase, Severity, Target};
 use std::process::ExitCode;
 
 use super::{runtime, RunError, EXIT_RELEASE_FAILED, EXIT_USAGE};
@@ -19,6 +21,59 @@ async fn observe(args: &ConnectArgs, target: &Target) -> Result<(Cluster, Observ
     let cluster = connect(args).await?;
     let observed = release::read(&cluster, target).await?;
     Ok((cluster, observed))
+}
+
+/// The alerts of a verb: `--alert` resolved before anything is read or written.
+struct VerbAlerts {
+    names: Vec<String>,
+    config: Option<std::path::PathBuf>,
+}
+
+impl VerbAlerts {
+    /// Checks every name before anything is read or written: a bad one is exit 2.
+    fn resolve(alerts: &AlertArgs, config: &ConfigArg) -> Result<VerbAlerts, RunError> {
+        super::alerts::resolve(&alerts.alert, config.config.as_deref(), None)?;
+        Ok(VerbAlerts {
+            names: alerts.alert.clone(),
+            config: config.config.clone(),
+        })
+    }
+
+    /// Sends the alert for what the verb did, then tells each outcome on stderr.
+    fn send(
+        self,
+        runtime: &tokio::runtime::Runtime,
+        cluster: &Cluster,
+        observed: &Observed,
+        alert: impl FnOnce(&Actor) -> Option<crate::model::Alert>,
+    ) {
+        if self.names.is_empty() {
+            return;
+        }
+        // again, now that the kubeconfig context is known: entries for other contexts stay out
+        let resolved =
+            super::alerts::resolve(&self.names, self.config.as_deref(), Some(&cluster.context));
+        let mut resolved = match resolved {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("warning: alerts: {e}");
+                return;
+            }
+        };
+        super::alerts::flagger_sinks(runtime, cluster, observed, &mut resolved);
+        for note in &resolved.notes {
+            eprintln!("note: {note}");
+        }
+        let actor = Actor::Operator {
+            user: crate::paths::os_user(),
+            kube_user: Some(cluster.user.clone()).filter(|u| !u.is_empty()),
+        };
+        let Some(alert) = alert(&actor) else { return };
+        match super::alerts::start(runtime, resolved.sinks, None) {
+            Ok(notifier) => super::alerts::send_and_tell(runtime, notifier, &alert),
+            Err(e) => eprintln!("warning: alerts: {e}"),
+        }
+    }
 }
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.
@@ -104,6 +159,7 @@ pub fn set_weight(args: SetWeightArgs) -> Result<ExitCode, RunError> {
 }
 
 pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
+    let alerts = VerbAlerts::resolve(&args.alerts, &args.config)?;
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
     let word = if paused { "paused" } else { "resumed" };
@@ -128,10 +184,28 @@ pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
             format!("annotation {} removed", crate::provider::PAUSED)
         }
     ))?;
+    alerts.send(&runtime, &cluster, &observed, |actor| {
+        let (event, phase, verb) = if paused {
+            (AlertEvent::Paused, Phase::Paused, "paused")
+        } else {
+            (AlertEvent::Resumed, Phase::Progressing, "resumed")
+        };
+        let canary = &observed.snapshot.canary.name;
+        Some(verb_alert(
+            &observed,
+            event,
+            Severity::Info,
+            phase,
+            actor,
+            format!("{actor} {verb} the progression of {canary}"),
+        ))
+    });
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn retry(args: TargetArgs) -> Result<ExitCode, RunError> {
+    // a retry is no alert event; the names are still checked
+    VerbAlerts::resolve(&args.alerts, &args.config)?;
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
     perform(&runtime, &cluster, &observed, Action::Retry, false)?;
@@ -147,10 +221,36 @@ pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
         );
         return Ok(ExitCode::from(EXIT_USAGE));
     }
+    let alerts = VerbAlerts::resolve(&args.alerts, &args.config)?;
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
     let action = crate::provider::promote_action(&observed.route, args.full);
     let done = perform(&runtime, &cluster, &observed, action, false);
+    let canary = observed.snapshot.canary.name.clone();
+    let primary = observed.snapshot.primary.name.clone();
+    let stopped = done.as_ref().err().map(ToString::to_string);
+    alerts.send(&runtime, &cluster, &observed, |actor| {
+        match (&stopped, action) {
+            (Some(err), _) => Some(verb_alert(
+                &observed,
+                AlertEvent::PromotionStopped,
+                Severity::Error,
+                Phase::Failed,
+                actor,
+                format!("promotion of {canary} stopped by {actor}: {err}"),
+            )),
+            (None, Action::Promote) => Some(verb_alert(
+                &observed,
+                AlertEvent::PromotionFinished,
+                Severity::Info,
+                Phase::Promoted,
+                actor,
+                format!("{actor} promoted {canary}: it takes all traffic; {primary} is replaced"),
+            )),
+            // one step on is no alert event
+            (None, _) => None,
+        }
+    });
     tracing::info!(target = %args.target, user = %cluster.user, full = args.full, ok = done.is_ok(), "promote");
     if observed.route.controller_owned() {
         done?;
@@ -180,6 +280,7 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
         );
         return Ok(ExitCode::from(EXIT_USAGE));
     }
+    let alerts = VerbAlerts::resolve(&args.alerts, &args.config)?;
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
     let done = perform(
@@ -191,6 +292,20 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
     );
     tracing::info!(target = %args.target, user = %cluster.user, ok = done.is_ok(), "rollback");
     let what = done?;
+    alerts.send(&runtime, &cluster, &observed, |actor| {
+        let (canary, primary) = (
+            &observed.snapshot.canary.name,
+            &observed.snapshot.primary.name,
+        );
+        Some(verb_alert(
+            &observed,
+            AlertEvent::OperatorRollback,
+            Severity::Warn,
+            Phase::RolledBack,
+            actor,
+            format!("{actor} rolled {canary} back to {primary}"),
+        ))
+    });
     if observed.route.controller_owned() {
         print(&format!(
             "{}: rolled back by its controller ({})\n",

@@ -19,6 +19,12 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
     let plan = crate::model::Plan::linear(args.step_weight, args.max_weight)
         .map_err(|e| RunError::Plan(e.to_string()))?;
     let cluster = runtime.block_on(connect(&args.connect))?;
+    // every --alert name is checked before the cockpit opens: a bad one sends nothing
+    let alerting = super::alerts::resolve(
+        &args.alerts.alert,
+        args.metrics.config.as_deref(),
+        Some(&cluster.context),
+    )?;
     let gates = match &args.gate_listen {
         Some(addr) => Some(super::gate::serve_gates(&runtime, addr)?),
         None => None,
@@ -88,7 +94,14 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
             observed,
             from,
         };
-        match cockpit(&runtime, opened, &args, plan.clone(), gates.as_ref())? {
+        match cockpit(
+            &runtime,
+            opened,
+            &args,
+            plan.clone(),
+            gates.as_ref(),
+            &alerting,
+        )? {
             None => return Ok(ExitCode::SUCCESS),
             Some(Exit::Back) => {}
             Some(Exit::Open(target)) => {
@@ -124,6 +137,7 @@ fn cockpit(
     args: &WatchArgs,
     plan: crate::model::Plan,
     gates: Option<&super::gate::Gates>,
+    alerting: &crate::alert::setup::Resolved,
 ) -> Result<Option<Exit>, RunError> {
     let Opened {
         cluster,
@@ -253,18 +267,39 @@ fn cockpit(
             },
         );
     }
+    let mut alerting = alerting.clone();
+    super::alerts::flagger_sinks(runtime, &cluster, &observed, &mut alerting);
+    let said = super::alerts::describe(&alerting.sinks);
+    for text in alerting.notes.iter().cloned().chain(said) {
+        let note = Event::Note {
+            at: start,
+            author: "cockpit".to_string(),
+            text,
+        };
+        tap.feed(&mut app, note);
+    }
+    let notifier = super::alerts::start(runtime, alerting.sinks, tap.path().as_deref())?;
     let (ns, name) = (cluster.namespace.clone(), observed.route.name.clone());
-    let (app, tap) = runtime
-        .block_on(crate::tui::run(app, tap, move |events, effects| {
-            if let Some(calls) = calls {
-                tokio::spawn(super::gate::gate_notes(calls, events.clone(), ns, name));
-            }
-            if let Some(p) = poller {
-                tokio::spawn(p.run(events.clone()));
-            }
-            crate::live::watch::run(cluster, observed, options, events, effects)
-        }))
+    let source = notifier.handle().beside(move |events, effects| {
+        if let Some(calls) = calls {
+            tokio::spawn(super::gate::gate_notes(calls, events.clone(), ns, name));
+        }
+        if let Some(p) = poller {
+            tokio::spawn(p.run(events.clone()));
+        }
+        crate::live::watch::run(cluster, observed, options, events, effects)
+    });
+    let (mut app, mut tap) = runtime
+        .block_on(crate::tui::run(app, tap, source))
         .map_err(RunError::Terminal)?;
+    let late = runtime.block_on(notifier.finish(crate::alert::GRACE));
+    for delivery in &late {
+        let event = Event::AlertDelivered {
+            delivery: delivery.clone(),
+        };
+        let _ = tap.feed(&mut app, event);
+    }
+    super::alerts::tell(&late);
     if let Some(path) = tap.finish()? {
         eprintln!("session recorded: canary replay {}", path.display());
     }

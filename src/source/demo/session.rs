@@ -2,7 +2,7 @@
 //! once. The headless mode, the tests and the benchmarks drive the demo through this.
 
 use super::{Scenario, Sim, STEP_MS};
-use crate::app::{App, AppConfig, Event, ReleaseOutcome};
+use crate::app::{App, AppConfig, Effect, Event, ReleaseOutcome};
 use crate::model::Millis;
 use crate::record::{Recorder, Tap};
 
@@ -13,6 +13,8 @@ pub struct DemoSession {
     pub tap: Tap,
     /// Serves the simulated traffic to Prometheus, when asked (`--metrics-listen`).
     pub exporter: Option<super::exporter::DemoExporter>,
+    /// Where alerts go (`--alert`); without it they stay in the event log.
+    pub alerts: Option<crate::alert::notifier::Handle>,
 }
 
 impl DemoSession {
@@ -30,6 +32,7 @@ impl DemoSession {
             sim: Sim::new(scenario, seed, start),
             tap: Tap::default(),
             exporter: None,
+            alerts: None,
         }
     }
 
@@ -75,8 +78,22 @@ impl DemoSession {
                 x.add(sample);
             }
             for effect in self.tap.feed(&mut self.app, ev) {
-                queue.extend(self.sim.apply(&effect));
+                match (&self.alerts, &effect) {
+                    (Some(alerts), Effect::Alert { alert }) => alerts.send(alert),
+                    _ => queue.extend(self.sim.apply(&effect)),
+                }
             }
+        }
+        // what became of the alerts so far joins the session's events
+        let outcomes = self
+            .alerts
+            .as_ref()
+            .map(crate::alert::notifier::Handle::take_outcomes)
+            .unwrap_or_default();
+        for delivery in outcomes {
+            let _ = self
+                .tap
+                .feed(&mut self.app, Event::AlertDelivered { delivery });
         }
     }
 

@@ -227,10 +227,16 @@ fn the_cockpit_in_the_loop_records_its_source_and_sends_it_the_effects() {
             Event::ReleaseObserved { .. } => "release",
             Event::PodsObserved { .. } => "pods",
             Event::ActionResult { .. } => "result",
+            Event::AlertRaised { .. } => "alert",
             _ => "other",
         })
         .collect();
-    assert_eq!(kept, ["release", "pods", "result"], "no keys recorded");
+    // the operator's pause is told to the team's channels: its alert is recorded after it
+    assert_eq!(
+        kept,
+        ["release", "pods", "result", "alert"],
+        "no keys recorded"
+    );
     let screen = text(terminal.backend().buffer());
     assert!(screen.contains("alice: pause ok"), "{screen}");
 }

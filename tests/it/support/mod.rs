@@ -59,6 +59,7 @@ pub fn config(color: bool) -> AppConfig {
         switchable: false,
         queries: Vec::new(),
         refresh_ms: 2000,
+        raise_alerts: true,
     }
 }
 
@@ -95,7 +96,7 @@ pub struct Harness {
     pub pods: PodSet,
     pub canary: CanaryHealth,
     /// Alerts the app asked to send.
-    pub alerts: Vec<String>,
+    pub alerts: Vec<canary_cockpit::model::Alert>,
     /// Offset of the virtual clock from `T0`, in milliseconds.
     pub t: i64,
     rng: u64,
@@ -170,7 +171,7 @@ impl Harness {
         let effects = self.app.update(event);
         for effect in effects {
             match effect {
-                Effect::SendAlert { message } => self.alerts.push(message),
+                Effect::Alert { alert } => self.alerts.push(alert),
                 // the harness plays a release without Flagger's gates
                 Effect::PublishGates { .. } => {}
                 Effect::Act { action, actor } => {
