@@ -9,6 +9,7 @@
 //! answers every effect the app returns the way a cluster would (the weight changes, a rollback
 //! scales the canary to 0).
 
+pub mod alert_receiver;
 pub mod cluster;
 pub mod fault_proxy;
 pub mod prometheus;
