@@ -24,6 +24,7 @@ pub mod split;
 pub mod traefik;
 pub mod write;
 
+use crate::alert::Sink;
 use crate::app::Action;
 use crate::cluster::dynamic::Resource;
 use crate::cluster::selector::Selector;
@@ -263,6 +264,21 @@ pub fn promote_action(route: &Route, full: bool) -> Action {
         | Routing::Strategy(_)
         | Routing::Flagger(_)
         | Routing::Traefik(_) => Action::Promote,
+    }
+}
+
+/// The release's own alert sinks, for `--alert flagger`: a Flagger Canary's AlertProviders. What
+/// cannot be used (and a release that is no Flagger Canary) is a note; nothing here stops the
+/// session.
+pub async fn alert_sinks(cluster: &Cluster, route: &Route) -> (Vec<Sink>, Vec<String>) {
+    match &route.routing {
+        Routing::Flagger(c) => flagger::alert_sinks(cluster, c).await,
+        Routing::Nginx(_)
+        | Routing::Istio(_)
+        | Routing::Gateway(_)
+        | Routing::Rollout(_)
+        | Routing::Strategy(_)
+        | Routing::Traefik(_) => (Vec::new(), vec![flagger::not_a_canary(route)]),
     }
 }
 

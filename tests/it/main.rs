@@ -3,6 +3,7 @@
 
 mod support;
 
+mod alert_flagger;
 mod cluster_argo;
 mod cluster_flagger;
 mod cluster_mesh;
