@@ -24,6 +24,7 @@ pub mod split;
 pub mod traefik;
 pub mod write;
 
+use crate::alert::Sink;
 use crate::app::Action;
 use crate::cluster::dynamic::Resource;
 use crate::cluster::selector::Selector;
@@ -266,6 +267,21 @@ pub fn promote_action(route: &Route, full: bool) -> Action {
     }
 }
 
+/// The release's own alert sinks, for `--alert flagger`: a Flagger Canary's AlertProviders. What
+/// cannot be used (and a release that is no Flagger Canary) is a note; nothing here stops the
+/// session.
+pub async fn alert_sinks(cluster: &Cluster, route: &Route) -> (Vec<Sink>, Vec<String>) {
+    match &route.routing {
+        Routing::Flagger(c) => flagger::alert_sinks(cluster, c).await,
+        Routing::Nginx(_)
+        | Routing::Istio(_)
+        | Routing::Gateway(_)
+        | Routing::Rollout(_)
+        | Routing::Strategy(_)
+        | Routing::Traefik(_) => (Vec::new(), vec![flagger::not_a_canary(route)]),
+    }
+}
+
 /// How the release's series are found in Prometheus.
 pub struct MetricsHints {
     /// The template of its traffic system.
@@ -375,19 +391,4 @@ async fn objects(
 pub fn is_no_split(e: &ClusterError) -> bool {
     matches!(e, ClusterError::Object(inner)
         if matches!(inner.downcast_ref::<split::SplitError>(), Some(split::SplitError::NoSplit { .. })))
-}
-
-/// The release's own alert providers as sinks (Flagger's AlertProviders), and notes on what
-/// could not be used.
-pub async fn alert_sinks(
-    _cluster: &Cluster,
-    route: &Route,
-) -> (Vec<crate::alert::Sink>, Vec<String>) {
-    (
-        Vec::new(),
-        vec![format!(
-            "--alert flagger: {} has no AlertProviders to use",
-            route.object
-        )],
-    )
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod alert_delivery;
+mod alert_flagger;
 mod cluster_argo;
 mod cluster_flagger;
 mod cluster_mesh;

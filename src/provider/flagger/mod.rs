@@ -16,9 +16,11 @@ use crate::model::{Phase, Plan, Weight};
 use kube::api::DynamicObject;
 use serde::Deserialize;
 
+pub mod alerts;
 mod lever;
 mod view;
 
+pub use alerts::{alert_sinks, not_a_canary, AlertRef};
 pub use lever::{lever, metrics_hints, pause_writes, read, route, watches, weight_refused};
 
 pub const CANARY: Resource = Resource {
@@ -78,6 +80,8 @@ struct Analysis {
     metrics: Vec<Metric>,
     #[serde(default)]
     webhooks: Vec<Webhook>,
+    #[serde(default)]
+    alerts: serde_json::Value,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -157,6 +161,8 @@ pub struct Canary {
     pub settings: String,
     pub metrics: Vec<String>,
     pub webhooks: Vec<Webhook>,
+    /// `spec.analysis.alerts`, each entry read or the reason it is no alert.
+    pub alerts: Vec<Result<AlertRef, String>>,
     pub condition: String,
     /// `spec.provider` (istio, linkerd, nginx, gatewayapi:…), as written.
     pub provider: String,
@@ -264,6 +270,7 @@ pub fn parse(obj: &DynamicObject) -> Result<Canary, FlaggerError> {
         plan,
         settings: settings.join(" · "),
         metrics,
+        alerts: alerts::refs(&analysis.alerts),
         webhooks: analysis.webhooks,
         condition,
         provider: spec.provider.unwrap_or_default(),
