@@ -3,6 +3,8 @@
 
 mod support;
 
+mod alert_cli;
+mod alert_cockpit;
 mod alert_delivery;
 mod alert_flagger;
 mod cluster_argo;
