@@ -74,6 +74,7 @@ impl Player {
             }
             app.update(ev.clone());
             timeline::collect(&app.log, &mut seen, &mut markers);
+            timeline::alert(ev, &mut markers);
         }
         markers.sort_by_key(|m| m.at);
         let mut player = Player {

@@ -1,7 +1,8 @@
 //! The timeline's markers: operator and controller actions, verdicts, phase changes, alerts and
 //! notes, taken from the event log as the recording is fed through the cockpit.
 
-use crate::app::{EventLog, LogKind};
+use crate::app::{Event, EventLog, LogKind};
+use crate::model::Severity;
 use crate::model::{Millis, Outcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,4 +73,18 @@ pub fn collect(log: &EventLog, seen: &mut u64, markers: &mut Vec<Marker>) {
         }
     }
     *seen = log.appended();
+}
+
+/// Marks a recorded alert that the event log does not tell as one (the warn and info ones, which
+/// repeat a verdict, an action or a gate change): every alert sent is on the timeline.
+pub fn alert(event: &Event, markers: &mut Vec<Marker>) {
+    if let Event::AlertRaised { alert } = event {
+        if alert.severity != Severity::Error {
+            markers.push(Marker {
+                at: alert.at,
+                kind: MarkKind::Alert,
+                text: format!("ALERT {}", alert.line()),
+            });
+        }
+    }
 }

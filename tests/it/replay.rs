@@ -129,7 +129,8 @@ fn markers_cover_verdicts_phases_and_the_alert() {
         count(&|k| k == MarkKind::Verdict(canary_cockpit::model::Outcome::Fail)),
         5
     );
-    assert_eq!(count(&|k| k == MarkKind::Alert), 1);
+    // the first failed check's alert and the rollback's
+    assert_eq!(count(&|k| k == MarkKind::Alert), 2);
     assert!(
         count(&|k| k == MarkKind::Phase) >= 2,
         "{:?}",
