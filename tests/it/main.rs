@@ -5,6 +5,7 @@ mod support;
 
 mod alert_delivery;
 mod alert_flagger;
+mod alert_verbs;
 mod cluster_argo;
 mod cluster_flagger;
 mod cluster_mesh;
