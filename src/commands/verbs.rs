@@ -178,11 +178,7 @@ pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
         "{}: progression {word} ({} {})\n",
         args.target,
         observed.route.object,
-        if paused {
-            format!("annotated {}=true", crate::provider::PAUSED)
-        } else {
-            format!("annotation {} removed", crate::provider::PAUSED)
-        }
+        pause_written(&observed.route.routing, paused)
     ))?;
     alerts.send(&runtime, &cluster, &observed, |actor| {
         let (event, phase, verb) = if paused {
@@ -201,6 +197,19 @@ pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
         ))
     });
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a pause or resume wrote to the release's object: a Flagger Canary's `spec.suspend`, an
+/// Argo Rollout's `spec.paused`, else the cockpit's own annotation.
+fn pause_written(routing: &crate::provider::Routing, paused: bool) -> String {
+    use crate::provider::{Routing, PAUSED};
+    match routing {
+        Routing::Flagger(_) => format!("spec.suspend: {paused}"),
+        Routing::Rollout(_) if paused => "spec.paused: true".to_string(),
+        Routing::Rollout(_) => "spec.paused: false, status.pauseConditions cleared".to_string(),
+        _ if paused => format!("annotated {PAUSED}=true"),
+        _ => format!("annotation {PAUSED} removed"),
+    }
 }
 
 pub fn retry(args: TargetArgs) -> Result<ExitCode, RunError> {

@@ -21,17 +21,17 @@ const TOKEN: &str = "s3cr3t-token";
 const SECRET_URL: &str = "http://127.0.0.1:9/hooks/s3cr3t-token";
 const INLINE_URL: &str = "https://discord.example/api/webhooks/1/inline-token";
 /// The restricted user of `scripts/control-plane.sh`'s second kubeconfig.
-const RESTRICTED_USER: &str = "canary-restricted";
+pub(crate) const RESTRICTED_USER: &str = "canary-restricted";
 
-fn canaries() -> kube::api::ApiResource {
+pub(crate) fn canaries() -> kube::api::ApiResource {
     custom("flagger.app", "v1beta1", "Canary", "canaries")
 }
 
-fn alert_providers() -> kube::api::ApiResource {
+pub(crate) fn alert_providers() -> kube::api::ApiResource {
     custom("flagger.app", "v1beta1", "AlertProvider", "alertproviders")
 }
 
-async fn alert_provider(client: &Client, ns: &str, name: &str, spec: serde_json::Value) {
+pub(crate) async fn alert_provider(client: &Client, ns: &str, name: &str, spec: serde_json::Value) {
     create_custom(
         client,
         ns,
@@ -41,7 +41,7 @@ async fn alert_provider(client: &Client, ns: &str, name: &str, spec: serde_json:
     .await;
 }
 
-async fn secret(client: &Client, ns: &str, name: &str, data: serde_json::Value) {
+pub(crate) async fn secret(client: &Client, ns: &str, name: &str, data: serde_json::Value) {
     let api: Api<Secret> = Api::namespaced(client.clone(), ns);
     let secret: Secret =
         serde_json::from_value(json!({"metadata": {"name": name}, "stringData": data})).unwrap();
@@ -51,7 +51,7 @@ async fn secret(client: &Client, ns: &str, name: &str, data: serde_json::Value) 
 }
 
 /// A Flagger release `podinfo` (its Deployments, no pods) whose Canary has `alerts`.
-async fn canary_with_alerts(client: &Client, ns: &str, alerts: serde_json::Value) {
+pub(crate) async fn canary_with_alerts(client: &Client, ns: &str, alerts: serde_json::Value) {
     deployment(client, ns, "podinfo", ("podinfo", "v2", "podinfo:6.1"), 0).await;
     deployment(
         client,
@@ -122,7 +122,7 @@ async fn canary_route(kubeconfig: &Path, ns: &str) -> (Cluster, Route) {
 }
 
 /// Lets the restricted user get and list `resources` of flagger.app in `ns`.
-async fn grant_flagger(client: &Client, ns: &str, resources: &[&str]) {
+pub(crate) async fn grant_flagger(client: &Client, ns: &str, resources: &[&str]) {
     let role: Role = serde_json::from_value(json!({
         "metadata": {"name": "flagger-reader"},
         "rules": [{"apiGroups": ["flagger.app"], "resources": resources,
@@ -146,7 +146,7 @@ async fn grant_flagger(client: &Client, ns: &str, resources: &[&str]) {
 }
 
 /// Waits until the restricted user may list AlertProviders in `ns` (RBAC takes a moment).
-async fn until_granted(restricted: &Client, ns: &str) {
+pub(crate) async fn until_granted(restricted: &Client, ns: &str) {
     let api: Api<DynamicObject> = Api::namespaced_with(restricted.clone(), ns, &alert_providers());
     for _ in 0..100 {
         if api.list(&Default::default()).await.is_ok() {

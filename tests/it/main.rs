@@ -7,6 +7,7 @@ mod alert_cli;
 mod alert_cockpit;
 mod alert_delivery;
 mod alert_flagger;
+mod alert_verbs;
 mod cluster_argo;
 mod cluster_flagger;
 mod cluster_mesh;
