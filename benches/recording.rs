@@ -69,6 +69,7 @@ fn release(weight: u8) -> ReleaseSnapshot {
         plan: Plan::linear(Weight::clamped(5), Weight::clamped(50)).ok(),
         paused: None,
         controller: None,
+        rules: Vec::new(),
     }
 }
 

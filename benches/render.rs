@@ -44,6 +44,7 @@ fn big_app() -> App {
             plan: None,
             paused: None,
             controller: None,
+            rules: Vec::new(),
         },
     });
     app.update(Event::PodsObserved {

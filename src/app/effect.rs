@@ -1,7 +1,7 @@
 //! Effects: I/O that `update` asks for. Executors perform them and answer with `Event::ActionResult`
 //! (and notes).
 
-use crate::model::{Alert, Gates, Weight};
+use crate::model::{Alert, Gates, RouteChange, Weight};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -68,6 +68,11 @@ impl fmt::Display for Actor {
 pub enum Effect {
     Act {
         action: Action,
+        actor: Actor,
+    },
+    /// Add or clear a testers' route on the release.
+    Route {
+        change: RouteChange,
         actor: Actor,
     },
     /// Tell the team's channels (the sinks given with `--alert`).

@@ -3,7 +3,7 @@
 use crate::controller::Step;
 use crate::model::{
     Alert, AnalysisSettings, Delivery, GateChange, Gates, MetricsSample, Millis, Plan, PodSet,
-    ReleaseSnapshot, Target, Verdict,
+    ReleaseSnapshot, RouteChange, Target, Verdict,
 };
 use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
@@ -78,6 +78,14 @@ pub enum Event {
         author: String,
         text: String,
     },
+    /// The outcome of a change to the testers' routes.
+    RouteResult {
+        at: Millis,
+        change: RouteChange,
+        actor: Actor,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// The cockpit raised an alert for the team's channels (its own event; replay never sends it).
     AlertRaised { alert: Alert },
     /// What became of an alert at one sink.
@@ -127,7 +135,8 @@ impl Event {
             | Event::GatesServed { at, .. }
             | Event::GateChanged { at, .. }
             | Event::Note { at, .. }
-            | Event::ReleasePicked { at, .. } => Some(*at),
+            | Event::ReleasePicked { at, .. }
+            | Event::RouteResult { at, .. } => Some(*at),
             Event::MetricsSampled { sample } => Some(sample.at),
             Event::Verdict { verdict, .. } => Some(verdict.at),
             Event::AlertRaised { alert } => Some(alert.at),

@@ -168,6 +168,7 @@ mod tests {
                 phase: phase.into(),
                 ..ControllerView::default()
             })),
+            rules: Vec::new(),
         }
     }
 

@@ -296,6 +296,15 @@ impl App {
                     .push(at, LogKind::Note, format!("note by {author}: {text}"));
                 Vec::new()
             }
+            Event::RouteResult {
+                at,
+                change,
+                actor,
+                error,
+            } => {
+                self.on_route_result(at, change, actor, error);
+                Vec::new()
+            }
             Event::AlertRaised { alert } => {
                 self.show_alert(&alert);
                 Vec::new()

@@ -4,7 +4,8 @@ use super::{Action, Actor, App, Effect, Event, Level, LogKind, ReleaseOutcome};
 use crate::controller::{Step, View};
 use crate::model::release::restarts;
 use crate::model::{
-    AlertEvent, Millis, Outcome, Phase, PodSet, ReleaseSnapshot, Severity, Side, Verdict,
+    AlertEvent, Millis, Outcome, Phase, PodSet, ReleaseSnapshot, RouteChange, Severity, Side,
+    Verdict,
 };
 
 impl App {
@@ -151,6 +152,29 @@ impl App {
             }
             Action::Promote => self.set_phase(at, Phase::Promoted),
             Action::Rollback => self.set_phase(at, Phase::RolledBack),
+        }
+    }
+
+    /// A change to the testers' routes was written, or refused.
+    pub(super) fn on_route_result(
+        &mut self,
+        at: Millis,
+        change: RouteChange,
+        actor: Actor,
+        error: Option<String>,
+    ) {
+        self.now = self.now.max(at);
+        match error {
+            Some(err) => {
+                let text = format!("{actor}: {change} failed: {err}");
+                self.log.push(at, LogKind::Error, text.clone());
+                self.set_status(Level::Error, text);
+            }
+            None => {
+                self.log
+                    .push(at, LogKind::Action, format!("{actor}: {change} ok"));
+                self.set_status(Level::Info, format!("{change}: done"));
+            }
         }
     }
 

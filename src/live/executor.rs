@@ -134,3 +134,19 @@ pub async fn perform(
     )
     .await
 }
+
+/// Adds or clears a testers' route: the provider's writes, each conditional on what was read.
+pub async fn route(
+    cluster: &Cluster,
+    seen: &Observed,
+    change: &crate::model::RouteChange,
+    options: &Options,
+) -> Result<(), ClusterError> {
+    if options.read_only {
+        return Err(ClusterError::Refused(
+            "the cockpit is read-only (--readonly): nothing was written".to_string(),
+        ));
+    }
+    let writes = provider::route_writes(&seen.route, change)?;
+    write::apply(cluster, &seen.route, writes).await.map(drop)
+}

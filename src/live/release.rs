@@ -98,6 +98,7 @@ pub fn assemble(
         plan: route.plan.clone(),
         paused: Some(route.paused),
         controller: route.controller.clone().map(Box::new),
+        rules: route.rules.clone(),
     };
     let pods = PodSet {
         primary: primary_pods.iter().map(|p| pods::from_kube(p)).collect(),

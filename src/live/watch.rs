@@ -262,6 +262,15 @@ async fn execute(
 ) -> Vec<Event> {
     let (action, actor) = match effect {
         Effect::Act { action, actor } => (action, actor),
+        Effect::Route { change, actor } => {
+            let done = executor::route(cluster, latest, &change, options).await;
+            return vec![Event::RouteResult {
+                at: now(),
+                change,
+                actor,
+                error: done.err().map(|e| e.to_string()),
+            }];
+        }
         // the notifier takes alerts before effects reach the source
         Effect::Alert { .. } => return Vec::new(),
         // performed by the loop, which has the gates

@@ -7,6 +7,7 @@ pub mod gates;
 pub mod metrics;
 pub mod plan;
 pub mod release;
+pub mod rules;
 pub mod target;
 pub mod time;
 pub mod weight;
@@ -19,6 +20,7 @@ pub use plan::{Plan, PlanError};
 pub use release::{
     ControllerView, Phase, Pod, PodSet, PodStatus, Refusal, ReleaseSnapshot, Side, Version,
 };
+pub use rules::{CanaryBy, RouteChange, RouteRule, RuleKind, RuleMatch, RuleOwner};
 pub use target::{Kind, KindInfo, Target, TargetError, KINDS};
 pub use time::{wall_clock, Age, Clock, Millis};
 pub use weight::{Weight, WeightError};

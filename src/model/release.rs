@@ -154,6 +154,9 @@ pub struct ReleaseSnapshot {
     /// Boxed: most releases have none, and events carry snapshots by value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Box<ControllerView>>,
+    /// Rules that send some requests to the canary whatever the weight (testers' routes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<super::rules::RouteRule>,
 }
 
 /// A cluster controller's view of its release: its steps and where it is, what it says, its

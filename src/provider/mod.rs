@@ -392,3 +392,16 @@ pub fn is_no_split(e: &ClusterError) -> bool {
     matches!(e, ClusterError::Object(inner)
         if matches!(inner.downcast_ref::<split::SplitError>(), Some(split::SplitError::NoSplit { .. })))
 }
+
+/// The writes that make `change` to the release's testers' routes, or why the release's provider
+/// refuses it.
+pub fn route_writes(
+    route: &Route,
+    change: &crate::model::RouteChange,
+) -> Result<Vec<ObjectWrite>, ClusterError> {
+    let _ = change;
+    Err(ClusterError::Refused(format!(
+        "{}: testers' routes are not written for this release yet",
+        route.object
+    )))
+}

@@ -57,6 +57,8 @@ pub struct Route {
     pub names: [String; 2],
     /// Rules that send some requests to the canary whatever the weight.
     pub bypass: Vec<String>,
+    /// The same rules, as the cockpit reads and writes them (testers' routes).
+    pub rules: Vec<crate::model::RouteRule>,
     /// The cockpit's progression is paused (annotation [`PAUSED`]).
     pub paused: bool,
     /// How the cockpit ended the release, while the weight stays 0 (annotation [`OUTCOME`]).
@@ -98,6 +100,7 @@ impl Route {
             name,
             names,
             bypass: Vec::new(),
+            rules: Vec::new(),
             paused: is_paused(meta),
             ended: ended(meta, weight),
             annotations: annotations(meta),

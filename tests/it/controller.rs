@@ -55,6 +55,7 @@ fn release(weight: u8) -> ReleaseSnapshot {
         plan: None,
         paused: None,
         controller: None,
+        rules: Vec::new(),
     }
 }
 

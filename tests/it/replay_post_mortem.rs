@@ -92,6 +92,7 @@ fn release(weight: u8, phase: Option<Phase>) -> ReleaseSnapshot {
         plan: None,
         paused: None,
         controller: None,
+        rules: Vec::new(),
     }
 }
 

@@ -60,6 +60,8 @@ pub struct Summary {
     /// Actions the cockpit's controller performed (weight steps, automatic promotion or rollback).
     pub controller_actions: Vec<ActionRecord>,
     pub notes: Vec<NoteRecord>,
+    /// Testers' routes the operators added or cleared, with the result.
+    pub route_changes: Vec<RouteRecord>,
     /// Alerts raised for the team's channels, with what became of each at each sink.
     pub alerts: Vec<AlertRecord>,
     /// Checks of the analysis that failed, with the reason given.
@@ -188,6 +190,16 @@ pub struct ActionRecord {
     pub action: Action,
     pub ok: bool,
     /// What went wrong, when it failed.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RouteRecord {
+    pub t_ms: i64,
+    pub at: String,
+    pub who: String,
+    pub change: crate::model::RouteChange,
+    pub ok: bool,
     pub error: Option<String>,
 }
 

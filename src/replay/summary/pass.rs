@@ -4,8 +4,8 @@
 use super::labels::utc;
 use super::{
     ActionRecord, AlertRecord, AnalysisSummary, CheckCounts, DeliveryRecord, FailedVerdict,
-    NoteRecord, Pause, Peak, Peaks, PhaseChange, SessionOutcome, Summary, VersionInfo, Versions,
-    WeightSummary,
+    NoteRecord, Pause, Peak, Peaks, PhaseChange, RouteRecord, SessionOutcome, Summary, VersionInfo,
+    Versions, WeightSummary,
 };
 use crate::app::{Action, Actor, App, AppConfig, Event};
 use crate::model::{MetricsSample, Millis, Outcome, Phase, VersionSample};
@@ -65,6 +65,7 @@ impl Pass {
                 operator_actions: Vec::new(),
                 controller_actions: Vec::new(),
                 notes: Vec::new(),
+                route_changes: Vec::new(),
                 alerts: Vec::new(),
                 failed_verdicts: Vec::new(),
                 peaks: Peaks::default(),
@@ -131,6 +132,22 @@ impl Pass {
                     at: utc(t),
                     author: author.clone(),
                     text: text.clone(),
+                });
+            }
+            Event::RouteResult {
+                change,
+                actor,
+                error,
+                ..
+            } => {
+                let t_ms = self.offset(t);
+                self.summary.route_changes.push(RouteRecord {
+                    t_ms,
+                    at: utc(t),
+                    who: actor.to_string(),
+                    change: change.clone(),
+                    ok: error.is_none(),
+                    error: error.clone(),
                 });
             }
             Event::AlertRaised { alert } => {

@@ -14,6 +14,7 @@ impl Summary {
         write_actions(&mut out, "Operator actions", &self.operator_actions);
         write_actions(&mut out, "Controller actions", &self.controller_actions);
         self.write_notes(&mut out);
+        self.write_routes(&mut out);
         self.write_alerts(&mut out);
         self.write_checks(&mut out);
         self.write_peaks(&mut out);
@@ -92,6 +93,27 @@ impl Summary {
             .notes
             .iter()
             .map(|n| row([&offset_label(n.t_ms), &plain(&n.author), &plain(&n.text)]))
+            .collect();
+        out.push_str(&table_or_none(&rows));
+    }
+
+    fn write_routes(&self, out: &mut String) {
+        section(out, "Testers' routes");
+        let rows: Vec<_> = self
+            .route_changes
+            .iter()
+            .map(|r| {
+                let result = match &r.error {
+                    None => "ok".to_string(),
+                    Some(e) => format!("failed: {e}"),
+                };
+                row([
+                    &offset_label(r.t_ms),
+                    &plain(&r.who),
+                    &plain(&r.change.to_string()),
+                    &plain(&result),
+                ])
+            })
             .collect();
         out.push_str(&table_or_none(&rows));
     }

@@ -250,6 +250,7 @@ impl Sim {
             plan: None,
             paused: None,
             controller: None,
+            rules: Vec::new(),
         }
     }
 

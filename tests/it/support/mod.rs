@@ -154,6 +154,7 @@ impl Harness {
                 plan: None,
                 paused: None,
                 controller: None,
+                rules: Vec::new(),
             },
             pods: PodSet { primary, canary },
             canary: HEALTHY,
@@ -173,6 +174,8 @@ impl Harness {
         for effect in effects {
             match effect {
                 Effect::Alert { alert } => self.alerts.push(alert),
+                // the harness's release has no routing object to route testers by
+                Effect::Route { .. } => {}
                 // the harness plays a release without Flagger's gates
                 Effect::PublishGates { .. } => {}
                 Effect::Act { action, actor } => {
