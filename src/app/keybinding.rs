@@ -18,6 +18,7 @@ pub enum Command {
     Filter,
     Note,
     Goto,
+    Route,
     Inspect,
     Open,
     Reload,

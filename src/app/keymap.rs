@@ -52,6 +52,13 @@ pub const NORMAL: &[KeyBinding] = &[
         "roll back to the primary (asks to confirm)",
         Some("rollback"),
     ),
+    bind(
+        &[Char('h')],
+        "h",
+        C::Route,
+        "route testers by header or cookie; h again removes",
+        Some("testers"),
+    ),
     bind(&[Char('?')], "?", C::Help, "show this help", Some("help")),
     bind(
         &[Code(KeyCode::Tab)],
@@ -73,13 +80,6 @@ pub const NORMAL: &[KeyBinding] = &[
         C::ScrollUp,
         "scroll the focused panel up",
         None,
-    ),
-    bind(
-        &[Char('/')],
-        "/",
-        C::Filter,
-        "filter pods by name or status",
-        Some("filter"),
     ),
     bind(
         &[Char('m')],
@@ -115,6 +115,13 @@ pub const NORMAL: &[KeyBinding] = &[
         C::Quit,
         "quit",
         Some("quit"),
+    ),
+    bind(
+        &[Char('/')],
+        "/",
+        C::Filter,
+        "filter pods by name or status",
+        Some("filter"),
     ),
 ];
 

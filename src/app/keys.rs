@@ -79,6 +79,7 @@ impl App {
                     });
                 }
             }
+            Command::Route => return self.route_key(),
             Command::StepUp => return self.step(true),
             Command::StepDown => return self.step(false),
             Command::SetWeight => {
@@ -135,10 +136,11 @@ impl App {
 
     fn confirm_key(&mut self, what: Confirm, key: KeyEvent) -> Vec<Effect> {
         match keymap::lookup(keymap::CONFIRM, &key) {
-            Some(Command::Confirm) => self.request(match what {
-                Confirm::Promote => Action::Promote,
-                Confirm::Rollback => Action::Rollback,
-            }),
+            Some(Command::Confirm) => match what {
+                Confirm::Promote => self.request(Action::Promote),
+                Confirm::Rollback => self.request(Action::Rollback),
+                Confirm::ClearRoutes => self.route_request(crate::model::RouteChange::Clear),
+            },
             Some(Command::Cancel) => {
                 self.set_status(Level::Info, "cancelled");
                 Vec::new()
@@ -193,6 +195,7 @@ impl App {
                     }
                     return Vec::new();
                 }
+                Some(PromptKind::Route) => return self.route_submit(prompt),
                 Some(PromptKind::Goto) => {
                     let text = prompt.input.value().trim().to_string();
                     match text.parse::<crate::model::Target>() {
@@ -222,7 +225,7 @@ impl App {
     }
 
     /// Why no action applies right now, if so.
-    fn can_act(&self) -> Result<(), String> {
+    pub(super) fn can_act(&self) -> Result<(), String> {
         if self.config.read_only {
             return Err("replay is read-only".to_string());
         }

@@ -14,6 +14,7 @@ pub mod log;
 pub mod mode;
 pub(crate) mod observe;
 pub mod picker;
+mod routes;
 pub mod rows;
 
 pub use effect::{Action, Actor, Effect};

@@ -6,6 +6,8 @@ use tui_input::Input;
 pub enum Confirm {
     Promote,
     Rollback,
+    /// `h` on a release with the cockpit's testers' routes: remove them.
+    ClearRoutes,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +20,8 @@ pub enum PromptKind {
     Note,
     /// `:`: another release to open, by its target.
     Goto,
+    /// `h`: a testers' route (`header NAME=VALUE`, `header NAME~REGEX`, `cookie NAME`).
+    Route,
 }
 
 #[derive(Clone, Debug, Default)]

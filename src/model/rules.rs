@@ -45,7 +45,7 @@ pub const COOKIE_ALWAYS: &str = "always";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
-    #[error("a rule is `header NAME=VALUE`, `header NAME~REGEX` or `cookie NAME`")]
+    #[error("header N=V, header N~RE or cookie N")]
     Shape,
     #[error("{0:?} is not a header or cookie name (letters, digits and - _ . only)")]
     Name(String),

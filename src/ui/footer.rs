@@ -62,6 +62,9 @@ pub fn render(app: &App, t: Theme, area: Rect, buf: &mut Buffer) -> Option<Posit
             }
             Some(PromptKind::Note) => return Some(line_prompt(t, p, " note: ", area, buf)),
             Some(PromptKind::Goto) => return Some(line_prompt(t, p, " open :", area, buf)),
+            Some(PromptKind::Route) => {
+                return Some(line_prompt(t, p, " testers' route h: ", area, buf))
+            }
             _ => {}
         }
     }

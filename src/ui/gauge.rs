@@ -86,6 +86,17 @@ impl Widget for Gauge<'_> {
             t.primary(),
         );
 
+        // testers' routes, at the bar's right end: requests that skip the weight
+        if let Some(release) = &app.release {
+            if !release.rules.is_empty() {
+                let rules: Vec<String> = release.rules.iter().map(|r| r.describe()).collect();
+                let text = format!(" testers: {} → canary ", rules.join(", "));
+                let text = crate::ui::text::truncate(&text, usize::from(width));
+                let w = text.chars().count() as u16;
+                buf.set_string(inner.x + width - w, inner.y, &text, t.bold());
+            }
+        }
+
         // The scale, drawn over the bottom border, labelled where the labels fit.
         let Some(plan) = app.plan() else {
             return;

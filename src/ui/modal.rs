@@ -110,6 +110,18 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
             }),
             t.good(),
         ),
+        Confirm::ClearRoutes => (
+            format!(" Remove the testers' routes of {name}? "),
+            format!(
+                "Remove {}: matching requests follow the weight again.",
+                app.cockpit_rules()
+                    .iter()
+                    .map(|r| r.describe())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            t.warn(),
+        ),
         Confirm::Rollback => (
             format!(" Roll back {name}? "),
             said("rollback").unwrap_or_else(|| {

@@ -2,6 +2,7 @@
 //! at 80×24 and 120×40, from states built only through `App::update`.
 
 mod run;
+mod testers;
 
 use crate::support::{self, draw, find, rows, Harness};
 use canary_cockpit::model::AlertEvent;

@@ -151,6 +151,48 @@ fn demo_starts_takes_keys_and_quits_cleanly() {
 }
 
 #[test]
+fn h_adds_a_testers_route_and_h_again_removes_it() {
+    let dir = scratch("route");
+    let bin = env!("CARGO_BIN_EXE_canary");
+    let status = dir.join("exit-status");
+    let command = format!(
+        "env -u NO_COLOR XDG_STATE_HOME={} {bin} --log-file {} demo --seed 5 --speed 0.25; echo $? > {}",
+        dir.join("state").display(),
+        dir.join("canary.log").display(),
+        status.display()
+    );
+    let t = Tmux::start("route", &command, dir.clone());
+    t.wait_for("the cockpit", |s| {
+        s.contains("frontend") && s.contains("v2")
+    });
+    t.keys(&["h"]);
+    t.wait_for("the route prompt", |s| s.contains("testers' route h:"));
+    t.keys(&["-l", "header X-Canary"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the inline error", |s| {
+        s.contains("header N=V, header N~RE or cookie N")
+    });
+    t.keys(&["-l", "=always"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the rule on the gauge", |s| {
+        s.contains("testers: header X-Canary=always → canary")
+    });
+    assert!(
+        s.contains("route header X-Canary=always to the canary ok"),
+        "{s}"
+    );
+    t.keys(&["h"]);
+    t.wait_for("the confirmation", |s| {
+        s.contains("Remove the testers' routes")
+    });
+    t.keys(&["y"]);
+    let s = t.wait_for("the rule gone", |s| !s.contains("testers: header"));
+    assert!(s.contains("clear the cockpit's routes ok"), "{s}");
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&t.status_file()), "0");
+}
+
+#[test]
 fn sigterm_quits_and_restores_the_terminal() {
     let dir = scratch("sigterm");
     let bin = env!("CARGO_BIN_EXE_canary");

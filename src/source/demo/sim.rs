@@ -70,6 +70,9 @@ pub struct Sim {
     last_sample_at: Millis,
     last_release: Option<ReleaseSnapshot>,
     last_pods: Option<PodSet>,
+    /// Testers' routes the operator added (`h`): the demo's release keeps them as the routing
+    /// object would.
+    rules: Vec<crate::model::RouteRule>,
 }
 
 impl Sim {
@@ -100,6 +103,7 @@ impl Sim {
             last_sample_at: start,
             last_release: None,
             last_pods: None,
+            rules: Vec::new(),
         }
     }
 
@@ -142,8 +146,11 @@ impl Sim {
 
     /// Performs an effect; answers with its result and the observations it changed.
     pub fn apply(&mut self, effect: &Effect) -> Vec<Event> {
+        if let Effect::Route { change, actor } = effect {
+            return self.route(change, actor);
+        }
         let Effect::Act { action, actor } = effect else {
-            // alerts have no receiver in the demo: the cockpit's event log shows them
+            // alerts go to the notifier, when there is one: the cockpit's event log shows them
             return Vec::new();
         };
         match *action {
@@ -237,6 +244,32 @@ impl Sim {
         }
     }
 
+    /// A testers' route on the demo's release: one rule per kind and name, the newest wins.
+    fn route(
+        &mut self,
+        change: &crate::model::RouteChange,
+        actor: &crate::app::Actor,
+    ) -> Vec<Event> {
+        match change {
+            crate::model::RouteChange::Add { rule } => {
+                self.rules
+                    .retain(|r| (r.kind, &r.name) != (rule.kind, &rule.name));
+                self.rules.push(rule.clone());
+            }
+            crate::model::RouteChange::Clear => self
+                .rules
+                .retain(|r| r.owner != crate::model::RuleOwner::Cockpit),
+        }
+        let mut out = vec![Event::RouteResult {
+            at: self.now,
+            change: change.clone(),
+            actor: actor.clone(),
+            error: None,
+        }];
+        self.observe(&mut out);
+        out
+    }
+
     fn snapshot(&self) -> ReleaseSnapshot {
         ReleaseSnapshot {
             name: self.scenario.release.name.clone(),
@@ -250,7 +283,7 @@ impl Sim {
             plan: None,
             paused: None,
             controller: None,
-            rules: Vec::new(),
+            rules: self.rules.clone(),
         }
     }
 

@@ -17,7 +17,7 @@ pub mod prometheus;
 use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event};
 use canary_cockpit::model::{
     AnalysisSettings, MetricsSample, Millis, Plan, Pod, PodSet, PodStatus, ReleaseSnapshot,
-    Version, VersionSample, Weight,
+    RouteChange, RuleOwner, Version, VersionSample, Weight,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -174,8 +174,23 @@ impl Harness {
         for effect in effects {
             match effect {
                 Effect::Alert { alert } => self.alerts.push(alert),
-                // the harness's release has no routing object to route testers by
-                Effect::Route { .. } => {}
+                // testers' routes land on the release as a routing object would keep them
+                Effect::Route { change, actor } => {
+                    match &change {
+                        RouteChange::Add { rule } => self.release.rules.push(rule.clone()),
+                        RouteChange::Clear => {
+                            self.release.rules.retain(|r| r.owner != RuleOwner::Cockpit)
+                        }
+                    }
+                    let at = self.now();
+                    self.send(Event::RouteResult {
+                        at,
+                        change,
+                        actor,
+                        error: None,
+                    });
+                    self.observe();
+                }
                 // the harness plays a release without Flagger's gates
                 Effect::PublishGates { .. } => {}
                 Effect::Act { action, actor } => {
