@@ -1,6 +1,6 @@
 //! The post-mortem of a recording: the summary (data, JSON, text) and the SVG picture.
 
-use crate::support::{key, scratch};
+use crate::support::{code, key, scratch};
 use canary_cockpit::app::{Action, Actor, AppConfig, Event, ReleaseOutcome};
 use canary_cockpit::model::{
     MetricsSample, Millis, Phase, ReleaseSnapshot, Version, VersionSample, Weight,
@@ -9,6 +9,7 @@ use canary_cockpit::record::{self, Header, Recorder, Recording, SessionSource};
 use canary_cockpit::replay::plot::{self, MAX_POINTS};
 use canary_cockpit::replay::summary::{summarize, Pause, SessionOutcome};
 use canary_cockpit::source::demo::{DemoSession, Scenario};
+use crossterm::event::KeyCode;
 
 const NOTE: &str = "paging on-call: see <INC-42> & \"checkout\" dashboards";
 
@@ -34,8 +35,16 @@ fn faulty_run(name: &str) -> Recording {
     let mut session = DemoSession::new(scenario, 7, Millis(0), config)
         .record_to(Recorder::create(&path, &header).unwrap());
     session.start();
+    session.run_until(Millis(10_000));
+    // testers first: a header route to v2, cleared again at T+00:30
+    let mut typed = vec![key('h')];
+    typed.extend("header X-Canary=always".chars().map(key));
+    typed.push(code(KeyCode::Enter));
+    session.feed(typed);
     session.run_until(Millis(20_000));
     session.feed(vec![key('p')]);
+    session.run_until(Millis(30_000));
+    session.feed(vec![key('h'), key('y')]);
     session.run_until(Millis(40_000));
     session.feed(vec![key('p')]);
     session.run_until(Millis(50_000));
@@ -399,6 +408,21 @@ fn the_text_post_mortem_names_what_happened() {
         "{columns:?}\n{text}"
     );
     assert!(!text.contains('\x1b'));
+    let routes = text
+        .split("Testers' routes")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no routes section in\n{text}"));
+    let added = line("T+00:10");
+    assert!(
+        added.contains("alice (alice@corp)")
+            && added.contains("route header X-Canary=always to the canary")
+            && added.ends_with("ok"),
+        "{routes}"
+    );
+    assert!(
+        line("T+00:30").contains("clear the cockpit's routes"),
+        "{routes}"
+    );
 }
 
 #[test]
