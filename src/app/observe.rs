@@ -29,6 +29,15 @@ impl App {
                     ),
                 );
             }
+            if prev.rules != release.rules {
+                let now: Vec<String> = release.rules.iter().map(|r| r.describe()).collect();
+                let text = if now.is_empty() {
+                    "testers' routes: none; every request follows the weight".to_string()
+                } else {
+                    format!("testers' routes: {} → canary", now.join(", "))
+                };
+                self.log.push(at, LogKind::Info, text);
+            }
             if prev.canary.image != release.canary.image {
                 self.log.push(
                     at,
