@@ -1,7 +1,9 @@
 //! Istio: a VirtualService http route with two weighted destinations. The versions are told apart
 //! by DestinationRule subsets (whose labels, with the Service's selector, select the pods) or by
 //! host names (`shop-primary` / `shop-canary`, each a Service). Setting the weight patches both
-//! destinations' weights so that they sum to 100.
+//! destinations' weights so that they sum to 100. Testers' routes (header and cookie matches
+//! before the weighted route) are read and written by [`routes`], which says how the cockpit's own
+//! are marked.
 
 use crate::cluster::dynamic::{self, Resource};
 use crate::cluster::selector::{self, Selector};
@@ -10,7 +12,10 @@ use crate::model::Kind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::split::{self, Backend, Split, SplitError};
+use super::split::{self, Backend, Split, SplitError, Testers};
+
+pub mod routes;
+pub use routes::route_writes;
 
 pub const VIRTUAL_SERVICE: Resource = Resource {
     group: "networking.istio.io",
@@ -84,6 +89,7 @@ pub fn split(
     spec: &serde_json::Value,
 ) -> Result<(Split, Vec<String>), SplitError> {
     let object = format!("virtualservice/{name}");
+    let raw = spec;
     let spec: Spec = split::spec_of(&object, "a VirtualService", spec)?;
     let (index, route) = spec
         .http
@@ -112,8 +118,9 @@ pub fn split(
         None => format!("spec.http[{index}]"),
     };
     let (primary, canary) = split::order(&object, &where_, hint, backend(0)?, backend(1)?)?;
+    let canary_at = usize::from(canary.weight_path.ends_with("/route/1/weight"));
     // earlier routes that match requests and send them to the canary alone bypass the weight
-    let bypass = spec.http[..index]
+    let bypassing: Vec<&HttpRoute> = spec.http[..index]
         .iter()
         .filter(|r| !r.matches.is_empty() && r.route.len() == 1)
         .filter(|r| {
@@ -121,17 +128,34 @@ pub fn split(
             service_of(&object, &d.host, namespace).ok().as_deref() == Some(canary.service.as_str())
                 && d.subset == canary.subset
         })
+        .collect();
+    let bypass = bypassing
+        .iter()
         .map(|r| {
             let m: Vec<String> = r.matches.iter().map(|m| m.to_string()).collect();
             format!("match {}", m.join(" or "))
         })
         .collect();
+    let testers = Testers {
+        rules: bypassing
+            .iter()
+            .flat_map(|r| routes::rules_of(r.name.as_deref(), &r.matches))
+            .collect(),
+        routes: raw
+            .get("http")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        index,
+        canary: canary_at,
+    };
     Ok((
         Split {
             route: where_,
             primary,
             canary,
             resource_version: resource_version.to_string(),
+            testers,
         },
         bypass,
     ))

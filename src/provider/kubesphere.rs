@@ -10,8 +10,16 @@
 //! `spec.principal`, `spec.governor`, `spec.strategyPolicy`, `spec.selector.matchLabels`,
 //! `spec.template.spec.http[].route[].destination.{host,subset}` and `.weight`,
 //! `status.conditions[].{type,status,reason,message}`. The CRD has no status subresource.
+//!
+//! Testers' routes: the template's http routes before the weighted one that send matching
+//! requests to the canary subset are read as the release's rules (as for Istio, see
+//! [`istio::routes`]). The cockpit writes none: the published CRD declares each header's string
+//! match (`spec.template.spec.http[].match[].headers.NAME`) as an object without fields, so the API
+//! server prunes its `exact`/`regex` and a rule written there would send every request carrying
+//! the header (for a cookie rule: every request with a cookie) to the canary. Such a header reads
+//! back as `NAME~.*`.
 
-use crate::model::{ControllerView, Phase, Refusal, Weight};
+use crate::model::{ControllerView, Phase, Refusal, RouteChange, Weight};
 use kube::api::DynamicObject;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -92,6 +100,8 @@ pub struct Strategy {
     pub split: Split,
     /// The newest condition, as `type=status reason: message`.
     pub condition: String,
+    /// The template's routes that send matching requests to the canary whatever the weight.
+    pub bypass: Vec<String>,
 }
 
 fn subsets(template: &serde_json::Value) -> Vec<String> {
@@ -150,8 +160,9 @@ pub fn parse(obj: &DynamicObject, namespace: &str) -> Result<Strategy, SplitErro
             ))
         })?;
     let rv = obj.metadata.resource_version.clone().unwrap_or_default();
-    let (mut split, _) = istio::split(&name, namespace, &rv, Some(&canary), &spec.template.spec)
-        .map_err(|e| malformed(format!("spec.template: {e}")))?;
+    let (mut split, bypass) =
+        istio::split(&name, namespace, &rv, Some(&canary), &spec.template.spec)
+            .map_err(|e| malformed(format!("spec.template: {e}")))?;
     for b in [&mut split.primary, &mut split.canary] {
         b.weight_path = format!("/spec/template{}", b.weight_path);
     }
@@ -184,6 +195,7 @@ pub fn parse(obj: &DynamicObject, namespace: &str) -> Result<Strategy, SplitErro
         selector,
         split,
         condition,
+        bypass,
     })
 }
 
@@ -287,8 +299,11 @@ pub fn route(obj: &DynamicObject, namespace: &str) -> Result<Route, ClusterError
     let (object, name) = (format!("strategy/{}", s.name), s.name.clone());
     let phase = s.phase();
     let view = s.view();
+    let (bypass, rules) = (s.bypass.clone(), s.split.testers.rules.clone());
     let routing = super::Routing::Strategy(Box::new(s));
-    let route = Route::plain(routing, object, name, names, weight, &obj.metadata);
+    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
+    route.bypass = bypass;
+    route.rules = rules;
     // the cockpit's own pause annotation, as on the releases it drives
     let paused = route.paused;
     Ok(route.controlled(Controlled {
@@ -345,6 +360,17 @@ pub fn pause_writes(seen: &Route, s: &Strategy, paused: bool) -> Vec<ObjectWrite
         &seen.name,
         patch,
     )]
+}
+
+/// Testers' routes are not written into a Strategy: see the module's doc.
+pub fn route_writes(route: &Route, change: &RouteChange) -> Result<Vec<ObjectWrite>, ClusterError> {
+    Err(ClusterError::Refused(format!(
+        "{}: the cockpit does not {change} in a KubeSphere Strategy: its CRD declares a header \
+         match (spec.template.spec.http[].match[].headers) as an object without fields, so the API \
+         server prunes exact/regex and the rule would send every request carrying the header to \
+         the canary; route testers with an Istio VirtualService instead",
+        route.object
+    )))
 }
 
 /// Promote takes over (the governor is the canary), rollback goes back to the principal; the

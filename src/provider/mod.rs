@@ -399,9 +399,15 @@ pub fn route_writes(
     route: &Route,
     change: &crate::model::RouteChange,
 ) -> Result<Vec<ObjectWrite>, ClusterError> {
-    let _ = change;
-    Err(ClusterError::Refused(format!(
-        "{}: testers' routes are not written for this release yet",
-        route.object
-    )))
+    match &route.routing {
+        Routing::Istio(_) => istio::route_writes(route, change),
+        Routing::Strategy(_) => kubesphere::route_writes(route, change),
+        Routing::Traefik(_) => traefik::route_writes(route, change),
+        Routing::Rollout(_) => argo::route_writes(route, change),
+        Routing::Flagger(_) => flagger::route_writes(route, change),
+        Routing::Nginx(_) | Routing::Gateway(_) => Err(ClusterError::Refused(format!(
+            "{}: testers' routes are not written for this release yet",
+            route.object
+        ))),
+    }
 }

@@ -43,6 +43,22 @@ pub struct Split {
     pub canary: Backend,
     /// The object's resourceVersion: a write is conditional on it.
     pub resource_version: String,
+    /// The testers' routes as read, for the provider that writes them.
+    pub testers: Testers,
+}
+
+/// The rules that send requests to the canary whatever the weight, as read, and the routes they
+/// sit among: what a provider needs to add or remove its own. Empty where the parser reads none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Testers {
+    /// The rules, as [`Route::rules`] shows them.
+    pub rules: Vec<crate::model::RouteRule>,
+    /// The object's list of routes, as read (Istio: `spec.http`).
+    pub routes: Vec<serde_json::Value>,
+    /// The index of the weighted route in [`Testers::routes`].
+    pub index: usize,
+    /// The canary's position among the weighted route's destinations.
+    pub canary: usize,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -183,6 +199,7 @@ impl Split {
             primary,
             canary,
             resource_version: resource_version.to_string(),
+            testers: Testers::default(),
         })
     }
 
@@ -288,6 +305,7 @@ fn route(
     ];
     let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
     route.bypass = bypass;
+    route.rules = split.testers.rules.clone();
     Ok(route)
 }
 
@@ -418,6 +436,7 @@ mod tests {
             primary: backend("a", None, 3),
             canary: backend("b", None, 1),
             resource_version: "42".to_string(),
+            testers: Testers::default(),
         };
         assert_eq!(split.percent().unwrap().percent(), 25);
         let patch = split.weight_patch(Weight::clamped(35));

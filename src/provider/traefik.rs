@@ -3,6 +3,10 @@
 //! Flagger's Traefik provider moves. Each backend is a Service of the object's namespace whose
 //! selector picks the version's pods; a service without a weight weighs 1. Setting the weight
 //! patches both weights so that they sum to 100, conditional on the version read.
+//!
+//! Testers' routes are refused ([`route_writes`]): a weighted round robin has no per-request
+//! match of its own, and a match lives on the IngressRoute that points at the TraefikService,
+//! which the cockpit does not read; a match written there would apply to the whole route.
 
 use crate::cluster::dynamic::Resource;
 use crate::metrics::templates;
@@ -71,6 +75,20 @@ pub const OBJECT: split::TwoBackends = split::TwoBackends {
     variant: super::Routing::Traefik,
     parse: |n, ns, rv, hint, spec| Ok((split(n, ns, rv, hint, spec)?, Vec::new())),
 };
+
+/// Testers' routes are not written for a TraefikService: see the module's doc.
+pub fn route_writes(
+    route: &super::Route,
+    change: &crate::model::RouteChange,
+) -> Result<Vec<super::ObjectWrite>, crate::cluster::ClusterError> {
+    Err(crate::cluster::ClusterError::Refused(format!(
+        "{}: the cockpit does not {change} for Traefik: a TraefikService's weighted round robin \
+         has no per-request match, and a match on the IngressRoute that points at it would route \
+         the whole route; add an IngressRoute route matching the header (Header(`NAME`, `VALUE`)) \
+         with the canary Service alone and a higher priority",
+        route.object
+    )))
+}
 
 /// Traefik's own series per Service.
 pub fn metrics_hints() -> MetricsHints {

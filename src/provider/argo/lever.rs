@@ -39,16 +39,18 @@ pub fn route(obj: &DynamicObject, runs: &[DynamicObject]) -> Result<Route, Clust
     let (object, name) = (format!("rollout/{}", r.name), r.name.clone());
     let (weight, paused, phase, plan) = (r.weight(), r.is_paused(), r.phase(), r.plan());
     let view = r.view(analysis_lines(&r.uid, runs));
+    let (rules, bypass) = (r.rules.clone(), r.header_routes.clone());
     let routing = crate::provider::Routing::Rollout(Box::new(r));
-    Ok(
-        Route::plain(routing, object, name, names, weight, &obj.metadata).controlled(Controlled {
-            paused,
-            phase: Some(phase),
-            plan,
-            view,
-            selectors: [Selector::from_map(&p), Selector::from_map(&c)],
-        }),
-    )
+    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
+    route.rules = rules;
+    route.bypass = bypass;
+    Ok(route.controlled(Controlled {
+        paused,
+        phase: Some(phase),
+        plan,
+        view,
+        selectors: [Selector::from_map(&p), Selector::from_map(&c)],
+    }))
 }
 
 pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {

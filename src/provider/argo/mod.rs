@@ -21,9 +21,12 @@ use kube::api::DynamicObject;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+mod headers;
 mod lever;
 mod view;
 mod writes;
+
+pub use headers::route_writes;
 
 pub use lever::{lever, metrics_hints, read, route, watches, weight_refused};
 pub use view::analysis_lines;
@@ -216,6 +219,9 @@ pub struct Rollout {
     pub selector: BTreeMap<String, String>,
     /// `Deployment/NAME` when a Deployment holds the pod template.
     pub workload: Option<String>,
+    /// The header routes its steps set, as rules (the release's own) and as lines.
+    pub rules: Vec<crate::model::RouteRule>,
+    pub header_routes: Vec<String>,
 }
 
 pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
@@ -247,7 +253,10 @@ pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
                 .map_err(|_| malformed(format!("status.currentStepIndex is {i}, not an index")))?,
         ),
     };
+    let (rules, header_routes) = headers::read(&canary.steps, canary.traffic_routing.as_ref());
     Ok(Rollout {
+        rules,
+        header_routes,
         uid: obj.metadata.uid.clone().unwrap_or_default(),
         resource_version: obj.metadata.resource_version.clone().unwrap_or_default(),
         steps: canary.steps.iter().map(Step::parse).collect(),

@@ -30,16 +30,29 @@ pub fn route(obj: &DynamicObject, ctx: &Context) -> Result<Route, ClusterError> 
     let (paused, phase, plan) = (c.suspend, c.phase(), c.plan.clone());
     let view = c.view(ctx.gates.clone());
     let weight = Weight::clamped(c.weight);
+    let rules = c.rules.clone();
     let routing = crate::provider::Routing::Flagger(Box::new(c));
-    Ok(
-        Route::plain(routing, object, name, names, weight, &obj.metadata).controlled(Controlled {
-            paused,
-            phase: Some(phase),
-            plan,
-            view,
-            selectors: ctx.selectors.clone().unwrap_or_default(),
-        }),
-    )
+    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
+    route.bypass = rules.iter().map(|r| format!("A/B {r}")).collect();
+    route.rules = rules;
+    Ok(route.controlled(Controlled {
+        paused,
+        phase: Some(phase),
+        plan,
+        view,
+        selectors: ctx.selectors.clone().unwrap_or_default(),
+    }))
+}
+
+/// Flagger's A/B testing is the Canary's own: the cockpit does not write it.
+pub fn route_writes(
+    _route: &Route,
+    _change: &crate::model::RouteChange,
+) -> Result<Vec<ObjectWrite>, ClusterError> {
+    Err(ClusterError::Refused(
+        "Flagger owns spec.analysis.match: edit the Canary (A/B testing), the cockpit does not write it"
+            .to_string(),
+    ))
 }
 
 /// The pod selectors of a Canary's Deployments: the primary (`<target>-primary`) and the target.

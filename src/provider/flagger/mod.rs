@@ -10,9 +10,12 @@
 //!   good, roll back opens the rollback gate;
 //! - promote without a promotion gate: `spec.skipAnalysis: true` (Flagger promotes without
 //!   further analysis).
+//!
+//! Testers' routes: `spec.analysis.match` (Flagger's A/B testing, header and cookie matches) is
+//! shown as the release's own rules; the cockpit does not write it ([`route_writes`]).
 
 use crate::cluster::dynamic::Resource;
-use crate::model::{Phase, Plan, Weight};
+use crate::model::{Phase, Plan, RouteRule, Weight};
 use kube::api::DynamicObject;
 use serde::Deserialize;
 
@@ -21,7 +24,9 @@ mod lever;
 mod view;
 
 pub use alerts::{alert_sinks, not_a_canary, AlertRef};
-pub use lever::{lever, metrics_hints, pause_writes, read, route, watches, weight_refused};
+pub use lever::{
+    lever, metrics_hints, pause_writes, read, route, route_writes, watches, weight_refused,
+};
 
 pub const CANARY: Resource = Resource {
     group: "flagger.app",
@@ -82,6 +87,9 @@ struct Analysis {
     webhooks: Vec<Webhook>,
     #[serde(default)]
     alerts: serde_json::Value,
+    /// A/B testing: requests matching any of these go to the canary.
+    #[serde(default, rename = "match")]
+    matches: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -168,6 +176,8 @@ pub struct Canary {
     pub provider: String,
     /// `spec.ingressRef.name` (nginx): Flagger's canary Ingress is `<it>-canary`.
     pub ingress: Option<String>,
+    /// `spec.analysis.match` (A/B testing) as rules, the release's own.
+    pub rules: Vec<RouteRule>,
 }
 
 pub fn parse(obj: &DynamicObject) -> Result<Canary, FlaggerError> {
@@ -275,6 +285,7 @@ pub fn parse(obj: &DynamicObject) -> Result<Canary, FlaggerError> {
         condition,
         provider: spec.provider.unwrap_or_default(),
         ingress: spec.ingress_ref.map(|r| r.name).filter(|n| !n.is_empty()),
+        rules: super::istio::routes::rules_of(None, &analysis.matches),
         name,
     })
 }
