@@ -3,6 +3,7 @@
 //! measured ([`metrics_setup`]). What is particular to a traffic system is asked of
 //! the provider layer.
 
+pub mod canary;
 pub mod discover;
 pub mod executor;
 pub mod metrics_setup;

@@ -22,7 +22,7 @@ use crate::cluster::{Cluster, ClusterError};
 
 use super::istio;
 use super::route::{cockpit_lever, paused_value, Controlled, Lever, ObjectWrite, Route, PAUSED};
-use super::split::{Split, SplitError};
+use super::split::{self, Split, SplitError};
 use super::Watched;
 use crate::cluster::selector::Selector as Pods;
 
@@ -150,8 +150,17 @@ pub fn parse(obj: &DynamicObject, namespace: &str) -> Result<Strategy, SplitErro
             ))
         })?;
     let rv = obj.metadata.resource_version.clone().unwrap_or_default();
-    let (mut split, _) = istio::split(&name, namespace, &rv, Some(&canary), &spec.template.spec)
+    // the Strategy names its canary: its definition decides
+    let hint = split::Hint {
+        annotation: Some(canary.clone()),
+        kept: None,
+    };
+    let (mut split, _) = istio::split(&name, namespace, &rv, &hint, &spec.template.spec)
         .map_err(|e| malformed(format!("spec.template: {e}")))?;
+    split.decided = Some(super::infer::Decided::new(
+        crate::model::CanaryBy::Definition,
+        "the Strategy's spec",
+    ));
     for b in [&mut split.primary, &mut split.canary] {
         b.weight_path = format!("/spec/template{}", b.weight_path);
     }
