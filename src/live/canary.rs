@@ -26,15 +26,24 @@ pub async fn settle(
     if route.canary_by.is_some() {
         return Ok(route);
     }
-    let Some(kept) = decide(cluster, &route).await? else {
-        return Err(split::undecided(&route).into());
+    let kept = match decide(cluster, &route).await {
+        Ok(Some(kept)) => kept,
+        Ok(None) => return Err(split::undecided(&route, SAME).into()),
+        // the annotation settles it whatever stands behind the backends
+        Err(e) => {
+            let why = format!("what runs behind them could not be read: {e}");
+            return Err(split::undecided(&route, &why).into());
+        }
     };
     let again = provider::read(cluster, kind, name, Some(&kept)).await?;
     match again.canary_by {
         Some(_) => Ok(again),
-        None => Err(split::undecided(&again).into()),
+        None => Err(split::undecided(&again, "the backends changed while it was read").into()),
     }
 }
+
+/// What the rules found when nothing told the backends apart.
+const SAME: &str = "no names, versions, image tags or Deployment creation times tell them apart";
 
 /// What stands behind one backend: its label, the Deployments whose pods it selects, and the
 /// images it runs.

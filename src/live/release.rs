@@ -40,7 +40,9 @@ pub async fn current_route(
     let route = provider::read(cluster, target.kind, &target.name, seen.kept().as_ref()).await?;
     match route.canary_by {
         Some(_) => Ok(route),
-        None => Err(provider::split::undecided(&route).into()),
+        None => {
+            Err(provider::split::undecided(&route, "the backends changed since it was read").into())
+        }
     }
 }
 

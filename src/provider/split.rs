@@ -56,14 +56,16 @@ pub enum SplitError {
     #[error("{object} has no route with two weighted backends{hint}")]
     NoSplit { object: String, hint: String },
     #[error(
-        "{object}: cannot tell which backend of {route} is the canary ({a} or {b}): name it \
-         with the annotation {CANARY_BACKEND}"
+        "{object}: cannot tell which backend of {route} is the canary ({a} or {b}){why}: name \
+         it with the annotation {CANARY_BACKEND}"
     )]
     WhichCanary {
         object: String,
         route: String,
         a: String,
         b: String,
+        /// What was tried, in parentheses, or nothing.
+        why: String,
     },
     #[error("{object}: {what}")]
     Malformed { object: String, what: String },
@@ -144,8 +146,9 @@ pub fn order(
     })
 }
 
-/// The error of a release whose canary no rule decides: both backends, and the annotation.
-pub fn undecided(route: &Route) -> SplitError {
+/// The error of a release whose canary no rule decides: both backends, what was tried (`why`,
+/// may be empty), and the annotation.
+pub fn undecided(route: &Route, why: &str) -> SplitError {
     use super::Routing::{Gateway, Istio, Traefik};
     let at = match &route.routing {
         Istio(r) | Gateway(r) | Traefik(r) => r.split.route.clone(),
@@ -156,6 +159,11 @@ pub fn undecided(route: &Route) -> SplitError {
         route: at,
         a: route.names[0].clone(),
         b: route.names[1].clone(),
+        why: if why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({why})")
+        },
     }
 }
 
@@ -276,7 +284,9 @@ impl TwoBackends {
         let route = self.route(version, namespace, obj, seen.kept().as_ref())?;
         match &route.canary_by {
             Some(_) => Ok(route),
-            None => Err(undecided(&route).into()),
+            None => {
+                Err(undecided(&route, "the backends changed since the canary was decided").into())
+            }
         }
     }
 }
