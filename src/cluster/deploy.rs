@@ -21,24 +21,42 @@ pub fn name(d: &Deployment) -> &str {
     d.metadata.name.as_deref().unwrap_or_default()
 }
 
-/// The one Deployment whose pod template the selector selects.
-pub async fn running(cluster: &Cluster, selector: &Selector) -> Result<Deployment, ClusterError> {
+/// Every Deployment of the namespace.
+pub async fn list(cluster: &Cluster) -> Result<Vec<Deployment>, ClusterError> {
     let list = api(cluster)
         .list(&ListParams::default())
         .await
         .map_err(|e| call(cluster, "list", "deployments", "").error(e))?;
-    let mut matching: Vec<Deployment> = list
-        .items
+    Ok(list.items)
+}
+
+/// Whether the selector selects the pods of the Deployment's template.
+pub fn selects(selector: &Selector, d: &Deployment) -> bool {
+    let labels = d
+        .spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.as_ref());
+    selector.matches(labels)
+}
+
+/// The image of the first container of the Deployment's pod template.
+pub fn image(d: &Deployment) -> Option<String> {
+    d.spec
+        .template
+        .spec
+        .as_ref()
+        .and_then(|s| s.containers.first())
+        .and_then(|c| c.image.clone())
+}
+
+/// The one Deployment whose pod template the selector selects.
+pub async fn running(cluster: &Cluster, selector: &Selector) -> Result<Deployment, ClusterError> {
+    let mut matching: Vec<Deployment> = list(cluster)
+        .await?
         .into_iter()
-        .filter(|d| {
-            let labels = d
-                .spec
-                .template
-                .metadata
-                .as_ref()
-                .and_then(|m| m.labels.as_ref());
-            selector.matches(labels)
-        })
+        .filter(|d| selects(selector, d))
         .collect();
     match matching.len() {
         1 => Ok(matching.remove(0)),

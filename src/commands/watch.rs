@@ -232,6 +232,12 @@ fn cockpit(
             pods: observed.pods.clone(),
         },
     ]);
+    // which backend is the canary, when a rule rather than the release's definition told it
+    first.extend(observed.route.canary_note().map(|text| Event::Note {
+        at: start,
+        author: "cockpit".to_string(),
+        text,
+    }));
     first.extend(observed.bypass().iter().map(|rule| Event::Note {
         at: start,
         author: "cockpit".to_string(),

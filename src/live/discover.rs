@@ -6,7 +6,7 @@
 
 use crate::app::picker::Listed;
 use crate::cluster::{Cluster, ClusterError};
-use crate::model::{Kind, KINDS};
+use crate::model::{CanaryBy, Kind, KINDS};
 use crate::provider::{self, Route};
 use std::collections::BTreeMap;
 
@@ -43,10 +43,7 @@ fn listed(namespace: &str, kind: Kind, name: &str, route: Result<Route, ClusterE
             provider: kind.provider().to_string(),
             phase: status::phase(&route),
             weight: Some(route.weight.percent()),
-            note: route
-                .bypass
-                .first()
-                .map_or_else(String::new, |b| format!("bypass: {b}")),
+            note: note(&route),
         },
         Err(e) => Listed {
             namespace: namespace.to_string(),
@@ -57,6 +54,33 @@ fn listed(namespace: &str, kind: Kind, name: &str, route: Result<Route, ClusterE
             note: e.to_string(),
         },
     }
+}
+
+/// What the list says besides the weight: the canary when a rule other than the release's
+/// definition told it (`canary v2 by version`), the rules that bypass the weight.
+fn note(route: &Route) -> String {
+    let canary = match route.canary_by {
+        Some(CanaryBy::Definition) | None => None,
+        Some(by) => Some(format!("canary {} by {}", route.names[1], by.label())),
+    };
+    let bypass = route.bypass.first().map(|b| format!("bypass: {b}"));
+    canary
+        .into_iter()
+        .chain(bypass)
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The canary of a route its object alone does not tell, decided as when the release is opened
+/// ([`super::canary::settle`]): the list and the cockpit agree.
+async fn settled(cluster: &Cluster, kind: Kind, f: &mut provider::Found) {
+    let Ok(route) = &f.route else { return };
+    if route.canary_by.is_some() {
+        return;
+    }
+    let mut here = cluster.clone();
+    here.namespace.clone_from(&f.namespace);
+    f.route = super::canary::settle(&here, kind, &f.name, route.clone()).await;
 }
 
 /// The namespace's (or, with `all`, every namespace's) releases, and what could not be listed
@@ -77,7 +101,7 @@ pub async fn releases(
                 continue;
             }
         };
-        for f in found {
+        for mut f in found {
             let what = format!("{}/{}", info.prefix, f.name);
             if managed_by(&mut managed, &f.meta, what) {
                 continue;
@@ -86,6 +110,7 @@ pub async fn releases(
             if f.route.as_ref().is_err_and(provider::is_no_split) {
                 continue;
             }
+            settled(cluster, info.kind, &mut f).await;
             out.push(listed(&f.namespace, info.kind, &f.name, f.route));
         }
     }

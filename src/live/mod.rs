@@ -1,8 +1,10 @@
-//! A live release: read from the cluster ([`release`]), followed by watches ([`watch`]), acted
+//! A live release: read from the cluster ([`release`]; its canary decided by [`canary`] when the
+//! routing object alone does not tell it), followed by watches ([`watch`]), acted
 //! on by the one executor ([`executor`]), listed ([`discover`]), reported ([`status`]) and
 //! measured ([`metrics_setup`]). What is particular to a traffic system is asked of
 //! the provider layer.
 
+pub mod canary;
 pub mod discover;
 pub mod executor;
 pub mod metrics_setup;

@@ -29,18 +29,31 @@ impl Observed {
     }
 }
 
-/// The routing object(s) alone, as they are now: what a write that must not depend on an older
-/// read (a rollback) is made conditional on.
-pub async fn current_route(cluster: &Cluster, target: &Target) -> Result<Route, ClusterError> {
-    provider::read(cluster, target.kind, &target.name).await
+/// The routing object(s) alone, as they are now, with the canary of `seen` (the release as
+/// read before): what a write that must not depend on an older read (a rollback) is made
+/// conditional on.
+pub async fn current_route(
+    cluster: &Cluster,
+    target: &Target,
+    seen: &Route,
+) -> Result<Route, ClusterError> {
+    let route = provider::read(cluster, target.kind, &target.name, seen.kept().as_ref()).await?;
+    match route.canary_by {
+        Some(_) => Ok(route),
+        None => {
+            Err(provider::split::undecided(&route, "the backends changed since it was read").into())
+        }
+    }
 }
 
-/// The routing object(s) and each version's pod selector: everything but the pods.
+/// The routing object(s) with the canary decided ([`super::canary::settle`]) and each version's
+/// pod selector: everything but the pods.
 pub async fn read_route(
     cluster: &Cluster,
     target: &Target,
 ) -> Result<(Route, [Selector; 2]), ClusterError> {
-    let route = current_route(cluster, target).await?;
+    let route = provider::read(cluster, target.kind, &target.name, None).await?;
+    let route = super::canary::settle(cluster, target.kind, &target.name, route).await?;
     let selectors = provider::selectors(cluster, &route).await?;
     Ok((route, selectors))
 }

@@ -46,7 +46,7 @@ pub async fn rollback(
         .await
     {
         Err(ClusterError::Conflict { .. }) => {
-            let now = release::current_route(cluster, &seen.target).await?;
+            let now = release::current_route(cluster, &seen.target, &seen.route).await?;
             write::set_weight(cluster, &now, Weight::ZERO, Some(Ended::RolledBack)).await?
         }
         done => done?,

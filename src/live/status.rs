@@ -14,6 +14,12 @@ pub struct StatusReport {
     pub provider: String,
     pub phase: String,
     pub weight: WeightReport,
+    /// The rule that told which backend is the canary: `annotation`, `name`, `version`,
+    /// `newer`, or `definition` where the release's object says it.
+    pub canary_by: Option<&'static str>,
+    /// Why, in words (`version order (v1 < v2)`); not in the JSON.
+    #[serde(skip)]
+    pub canary_why: String,
     pub versions: Vec<VersionReport>,
     /// Requests routed to the canary whatever the weight (headers, cookies).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -120,6 +126,8 @@ impl StatusReport {
                 canary: s.weight.percent(),
                 primary: s.weight.complement().percent(),
             },
+            canary_by: o.route.canary_by.map(|by| by.label()),
+            canary_why: o.route.canary_why.clone(),
             versions: vec![
                 VersionReport {
                     role: "primary",
@@ -157,6 +165,12 @@ impl StatusReport {
             self.weight.canary,
             self.weight.primary
         );
+        if let (Some(_), Some(canary)) = (self.canary_by, self.versions.get(1)) {
+            out.push_str(&format!(
+                "  canary {} decided by {}\n",
+                canary.name, self.canary_why
+            ));
+        }
         for rule in &self.bypass {
             out.push_str(&format!("  bypasses the weight: {rule}\n"));
         }

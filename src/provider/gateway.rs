@@ -33,7 +33,7 @@ pub fn split(
     name: &str,
     namespace: &str,
     resource_version: &str,
-    hint: Option<&str>,
+    hint: &split::Hint,
     spec: &serde_json::Value,
 ) -> Result<Split, SplitError> {
     let object = format!("httproute/{name}");
@@ -83,7 +83,7 @@ mod tests {
              "backendRefs": [{"name": "admin", "port": 80}]},
             {"backendRefs": [{"name": "shop-canary", "port": 80, "weight": 30},
                              {"name": "shop", "port": 80}]}]});
-        let split = split("shop", "prod", "5", None, &spec).unwrap();
+        let split = split("shop", "prod", "5", &Default::default(), &spec).unwrap();
         assert_eq!(split.primary.service, "shop");
         assert_eq!(split.primary.weight, 1);
         assert_eq!(
@@ -98,14 +98,14 @@ mod tests {
         let spec = json!({"rules": [{"backendRefs": [
             {"group": "example.io", "kind": "Bucket", "name": "shop"},
             {"name": "shop-canary", "weight": 1}]}]});
-        let err = split("shop", "prod", "5", None, &spec).unwrap_err();
+        let err = split("shop", "prod", "5", &Default::default(), &spec).unwrap_err();
         assert!(err.to_string().contains("not a Service"), "{err}");
         let spec = json!({"rules": [{"backendRefs": [
             {"name": "shop", "namespace": "other"}, {"name": "shop-canary"}]}]});
-        let err = split("shop", "prod", "5", None, &spec).unwrap_err();
+        let err = split("shop", "prod", "5", &Default::default(), &spec).unwrap_err();
         assert!(err.to_string().contains("namespace other"), "{err}");
         let spec = json!({"rules": [{"backendRefs": [
             {"name": "shop", "weight": -1}, {"name": "shop-canary"}]}]});
-        assert!(split("shop", "prod", "5", None, &spec).is_err());
+        assert!(split("shop", "prod", "5", &Default::default(), &spec).is_err());
     }
 }

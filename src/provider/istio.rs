@@ -85,7 +85,7 @@ pub fn split(
     name: &str,
     namespace: &str,
     resource_version: &str,
-    hint: Option<&str>,
+    hint: &split::Hint,
     spec: &serde_json::Value,
 ) -> Result<(Split, Vec<String>), SplitError> {
     let object = format!("virtualservice/{name}");
@@ -117,7 +117,8 @@ pub fn split(
         Some(n) => format!("spec.http[{index}] ({n})"),
         None => format!("spec.http[{index}]"),
     };
-    let (primary, canary) = split::order(&object, &where_, hint, backend(0)?, backend(1)?)?;
+    let (primary, canary, decided) =
+        split::order(&object, &where_, hint, backend(0)?, backend(1)?)?;
     let canary_at = usize::from(canary.weight_path.ends_with("/route/1/weight"));
     // earlier routes that match requests and send them to the canary alone bypass the weight
     let bypassing: Vec<&HttpRoute> = spec.http[..index]
@@ -156,6 +157,7 @@ pub fn split(
             canary,
             resource_version: resource_version.to_string(),
             testers,
+            decided,
         },
         bypass,
     ))
@@ -260,7 +262,7 @@ mod tests {
 
     #[test]
     fn the_weighted_route_and_its_header_bypass_are_read() {
-        let (split, bypass) = split("shop", "prod", "9", None, &spec()).unwrap();
+        let (split, bypass) = split("shop", "prod", "9", &Default::default(), &spec()).unwrap();
         assert_eq!(split.percent().unwrap().percent(), 20);
         assert_eq!(split.primary.subset.as_deref(), Some("stable"));
         assert_eq!(split.primary.service, "shop");
@@ -272,15 +274,15 @@ mod tests {
     #[test]
     fn routes_without_a_split_or_outside_the_namespace_are_refused() {
         let one = json!({"http": [{"route": [{"destination": {"host": "shop"}}]}]});
-        let err = split("shop", "prod", "1", None, &one).unwrap_err();
+        let err = split("shop", "prod", "1", &Default::default(), &one).unwrap_err();
         assert!(err.to_string().contains("two route destinations"), "{err}");
         let other_ns = json!({"http": [{"route": [
             {"destination": {"host": "shop.other.svc.cluster.local"}, "weight": 90},
             {"destination": {"host": "shop-canary"}, "weight": 10}]}]});
-        let err = split("shop", "prod", "1", None, &other_ns).unwrap_err();
+        let err = split("shop", "prod", "1", &Default::default(), &other_ns).unwrap_err();
         assert!(err.to_string().contains("namespace prod"), "{err}");
         let bad = json!({"http": "nope"});
-        assert!(split("shop", "prod", "1", None, &bad).is_err());
+        assert!(split("shop", "prod", "1", &Default::default(), &bad).is_err());
     }
 
     #[test]

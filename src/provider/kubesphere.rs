@@ -11,13 +11,8 @@
 //! `spec.template.spec.http[].route[].destination.{host,subset}` and `.weight`,
 //! `status.conditions[].{type,status,reason,message}`. The CRD has no status subresource.
 //!
-//! Testers' routes: the template's http routes before the weighted one that send matching
-//! requests to the canary subset are read as the release's rules (as for Istio, see
-//! [`istio::routes`]). The cockpit writes none: the published CRD declares each header's string
-//! match (`spec.template.spec.http[].match[].headers.NAME`) as an object without fields, so the API
-//! server prunes its `exact`/`regex` and a rule written there would send every request carrying
-//! the header (for a cookie rule: every request with a cookie) to the canary. Such a header reads
-//! back as `NAME~.*`.
+//! Testers' routes: the template's routes before the weighted one are read as the release's rules
+//! (as for Istio); the cockpit writes none, for the reason [`route_writes`] gives.
 
 use crate::model::{ControllerView, Phase, Refusal, RouteChange, Weight};
 use kube::api::DynamicObject;
@@ -30,7 +25,7 @@ use crate::cluster::{Cluster, ClusterError};
 
 use super::istio;
 use super::route::{cockpit_lever, paused_value, Controlled, Lever, ObjectWrite, Route, PAUSED};
-use super::split::{Split, SplitError};
+use super::split::{self, Split, SplitError};
 use super::Watched;
 use crate::cluster::selector::Selector as Pods;
 
@@ -160,9 +155,17 @@ pub fn parse(obj: &DynamicObject, namespace: &str) -> Result<Strategy, SplitErro
             ))
         })?;
     let rv = obj.metadata.resource_version.clone().unwrap_or_default();
-    let (mut split, bypass) =
-        istio::split(&name, namespace, &rv, Some(&canary), &spec.template.spec)
-            .map_err(|e| malformed(format!("spec.template: {e}")))?;
+    // the Strategy names its canary: its definition decides
+    let hint = split::Hint {
+        annotation: Some(canary.clone()),
+        kept: None,
+    };
+    let (mut split, bypass) = istio::split(&name, namespace, &rv, &hint, &spec.template.spec)
+        .map_err(|e| malformed(format!("spec.template: {e}")))?;
+    split.decided = Some(super::infer::Decided::new(
+        crate::model::CanaryBy::Definition,
+        "the Strategy's spec",
+    ));
     for b in [&mut split.primary, &mut split.canary] {
         b.weight_path = format!("/spec/template{}", b.weight_path);
     }

@@ -16,10 +16,13 @@
 pub mod argo;
 pub mod flagger;
 pub mod gateway;
+mod hints;
+pub mod infer;
 pub mod istio;
 pub mod kubesphere;
 pub mod nginx;
 pub mod route;
+mod service_ref;
 pub mod split;
 pub mod traefik;
 pub mod write;
@@ -29,10 +32,10 @@ use crate::app::Action;
 use crate::cluster::dynamic::Resource;
 use crate::cluster::selector::Selector;
 use crate::cluster::{Cluster, ClusterError};
-use crate::metrics::templates::Template;
 use crate::model::{Kind, Weight};
 use kube::api::DynamicObject;
 
+pub use hints::MetricsHints;
 pub use route::{Ended, GateChange, Lever, ObjectWrite, PatchBody, Route, OUTCOME, PAUSED};
 
 /// How the provider holds the split, as read: writes are conditional on it. One per watched
@@ -112,16 +115,22 @@ pub fn kind_of(route: &Route) -> Kind {
     }
 }
 
-/// The routing object(s) of the release `name` as they are now.
-pub async fn read(cluster: &Cluster, kind: Kind, name: &str) -> Result<Route, ClusterError> {
+/// The routing object(s) of the release `name` as they are now; `kept` is the canary as an
+/// earlier read decided it, for routes whose object alone does not tell.
+pub async fn read(
+    cluster: &Cluster,
+    kind: Kind,
+    name: &str,
+    kept: Option<&infer::Kept>,
+) -> Result<Route, ClusterError> {
     match kind {
         Kind::Ingress => nginx::read(cluster, name).await,
-        Kind::VirtualService => istio::OBJECT.read(cluster, name).await,
-        Kind::HttpRoute => gateway::OBJECT.read(cluster, name).await,
+        Kind::VirtualService => istio::OBJECT.read(cluster, name, kept).await,
+        Kind::HttpRoute => gateway::OBJECT.read(cluster, name, kept).await,
         Kind::Rollout => argo::read(cluster, name).await,
         Kind::Strategy => kubesphere::read(cluster, name).await,
         Kind::Canary => flagger::read(cluster, name).await,
-        Kind::TraefikService => traefik::OBJECT.read(cluster, name).await,
+        Kind::TraefikService => traefik::OBJECT.read(cluster, name, kept).await,
     }
 }
 
@@ -164,15 +173,17 @@ pub fn rebuild(
     let first = lists.first()?;
     match &seen.routing {
         Routing::Nginx(_) => nginx::rebuild(first, &seen.name),
-        Routing::Istio(r) => Some(istio::OBJECT.route(r.version, &ctx.namespace, first.first()?)),
+        Routing::Istio(r) => {
+            Some(istio::OBJECT.rebuilt(r.version, &ctx.namespace, first.first()?, seen))
+        }
         Routing::Gateway(r) => {
-            Some(gateway::OBJECT.route(r.version, &ctx.namespace, first.first()?))
+            Some(gateway::OBJECT.rebuilt(r.version, &ctx.namespace, first.first()?, seen))
         }
         Routing::Rollout(_) => Some(argo::route(first.first()?, lists.get(1)?)),
         Routing::Strategy(_) => Some(kubesphere::route(first.first()?, &ctx.namespace)),
         Routing::Flagger(_) => Some(flagger::route(first.first()?, ctx)),
         Routing::Traefik(r) => {
-            Some(traefik::OBJECT.route(r.version, &ctx.namespace, first.first()?))
+            Some(traefik::OBJECT.rebuilt(r.version, &ctx.namespace, first.first()?, seen))
         }
     }
 }
@@ -181,12 +192,12 @@ pub fn rebuild(
 pub fn stored(seen: &Route, obj: &DynamicObject, ctx: &Context) -> Result<Route, ClusterError> {
     match &seen.routing {
         Routing::Nginx(r) => nginx::stored(r, obj),
-        Routing::Istio(r) => istio::OBJECT.route(r.version, &ctx.namespace, obj),
-        Routing::Gateway(r) => gateway::OBJECT.route(r.version, &ctx.namespace, obj),
+        Routing::Istio(r) => istio::OBJECT.rebuilt(r.version, &ctx.namespace, obj, seen),
+        Routing::Gateway(r) => gateway::OBJECT.rebuilt(r.version, &ctx.namespace, obj, seen),
         Routing::Rollout(_) => argo::route(obj, &[]),
         Routing::Strategy(_) => kubesphere::route(obj, &ctx.namespace),
         Routing::Flagger(_) => flagger::route(obj, ctx),
-        Routing::Traefik(r) => traefik::OBJECT.route(r.version, &ctx.namespace, obj),
+        Routing::Traefik(r) => traefik::OBJECT.rebuilt(r.version, &ctx.namespace, obj, seen),
     }
 }
 
@@ -282,27 +293,6 @@ pub async fn alert_sinks(cluster: &Cluster, route: &Route) -> (Vec<Sink>, Vec<St
     }
 }
 
-/// How the release's series are found in Prometheus.
-pub struct MetricsHints {
-    /// The template of its traffic system.
-    pub template: Template,
-    /// The primary's and the canary's Ingress, `primary|canary`, for ingress-nginx series.
-    pub ingresses: Result<String, String>,
-    /// The workloads that tell the versions apart in mesh series, when the provider names them.
-    pub workloads: Option<(String, String)>,
-}
-
-impl MetricsHints {
-    /// A template alone: the provider names no Ingresses and no workloads.
-    pub fn template(template: Template) -> Self {
-        MetricsHints {
-            template,
-            ingresses: Err("the release has no ingress-nginx Ingresses".to_string()),
-            workloads: None,
-        }
-    }
-}
-
 pub fn metrics_hints(route: &Route) -> MetricsHints {
     match &route.routing {
         Routing::Nginx(r) => nginx::metrics_hints(r),
@@ -327,13 +317,13 @@ pub async fn discover(
         Kind::Ingress => nginx::discover(cluster, all).await.map(Some),
         Kind::VirtualService => {
             objects(cluster, resource, all, |v, ns, o| {
-                istio::OBJECT.route(v, ns, o)
+                istio::OBJECT.route(v, ns, o, None)
             })
             .await
         }
         Kind::HttpRoute => {
             objects(cluster, resource, all, |v, ns, o| {
-                gateway::OBJECT.route(v, ns, o)
+                gateway::OBJECT.route(v, ns, o, None)
             })
             .await
         }
@@ -350,7 +340,7 @@ pub async fn discover(
         }
         Kind::TraefikService => {
             objects(cluster, resource, all, |v, ns, o| {
-                traefik::OBJECT.route(v, ns, o)
+                traefik::OBJECT.route(v, ns, o, None)
             })
             .await
         }
@@ -387,11 +377,7 @@ async fn objects(
     ))
 }
 
-/// A route that has no two-backend split is no canary release: the release list skips it.
-pub fn is_no_split(e: &ClusterError) -> bool {
-    matches!(e, ClusterError::Object(inner)
-        if matches!(inner.downcast_ref::<split::SplitError>(), Some(split::SplitError::NoSplit { .. })))
-}
+pub use split::is_no_split;
 
 /// The writes that make `change` to the release's testers' routes, or why the release's provider
 /// refuses it.

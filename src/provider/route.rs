@@ -2,13 +2,15 @@
 //! ([`Lever`], [`ObjectWrite`]). Providers decide; the live layer's executor performs.
 
 use crate::cluster::dynamic::Resource;
-use crate::model::{ControllerView, Phase, Plan, Weight};
+use crate::model::{CanaryBy, ControllerView, Phase, Plan, Weight};
 use kube::api::ObjectMeta;
 use std::collections::BTreeMap;
 
 use crate::cluster::selector::Selector;
 use crate::cluster::ClusterError;
 pub use crate::model::GateChange;
+
+use super::infer::{Decided, Kept};
 
 /// Set to `"true"` on the object that carries the weight (the canary Ingress, the VirtualService,
 /// the HTTPRoute) while the cockpit's progression of the release is paused: every cockpit and
@@ -74,6 +76,11 @@ pub struct Route {
     /// Which pods are which when the routing object itself says (Argo Rollouts: the pod
     /// template hashes); else the Services' selectors tell.
     pub pod_selectors: Option<[Selector; 2]>,
+    /// The rule that told which backend is the canary (`names[1]`); `None` while no rule the
+    /// routing object alone tells decides (the live layer goes on with the pods).
+    pub canary_by: Option<CanaryBy>,
+    /// Why, for the operator: `version order (v1 < v2)`.
+    pub canary_why: String,
 }
 
 impl Route {
@@ -108,6 +115,44 @@ impl Route {
             plan: None,
             controller: None,
             pod_selectors: None,
+            canary_by: Some(CanaryBy::Definition),
+            canary_why: "the release's definition".to_string(),
+        }
+    }
+
+    /// Records the rule that decided the canary, or that none did.
+    pub fn decided(&mut self, decided: Option<Decided>) {
+        match decided {
+            Some(d) => {
+                self.canary_by = Some(d.by);
+                self.canary_why = d.why;
+            }
+            None => {
+                self.canary_by = None;
+                self.canary_why.clear();
+            }
+        }
+    }
+
+    /// The decision to keep while the route is rebuilt: one the object alone does not tell
+    /// again (image tags, the newer Deployment).
+    pub fn kept(&self) -> Option<Kept> {
+        let by = self.canary_by?;
+        matches!(by, CanaryBy::Version | CanaryBy::Newer).then(|| Kept {
+            canary: self.names[1].clone(),
+            decided: Decided::new(by, self.canary_why.clone()),
+        })
+    }
+
+    /// One line for the event log: `canary v2 decided by version order (v1 < v2)`; `None` when
+    /// the release's definition says it.
+    pub fn canary_note(&self) -> Option<String> {
+        match self.canary_by? {
+            CanaryBy::Definition => None,
+            _ => Some(format!(
+                "canary {} decided by {}",
+                self.names[1], self.canary_why
+            )),
         }
     }
 }

@@ -4,14 +4,18 @@
 
 use crate::cluster::dynamic::Resource;
 use crate::cluster::{Cluster, ClusterError};
-use crate::model::{Kind, Weight};
+use crate::model::{CanaryBy, Kind, Weight};
 use kube::api::DynamicObject;
 
+use super::infer::{self, Decided, Kept, Side};
 use super::route::{outcome_value, paused_value, Ended, ObjectWrite, Route, OUTCOME, PAUSED};
 use super::Watched;
 
+pub use super::service_ref::ServiceRef;
+
 /// An annotation on the route that names the canary's backend (an Istio subset or host, a Gateway
-/// API backendRef name) when the names do not tell (`-canary`, subset `canary`).
+/// API backendRef name). It comes first; without it the names (`-canary`, subset `stable`), the
+/// versions in the names, the image tags and the newer Deployment tell ([`infer`]).
 pub const CANARY_BACKEND: &str = "canary-cockpit.io/canary-backend";
 
 /// One side of the split, as the route names it.
@@ -43,6 +47,8 @@ pub struct Split {
     pub canary: Backend,
     /// The object's resourceVersion: a write is conditional on it.
     pub resource_version: String,
+    /// The rule that told the canary; `None`: no rule the object alone tells decides.
+    pub decided: Option<Decided>,
     /// The testers' routes as read, for the provider that writes them.
     pub testers: Testers,
 }
@@ -66,23 +72,19 @@ pub enum SplitError {
     #[error("{object} has no route with two weighted backends{hint}")]
     NoSplit { object: String, hint: String },
     #[error(
-        "{object}: cannot tell which backend of {route} is the canary ({a} or {b}): name it \
-         with the annotation {CANARY_BACKEND}"
+        "{object}: cannot tell which backend of {route} is the canary ({a} or {b}){why}: name \
+         it with the annotation {CANARY_BACKEND}"
     )]
     WhichCanary {
         object: String,
         route: String,
         a: String,
         b: String,
+        /// What was tried, in parentheses, or nothing.
+        why: String,
     },
     #[error("{object}: {what}")]
     Malformed { object: String, what: String },
-}
-
-/// True when `name` says canary: `canary`, `x-canary`, `canary-x` (a subset, a host, a Service).
-fn says_canary(name: &str) -> bool {
-    let first = name.split('.').next().unwrap_or_default();
-    first == "canary" || first.ends_with("-canary") || first.starts_with("canary-")
 }
 
 /// An object's `spec` read as `T`; `kind` names the spec in the error (`a VirtualService`).
@@ -97,71 +99,37 @@ pub fn spec_of<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// A reference to a Service as a Gateway API backendRef or a Traefik weighted service writes it.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct ServiceRef {
-    pub name: String,
-    #[serde(default)]
-    pub group: Option<String>,
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub namespace: Option<String>,
-    #[serde(default)]
-    pub weight: Option<i64>,
+/// What the cockpit knows about the canary besides the route's backends: the annotation
+/// [`CANARY_BACKEND`], and a decision kept from an earlier read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Hint {
+    pub annotation: Option<String>,
+    pub kept: Option<Kept>,
 }
 
-impl ServiceRef {
-    /// The backend this reference is: at `at` in `object` (for messages), its weight at the JSON
-    /// pointer `pointer`, an unset weight weighing 1. Refused unless it is a Service of
-    /// `namespace`: the cockpit reads pods through the Services of the release's namespace.
-    pub fn backend(
-        &self,
-        object: &str,
-        at: &str,
-        pointer: String,
-        namespace: &str,
-    ) -> Result<Backend, SplitError> {
-        let malformed = |what: String| SplitError::Malformed {
-            object: object.to_string(),
-            what,
-        };
-        let group = self.group.as_deref().unwrap_or_default();
-        let kind = self.kind.as_deref().unwrap_or("Service");
-        if !group.is_empty() || kind != "Service" {
-            return Err(malformed(format!(
-                "{at} is not a Service ({group}/{kind}): the cockpit reads pods through Services"
-            )));
-        }
-        if let Some(ns) = self.namespace.as_deref().filter(|ns| *ns != namespace) {
-            return Err(malformed(format!(
-                "{at} is in namespace {ns}: the cockpit reads pods of the release's own namespace only"
-            )));
-        }
-        let weight = u32::try_from(self.weight.unwrap_or(1))
-            .map_err(|_| malformed(format!("{at}.weight is negative or too large")))?;
-        Ok(Backend {
-            service: self.name.clone(),
-            subset: None,
-            weight_path: pointer,
-            weight,
-        })
-    }
-}
-
-/// Orders the two backends as (primary, canary): by the annotation when set, else by the names.
+/// Orders the two backends as (primary, canary), with the rule that decided: the annotation,
+/// the names, the version order of the names, else a decision kept from an earlier read. `None`
+/// when none decides: the backends stay as written, and the live layer goes on with the pods.
 pub fn order(
     object: &str,
     route: &str,
-    hint: Option<&str>,
+    hint: &Hint,
     a: Backend,
     b: Backend,
-) -> Result<(Backend, Backend), SplitError> {
+) -> Result<(Backend, Backend, Option<Decided>), SplitError> {
     let named = |x: &Backend, h: &str| x.label() == h || x.service == h;
-    if let Some(h) = hint {
+    let ordered = |side: Side, a: Backend, b: Backend, d: Decided| match side {
+        Side::A => (b, a, Some(d)),
+        Side::B => (a, b, Some(d)),
+    };
+    if let Some(h) = hint.annotation.as_deref() {
+        let by = Decided::new(
+            CanaryBy::Annotation,
+            format!("the annotation {CANARY_BACKEND}"),
+        );
         return match (named(&a, h), named(&b, h)) {
-            (true, false) => Ok((b, a)),
-            (false, true) => Ok((a, b)),
+            (true, false) => Ok(ordered(Side::A, a, b, by)),
+            (false, true) => Ok(ordered(Side::B, a, b, by)),
             _ => Err(SplitError::Malformed {
                 object: object.to_string(),
                 what: format!(
@@ -172,15 +140,46 @@ pub fn order(
             }),
         };
     }
-    match (says_canary(a.label()), says_canary(b.label())) {
-        (true, false) => Ok((b, a)),
-        (false, true) => Ok((a, b)),
-        _ => Err(SplitError::WhichCanary {
-            object: object.to_string(),
-            route: route.to_string(),
-            a: a.label().to_string(),
-            b: b.label().to_string(),
-        }),
+    let services = (a.service != b.service).then_some((a.service.as_str(), b.service.as_str()));
+    let by_names = infer::by_names(a.label(), b.label())
+        .or_else(|| services.and_then(|(x, y)| infer::by_names(x, y)))
+        .or_else(|| infer::by_name_versions(a.label(), b.label()))
+        .or_else(|| services.and_then(|(x, y)| infer::by_name_versions(x, y)));
+    if let Some((side, d)) = by_names {
+        return Ok(ordered(side, a, b, d));
+    }
+    let kept =
+        hint.kept
+            .as_ref()
+            .and_then(|k| match (a.label() == k.canary, b.label() == k.canary) {
+                (true, false) => Some((Side::A, k.decided.clone())),
+                (false, true) => Some((Side::B, k.decided.clone())),
+                _ => None,
+            });
+    Ok(match kept {
+        Some((side, d)) => ordered(side, a, b, d),
+        None => (a, b, None),
+    })
+}
+
+/// The error of a release whose canary no rule decides: both backends, what was tried (`why`,
+/// may be empty), and the annotation.
+pub fn undecided(route: &Route, why: &str) -> SplitError {
+    use super::Routing::{Gateway, Istio, Traefik};
+    let at = match &route.routing {
+        Istio(r) | Gateway(r) | Traefik(r) => r.split.route.clone(),
+        _ => "the route".to_string(),
+    };
+    SplitError::WhichCanary {
+        object: route.object.clone(),
+        route: at,
+        a: route.names[0].clone(),
+        b: route.names[1].clone(),
+        why: if why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({why})")
+        },
     }
 }
 
@@ -189,17 +188,18 @@ impl Split {
     pub fn of(
         object: &str,
         route: String,
-        hint: Option<&str>,
+        hint: &Hint,
         (a, b): (Backend, Backend),
         resource_version: &str,
     ) -> Result<Split, SplitError> {
-        let (primary, canary) = order(object, &route, hint, a, b)?;
+        let (primary, canary, decided) = order(object, &route, hint, a, b)?;
         Ok(Split {
             route,
             primary,
             canary,
             resource_version: resource_version.to_string(),
             testers: Testers::default(),
+            decided,
         })
     }
 
@@ -238,13 +238,8 @@ pub struct Routing {
 
 /// A two-backend object's parser: its name, namespace, resourceVersion, the canary hint and its
 /// `spec` in; the split and the rules that bypass the weight out.
-pub type Parser = fn(
-    &str,
-    &str,
-    &str,
-    Option<&str>,
-    &serde_json::Value,
-) -> Result<(Split, Vec<String>), SplitError>;
+pub type Parser =
+    fn(&str, &str, &str, &Hint, &serde_json::Value) -> Result<(Split, Vec<String>), SplitError>;
 
 /// A kind of object that holds a two-backend split: how the provider layer reads it.
 pub struct TwoBackends {
@@ -257,20 +252,25 @@ pub struct TwoBackends {
 
 impl TwoBackends {
     /// The release's route from its object (an Istio VirtualService, a Gateway API HTTPRoute, a
-    /// TraefikService), as the cluster served it at `version`.
+    /// TraefikService), as the cluster served it at `version`; `kept` is the canary as decided
+    /// by an earlier read. A route whose canary no rule decides has no `canary_by`.
     pub fn route(
         &self,
         version: &'static str,
         namespace: &str,
         obj: &DynamicObject,
+        kept: Option<&Kept>,
     ) -> Result<Route, ClusterError> {
         let name = obj.metadata.name.clone().unwrap_or_default();
         let rv = obj.metadata.resource_version.clone().unwrap_or_default();
-        let hint = super::route::annotations(&obj.metadata)
-            .get(CANARY_BACKEND)
-            .cloned();
+        let hint = Hint {
+            annotation: super::route::annotations(&obj.metadata)
+                .get(CANARY_BACKEND)
+                .cloned(),
+            kept: kept.cloned(),
+        };
         let spec = obj.data.get("spec").cloned().unwrap_or_default();
-        let (split, bypass) = (self.parse)(&name, namespace, &rv, hint.as_deref(), &spec)?;
+        let (split, bypass) = (self.parse)(&name, namespace, &rv, &hint, &spec)?;
         let routing = (self.variant)(Routing {
             version,
             split: split.clone(),
@@ -279,9 +279,32 @@ impl TwoBackends {
     }
 
     /// The object `name` as it is now, and its route.
-    pub async fn read(&self, cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
+    pub async fn read(
+        &self,
+        cluster: &Cluster,
+        name: &str,
+        kept: Option<&Kept>,
+    ) -> Result<Route, ClusterError> {
         let (obj, version) = crate::cluster::dynamic::get(cluster, self.resource, name).await?;
-        self.route(version, &cluster.namespace, &obj)
+        self.route(version, &cluster.namespace, &obj, kept)
+    }
+
+    /// The route rebuilt after a change, keeping the canary of `seen`: an error when no rule
+    /// decides it any more (the backends were renamed).
+    pub fn rebuilt(
+        &self,
+        version: &'static str,
+        namespace: &str,
+        obj: &DynamicObject,
+        seen: &Route,
+    ) -> Result<Route, ClusterError> {
+        let route = self.route(version, namespace, obj, seen.kept().as_ref())?;
+        match &route.canary_by {
+            Some(_) => Ok(route),
+            None => {
+                Err(undecided(&route, "the backends changed since the canary was decided").into())
+            }
+        }
     }
 }
 
@@ -306,6 +329,7 @@ fn route(
     let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
     route.bypass = bypass;
     route.rules = split.testers.rules.clone();
+    route.decided(split.decided.clone());
     Ok(route)
 }
 
@@ -362,6 +386,12 @@ pub fn pause_writes(
     vec![ObjectWrite::merge(resource, r.version, &seen.name, patch)]
 }
 
+/// A route that has no two-backend split is no canary release: the release list skips it.
+pub fn is_no_split(e: &ClusterError) -> bool {
+    matches!(e, ClusterError::Object(inner)
+        if matches!(inner.downcast_ref::<SplitError>(), Some(SplitError::NoSplit { .. })))
+}
+
 impl From<SplitError> for ClusterError {
     fn from(e: SplitError) -> Self {
         ClusterError::Object(Box::new(e))
@@ -381,50 +411,84 @@ mod tests {
         }
     }
 
+    fn hint(annotation: Option<&str>, kept: Option<(&str, CanaryBy)>) -> Hint {
+        Hint {
+            annotation: annotation.map(str::to_string),
+            kept: kept.map(|(c, by)| Kept {
+                canary: c.to_string(),
+                decided: Decided::new(by, "earlier"),
+            }),
+        }
+    }
+
+    /// (primary, canary, rule) as `order` decides them.
+    fn decide(h: &Hint, a: Backend, b: Backend) -> (String, String, Option<CanaryBy>) {
+        let (p, c, d) = order("vs/shop", "http[0]", h, a, b).unwrap();
+        (
+            p.label().to_string(),
+            c.label().to_string(),
+            d.map(|d| d.by),
+        )
+    }
+
+    fn owned(p: &str, c: &str, by: Option<CanaryBy>) -> (String, String, Option<CanaryBy>) {
+        (p.to_string(), c.to_string(), by)
+    }
+
     #[test]
-    fn the_canary_is_told_by_name_or_by_annotation() {
-        let (p, c) = order(
-            "vs/shop",
-            "http[0]",
-            None,
-            backend("shop", Some("canary"), 10),
-            backend("shop", Some("stable"), 90),
-        )
-        .unwrap();
-        assert_eq!((p.label(), c.label()), ("stable", "canary"));
-        let (p, c) = order(
-            "r",
-            "rules[0]",
-            None,
-            backend("shop-primary", None, 1),
-            backend("shop-canary", None, 1),
-        )
-        .unwrap();
-        assert_eq!((p.label(), c.label()), ("shop-primary", "shop-canary"));
-        let err = order(
-            "vs/shop",
-            "http[0]",
-            None,
-            backend("shop", Some("v1"), 90),
-            backend("shop", Some("v2"), 10),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains(CANARY_BACKEND), "{err}");
-        let (p, c) = order(
-            "vs/shop",
-            "http[0]",
-            Some("v2"),
-            backend("shop", Some("v1"), 90),
-            backend("shop", Some("v2"), 10),
-        )
-        .unwrap();
-        assert_eq!((p.label(), c.label()), ("v1", "v2"));
+    fn the_canary_is_told_by_annotation_then_names_then_versions() {
+        let none = Hint::default();
+        let sub = |s: &str| backend("shop", Some(s), 50);
+        let svc = |s: &str| backend(s, None, 50);
+        assert_eq!(
+            decide(&none, sub("canary"), sub("stable")),
+            owned("stable", "canary", Some(CanaryBy::Name))
+        );
+        assert_eq!(
+            decide(&none, svc("shop-primary"), svc("shop")),
+            owned("shop-primary", "shop", Some(CanaryBy::Name))
+        );
+        assert_eq!(
+            decide(&none, sub("v2"), sub("v1")),
+            owned("v1", "v2", Some(CanaryBy::Version))
+        );
+        assert_eq!(
+            decide(&none, svc("reviews-v10"), svc("reviews-v2")),
+            owned("reviews-v2", "reviews-v10", Some(CanaryBy::Version))
+        );
+        // the annotation comes first, even against the names
+        assert_eq!(
+            decide(&hint(Some("stable"), None), sub("stable"), sub("canary")),
+            owned("canary", "stable", Some(CanaryBy::Annotation))
+        );
+        // names that say nothing stay as written, undecided, unless an earlier read decided
+        assert_eq!(
+            decide(&none, sub("blue"), sub("green")),
+            owned("blue", "green", None)
+        );
+        assert_eq!(
+            decide(
+                &hint(None, Some(("blue", CanaryBy::Newer))),
+                sub("blue"),
+                sub("green")
+            ),
+            owned("green", "blue", Some(CanaryBy::Newer))
+        );
+        // the names win over a kept decision
+        assert_eq!(
+            decide(
+                &hint(None, Some(("v1", CanaryBy::Newer))),
+                sub("v1"),
+                sub("v2")
+            ),
+            owned("v1", "v2", Some(CanaryBy::Version))
+        );
         assert!(order(
             "vs/shop",
             "http[0]",
-            Some("v9"),
-            backend("shop", Some("v1"), 90),
-            backend("shop", Some("v2"), 10),
+            &hint(Some("v9"), None),
+            sub("v1"),
+            sub("v2")
         )
         .is_err());
     }
@@ -437,6 +501,7 @@ mod tests {
             canary: backend("b", None, 1),
             resource_version: "42".to_string(),
             testers: Testers::default(),
+            decided: None,
         };
         assert_eq!(split.percent().unwrap().percent(), 25);
         let patch = split.weight_patch(Weight::clamped(35));

@@ -40,7 +40,7 @@ pub fn split(
     name: &str,
     namespace: &str,
     resource_version: &str,
-    hint: Option<&str>,
+    hint: &split::Hint,
     spec: &serde_json::Value,
 ) -> Result<Split, SplitError> {
     let object = format!("traefikservice/{name}");
@@ -106,7 +106,7 @@ mod tests {
         let spec = json!({"weighted": {"services": [
             {"name": "shop", "port": 80, "weight": 90},
             {"name": "shop-canary", "port": 80, "weight": 10}]}});
-        let split = split("shop", "prod", "7", None, &spec).unwrap();
+        let split = split("shop", "prod", "7", &Default::default(), &spec).unwrap();
         assert_eq!(split.primary.service, "shop");
         assert_eq!(split.canary.service, "shop-canary");
         assert_eq!(split.canary.weight_path, "/spec/weighted/services/1/weight");
@@ -119,14 +119,14 @@ mod tests {
     }
 
     fn split_of(spec: &serde_json::Value) -> Split {
-        split("shop", "prod", "7", None, spec).unwrap()
+        split("shop", "prod", "7", &Default::default(), spec).unwrap()
     }
 
     #[test]
     fn what_is_not_two_local_services_is_refused() {
         let one = json!({"weighted": {"services": [{"name": "shop", "port": 80}]}});
         assert!(matches!(
-            split("shop", "prod", "1", None, &one),
+            split("shop", "prod", "1", &Default::default(), &one),
             Err(SplitError::NoSplit { .. })
         ));
         assert!(matches!(
@@ -134,37 +134,49 @@ mod tests {
                 "shop",
                 "prod",
                 "1",
-                None,
+                &Default::default(),
                 &json!({"mirroring": {"name": "x"}})
             ),
             Err(SplitError::NoSplit { .. })
         ));
         let nested = json!({"weighted": {"services": [
             {"name": "shop", "kind": "TraefikService"}, {"name": "shop-canary"}]}});
-        let err = split("shop", "prod", "1", None, &nested).unwrap_err();
+        let err = split("shop", "prod", "1", &Default::default(), &nested).unwrap_err();
         assert!(err.to_string().contains("TraefikService"), "{err}");
         let elsewhere = json!({"weighted": {"services": [
             {"name": "shop", "namespace": "other"}, {"name": "shop-canary"}]}});
-        let err = split("shop", "prod", "1", None, &elsewhere).unwrap_err();
+        let err = split("shop", "prod", "1", &Default::default(), &elsewhere).unwrap_err();
         assert!(err.to_string().contains("namespace other"), "{err}");
         let negative = json!({"weighted": {"services": [
             {"name": "shop", "weight": -1}, {"name": "shop-canary"}]}});
-        assert!(split("shop", "prod", "1", None, &negative).is_err());
+        assert!(split("shop", "prod", "1", &Default::default(), &negative).is_err());
     }
 
     #[test]
-    fn the_annotation_names_the_canary_when_names_do_not() {
+    fn versions_in_the_names_tell_the_canary_and_the_annotation_overrides() {
         let spec = json!({"weighted": {"services": [
-            {"name": "shop-v1", "weight": 70}, {"name": "shop-v2", "weight": 30}]}});
-        let err = split("shop", "prod", "1", None, &spec).unwrap_err();
-        assert!(err.to_string().contains(CANARY_BACKEND), "{err}");
-        let split = split("shop", "prod", "1", Some("shop-v2"), &spec).unwrap();
+            {"name": "shop-v2", "weight": 70}, {"name": "shop-v1", "weight": 30}]}});
+        let by_names = split("shop", "prod", "1", &Default::default(), &spec).unwrap();
         assert_eq!(
             (
-                split.primary.service.as_str(),
-                split.canary.service.as_str()
+                by_names.canary.service.as_str(),
+                by_names.decided.map(|d| d.by)
             ),
-            ("shop-v1", "shop-v2")
+            ("shop-v2", Some(crate::model::CanaryBy::Version))
         );
+        let hint = split::Hint {
+            annotation: Some("shop-v1".to_string()),
+            kept: None,
+        };
+        let named = split("shop", "prod", "1", &hint, &spec).unwrap();
+        assert_eq!(named.canary.service, "shop-v1");
+        let plain = json!({"weighted": {"services": [{"name": "shop-a"}, {"name": "shop-b"}]}});
+        let undecided = split("shop", "prod", "1", &Default::default(), &plain).unwrap();
+        assert_eq!(undecided.decided, None);
+        let bad = split::Hint {
+            annotation: Some(CANARY_BACKEND.to_string()),
+            kept: None,
+        };
+        assert!(split("shop", "prod", "1", &bad, &spec).is_err());
     }
 }

@@ -28,7 +28,15 @@ pub async fn apply(
     }
     match stored {
         Some(obj) => super::stored(seen, &obj, &ctx),
-        None => super::read(cluster, super::kind_of(seen), &seen.name).await,
+        None => {
+            super::read(
+                cluster,
+                super::kind_of(seen),
+                &seen.name,
+                seen.kept().as_ref(),
+            )
+            .await
+        }
     }
 }
 

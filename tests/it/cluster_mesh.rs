@@ -199,13 +199,15 @@ fn ambiguous_and_missing_objects_are_explained() {
         &ns,
         &virtual_services(),
         json!({"metadata": {"name": "shop"}, "spec": {"http": [{"route": [
-            {"destination": {"host": "shop", "subset": "v1"}, "weight": 90},
-            {"destination": {"host": "shop", "subset": "v2"}, "weight": 10}]}]}}),
+            {"destination": {"host": "shop", "subset": "blue"}, "weight": 90},
+            {"destination": {"host": "shop", "subset": "green"}, "weight": 10}]}]}}),
     ));
+    // names without versions, and nothing behind them to compare (no Service yet)
     let out = canary_at(&cp.kubeconfig, &ns, &["status", "vs/shop"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("canary-cockpit.io/canary-backend"), "{err}");
+    assert!(err.contains("(blue or green)"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 
     // naming the canary's subset in the annotation settles it; its DestinationRule is missing
@@ -214,7 +216,7 @@ fn ambiguous_and_missing_objects_are_explained() {
         &ns,
         &virtual_services(),
         "shop",
-        json!({"metadata": {"annotations": {"canary-cockpit.io/canary-backend": "v2"}}}),
+        json!({"metadata": {"annotations": {"canary-cockpit.io/canary-backend": "green"}}}),
     ));
     rt.block_on(service_selecting(
         &client,

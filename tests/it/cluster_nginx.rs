@@ -73,6 +73,8 @@ fn status_prints_the_json_contract() {
     assert_eq!(v["namespace"], ns.as_str());
     assert_eq!(v["provider"], "ingress-nginx");
     assert_eq!(v["phase"], "progressing");
+    // the canary Ingress says which is the canary
+    assert_eq!(v["canary_by"], "definition");
     assert_eq!(
         v["weight"],
         serde_json::json!({"canary": 20, "primary": 80})

@@ -83,6 +83,7 @@ fn a_traefik_release_reads_writes_both_weights_and_rolls_back() {
     assert_eq!(json["weight"], json!({"canary": 10, "primary": 90}));
     assert_eq!(json["versions"][0]["name"], "shop");
     assert_eq!(json["versions"][1]["name"], "shop-canary");
+    assert_eq!(json["canary_by"], "name");
     // the same top-level keys as every other provider's status
     let keys: Vec<&str> = json
         .as_object()
@@ -93,6 +94,7 @@ fn a_traefik_release_reads_writes_both_weights_and_rolls_back() {
     assert_eq!(
         keys,
         [
+            "canary_by",
             "namespace",
             "phase",
             "provider",

@@ -8,6 +8,7 @@ mod alert_cockpit;
 mod alert_delivery;
 mod alert_flagger;
 mod alert_verbs;
+mod canary_inference;
 mod cluster_argo;
 mod cluster_flagger;
 mod cluster_mesh;

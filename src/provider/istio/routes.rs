@@ -337,7 +337,14 @@ mod tests {
             {"match": [{"uri": {"prefix": "/shop"}}], "route": [
                 {"destination": {"host": "shop", "subset": "canary", "port": {"number": 80}}, "weight": 20},
                 {"destination": {"host": "shop", "subset": "stable"}, "weight": 80}]}]});
-        let (split, _) = super::super::split("shop", "prod", "7", None, &spec).unwrap();
+        let (split, _) = super::super::split(
+            "shop",
+            "prod",
+            "7",
+            &crate::provider::split::Hint::default(),
+            &spec,
+        )
+        .unwrap();
         let t = &split.testers;
         assert_eq!((t.index, t.canary), (2, 0));
         let owners: Vec<_> = t.rules.iter().map(|r| r.owner).collect();
