@@ -1,10 +1,15 @@
 //! Gateway API: an HTTPRoute rule with two weighted `backendRefs`, each a Service of the route's
 //! namespace whose selector picks the version's pods. A backendRef without a weight weighs 1.
+//! Rules that send header matches to the canary alone are testers' routes
+//! ([`super::gateway_routes`]).
 
 use crate::cluster::dynamic::Resource;
-use crate::model::Kind;
+use crate::cluster::{Cluster, ClusterError};
+use crate::model::{Kind, RouteRule};
+use kube::api::DynamicObject;
 use serde::Deserialize;
 
+use super::route::Route;
 use super::split::{self, ServiceRef, Split, SplitError};
 
 pub const HTTP_ROUTE: Resource = Resource {
@@ -63,13 +68,42 @@ pub fn split(
     Split::of(&object, where_, hint, pair, resource_version)
 }
 
-/// How the provider layer reads the object.
-pub const OBJECT: split::TwoBackends = split::TwoBackends {
+/// How the split of the object is read.
+const SPLIT: split::TwoBackends = split::TwoBackends {
     kind: Kind::HttpRoute,
     resource: HTTP_ROUTE,
     variant: super::Routing::Gateway,
     parse: |n, ns, rv, hint, spec| Ok((split(n, ns, rv, hint, spec)?, Vec::new())),
 };
+
+/// How the provider layer reads the object: the split, then the testers' routes.
+pub struct Object;
+
+/// How the provider layer reads the object.
+pub const OBJECT: Object = Object;
+
+impl Object {
+    /// The release's route from its HTTPRoute, with its testers' routes.
+    pub fn route(
+        &self,
+        version: &'static str,
+        namespace: &str,
+        obj: &DynamicObject,
+    ) -> Result<Route, ClusterError> {
+        let mut route = SPLIT.route(version, namespace, obj)?;
+        if let super::Routing::Gateway(r) = &route.routing {
+            route.rules = super::gateway_routes::rules(r);
+        }
+        route.bypass = route.rules.iter().map(RouteRule::describe).collect();
+        Ok(route)
+    }
+
+    /// The HTTPRoute `name` as it is now, and its route.
+    pub async fn read(&self, cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
+        let (obj, version) = crate::cluster::dynamic::get(cluster, HTTP_ROUTE, name).await?;
+        self.route(version, &cluster.namespace, &obj)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -16,9 +16,11 @@
 pub mod argo;
 pub mod flagger;
 pub mod gateway;
+pub mod gateway_routes;
 pub mod istio;
 pub mod kubesphere;
 pub mod nginx;
+pub mod nginx_routes;
 pub mod route;
 pub mod split;
 pub mod traefik;
@@ -29,11 +31,12 @@ use crate::app::Action;
 use crate::cluster::dynamic::Resource;
 use crate::cluster::selector::Selector;
 use crate::cluster::{Cluster, ClusterError};
-use crate::metrics::templates::Template;
 use crate::model::{Kind, Weight};
 use kube::api::DynamicObject;
 
-pub use route::{Ended, GateChange, Lever, ObjectWrite, PatchBody, Route, OUTCOME, PAUSED};
+pub use route::{
+    Ended, GateChange, Lever, MetricsHints, ObjectWrite, PatchBody, Route, OUTCOME, PAUSED,
+};
 
 /// How the provider holds the split, as read: writes are conditional on it. One per watched
 /// release, never in a collection: the variants' sizes do not matter.
@@ -282,27 +285,6 @@ pub async fn alert_sinks(cluster: &Cluster, route: &Route) -> (Vec<Sink>, Vec<St
     }
 }
 
-/// How the release's series are found in Prometheus.
-pub struct MetricsHints {
-    /// The template of its traffic system.
-    pub template: Template,
-    /// The primary's and the canary's Ingress, `primary|canary`, for ingress-nginx series.
-    pub ingresses: Result<String, String>,
-    /// The workloads that tell the versions apart in mesh series, when the provider names them.
-    pub workloads: Option<(String, String)>,
-}
-
-impl MetricsHints {
-    /// A template alone: the provider names no Ingresses and no workloads.
-    pub fn template(template: Template) -> Self {
-        MetricsHints {
-            template,
-            ingresses: Err("the release has no ingress-nginx Ingresses".to_string()),
-            workloads: None,
-        }
-    }
-}
-
 pub fn metrics_hints(route: &Route) -> MetricsHints {
     match &route.routing {
         Routing::Nginx(r) => nginx::metrics_hints(r),
@@ -399,9 +381,17 @@ pub fn route_writes(
     route: &Route,
     change: &crate::model::RouteChange,
 ) -> Result<Vec<ObjectWrite>, ClusterError> {
-    let _ = change;
-    Err(ClusterError::Refused(format!(
-        "{}: testers' routes are not written for this release yet",
-        route.object
-    )))
+    let not_yet = || {
+        let what = "testers' routes are not written for this provider yet";
+        Err(ClusterError::Refused(format!("{}: {what}", route.object)))
+    };
+    match &route.routing {
+        Routing::Nginx(r) => nginx_routes::route_writes(r, change),
+        Routing::Gateway(r) => gateway_routes::route_writes(route, r, change),
+        Routing::Istio(_) => not_yet(),
+        Routing::Rollout(_) => not_yet(),
+        Routing::Strategy(_) => not_yet(),
+        Routing::Flagger(_) => not_yet(),
+        Routing::Traefik(_) => not_yet(),
+    }
 }

@@ -217,6 +217,8 @@ impl Split {
 pub struct Routing {
     pub version: &'static str,
     pub split: Split,
+    /// The object's `spec` as read: testers' routes are written from it.
+    pub spec: serde_json::Value,
 }
 
 /// A two-backend object's parser: its name, namespace, resourceVersion, the canary hint and its
@@ -257,6 +259,7 @@ impl TwoBackends {
         let routing = (self.variant)(Routing {
             version,
             split: split.clone(),
+            spec,
         });
         route(self.kind, routing, obj, &split, bypass)
     }
