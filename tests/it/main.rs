@@ -26,4 +26,5 @@ mod replay_post_mortem;
 mod scenario_errors;
 mod scenarios;
 mod screens;
+mod testers_routes;
 mod tmux_smoke;
