@@ -1,7 +1,7 @@
 //! Testers' routes on a Gateway API HTTPRoute: one rule per testers' route, whose `matches` are
 //! the weighted rule's own (its paths, methods, query parameters; `[{}]` when it has none) each
-//! with one more header match, `{type: Exact | RegularExpression, name, value}`, and whose only
-//! backendRef is the canary's. A cookie rule matches the `Cookie` header with a regular
+//! with one more header match, `{type: Exact | RegularExpression, name, value}`, whose `filters`
+//! and `timeouts` are the weighted rule's, and whose only backendRef is the canary's. A cookie rule matches the `Cookie` header with a regular
 //! expression, `^(.*?;\s*)?NAME=always(;.*)?$`. Gateway API ranks a match with more header
 //! matches above one with fewer on the same path, so the rule takes precedence over the weighted
 //! one wherever it stands: the cockpit appends it (`/spec/rules/-`), and the weighted rule keeps
@@ -255,7 +255,14 @@ fn testers_rule(
             }
         }
     }
-    Ok(json!({"name": name, "matches": matches, "backendRefs": [backend]}))
+    let mut out = json!({"name": name, "matches": matches, "backendRefs": [backend]});
+    // the testers' requests are handled as the others, but for the backend
+    for key in ["filters", "timeouts"] {
+        if let Some(v) = split.get(key) {
+            out[key] = v.clone();
+        }
+    }
+    Ok(out)
 }
 
 /// The header a rule matches on.
@@ -355,6 +362,7 @@ mod tests {
             {"name": "theirs", "matches": [{"headers": [{"name": "x-qa", "value": "1"}]}],
              "backendRefs": [{"name": "shop-canary", "port": 80}]},
             {"matches": [{"path": {"type": "PathPrefix", "value": "/api"}}],
+             "filters": [{"type": "URLRewrite", "urlRewrite": {"hostname": "shop.internal"}}],
              "backendRefs": [{"name": "shop", "port": 80}, {"name": "shop-canary", "port": 80, "weight": 0}]},
             {"name": "canary-cockpit-testers-cookie-tester",
              "matches": [{"headers": [{"type": "RegularExpression", "name": "Cookie",
@@ -410,6 +418,7 @@ mod tests {
         assert_eq!(ops[1]["path"], "/spec/rules/-");
         let v = &ops[1]["value"];
         assert_eq!(v["name"], "canary-cockpit-testers-header-x-canary");
+        assert_eq!(v["filters"][0]["urlRewrite"]["hostname"], "shop.internal");
         assert_eq!(
             v["backendRefs"],
             json!([{"name": "shop-canary", "port": 80}])
