@@ -5,7 +5,9 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod alerts;
+mod route;
 pub use alerts::{AlertArgs, AlertCommand, ConfigArg};
+pub use route::RouteArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,6 +54,7 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Retry an aborted Argo rollout.
     Retry(TargetArgs),
+    Route(RouteArgs),
     /// Flagger's gates without the cockpit: `canary gate serve --listen ADDR`.
     #[command(subcommand)]
     Gate(GateCommand),

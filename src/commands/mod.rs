@@ -6,6 +6,7 @@ pub mod demo;
 pub mod gate;
 pub mod headless;
 pub mod replay;
+pub mod route;
 pub mod verbs;
 pub mod watch;
 
@@ -84,6 +85,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Resume(args) => verbs::pause(args, false),
         Command::Promote(args) => verbs::promote(args),
         Command::Retry(args) => verbs::retry(args),
+        Command::Route(args) => route::route(args),
         Command::Gate(crate::cli::GateCommand::Serve { listen }) => gate::gate_serve(&listen),
         Command::Alert(crate::cli::AlertCommand::Test { names, config }) => {
             alerts::test(names, config.config.as_deref())

@@ -1,6 +1,6 @@
 //! `canary status TARGET`: the release as JSON (a stable contract) or as a table.
 
-use crate::model::Pod;
+use crate::model::{Pod, RouteRule, RuleOwner};
 use serde::Serialize;
 
 use crate::provider::{Ended, Route};
@@ -24,6 +24,9 @@ pub struct StatusReport {
     /// Requests routed to the canary whatever the weight (headers, cookies).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bypass: Vec<String>,
+    /// The testers' routes: the same rules as the cockpit reads and writes them, each with its
+    /// owner (`cockpit`: `canary route --clear` removes it; `release`: the release's own).
+    pub routes: Vec<RouteRule>,
     /// Per-version numbers from Prometheus, when one is configured (null where unknown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<MetricsReport>,
@@ -143,6 +146,7 @@ impl StatusReport {
                 },
             ],
             bypass: o.bypass().to_vec(),
+            routes: o.route.rules.clone(),
             metrics: None,
         }
     }
@@ -171,8 +175,18 @@ impl StatusReport {
                 canary.name, self.canary_why
             ));
         }
-        for rule in &self.bypass {
-            out.push_str(&format!("  bypasses the weight: {rule}\n"));
+        for rule in &self.routes {
+            let owner = match rule.owner {
+                RuleOwner::Cockpit => "the cockpit's",
+                RuleOwner::Release => "the release's own",
+            };
+            out.push_str(&format!("  route to the canary: {rule} ({owner})\n"));
+        }
+        // a provider that reads its rules only as text
+        if self.routes.is_empty() {
+            for rule in &self.bypass {
+                out.push_str(&format!("  bypasses the weight: {rule}\n"));
+            }
         }
         for v in &self.versions {
             let ready = v.pods.iter().filter(|p| p.ready).count();

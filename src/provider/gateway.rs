@@ -1,10 +1,15 @@
 //! Gateway API: an HTTPRoute rule with two weighted `backendRefs`, each a Service of the route's
 //! namespace whose selector picks the version's pods. A backendRef without a weight weighs 1.
+//! Rules that send header matches to the canary alone are testers' routes
+//! ([`super::gateway_routes`]).
 
 use crate::cluster::dynamic::Resource;
-use crate::model::Kind;
+use crate::cluster::{Cluster, ClusterError};
+use crate::model::{Kind, RouteRule};
+use kube::api::DynamicObject;
 use serde::Deserialize;
 
+use super::route::Route;
 use super::split::{self, ServiceRef, Split, SplitError};
 
 pub const HTTP_ROUTE: Resource = Resource {
@@ -63,13 +68,64 @@ pub fn split(
     Split::of(&object, where_, hint, pair, resource_version)
 }
 
-/// How the provider layer reads the object.
-pub const OBJECT: split::TwoBackends = split::TwoBackends {
+/// How the split of the object is read.
+const SPLIT: split::TwoBackends = split::TwoBackends {
     kind: Kind::HttpRoute,
     resource: HTTP_ROUTE,
     variant: super::Routing::Gateway,
     parse: |n, ns, rv, hint, spec| Ok((split(n, ns, rv, hint, spec)?, Vec::new())),
 };
+
+/// How the provider layer reads the object: the split, then the testers' routes.
+pub struct Object;
+
+/// How the provider layer reads the object.
+pub const OBJECT: Object = Object;
+
+impl Object {
+    /// The release's route from its HTTPRoute, with its testers' routes; `kept` is the canary as
+    /// decided by an earlier read.
+    pub fn route(
+        &self,
+        version: &'static str,
+        namespace: &str,
+        obj: &DynamicObject,
+        kept: Option<&super::infer::Kept>,
+    ) -> Result<Route, ClusterError> {
+        with_rules(SPLIT.route(version, namespace, obj, kept)?)
+    }
+
+    /// The HTTPRoute `name` as it is now, and its route.
+    pub async fn read(
+        &self,
+        cluster: &Cluster,
+        name: &str,
+        kept: Option<&super::infer::Kept>,
+    ) -> Result<Route, ClusterError> {
+        let (obj, version) = crate::cluster::dynamic::get(cluster, HTTP_ROUTE, name).await?;
+        self.route(version, &cluster.namespace, &obj, kept)
+    }
+
+    /// The route rebuilt after a change, keeping the canary of `seen`.
+    pub fn rebuilt(
+        &self,
+        version: &'static str,
+        namespace: &str,
+        obj: &DynamicObject,
+        seen: &Route,
+    ) -> Result<Route, ClusterError> {
+        with_rules(SPLIT.rebuilt(version, namespace, obj, seen)?)
+    }
+}
+
+/// The route with the testers' routes of its HTTPRoute.
+fn with_rules(mut route: Route) -> Result<Route, ClusterError> {
+    if let super::Routing::Gateway(r) = &route.routing {
+        route.rules = super::gateway_routes::rules(r);
+    }
+    route.bypass = route.rules.iter().map(RouteRule::describe).collect();
+    Ok(route)
+}
 
 #[cfg(test)]
 mod tests {

@@ -16,14 +16,17 @@
 pub mod argo;
 pub mod flagger;
 pub mod gateway;
+pub mod gateway_routes;
 mod hints;
 pub mod infer;
 pub mod istio;
 pub mod kubesphere;
 pub mod nginx;
+pub mod nginx_routes;
 pub mod route;
 mod service_ref;
 pub mod split;
+mod testers;
 pub mod traefik;
 pub mod write;
 
@@ -386,14 +389,12 @@ pub fn route_writes(
     change: &crate::model::RouteChange,
 ) -> Result<Vec<ObjectWrite>, ClusterError> {
     match &route.routing {
+        Routing::Nginx(r) => nginx_routes::route_writes(r, change),
+        Routing::Gateway(r) => gateway_routes::route_writes(route, r, change),
         Routing::Istio(_) => istio::route_writes(route, change),
         Routing::Strategy(_) => kubesphere::route_writes(route, change),
         Routing::Traefik(_) => traefik::route_writes(route, change),
         Routing::Rollout(_) => argo::route_writes(route, change),
         Routing::Flagger(_) => flagger::route_writes(route, change),
-        Routing::Nginx(_) | Routing::Gateway(_) => Err(ClusterError::Refused(format!(
-            "{}: testers' routes are not written for this release yet",
-            route.object
-        ))),
     }
 }

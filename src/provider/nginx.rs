@@ -1,7 +1,8 @@
 //! ingress-nginx canaries: a primary Ingress and a canary Ingress (annotation
 //! `nginx.ingress.kubernetes.io/canary: "true"`) for the same host and path. The canary takes
 //! `canary-weight` out of `canary-weight-total` (default 100) of the requests; requests matched by
-//! `canary-by-header`/`canary-by-cookie` go to the canary whatever the weight.
+//! `canary-by-header`/`canary-by-cookie` go to the canary whatever the weight (read and written
+//! as testers' routes in [`super::nginx_routes`]).
 
 use crate::cluster::dynamic::{self, Resource};
 use crate::cluster::{Cluster, ClusterError};
@@ -264,6 +265,7 @@ pub fn route(ingresses: &[Ingress], name_: &str) -> Result<Route, ClusterError> 
     let release = name(&pair.primary).to_string();
     let canary_meta = pair.canary.metadata.clone();
     let bypass = bypass_rules(&pair.canary);
+    let rules = super::nginx_routes::rules(&pair.canary);
     let routing = super::Routing::Nginx(Routing { pair, weight });
     let mut route = Route::plain(
         routing,
@@ -274,6 +276,7 @@ pub fn route(ingresses: &[Ingress], name_: &str) -> Result<Route, ClusterError> 
         &canary_meta,
     );
     route.bypass = bypass;
+    route.rules = rules;
     Ok(route)
 }
 

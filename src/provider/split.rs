@@ -2,6 +2,7 @@
 //! share: which backend is the canary, the weights as written, and the conditional JSON patch that
 //! changes them.
 
+pub use super::testers::Testers;
 use crate::cluster::dynamic::Resource;
 use crate::cluster::{Cluster, ClusterError};
 use crate::model::{CanaryBy, Kind, Weight};
@@ -51,20 +52,6 @@ pub struct Split {
     pub decided: Option<Decided>,
     /// The testers' routes as read, for the provider that writes them.
     pub testers: Testers,
-}
-
-/// The rules that send requests to the canary whatever the weight, as read, and the routes they
-/// sit among: what a provider needs to add or remove its own. Empty where the parser reads none.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Testers {
-    /// The rules, as [`Route::rules`] shows them.
-    pub rules: Vec<crate::model::RouteRule>,
-    /// The object's list of routes, as read (Istio: `spec.http`).
-    pub routes: Vec<serde_json::Value>,
-    /// The index of the weighted route in [`Testers::routes`].
-    pub index: usize,
-    /// The canary's position among the weighted route's destinations.
-    pub canary: usize,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -234,6 +221,8 @@ impl Split {
 pub struct Routing {
     pub version: &'static str,
     pub split: Split,
+    /// The object's `spec` as read: testers' routes are written from it.
+    pub spec: serde_json::Value,
 }
 
 /// A two-backend object's parser: its name, namespace, resourceVersion, the canary hint and its
@@ -274,6 +263,7 @@ impl TwoBackends {
         let routing = (self.variant)(Routing {
             version,
             split: split.clone(),
+            spec,
         });
         route(self.kind, routing, obj, &split, bypass)
     }

@@ -98,6 +98,7 @@ fn a_traefik_release_reads_writes_both_weights_and_rolls_back() {
             "namespace",
             "phase",
             "provider",
+            "routes",
             "target",
             "versions",
             "weight"

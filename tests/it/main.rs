@@ -27,5 +27,6 @@ mod replay_post_mortem;
 mod scenario_errors;
 mod scenarios;
 mod screens;
+mod testers_routes;
 mod testers_routes_mesh;
 mod tmux_smoke;
