@@ -105,6 +105,7 @@ impl Command {
                 | Command::Promote
                 | Command::Rollback
                 | Command::Note
+                | Command::Route
         )
     }
 }
