@@ -48,8 +48,7 @@ pub fn render(t: Theme, read_only: bool, area: Rect, buf: &mut Buffer) {
         .border_type(BorderType::Double)
         .border_style(t.accent())
         .title(Span::styled(" help · keys ", t.title()))
-        .title_bottom(Line::from(hints(t, keymap::HELP, inner_w)).right_aligned())
-        .title_bottom(Line::raw(" ").right_aligned());
+        .title_bottom(closing(t, inner_w));
     let inner = block.inner(popup);
     block.render(popup, buf);
     let inner = Rect {
@@ -83,7 +82,7 @@ pub fn queries(t: Theme, queries: &[(String, String)], area: Rect, buf: &mut Buf
         .border_type(BorderType::Double)
         .border_style(t.accent())
         .title(Span::styled(" metrics · PromQL ", t.title()))
-        .title_bottom(Line::from(hints(t, keymap::HELP, inner_w)).right_aligned());
+        .title_bottom(closing(t, inner_w));
     let inner = block.inner(popup);
     block.render(popup, buf);
     let inner = Rect {
@@ -111,4 +110,13 @@ fn shown(read_only: bool) -> Vec<&'static keymap::KeyBinding> {
     }
     out.extend(keymap::NORMAL.iter().filter(|b| !b.command.acts()));
     out
+}
+
+/// The keys that close an overlay, on its bottom border: `═ esc close ═╝`, a space either side
+/// and the border drawn on to the corner.
+fn closing(t: Theme, width: usize) -> Line<'static> {
+    let mut spans = vec![Span::styled(" ", t.accent())];
+    spans.extend(hints(t, keymap::HELP, width.saturating_sub(3)));
+    spans.push(Span::styled(" ═", t.accent()));
+    Line::from(spans).right_aligned()
 }

@@ -50,6 +50,15 @@ fn help_overlay() {
     let mut h = support::mid_release(true);
     h.key(KeyCode::Char('?'));
     both_sizes("help", &h);
+    // the bottom border runs unbroken into its corner at every size
+    for (w, ht) in [(80, 24), (120, 40), (200, 60)] {
+        let screen = support::text(draw(&h.app, w, ht).backend().buffer());
+        let bottom = screen
+            .lines()
+            .find(|l| l.contains("esc close"))
+            .unwrap_or_else(|| panic!("no closing keys at {w}x{ht}:\n{screen}"));
+        assert!(bottom.contains("═ esc close ═╝"), "{w}x{ht}: {bottom}");
+    }
 }
 
 #[test]
