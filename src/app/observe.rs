@@ -19,7 +19,8 @@ impl App {
                     format!("weight {}→{}", prev.weight, release.weight),
                 );
             }
-            if prev.primary.image != release.primary.image {
+            // a version scaled to 0 has no pods to read an image from: nothing new about it
+            if prev.primary.image != release.primary.image && !release.primary.image.is_empty() {
                 self.log.push(
                     at,
                     LogKind::Info,
@@ -38,7 +39,7 @@ impl App {
                 };
                 self.log.push(at, LogKind::Info, text);
             }
-            if prev.canary.image != release.canary.image {
+            if prev.canary.image != release.canary.image && !release.canary.image.is_empty() {
                 self.log.push(
                     at,
                     LogKind::Info,

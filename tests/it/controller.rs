@@ -449,3 +449,36 @@ fn pod_filter_narrows_the_rows() {
     assert!(app.pod_filter.is_empty());
     assert_eq!(app.pod_rows.len(), 4);
 }
+
+#[test]
+fn a_canary_scaled_to_zero_is_no_new_canary() {
+    let mut app = App::new(AppConfig::default());
+    app.update(Event::ReleaseObserved {
+        at: Millis(1000),
+        release: release(20),
+    });
+    // after a rollback the canary has no pods, so no image to read
+    let mut gone = release(0);
+    gone.canary.image = String::new();
+    gone.canary_replicas = 0;
+    app.update(Event::ReleaseObserved {
+        at: Millis(2000),
+        release: gone,
+    });
+    let lines: Vec<&str> = app.log.iter().map(|e| e.text.as_str()).collect();
+    assert!(
+        !lines.iter().any(|l| l.starts_with("new canary")),
+        "{lines:?}"
+    );
+    // a real new canary is still told
+    let mut next = release(0);
+    next.canary.image = "frontend:3".into();
+    app.update(Event::ReleaseObserved {
+        at: Millis(3000),
+        release: next,
+    });
+    assert!(app
+        .log
+        .iter()
+        .any(|e| e.text == "new canary v2 (frontend:3)"));
+}
