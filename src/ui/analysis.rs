@@ -200,7 +200,12 @@ impl Widget for Analysis<'_> {
                 } else {
                     "no checks: no analysis runs; the operator drives this release"
                 };
-                sections.push(Section::new(7, vec![Line::styled(why, t.dim())], None));
+                // wrapped like the events panel; one cut line when the panel is short
+                sections.push(Section::new(
+                    7,
+                    wrapped(Vec::new(), why, width, t.dim()),
+                    Some(Line::styled(cut(why), t.dim())),
+                ));
             }
         }
 
@@ -259,8 +264,8 @@ fn controller_sections<'a>(
         let text = format!("set {set} % · actual {} % (router)", app.weight());
         sections.push(Section::new(
             9,
-            vec![Line::styled(text::truncate(&text, width), t.warn())],
-            None,
+            wrapped(Vec::new(), &text, width, t.warn()),
+            Some(Line::styled(text::truncate(&text, width), t.warn())),
         ));
     }
     if !view.steps.is_empty() {

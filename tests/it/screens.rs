@@ -395,6 +395,12 @@ fn inspect_shows_the_promql() {
         at: support::T0,
         release: h.release.clone(),
     });
+    // the analysis panel wraps its words rather than cutting them at the border
+    let screen = support::text(draw(&bare, 120, 40).backend().buffer());
+    assert!(
+        screen.contains("│this release ") && !screen.contains("drives thi│"),
+        "{screen}"
+    );
     bare.update(key.clone());
     assert!(
         bare.status
