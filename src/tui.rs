@@ -33,7 +33,10 @@ pub(crate) struct RestoreGuard;
 
 impl Drop for RestoreGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        // a terminal that is gone (SIGHUP) cannot be restored, and there is nobody to tell
+        if let Err(e) = ratatui::try_restore() {
+            tracing::info!(error = %e, "the terminal could not be restored");
+        }
     }
 }
 
@@ -89,13 +92,26 @@ impl DrawError for Infallible {
     }
 }
 
-/// Runs `screen` in the terminal until it is done or SIGTERM arrives.
+/// Runs `screen` in the terminal until it is done or SIGTERM or SIGHUP arrives.
 pub async fn show<S: Screen>(screen: S) -> io::Result<S::Outcome> {
     let mut terminal = ratatui::try_init()?;
     let _guard = RestoreGuard;
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let stop = futures_util::stream::poll_fn(move |cx| sigterm.poll_recv(cx));
-    drive(&mut terminal, EventStream::new(), stop, screen).await
+    use tokio::signal::unix::{signal, SignalKind};
+    // SIGHUP (the terminal closed: an ssh connection dropped) ends the screen as SIGTERM does, so
+    // that the recording is finished rather than cut off mid-frame
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let stop = futures_util::stream::poll_fn(move |cx| match sigterm.poll_recv(cx) {
+        std::task::Poll::Pending => sighup.poll_recv(cx),
+        ready => ready,
+    });
+    let outcome = drive(&mut terminal, EventStream::new(), stop, screen).await;
+    if terminal.show_cursor().is_err() {
+        // the terminal is gone (SIGHUP): dropping it would try again and complain on a stderr
+        // that is gone too, which ends the process before the recording is finished
+        std::mem::forget(terminal);
+    }
+    outcome
 }
 
 /// The loop itself, on any backend, terminal input and stop signal: [`show`] passes the real
@@ -188,7 +204,7 @@ where
                 }
             },
             Some(()) = stop.next() => {
-                tracing::info!("SIGTERM: quitting");
+                tracing::info!("SIGTERM or SIGHUP: quitting");
                 screen.terminate();
             }
             _ = tick(&mut timer), if period.is_some() => {

@@ -197,12 +197,16 @@ pub fn send_and_tell(runtime: &tokio::runtime::Runtime, notifier: Notifier, aler
 
 /// One stderr line per outcome.
 pub fn tell(outcomes: &[Delivery]) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
     for d in outcomes {
-        if d.outcome.is_delivered() {
-            eprintln!("alert {} to {}: {}", d.event, d.sink, d.outcome);
+        let warn = if d.outcome.is_delivered() {
+            ""
         } else {
-            eprintln!("warning: alert {} to {}: {}", d.event, d.sink, d.outcome);
-        }
+            "warning: "
+        };
+        // a terminal that is gone (SIGHUP) takes no more lines: nothing to do about it
+        let _ = writeln!(err, "{warn}alert {} to {}: {}", d.event, d.sink, d.outcome);
     }
 }
 

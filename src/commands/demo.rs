@@ -4,6 +4,7 @@ use crate::app::{AppConfig, Event};
 use crate::cli::DemoArgs;
 use crate::record::{Header, SessionSource};
 use crate::source::demo::{self, DemoSession, Scenario, Sim};
+use std::io::Write;
 use std::process::ExitCode;
 
 use super::{open_recorder, RunError};
@@ -129,7 +130,12 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
     let recorded = tap.finish()?;
     tracing::info!(outcome = ?app.outcome, recording = ?recorded, "demo ends");
     if let Some(path) = recorded {
-        eprintln!("session recorded: canary replay {}", path.display());
+        // the terminal may be gone (SIGHUP): the line is a courtesy, not a duty
+        let _ = writeln!(
+            std::io::stderr(),
+            "session recorded: canary replay {}",
+            path.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

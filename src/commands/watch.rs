@@ -7,6 +7,7 @@ use crate::cluster::{connect, Cluster};
 use crate::live::Observed;
 use crate::model::Target;
 use crate::record::{Header, SessionSource, Tap};
+use std::io::Write;
 use std::process::ExitCode;
 
 use super::{runtime, RunError};
@@ -307,7 +308,12 @@ fn cockpit(
     }
     super::alerts::tell(&late);
     if let Some(path) = tap.finish()? {
-        eprintln!("session recorded: canary replay {}", path.display());
+        // the terminal may be gone (SIGHUP): the line is a courtesy, not a duty
+        let _ = writeln!(
+            std::io::stderr(),
+            "session recorded: canary replay {}",
+            path.display()
+        );
     }
     Ok(app.exit)
 }

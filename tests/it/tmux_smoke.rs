@@ -192,6 +192,85 @@ fn h_adds_a_testers_route_and_h_again_removes_it() {
     assert_eq!(wait_for_file(&t.status_file()), "0");
 }
 
+/// Waits until the recording reads back whole: `canary replay FILE --summary` exits 0 with no
+/// warning (the cockpit finishes the file as it quits).
+fn replays_cleanly(file: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_canary"))
+            .args(["replay", &file.display().to_string(), "--summary"])
+            .output()
+            .expect("run canary replay");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if out.status.success() && !stderr.contains("warning") {
+            return String::from_utf8_lossy(&out.stdout).into_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the recording never read back whole: {stderr}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn closing_the_terminal_finishes_the_recording() {
+    let dir = scratch("hangup");
+    let bin = env!("CARGO_BIN_EXE_canary");
+    let file = dir.join("hangup.jsonl.zst");
+    let command = format!(
+        "XDG_STATE_HOME={} {bin} --log-file {} demo --seed 5 --record {}",
+        dir.join("state").display(),
+        dir.join("canary.log").display(),
+        file.display()
+    );
+    let t = Tmux::start("hangup", &command, dir.clone());
+    t.wait_for("the cockpit", |s| {
+        s.contains("frontend") && s.contains("v2")
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    // the terminal goes away, as when an ssh connection drops: the cockpit gets SIGHUP
+    let ok = Command::new("tmux")
+        .args(["-L", &t.socket, "kill-session", "-t", "smoke"])
+        .status()
+        .expect("tmux kill-session");
+    assert!(ok.success());
+    let summary = replays_cleanly(&file);
+    assert!(summary.contains("Post-mortem: frontend"), "{summary}");
+    let log = std::fs::read_to_string(dir.join("canary.log")).unwrap_or_default();
+    assert!(log.contains("SIGTERM or SIGHUP: quitting"), "{log}");
+}
+
+#[test]
+fn closing_the_terminal_of_a_live_session_finishes_its_recording() {
+    use crate::support::cluster::*;
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "hangup", "20", &[]));
+    let dir = scratch("hangup-live");
+    let bin = env!("CARGO_BIN_EXE_canary");
+    let file = dir.join("live.jsonl.zst");
+    let command = format!(
+        "USER=smoke {bin} --log-file {} watch ingress/shop -n {ns} --kubeconfig {} --record {}",
+        dir.join("watch.log").display(),
+        cp.kubeconfig.display(),
+        file.display()
+    );
+    let t = Tmux::start("hangup-live", &command, dir.clone());
+    t.wait_for("the release", |s| {
+        s.contains("shop-v1-a") && s.contains("20 %")
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let ok = Command::new("tmux")
+        .args(["-L", &t.socket, "kill-session", "-t", "smoke"])
+        .status()
+        .expect("tmux kill-session");
+    assert!(ok.success());
+    let summary = replays_cleanly(&file);
+    assert!(summary.contains("Post-mortem: shop"), "{summary}");
+}
+
 #[test]
 fn sigterm_quits_and_restores_the_terminal() {
     let dir = scratch("sigterm");
