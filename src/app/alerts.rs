@@ -290,22 +290,28 @@ impl App {
         }
     }
 
-    /// A source answers again: an outage that was alerted gets its recovery.
+    /// A source answers again: the event log says so with the outage's length, and an outage that
+    /// was alerted gets its recovery alert.
     pub(super) fn source_up(&mut self, at: Millis, source: &str) -> Vec<Effect> {
-        match self.alerts.outages.remove(source) {
-            Some((since, true)) => self.raise(
-                at,
-                AlertEvent::Recovered,
-                Severity::Info,
-                format!(
-                    "the {} answers again after {}",
-                    describe(source),
-                    crate::model::Clock(at.since(since))
-                ),
-                None,
-            ),
-            _ => Vec::new(),
+        let Some((since, alerted)) = self.alerts.outages.remove(source) else {
+            return Vec::new();
+        };
+        let took = span(at.since(since));
+        let text = match source {
+            "watch" => format!("API server back after {took}; relisted"),
+            other => format!("{other} back after {took}"),
+        };
+        self.log.push(at, LogKind::Info, text);
+        if !alerted {
+            return Vec::new();
         }
+        self.raise(
+            at,
+            AlertEvent::Recovered,
+            Severity::Info,
+            format!("the {} answers again after {took}", describe(source)),
+            None,
+        )
     }
 
     /// Time moved on: an outage older than a minute is alerted, once.
@@ -329,7 +335,7 @@ impl App {
                 format!(
                     "the {} has been down for {}: what the cockpit shows is stale",
                     describe(&source),
-                    crate::model::Clock(at.since(since))
+                    span(at.since(since))
                 ),
                 None,
             ));
@@ -343,5 +349,15 @@ fn describe(source: &str) -> &str {
         "watch" => "watch of the cluster",
         "metrics" => "metrics source",
         other => other,
+    }
+}
+
+/// A length of time as people say it: `45s`, `2m05s`, `1h03m`.
+pub fn span(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, min, sec) => format!("{min}m{sec:02}s"),
+        (h, min, _) => format!("{h}h{min:02}m"),
     }
 }

@@ -17,6 +17,8 @@ pub struct Cluster {
     pub context: String,
     /// The kubeconfig user (AuthInfo) name: who acts, as far as the kubeconfig says.
     pub user: String,
+    /// The API server's address, for the operator's messages (`https://10.0.0.1:6443`).
+    pub server: String,
 }
 
 pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
@@ -54,11 +56,17 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
         .namespace
         .clone()
         .unwrap_or_else(|| config.default_namespace.clone());
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
     let client = Client::try_from(config).map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
     Ok(Cluster {
         client,
         namespace,
         context,
         user,
+        server,
     })
 }

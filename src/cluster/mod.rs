@@ -9,6 +9,7 @@ pub mod error;
 pub mod pods;
 pub mod report;
 pub mod selector;
+pub mod words;
 
 pub use connect::{connect, Cluster};
 pub use error::ClusterError;

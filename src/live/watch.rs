@@ -70,11 +70,13 @@ pub async fn run(
         let event = tokio::select! {
             change = set.changes.next() => match change {
                 None => break,
-                Some(Change { watch, item: Item::Failed(e) }) => {
+                Some(Change { watch, item: Item::Failed { words, detail } }) => {
+                    tracing::warn!(%detail, "watch failed");
                     let newly = !set.failing();
                     set.failing[watch] = true;
                     // one message when the source goes down, not one per retry
-                    newly.then(|| Event::SourceError { at: now(), source: "watch".to_string(), message: e })
+                    let message = format!("lost the API server at {}: {words}; retrying; the data is stale", cluster.server);
+                    newly.then(|| Event::SourceError { at: now(), source: "watch".to_string(), message })
                 }
                 Some(Change { item: Item::Restarting, .. }) => None,
                 Some(Change { item: Item::Warning { pod, text }, .. }) => {

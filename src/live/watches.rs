@@ -30,11 +30,17 @@ pub enum Item {
     /// An object was added, changed or deleted.
     Changed,
     /// A Warning event about a pod of the namespace.
-    Warning {
-        pod: String,
-        text: String,
-    },
-    Failed(String),
+    Warning { pod: String, text: String },
+    /// The watch failed: the cause in the operator's words, and the library's whole message for
+    /// the log file.
+    Failed { words: String, detail: String },
+}
+
+fn failed(e: &watcher::Error) -> Item {
+    Item::Failed {
+        words: crate::cluster::words::cause_in_words(e),
+        detail: e.to_string(),
+    }
 }
 
 fn change<K>(watch: usize) -> impl Fn(Result<watcher::Event<K>, watcher::Error>) -> Change {
@@ -44,7 +50,7 @@ fn change<K>(watch: usize) -> impl Fn(Result<watcher::Event<K>, watcher::Error>)
             Ok(watcher::Event::Init) => Item::Restarting,
             Ok(watcher::Event::InitDone) => Item::Listed,
             Ok(_) => Item::Changed,
-            Err(e) => Item::Failed(e.to_string()),
+            Err(e) => failed(&e),
         },
     }
 }
@@ -191,7 +197,7 @@ fn warnings(cluster: &Cluster, watch: usize) -> impl futures_util::Stream<Item =
                 })
             }
             Ok(_) => None,
-            Err(e) => Some(Item::Failed(e.to_string())),
+            Err(e) => Some(failed(&e)),
         };
         futures_util::future::ready(out.map(|item| Change { watch, item }))
     })

@@ -187,7 +187,7 @@ fn an_outage_of_more_than_a_minute_is_told_once_and_its_recovery_with_its_length
         (AlertEvent::Outage, Severity::Warn)
     );
     assert!(
-        a[0].reason.contains("watch of the cluster") && a[0].reason.contains("1:01"),
+        a[0].reason.contains("watch of the cluster") && a[0].reason.contains("1m01s"),
         "{}",
         a[0].reason
     );
@@ -201,7 +201,11 @@ fn an_outage_of_more_than_a_minute_is_told_once_and_its_recovery_with_its_length
         (a[0].event, a[0].severity),
         (AlertEvent::Recovered, Severity::Info)
     );
-    assert!(a[0].reason.contains("2:05"), "{}", a[0].reason);
+    assert!(a[0].reason.contains("2m05s"), "{}", a[0].reason);
+    assert!(app
+        .log
+        .iter()
+        .any(|e| e.text == "API server back after 2m05s; relisted"));
     // a short outage is no alert, nor is its end
     app.update(Event::SourceError {
         at: T0.plus_ms(130_000),
@@ -222,6 +226,8 @@ fn an_outage_of_more_than_a_minute_is_told_once_and_its_recovery_with_its_length
         canary: side,
     };
     assert!(alerts(&app.update(Event::MetricsSampled { sample })).is_empty());
+    // a short outage is still told in the log when it ends
+    assert!(app.log.iter().any(|e| e.text == "metrics back after 30s"));
 }
 
 #[test]

@@ -445,6 +445,23 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
             |e| matches!(e, Event::SourceError { source, .. } if source == "watch"),
         )
         .await;
+        // said in the operator's words, the library's chain of errors left to the log file
+        let said = events
+            .iter()
+            .find_map(|e| match e {
+                Event::SourceError {
+                    source, message, ..
+                } if source == "watch" => Some(message.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        assert!(
+            said.starts_with("lost the API server at https://127.0.0.1:")
+                && said.ends_with("; retrying; the data is stale")
+                && !said.contains("ServiceError")
+                && !said.contains("client error"),
+            "{said}"
+        );
         feed(&mut app, events);
         // meanwhile someone moves the weight; the cockpit cannot see it yet
         set_annotation(&client, &ns, "shop-canary", WEIGHT, "45").await;
@@ -473,6 +490,15 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
         );
         assert!(!app.is_stale());
         assert_eq!(app.weight().percent(), 45);
+        // the recovery is told with the outage's length
+        assert!(
+            app.log
+                .iter()
+                .any(|e| e.text.starts_with("API server back after")
+                    && e.text.ends_with("; relisted")),
+            "{:?}",
+            app.log.iter().map(|e| e.text.clone()).collect::<Vec<_>>()
+        );
         task.abort();
     });
 }

@@ -630,3 +630,69 @@ fn an_eight_hour_recording_is_downsampled_and_keeps_its_spike() {
     );
     assert!(svg.len() < 400_000, "{} bytes", svg.len());
 }
+
+#[test]
+fn outages_are_listed_with_their_lengths() {
+    let t0 = Millis(1_000_000);
+    let events = vec![
+        Event::ReleaseObserved {
+            at: t0,
+            release: release(20, None),
+        },
+        Event::SourceError {
+            at: t0.plus_ms(10_000),
+            source: "watch".into(),
+            message: "lost the API server at https://10.0.0.1:6443: connection refused; retrying; the data is stale".into(),
+        },
+        Event::Tick {
+            at: t0.plus_ms(60_000),
+        },
+        Event::Heartbeat {
+            at: t0.plus_ms(135_000),
+        },
+        Event::SourceError {
+            at: t0.plus_ms(140_000),
+            source: "metrics".into(),
+            message: "Prometheus unreachable".into(),
+        },
+        Event::Tick {
+            at: t0.plus_ms(200_000),
+        },
+    ];
+    let rec = recording(cluster_header(t0), events);
+    let summary = summarize(&rec);
+    let outages: Vec<(&str, i64, i64, bool)> = summary
+        .outages
+        .iter()
+        .map(|o| (o.source.as_str(), o.t_ms, o.duration_ms, o.ended))
+        .collect();
+    assert_eq!(
+        outages,
+        vec![
+            ("watch", 10_000, 125_000, true),
+            ("metrics", 140_000, 60_000, false)
+        ]
+    );
+    let text = summary.to_text();
+    let section = text
+        .split("Outages")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        section.contains("the API server (watch)") && section.contains("02:05"),
+        "{text}"
+    );
+    assert!(
+        section.contains("(until the end of the recording)"),
+        "{text}"
+    );
+    // the replayed cockpit tells the recovery in its event log
+    let mut app = canary_cockpit::app::App::new(rec.header.replay_config(AppConfig::default()));
+    for (_, e) in rec.events.iter().cloned() {
+        app.update(e);
+    }
+    assert!(app
+        .log
+        .iter()
+        .any(|e| e.text == "API server back after 2m05s; relisted"));
+}

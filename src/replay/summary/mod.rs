@@ -70,6 +70,8 @@ pub struct Summary {
     pub peaks: Peaks,
     /// Failures of background sources (metrics, cluster) during the session.
     pub source_errors: usize,
+    /// When the watch of the cluster or the metrics were down, and for how long.
+    pub outages: Vec<OutageRecord>,
     /// What the reader had to skip or could not read.
     pub warnings: Vec<String>,
 }
@@ -191,6 +193,17 @@ pub struct ActionRecord {
     pub ok: bool,
     /// What went wrong, when it failed.
     pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OutageRecord {
+    /// `watch` (the API server) or `metrics`.
+    pub source: String,
+    pub t_ms: i64,
+    pub at: String,
+    pub duration_ms: i64,
+    /// False when the recording ends before the source answered again.
+    pub ended: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -4,8 +4,8 @@
 use super::labels::utc;
 use super::{
     ActionRecord, AlertRecord, AnalysisSummary, CheckCounts, DeliveryRecord, FailedVerdict,
-    NoteRecord, Pause, Peak, Peaks, PhaseChange, RouteRecord, SessionOutcome, Summary, VersionInfo,
-    Versions, WeightSummary,
+    NoteRecord, OutageRecord, Pause, Peak, Peaks, PhaseChange, RouteRecord, SessionOutcome,
+    Summary, VersionInfo, Versions, WeightSummary,
 };
 use crate::app::{Action, Actor, App, AppConfig, Event};
 use crate::model::{MetricsSample, Millis, Outcome, Phase, VersionSample};
@@ -37,6 +37,8 @@ struct Pass {
     end: Option<Millis>,
     summary: Summary,
     pause_start: Option<Millis>,
+    /// Sources down, since when.
+    down: std::collections::BTreeMap<String, Millis>,
 }
 
 impl Pass {
@@ -46,6 +48,7 @@ impl Pass {
             start,
             end: None,
             pause_start: None,
+            down: Default::default(),
             summary: Summary {
                 release: rec.header.release.clone(),
                 source: rec.header.source.clone(),
@@ -70,6 +73,7 @@ impl Pass {
                 failed_verdicts: Vec::new(),
                 peaks: Peaks::default(),
                 source_errors: 0,
+                outages: Vec::new(),
                 warnings: rec.warnings.clone(),
             },
         }
@@ -98,14 +102,23 @@ impl Pass {
                     .canary
                     .get_or_insert_with(|| info(&release.canary));
             }
-            Event::MetricsSampled { sample } => self.read_sample(t, sample),
+            Event::MetricsSampled { sample } => {
+                self.read_sample(t, sample);
+                self.up("metrics", t, true);
+            }
             Event::ActionResult {
                 action,
                 actor,
                 error,
                 ..
             } => self.read_action(t, *action, actor, error.as_deref()),
-            Event::SourceError { .. } => s.source_errors += 1,
+            Event::SourceError { source, .. } => {
+                s.source_errors += 1;
+                if matches!(source.as_str(), "watch" | "metrics") {
+                    self.down.entry(source.clone()).or_insert(t);
+                }
+            }
+            Event::Heartbeat { .. } => self.up("watch", t, true),
             Event::AnalysisStarted { settings, .. } => {
                 s.analysis = Some(AnalysisSummary::from(settings));
             }
@@ -179,13 +192,26 @@ impl Pass {
             }
             // the gates' changes reach the summary as the notes told once they were published
             Event::Tick { .. }
-            | Event::Heartbeat { .. }
             | Event::PodsObserved { .. }
             | Event::ReleasePicked { .. }
             | Event::GatesServed { .. }
             | Event::GateChanged { .. }
             | Event::Key(_)
             | Event::Resize { .. } => {}
+        }
+    }
+
+    /// `source` answers again at `t` (or the recording ends there): its outage, if any, ends.
+    fn up(&mut self, source: &str, t: Millis, ended: bool) {
+        if let Some(from) = self.down.remove(source) {
+            let t_ms = self.offset(from);
+            self.summary.outages.push(OutageRecord {
+                source: source.to_string(),
+                t_ms,
+                at: utc(from),
+                duration_ms: t.since(from),
+                ended,
+            });
         }
     }
 
@@ -265,6 +291,11 @@ impl Pass {
         if self.end.is_some() {
             self.summary.duration_ms = self.offset(end);
         }
+        let open: Vec<String> = self.down.keys().cloned().collect();
+        for source in open {
+            self.up(&source, end, false);
+        }
+        self.summary.outages.sort_by_key(|o| o.t_ms);
         self.summary
     }
 }

@@ -15,6 +15,7 @@ impl Summary {
         write_actions(&mut out, "Controller actions", &self.controller_actions);
         self.write_notes(&mut out);
         self.write_routes(&mut out);
+        self.write_outages(&mut out);
         self.write_alerts(&mut out);
         self.write_checks(&mut out);
         self.write_peaks(&mut out);
@@ -93,6 +94,30 @@ impl Summary {
             .notes
             .iter()
             .map(|n| row([&offset_label(n.t_ms), &plain(&n.author), &plain(&n.text)]))
+            .collect();
+        out.push_str(&table_or_none(&rows));
+    }
+
+    fn write_outages(&self, out: &mut String) {
+        section(out, "Outages");
+        let rows: Vec<_> = self
+            .outages
+            .iter()
+            .map(|o| {
+                let what = match o.source.as_str() {
+                    "watch" => "the API server (watch)",
+                    _ => "the metrics source",
+                };
+                let how_long = if o.ended {
+                    crate::model::Clock(o.duration_ms).to_string()
+                } else {
+                    format!(
+                        "{} (until the end of the recording)",
+                        crate::model::Clock(o.duration_ms)
+                    )
+                };
+                row([&offset_label(o.t_ms), what, &how_long])
+            })
             .collect();
         out.push_str(&table_or_none(&rows));
     }
