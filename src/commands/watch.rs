@@ -146,7 +146,11 @@ fn cockpit(
         from,
     } = opened;
     let target = observed.target.clone();
-    observed.snapshot.plan = Some(plan.clone());
+    // a release whose controller walks its own steps shows them; the operator's stepping plan
+    // is for the releases the cockpit moves
+    if observed.route.plan.is_none() {
+        observed.snapshot.plan = Some(plan.clone());
+    }
     let start = crate::model::wall_clock();
     let refresh_ms = crate::live::watch::HEARTBEAT.as_millis() as i64;
     let config = AppConfig {

@@ -157,8 +157,11 @@ impl WatchSet {
         let pods: Vec<KubePod> = self.pods.iter().flat_map(|s| owned(s.state())).collect();
         let mut next =
             release::assemble(&latest.target, ns, route, latest.selectors.clone(), &pods);
-        // the operator's stepping plan is the cockpit's, not the cluster's
-        next.snapshot.plan.clone_from(&latest.snapshot.plan);
+        // the operator's stepping plan is the cockpit's, not the cluster's; a controller's own
+        // steps come with the route
+        if next.route.plan.is_none() {
+            next.snapshot.plan.clone_from(&latest.snapshot.plan);
+        }
         Some(Ok(next))
     }
 }

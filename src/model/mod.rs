@@ -18,7 +18,8 @@ pub use gates::{flagger_ended, GateChange, GateState, Gates};
 pub use metrics::{MetricsHistory, MetricsSample, VersionSample, WindowStats};
 pub use plan::{Plan, PlanError};
 pub use release::{
-    ControllerView, Phase, Pod, PodSet, PodStatus, Refusal, ReleaseSnapshot, Side, Version,
+    ControllerView, Phase, Pod, PodSet, PodStatus, Refusal, ReleaseSnapshot, Side, TimedPause,
+    Version,
 };
 pub use rules::{CanaryBy, RouteChange, RouteRule, RuleKind, RuleMatch, RuleOwner};
 pub use target::{Kind, KindInfo, Target, TargetError, KINDS};

@@ -189,6 +189,51 @@ pub struct ControllerView {
     /// What a lever does here, said in its confirm modal (`promote`, `rollback`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consequences: Vec<Refusal>,
+    /// A timed pause under way, from the controller's own start of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<TimedPause>,
+}
+
+/// A pause step with a duration, as the controller started it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedPause {
+    pub duration_ms: i64,
+    pub started_at: Millis,
+}
+
+impl TimedPause {
+    /// `pause 10m · 6:42 left` at `now`; `pause 10m · due` once the time is up.
+    pub fn describe(&self, now: Millis) -> String {
+        let left = self.duration_ms - now.since(self.started_at);
+        if left <= 0 {
+            format!("pause {} · due", short(self.duration_ms))
+        } else {
+            let s = (left + 999) / 1000;
+            format!(
+                "pause {} · {}:{:02} left",
+                short(self.duration_ms),
+                s / 60,
+                s % 60
+            )
+        }
+    }
+}
+
+/// `10m`, `30s`, `1h30m`: a pause's length as the controller writes it.
+fn short(ms: i64) -> String {
+    let s = ms / 1000;
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if sec > 0 || out.is_empty() {
+        out.push_str(&format!("{sec}s"));
+    }
+    out
 }
 
 /// A key the release's controller offers no lever for.

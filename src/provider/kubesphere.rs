@@ -255,12 +255,8 @@ impl Strategy {
         ControllerView {
             kind: "kubesphere".to_string(),
             phase,
-            steps: Vec::new(),
-            current_step: None,
-            set_weight: None,
             message: self.condition.clone(),
             analysis,
-            refusals: Vec::new(),
             consequences: vec![
                 Refusal {
                     action: "promote".to_string(),
@@ -277,6 +273,7 @@ impl Strategy {
                     ),
                 },
             ],
+            ..ControllerView::default()
         }
     }
 }

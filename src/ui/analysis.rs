@@ -311,6 +311,10 @@ fn controller_sections<'a>(
         });
         sections.push(Section::new(8, lines, compact));
     }
+    if let Some(pause) = view.pause {
+        let text = text::truncate(&pause.describe(app.now), width);
+        sections.push(Section::new(8, vec![Line::styled(text, t.warn())], None));
+    }
     if !view.message.is_empty() {
         let compact = Line::styled(text::truncate(&view.message, width), t.dim());
         sections.push(Section::new(

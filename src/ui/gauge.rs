@@ -60,7 +60,14 @@ impl Widget for Gauge<'_> {
                 Some(n) => format!("next {n} % · "),
                 None => "at max · ".to_string(),
             };
-            let right = Line::styled(format!(" {next}max {} % ", plan.max()), t.dim());
+            let pause = app
+                .release
+                .as_ref()
+                .and_then(|r| r.controller.as_ref())
+                .and_then(|c| c.pause)
+                .map(|p| format!("{} · ", p.describe(app.now)))
+                .unwrap_or_default();
+            let right = Line::styled(format!(" {pause}{next}max {} % ", plan.max()), t.dim());
             if title.width() + right.width() + 4 <= usize::from(area.width) {
                 block = block.title(right.right_aligned());
             }

@@ -365,6 +365,7 @@ fn argo_rollout_steps_and_analysis() {
         ],
         refusals: Vec::new(),
         consequences: Vec::new(),
+        pause: None,
     }));
     app.update(Event::ReleaseObserved {
         at: support::T0,
@@ -428,4 +429,59 @@ fn inspect_shows_the_promql() {
         "{text}"
     );
     insta::assert_snapshot!("inspect_120x40", terminal.backend());
+}
+
+#[test]
+fn a_timed_pause_counts_down_and_the_gauge_follows_the_controllers_steps() {
+    use canary_cockpit::app::{App, Event};
+    use canary_cockpit::model::{ControllerView, Phase, Plan, TimedPause, Weight};
+    let h = support::just_observed(false);
+    let mut app = App::new(support::config(false));
+    let mut release = h.release.clone();
+    release.source = "argo-rollouts".to_string();
+    release.weight = Weight::clamped(20);
+    release.phase = Some(Phase::Paused);
+    release.plan = Plan::steps(vec![Weight::clamped(20), Weight::clamped(50)]).ok();
+    release.controller = Some(Box::new(ControllerView {
+        kind: "argo-rollouts".to_string(),
+        phase: "Paused".to_string(),
+        steps: vec![
+            "setWeight 20".to_string(),
+            "pause 10m".to_string(),
+            "setWeight 50".to_string(),
+        ],
+        current_step: Some(1),
+        // the controller started the pause 3:18 before now
+        pause: Some(TimedPause {
+            duration_ms: 600_000,
+            started_at: support::T0.plus_ms(-198_000),
+        }),
+        ..ControllerView::default()
+    }));
+    app.update(Event::ReleaseObserved {
+        at: support::T0,
+        release,
+    });
+    for (w, ht) in [(80, 24), (120, 40)] {
+        let text = rows(draw(&app, w, ht).backend().buffer()).join("\n");
+        assert!(text.contains("pause 10m · 6:42 left"), "{w}x{ht}:\n{text}");
+        // the gauge's ticks, next and max are the controller's: 20 and 50
+        assert!(text.contains("┴20") && text.contains("max 50"), "{text}");
+        if w == 120 {
+            assert!(
+                text.contains("pause 10m · 6:42 left · next 50 % · max 50 %"),
+                "{text}"
+            );
+        }
+        assert!(
+            !text.contains("next 30 %") && !text.contains("┴10"),
+            "{text}"
+        );
+    }
+    // time passes: the countdown follows the cockpit's clock
+    app.update(Event::Tick {
+        at: support::T0.plus_ms(402_000),
+    });
+    let text = rows(draw(&app, 120, 40).backend().buffer()).join("\n");
+    assert!(text.contains("pause 10m · due"), "{text}");
 }

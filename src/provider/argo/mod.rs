@@ -132,6 +132,8 @@ struct Status {
 struct PauseCondition {
     #[serde(default)]
     reason: String,
+    #[serde(default, rename = "startTime")]
+    start_time: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -206,6 +208,8 @@ pub struct Rollout {
     pub current_step: Option<usize>,
     pub paused: bool,
     pub pause_reasons: Vec<String>,
+    /// When the controller's pause began (`status.pauseConditions[].startTime`).
+    pub pause_started: Option<crate::model::Millis>,
     pub abort: bool,
     pub phase: Option<String>,
     pub message: String,
@@ -254,6 +258,7 @@ pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
         ),
     };
     let (rules, header_routes) = headers::read(&canary.steps, canary.traffic_routing.as_ref());
+    let pauses = status.pause_conditions.unwrap_or_default();
     Ok(Rollout {
         rules,
         header_routes,
@@ -262,12 +267,12 @@ pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
         steps: canary.steps.iter().map(Step::parse).collect(),
         current_step,
         paused: spec.paused,
-        pause_reasons: status
-            .pause_conditions
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| p.reason)
-            .collect(),
+        pause_started: pauses
+            .iter()
+            .filter_map(|p| p.start_time.as_ref())
+            .map(|t| crate::model::Millis(t.0.as_millisecond()))
+            .min(),
+        pause_reasons: pauses.into_iter().map(|p| p.reason).collect(),
         abort: status.abort,
         phase: status.phase,
         message: status.message.unwrap_or_default(),
@@ -398,6 +403,25 @@ mod tests {
         }))
         .unwrap();
         parse(&obj).unwrap()
+    }
+
+    #[test]
+    fn a_timed_pause_step_counts_from_the_controllers_start() {
+        let r = rollout(
+            json!({"currentStepIndex": 3, "pauseConditions": [
+                {"reason": "CanaryPauseStep", "startTime": "2026-01-01T00:00:00Z"}]}),
+            false,
+        );
+        let pause = r.view(Vec::new()).pause.expect("a timed pause");
+        assert_eq!(pause.duration_ms, 30_000);
+        assert_eq!(pause.started_at, crate::model::Millis(1_767_225_600_000));
+        // a pause without a duration waits for the operator: no countdown
+        let r = rollout(
+            json!({"currentStepIndex": 1, "pauseConditions": [
+                {"reason": "CanaryPauseStep", "startTime": "2026-01-01T00:00:00Z"}]}),
+            false,
+        );
+        assert_eq!(r.view(Vec::new()).pause, None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What the analysis panel shows of a Rollout: its steps, where it is, its AnalysisRuns, and
 //! what each key does to it.
 
-use crate::model::{ControllerView, Refusal};
+use crate::model::{ControllerView, Refusal, TimedPause};
 use kube::api::DynamicObject;
 
 use super::{Rollout, Step};
@@ -30,7 +30,21 @@ impl Rollout {
             (false, Some(p)) => p.to_string(),
             (false, None) => "Pending".to_string(),
         };
+        // a timed pause step under way counts down from the controller's own start of it
+        let pause = match (
+            self.current_step.and_then(|i| self.steps.get(i)),
+            self.pause_started,
+        ) {
+            (Some(Step::Pause(Some(d))), Some(started_at)) => {
+                duration_ms(d).map(|duration_ms| TimedPause {
+                    duration_ms,
+                    started_at,
+                })
+            }
+            _ => None,
+        };
         ControllerView {
+            pause,
             kind: "argo-rollouts".to_string(),
             phase,
             steps: self.steps.iter().map(Step::label).collect(),
@@ -118,4 +132,43 @@ pub fn analysis_lines(rollout_uid: &str, runs: &[DynamicObject]) -> Vec<String> 
         }
     }
     out
+}
+
+/// An Argo Rollouts duration (`30s`, `10m`, `1h30m`, or whole seconds) in milliseconds.
+pub fn duration_ms(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<i64>() {
+        return (secs >= 0).then_some(secs * 1000);
+    }
+    let (mut total, mut digits) = (0i64, String::new());
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: i64 = digits.parse().ok()?;
+        digits.clear();
+        total += n * match c {
+            's' => 1000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            _ => return None,
+        };
+    }
+    (digits.is_empty() && total > 0).then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_ms;
+
+    #[test]
+    fn durations_read_as_argo_writes_them() {
+        assert_eq!(duration_ms("30s"), Some(30_000));
+        assert_eq!(duration_ms("10m"), Some(600_000));
+        assert_eq!(duration_ms("1h30m"), Some(5_400_000));
+        assert_eq!(duration_ms("45"), Some(45_000));
+        assert_eq!(duration_ms("10x"), None);
+        assert_eq!(duration_ms("5m3"), None);
+    }
 }

@@ -86,6 +86,7 @@ impl Canary {
             message: self.condition.clone(),
             analysis,
             refusals,
+            pause: None,
         }
     }
 }
