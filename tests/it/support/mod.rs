@@ -61,6 +61,7 @@ pub fn config(color: bool) -> AppConfig {
         queries: Vec::new(),
         refresh_ms: 2000,
         raise_alerts: true,
+        no_metrics_source: false,
     }
 }
 
