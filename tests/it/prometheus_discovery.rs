@@ -241,3 +241,45 @@ fn of_several_candidates_the_first_that_answers_is_used() {
     assert_eq!(probes(&off, "prometheus"), 0, "{off:#?}");
     assert_eq!(lists(&found), lists(&off) + 1, "{found:#?}\n{off:#?}");
 }
+
+/// A user who may read only the release's namespace: the other namespaces answer 403 and are
+/// skipped, said only in the log file; the Service beside the release is found.
+#[test]
+fn namespaces_the_user_may_not_list_are_skipped_and_logged() {
+    let cp = control_plane();
+    let netns = Netns::new();
+    let _prom = Prometheus::start_in("rbac", &[], &netns);
+    let rt = runtime();
+    let ns = rt.block_on(async {
+        let admin = client(&cp.kubeconfig).await;
+        let restricted = client(&cp.restricted_kubeconfig).await;
+        let ns = shop(&admin, "rbac", "20", &[]).await;
+        let labels = json!({"app.kubernetes.io/name": "prometheus"});
+        service_at(&admin, &ns, "prometheus", labels, &netns.inner_addr, 9090).await;
+        crate::testers_routes::grant_view(&admin, &restricted, &ns).await;
+        ns
+    });
+    let log = crate::support::scratch("rbac").join("canary.log");
+    let log_flag = log.to_str().expect("a UTF-8 path");
+    let (json, stderr) = status(&cp.restricted_kubeconfig, &ns, &["--log-file", log_flag]);
+    assert_eq!(
+        json["metrics_source"],
+        json!(format!("{ns}/prometheus:9090 (found)")),
+        "{json} {stderr}"
+    );
+    // quietly: nothing on the terminal about the namespaces it could not list
+    assert!(!stderr.contains("monitoring"), "{stderr}");
+    let text = std::fs::read_to_string(&log).expect("the log file");
+    let skipped: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("Prometheus discovery skips the namespace"))
+        .collect();
+    for name in canary_cockpit::live::prometheus_discovery::NAMESPACES {
+        assert!(
+            skipped
+                .iter()
+                .any(|l| l.contains(&format!("namespace=\"{name}\"")) && l.contains("code=403")),
+            "{name} not in {skipped:#?}"
+        );
+    }
+}
