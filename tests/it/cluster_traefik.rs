@@ -95,6 +95,7 @@ fn a_traefik_release_reads_writes_both_weights_and_rolls_back() {
         keys,
         [
             "canary_by",
+            "metrics_source",
             "namespace",
             "phase",
             "provider",
