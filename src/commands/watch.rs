@@ -197,10 +197,10 @@ fn cockpit(
             )));
         }
         if poller.is_none() {
-            return Err(RunError::Plan(
-                "--drive needs metrics: pass --prometheus URL or --prometheus-service NS/SERVICE:PORT"
-                    .to_string(),
-            ));
+            let why = metrics.none_found.as_deref().unwrap_or("no Prometheus");
+            return Err(RunError::Plan(format!(
+                "--drive needs metrics ({why}): pass --prometheus URL or --prometheus-service NS/SERVICE:PORT"
+            )));
         }
         let settings = args.drive.settings().map_err(RunError::Plan)?;
         // the cockpit's analysis plan applies, not a hand-driving one

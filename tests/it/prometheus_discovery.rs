@@ -175,6 +175,12 @@ fn no_prometheus_service_anywhere_says_how_to_name_one() {
         ),
         "{stderr}"
     );
+    // the cockpit cannot drive without metrics, and says it looked
+    let out = canary_at(&cp.kubeconfig, &ns, &["watch", "ingress/shop", "--drive"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    let looked = format!("--drive needs metrics (no Prometheus Service in {ns}, monitoring");
+    assert!(stderr.contains(&looked), "{stderr}");
 }
 
 /// Two candidates in the release's namespace: `prometheus-k8s` (tried first) at an address
