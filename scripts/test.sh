@@ -18,6 +18,12 @@ if ! command -v tmux >/dev/null 2>&1; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux
 fi
+# iproute2: the tests put servers the API server must reach in network namespaces of their own
+if ! command -v ip >/dev/null 2>&1; then
+    echo "== installing iproute2"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2
+fi
 # a real Prometheus for the metrics tests (Debian's package; the tests start their own on a free
 # loopback port, so a packaged service left running does not matter)
 if ! command -v prometheus >/dev/null 2>&1 && [ ! -x /usr/bin/prometheus ]; then

@@ -52,6 +52,8 @@ pub struct AppConfig {
     /// Raise alerts (live). Replay shows the recorded ones instead, except from recordings made
     /// before alerts were recorded (format 1.3 and older), where it raises them again to show.
     pub raise_alerts: bool,
+    /// Live, with no Prometheus configured or found: the metrics panels say how to name one.
+    pub no_metrics_source: bool,
 }
 
 impl AppConfig {
@@ -64,6 +66,7 @@ impl AppConfig {
             switchable: false,
             queries: Vec::new(),
             raise_alerts: false,
+            no_metrics_source: false,
             ..config
         }
     }
@@ -81,6 +84,7 @@ impl Default for AppConfig {
             queries: Vec::new(),
             refresh_ms: 2000,
             raise_alerts: true,
+            no_metrics_source: false,
         }
     }
 }

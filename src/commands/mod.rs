@@ -108,15 +108,16 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
         .map_err(RunError::Runtime)
 }
 
-/// The metrics poller of a live release, or `None` when no Prometheus is configured.
-pub fn poller(
+/// The metrics poller of a live release and where its Prometheus came from; no poller when no
+/// Prometheus is configured or found.
+pub fn metrics_setup(
     runtime: &tokio::runtime::Runtime,
     cluster: &crate::cluster::Cluster,
     observed: &crate::live::Observed,
     args: &crate::cli::MetricsArgs,
-) -> Result<Option<crate::metrics::Poller>, RunError> {
+) -> Result<crate::live::metrics_setup::Setup, RunError> {
     runtime
-        .block_on(crate::live::metrics_setup::poller(cluster, observed, args))
+        .block_on(crate::live::metrics_setup::setup(cluster, observed, args))
         .map_err(|e| RunError::Metrics(e.to_string()))
 }
 

@@ -89,9 +89,13 @@ pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
     let mut report = StatusReport::new(&observed);
     {
         // metrics when Prometheus is given on the command line, in the environment or in the
-        // config file for this context
-        let poller = super::poller(&runtime, &cluster, &observed, &args.metrics)?;
-        if let Some(p) = poller {
+        // config file for this context, or found in the cluster
+        let setup = super::metrics_setup(&runtime, &cluster, &observed, &args.metrics)?;
+        report.metrics_source = setup.source;
+        if let Some(why) = &setup.none_found {
+            eprintln!("note: {why}: {}", crate::ui::NO_PROMETHEUS);
+        }
+        if let Some(p) = setup.poller {
             match runtime.block_on(p.now(crate::model::wall_clock())) {
                 Ok(sample) => report.set_metrics(&sample),
                 Err(e) => {

@@ -163,6 +163,7 @@ fn cockpit(
         queries: Vec::new(),
         refresh_ms,
         raise_alerts: true,
+        no_metrics_source: false,
     };
     let header = Header::new(
         SessionSource::cluster(
@@ -175,8 +176,10 @@ fn cockpit(
         observed.snapshot.name.clone(),
     )
     .with_refresh_ms(refresh_ms);
-    let poller = super::poller(runtime, &cluster, &observed, &args.metrics)?;
+    let metrics = super::metrics_setup(runtime, &cluster, &observed, &args.metrics)?;
+    let poller = metrics.poller;
     let config = AppConfig {
+        no_metrics_source: poller.is_none(),
         queries: poller.as_ref().map_or_else(Vec::new, |p| {
             let q = &p.queries;
             let head = format!("{} template, from {}", q.template, p.endpoint.describe());
@@ -199,10 +202,10 @@ fn cockpit(
             )));
         }
         if poller.is_none() {
-            return Err(RunError::Plan(
-                "--drive needs metrics: pass --prometheus URL or --prometheus-service NS/SERVICE:PORT"
-                    .to_string(),
-            ));
+            let why = metrics.none_found.as_deref().unwrap_or("no Prometheus");
+            return Err(RunError::Plan(format!(
+                "--drive needs metrics ({why}): pass --prometheus URL or --prometheus-service NS/SERVICE:PORT"
+            )));
         }
         let settings = args.drive.settings().map_err(RunError::Plan)?;
         // the cockpit's analysis plan applies, not a hand-driving one
@@ -258,6 +261,20 @@ fn cockpit(
         gates: gates.map(|g| (g.book.clone(), g.addr.clone())),
     };
     let calls = gates.map(|g| g.calls.subscribe());
+    // where the metrics come from, or why there are none
+    let source = match (&metrics.source, &metrics.none_found) {
+        (Some(source), _) => Some(format!("metrics from {source}")),
+        (None, Some(why)) => Some(format!("{why}: {}", crate::ui::NO_PROMETHEUS)),
+        (None, None) => None,
+    };
+    if let Some(text) = source {
+        let note = Event::Note {
+            at: start,
+            author: "cockpit".to_string(),
+            text,
+        };
+        tap.feed(&mut app, note);
+    }
     if let Some(p) = &poller {
         let q = &p.queries;
         let text = format!(

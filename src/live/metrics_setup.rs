@@ -32,13 +32,44 @@ fn label_values(o: &Observed, key: &str) -> Option<(String, String)> {
     (p != c).then(|| (p.clone(), c.clone()))
 }
 
-/// The poller for `o`, or `None` when no Prometheus is configured.
+/// Where the queries go, and how that was decided: the poller, and the source in words
+/// (`monitoring/prometheus-k8s:9090 (found)`), both `None` when there is no Prometheus.
+pub struct Setup {
+    pub poller: Option<Poller>,
+    pub source: Option<String>,
+    /// Why there is no Prometheus, when discovery looked and found none.
+    pub none_found: Option<String>,
+}
+
+/// `url` without the credentials it may carry.
+fn shown_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string().trim_end_matches('/').to_string()
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
+/// The poller for `o`, or `None` when no Prometheus is configured or found.
 pub async fn poller(
     cluster: &Cluster,
     o: &Observed,
     args: &MetricsArgs,
 ) -> Result<Option<Poller>, MetricsError> {
-    let hints = crate::provider::metrics_hints(&o.route);
+    Ok(setup(cluster, o, args).await?.poller)
+}
+
+/// The poller for `o` and where its Prometheus came from: command line and environment first,
+/// then the context's entry in the config file, then a Service found in the cluster (unless
+/// `--no-prometheus`).
+pub async fn setup(
+    cluster: &Cluster,
+    o: &Observed,
+    args: &MetricsArgs,
+) -> Result<Setup, MetricsError> {
     let config = crate::config::load(args.config.as_deref())
         .map_err(|e| MetricsError::Config(e.to_string()))?;
     let entry = config
@@ -46,19 +77,63 @@ pub async fn poller(
         .get(&cluster.context)
         .cloned()
         .unwrap_or_default();
-    // command line and environment first, then the context's entry in the file
-    let endpoint = match (
+    let proxy = |svc: &str| Endpoint::service_proxy(cluster.client.clone(), svc);
+    let (endpoint, source) = match (
         &args.prometheus,
         &args.prometheus_service,
         &entry.url,
         &entry.service,
     ) {
-        (Some(url), _, _, _) => Endpoint::direct(url, auth_from_env())?,
-        (None, Some(svc), _, _) => Endpoint::service_proxy(cluster.client.clone(), svc)?,
-        (None, None, Some(url), _) => Endpoint::direct(url, auth_from_env())?,
-        (None, None, None, Some(svc)) => Endpoint::service_proxy(cluster.client.clone(), svc)?,
-        (None, None, None, None) => return Ok(None),
+        (Some(url), _, _, _) => (
+            Endpoint::direct(url, auth_from_env())?,
+            format!("{} (--prometheus)", shown_url(url)),
+        ),
+        (None, Some(svc), _, _) => (proxy(svc)?, format!("{svc} (--prometheus-service)")),
+        (None, None, Some(url), _) => (
+            Endpoint::direct(url, auth_from_env())?,
+            format!("{} (config)", shown_url(url)),
+        ),
+        (None, None, None, Some(svc)) => (proxy(svc)?, format!("{svc} (config)")),
+        (None, None, None, None) if args.no_prometheus => {
+            return Ok(Setup {
+                poller: None,
+                source: None,
+                none_found: None,
+            })
+        }
+        (None, None, None, None) => {
+            let found =
+                super::prometheus_discovery::discover(&cluster.client, &o.snapshot.namespace).await;
+            match found.used {
+                Some((c, endpoint)) => (endpoint, format!("{} (found)", c.spec())),
+                None => {
+                    return Ok(Setup {
+                        poller: None,
+                        source: None,
+                        none_found: Some(found.why_none()),
+                    })
+                }
+            }
+        }
     };
+    let poller = queries(cluster, o, args, &config, &entry, endpoint).await?;
+    Ok(Setup {
+        poller: Some(poller),
+        source: Some(source),
+        none_found: None,
+    })
+}
+
+/// The queries of `o`'s template, sent to `endpoint`.
+async fn queries(
+    cluster: &Cluster,
+    o: &Observed,
+    args: &MetricsArgs,
+    config: &crate::config::Config,
+    entry: &crate::config::PrometheusEntry,
+    endpoint: Endpoint,
+) -> Result<Poller, MetricsError> {
+    let hints = crate::provider::metrics_hints(&o.route);
     let template = match args.metrics_template.as_ref().or(entry.template.as_ref()) {
         Some(name) => templates::find(name, &config.templates).ok_or_else(|| {
             let mut known: Vec<String> = templates::BUILT_IN
@@ -128,11 +203,11 @@ pub async fn poller(
         extra,
     };
     let queries = template.render(&ctx)?;
-    Ok(Some(Poller {
+    Ok(Poller {
         endpoint,
         queries,
         primary,
         canary,
         interval: Duration::from_secs(args.metrics_interval),
-    }))
+    })
 }

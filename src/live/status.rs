@@ -30,6 +30,9 @@ pub struct StatusReport {
     /// Per-version numbers from Prometheus, when one is configured (null where unknown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<MetricsReport>,
+    /// Where the metrics came from: `monitoring/prometheus-k8s:9090 (found)`,
+    /// `URL (--prometheus)`, `NS/SVC:PORT (--prometheus-service)`, `… (config)`; null with none.
+    pub metrics_source: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -148,6 +151,7 @@ impl StatusReport {
             bypass: o.bypass().to_vec(),
             routes: o.route.rules.clone(),
             metrics: None,
+            metrics_source: None,
         }
     }
 

@@ -110,7 +110,7 @@ impl Widget for Errors<'_> {
             return;
         }
         let Some(latest) = app.history.latest() else {
-            buf.set_string(inner.x, inner.y, "no metrics yet", t.dim());
+            text::no_metrics(app, t, inner, buf);
             return;
         };
         let version = |side: Side| {

@@ -32,6 +32,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 use ratatui::Frame;
 pub use text::truncate as text_truncate;
+pub use text::NO_PROMETHEUS;
 pub use theme::Theme;
 
 /// The smallest terminal the cockpit lays out in.

@@ -135,6 +135,28 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
     lines
 }
 
+/// What the metrics panels say when the cockpit knows no Prometheus is configured or found.
+pub const NO_PROMETHEUS: &str =
+    "no Prometheus: --prometheus URL, --prometheus-service NS/SVC:PORT, or [prometheus] in the config";
+
+/// What a metrics panel says before its first sample, wrapped to `area`: [`NO_PROMETHEUS`] when
+/// there is no source, else "no metrics yet".
+pub fn no_metrics(
+    app: &crate::app::App,
+    t: super::Theme,
+    area: ratatui::layout::Rect,
+    buf: &mut ratatui::buffer::Buffer,
+) {
+    if !app.config.no_metrics_source {
+        buf.set_string(area.x, area.y, "no metrics yet", t.dim());
+        return;
+    }
+    let lines = wrap(NO_PROMETHEUS, usize::from(area.width));
+    for (row, line) in (area.y..area.bottom()).zip(lines) {
+        buf.set_string(area.x, row, line, t.dim());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,7 +70,7 @@ impl Widget for Traffic<'_> {
             return;
         }
         if app.history.is_empty() {
-            buf.set_string(inner.x, inner.y, "no metrics yet", t.dim());
+            text::no_metrics(app, t, inner, buf);
             return;
         }
         let sides = [Side::Primary, Side::Canary];

@@ -267,14 +267,19 @@ fn requests_at_startup_and_none_in_steady_state() {
     std::thread::sleep(std::time::Duration::from_millis(500));
 
     // canary status: one list each of Ingresses, Services and the pods of both versions (they
-    // share the label app=shop)
-    let before = audit_lines();
-    let out = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/shop"]);
-    assert_eq!(out.status.code(), Some(0));
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let status = requests_in(&ns, before);
-    let verbs: Vec<&str> = status.iter().map(|(v, _)| v.as_str()).collect();
-    assert_eq!(verbs, ["list", "list", "list"], "{status:?}");
+    // share the label app=shop), and one more of the Services where no Prometheus is named: the
+    // look for one (none with --no-prometheus)
+    for (flags, lists) in [(&[][..], 4), (&["--no-prometheus"][..], 3)] {
+        let before = audit_lines();
+        let mut args = vec!["status", "ingress/shop"];
+        args.extend(flags);
+        let out = canary_at(&cp.kubeconfig, &ns, &args);
+        assert_eq!(out.status.code(), Some(0));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let status = requests_in(&ns, before);
+        let verbs: Vec<&str> = status.iter().map(|(v, _)| v.as_str()).collect();
+        assert_eq!(verbs, vec!["list"; lists], "{flags:?} {status:?}");
+    }
 
     // the live source: the same read, then list+watch of the Ingresses, the release's pods and
     // the pods' Warning events

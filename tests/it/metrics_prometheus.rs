@@ -598,86 +598,78 @@ fn the_demo_exports_its_traffic_in_ingress_nginx_names() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// This machine's first non-loopback IPv4 address: what an Endpoints object may point at.
-fn host_ip() -> String {
-    let out = std::process::Command::new("hostname")
-        .arg("-I")
-        .output()
-        .expect("hostname -I");
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .find(|a| {
-            a.parse::<std::net::Ipv4Addr>()
-                .is_ok_and(|ip| !ip.is_loopback())
-        })
-        .unwrap_or_else(|| panic!("no non-loopback IPv4 address for the service-proxy test"))
-        .to_string()
-}
-
 /// `--prometheus-service NS/SERVICE:PORT`: queries go through the real API server's service
-/// proxy, with the kubeconfig's credentials, to a Prometheus behind a Service.
+/// proxy, with the kubeconfig's credentials, to a Prometheus behind a Service (in a network
+/// namespace of the test's own, scraping an exporter on its host side).
 #[test]
 fn queries_through_the_api_servers_service_proxy() {
     use crate::support::cluster::*;
+    use crate::support::netns::{service_at, Netns};
     let cp = control_plane();
-    let ip = host_ip();
-    let prom = Prometheus::start_on("proxy", &exporters(vec![nginx]), &ip);
+    let netns = Netns::new();
+    let prom = Prometheus::start_in(
+        "proxy",
+        &exporters_on(&netns.host_addr, vec![nginx]),
+        &netns,
+    );
     prom.wait_scrapes(7);
-    let port: u16 = prom.url.rsplit(':').next().unwrap().parse().unwrap();
     let rt = runtime();
     rt.block_on(async {
         let client = client(&cp.kubeconfig).await;
         let ns = namespace(&client, "prom-proxy").await;
-        // a Service without a selector, and its Endpoints at this machine's Prometheus
-        let svc: k8s_openapi::api::core::v1::Service = serde_json::from_value(serde_json::json!({
-            "metadata": {"name": "prometheus"},
-            "spec": {"clusterIP": "None", "ports": [{"name": "web", "port": 9090, "targetPort": port}]}
-        }))
-        .unwrap();
-        kube::Api::<k8s_openapi::api::core::v1::Service>::namespaced(client.clone(), &ns)
-            .create(&Default::default(), &svc)
-            .await
-            .unwrap();
-        // the API server proxies only to addresses of pods: a pod at this machine's address,
-        // its status written as a kubelet would
-        let pods = kube::Api::<k8s_openapi::api::core::v1::Pod>::namespaced(client.clone(), &ns);
-        let pod = serde_json::from_value(serde_json::json!({
-            "metadata": {"name": "prometheus-0", "labels": {"app": "prometheus"}},
-            "spec": {"automountServiceAccountToken": false, "containers": [{"name": "prometheus", "image": "prom/prometheus"}]}
-        }))
-        .unwrap();
-        pods.create(&Default::default(), &pod).await.unwrap();
-        let status = serde_json::json!({"status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
-            "conditions": [{"type": "Ready", "status": "True"}]}});
-        pods.patch_status("prometheus-0", &Default::default(), &kube::api::Patch::Merge(&status))
-            .await
-            .unwrap();
-        let ep: k8s_openapi::api::core::v1::Endpoints = serde_json::from_value(serde_json::json!({
-            "metadata": {"name": "prometheus"},
-            "subsets": [{"addresses": [{"ip": ip, "targetRef": {"kind": "Pod", "name": "prometheus-0", "namespace": ns}}],
-                         "ports": [{"name": "web", "port": port}]}]
-        }))
-        .unwrap();
-        kube::Api::<k8s_openapi::api::core::v1::Endpoints>::namespaced(client.clone(), &ns)
-            .create(&Default::default(), &ep)
-            .await
-            .unwrap();
-        let endpoint = Endpoint::service_proxy(client.clone(), &format!("{ns}/prometheus:9090")).unwrap();
+        service_at(
+            &client,
+            &ns,
+            "prometheus",
+            serde_json::json!({}),
+            &netns.inner_addr,
+            9090,
+        )
+        .await;
+        let endpoint =
+            Endpoint::service_proxy(client.clone(), &format!("{ns}/prometheus:9090")).unwrap();
         let p = Poller {
             endpoint,
-            ..poller(&prom.url, templates::NGINX, "", "*", &[("ingresses", "shop|shop-canary")])
+            ..poller(
+                &prom.url,
+                templates::NGINX,
+                "",
+                "*",
+                &[("ingresses", "shop|shop-canary")],
+            )
         };
-        assert!(p.endpoint.describe().contains("/proxy"), "{}", p.endpoint.describe());
+        assert!(
+            p.endpoint.describe().contains("/proxy"),
+            "{}",
+            p.endpoint.describe()
+        );
         let s = p.now(now()).await.unwrap();
-        close("canary rps through the proxy", Some(s.canary.rps), 10.0, 1.0);
-        close("canary errors through the proxy", s.canary.error_rate(), 0.2, 0.02);
+        close(
+            "canary rps through the proxy",
+            Some(s.canary.rps),
+            10.0,
+            1.0,
+        );
+        close(
+            "canary errors through the proxy",
+            s.canary.error_rate(),
+            0.2,
+            0.02,
+        );
         // a Service that is not there: the API server's answer, said
         let gone = Poller {
-            endpoint: Endpoint::service_proxy(client.clone(), &format!("{ns}/nothing:9090")).unwrap(),
+            endpoint: Endpoint::service_proxy(client.clone(), &format!("{ns}/nothing:9090"))
+                .unwrap(),
             ..p.clone()
         };
         let err = gone.now(now()).await.unwrap_err();
-        assert!(matches!(err, MetricsError::Http { status: 404, .. } | MetricsError::Http { status: 503, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                MetricsError::Http { status: 404, .. } | MetricsError::Http { status: 503, .. }
+            ),
+            "{err}"
+        );
         assert!(Endpoint::service_proxy(client, "no-slash").is_err());
     });
 }

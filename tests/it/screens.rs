@@ -28,6 +28,22 @@ fn release_just_observed() {
     both_sizes("just_observed", &support::just_observed(true));
 }
 
+/// Live with no Prometheus named or found: the traffic and errors panels say how to name one
+/// instead of waiting for metrics.
+#[test]
+fn no_prometheus_named_or_found() {
+    let mut h = support::just_observed(true);
+    h.app.config.no_metrics_source = true;
+    for (w, ht) in [(80, 24), (120, 40)] {
+        let terminal = draw(&h.app, w, ht);
+        let buf = terminal.backend().buffer();
+        // both panels, wrapped to their width
+        assert_eq!(find(buf, "no Prometheus:").len(), 2, "{w}x{ht}");
+        assert!(find(buf, "no metrics yet").is_empty(), "{w}x{ht}");
+    }
+    both_sizes("no_prometheus", &h);
+}
+
 #[test]
 fn mid_release() {
     both_sizes("mid_release", &support::mid_release(true));

@@ -62,7 +62,7 @@ fn rule(kind: &str, name: &str, value: &str, matching: &str, owner: &str) -> Val
 
 /// Lets the restricted user read (get, list, watch) what a release is read from in `ns`, and
 /// nothing more; waits until it may.
-async fn grant_view(client: &Client, restricted: &Client, ns: &str) {
+pub(crate) async fn grant_view(client: &Client, restricted: &Client, ns: &str) {
     let role: Role = serde_json::from_value(json!({
         "metadata": {"name": "release-viewer"},
         "rules": [{"apiGroups": ["", "apps", "networking.k8s.io", "gateway.networking.k8s.io"],

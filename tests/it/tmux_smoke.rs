@@ -580,3 +580,69 @@ fn watch_without_a_target_lists_opens_and_switches_releases_read_only() {
     ];
     assert_eq!(picks, want);
 }
+
+/// `canary watch` with no Prometheus named: a Service found in the release's namespace is used
+/// and said in the event log; with `--no-prometheus` the panels say how to name one.
+#[test]
+fn watch_says_where_its_metrics_come_from() {
+    use crate::support::cluster::*;
+    use crate::support::netns::{service_at, Netns};
+    let cp = control_plane();
+    let netns = Netns::new();
+    let _prom = crate::support::prometheus::Prometheus::start_in("watch", &[], &netns);
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(async {
+        let ns = shop(&client, "watch-prom", "20", &[]).await;
+        let labels = serde_json::json!({"app.kubernetes.io/name": "prometheus"});
+        service_at(&client, &ns, "prometheus", labels, &netns.inner_addr, 9090).await;
+        ns
+    });
+    let dir = scratch("watch-prom");
+    let bin = env!("CARGO_BIN_EXE_canary");
+    let status = dir.join("exit-status");
+    let run = |label: &str, flags: &str, recording: &Path| {
+        let _ = std::fs::remove_file(&status);
+        let command = format!(
+            "{bin} --log-file {} watch ingress/shop -n {ns} --kubeconfig {} --record {} {flags}; echo $? > {}",
+            dir.join("watch.log").display(),
+            cp.kubeconfig.display(),
+            recording.display(),
+            status.display()
+        );
+        Tmux::start(label, &command, dir.clone())
+    };
+
+    let off = dir.join("off.jsonl");
+    let t = run("prom-off", "--no-prometheus", &off);
+    let screen = t.wait_for("the release", |s| s.contains("shop-v1-a"));
+    assert_eq!(
+        screen.matches("no Prometheus: --prometheus URL").count(),
+        2,
+        "{screen}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&status), "0");
+    drop(t);
+
+    let found = dir.join("found.jsonl");
+    let t = run("prom-found", "", &found);
+    let screen = t.wait_for("the release", |s| s.contains("shop-v1-a"));
+    assert!(!screen.contains("no Prometheus:"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(wait_for_file(&status), "0");
+    let notes = |path: &Path| -> Vec<String> {
+        let rec = canary_cockpit::record::read(path).unwrap();
+        rec.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                canary_cockpit::app::Event::Note { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let said = notes(&found);
+    let want = format!("metrics from {ns}/prometheus:9090 (found)");
+    assert!(said.contains(&want), "{said:#?}");
+    assert!(!notes(&off).iter().any(|n| n.starts_with("metrics from")));
+}

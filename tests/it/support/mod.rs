@@ -2,8 +2,8 @@
 //! `App::update`, on a fixed virtual clock, so every screen is the same on every run; keys,
 //! screens as text, scratch directories, a runtime, the real binary, and an HTTP client that
 //! speaks to the gate server as Flagger's webhooks do. In the submodules: the real control plane
-//! (`cluster`), a fault-injecting proxy in front of it (`fault_proxy`) and a real Prometheus
-//! (`prometheus`).
+//! (`cluster`), a fault-injecting proxy in front of it (`fault_proxy`), a real Prometheus
+//! (`prometheus`) and network namespaces the API server reaches it in (`netns`).
 //!
 //! `Harness` plays the part of the source and the executor: it sends observations and metrics, and
 //! answers every effect the app returns the way a cluster would (the weight changes, a rollback
@@ -12,6 +12,7 @@
 pub mod alert_receiver;
 pub mod cluster;
 pub mod fault_proxy;
+pub mod netns;
 pub mod prometheus;
 
 use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event};
@@ -61,6 +62,7 @@ pub fn config(color: bool) -> AppConfig {
         queries: Vec::new(),
         refresh_ms: 2000,
         raise_alerts: true,
+        no_metrics_source: false,
     }
 }
 

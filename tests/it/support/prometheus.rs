@@ -22,12 +22,22 @@ fn free_port() -> u16 {
 impl Prometheus {
     /// Starts Prometheus scraping `targets` (host:port) every second; waits until it is ready.
     pub fn start(label: &str, targets: &[String]) -> Prometheus {
-        Self::start_on(label, targets, "127.0.0.1")
+        Self::launch(label, targets, "127.0.0.1", free_port(), None)
     }
 
-    /// As [`Prometheus::start`], listening on `host` (an address other machines, or the API
-    /// server's service proxy, can reach).
-    pub fn start_on(label: &str, targets: &[String], host: &str) -> Prometheus {
+    /// As [`Prometheus::start`], inside `netns` on its inner address, port 9090: where the API
+    /// server's service proxy reaches it.
+    pub fn start_in(label: &str, targets: &[String], netns: &super::netns::Netns) -> Prometheus {
+        Self::launch(label, targets, &netns.inner_addr, 9090, Some(netns))
+    }
+
+    fn launch(
+        label: &str,
+        targets: &[String],
+        host: &str,
+        port: u16,
+        netns: Option<&super::netns::Netns>,
+    ) -> Prometheus {
         let bin = std::env::var("CANARY_TEST_PROMETHEUS")
             .unwrap_or_else(|_| "/usr/bin/prometheus".into());
         assert!(
@@ -43,8 +53,11 @@ impl Prometheus {
             list.join(", ")
         );
         std::fs::write(dir.join("prometheus.yml"), config).unwrap();
-        let port = free_port();
-        let child = Command::new(&bin)
+        let mut command = match netns {
+            Some(n) => n.command(&bin),
+            None => Command::new(&bin),
+        };
+        let child = command
             .arg(format!(
                 "--config.file={}",
                 dir.join("prometheus.yml").display()
@@ -141,10 +154,10 @@ impl Drop for Prometheus {
     }
 }
 
-/// Serves `/metrics` on a free loopback port from `body(seconds since start)`; the address.
-pub async fn exporter(body: fn(f64) -> String) -> String {
+/// Serves `/metrics` on a free port of `host` from `body(seconds since start)`; the address.
+pub async fn exporter(host: &str, body: fn(f64) -> String) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind((host, 0)).await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let start = Instant::now();
     tokio::spawn(async move {
@@ -191,9 +204,16 @@ pub fn histogram(name: &str, labels: &str, count: f64, shares: &[(&str, f64)]) -
     out
 }
 
-/// Starts exporters on a thread of their own (so they answer scrapes whatever the test's
-/// runtime is doing); their addresses.
+/// Starts exporters on loopback, on a thread of their own (so they answer scrapes whatever the
+/// test's runtime is doing); their addresses.
 pub fn exporters(bodies: Vec<fn(f64) -> String>) -> Vec<String> {
+    exporters_on("127.0.0.1", bodies)
+}
+
+/// As [`exporters`], on `host` (a [`super::netns::Netns`]'s host address, for a Prometheus
+/// inside it).
+pub fn exporters_on(host: &str, bodies: Vec<fn(f64) -> String>) -> Vec<String> {
+    let host = host.to_string();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -203,7 +223,7 @@ pub fn exporters(bodies: Vec<fn(f64) -> String>) -> Vec<String> {
         rt.block_on(async move {
             let mut addrs = Vec::new();
             for b in bodies {
-                addrs.push(exporter(b).await);
+                addrs.push(exporter(&host, b).await);
             }
             let _ = tx.send(addrs);
             std::future::pending::<()>().await;

@@ -1,0 +1,58 @@
+//! The metrics flags: where Prometheus is (`--prometheus`, `--prometheus-service`, found in the
+//! cluster unless `--no-prometheus`) and how the queries are shaped.
+
+/// Where Prometheus is and how the queries are shaped (`canary watch`, `canary status`).
+#[derive(Clone, Debug, clap::Args)]
+pub struct MetricsArgs {
+    /// Prometheus's base URL (credentials from CANARY_PROMETHEUS_TOKEN, or
+    /// CANARY_PROMETHEUS_USER and CANARY_PROMETHEUS_PASSWORD; never recorded).
+    #[arg(long, env = "CANARY_PROMETHEUS_URL", value_name = "URL")]
+    pub prometheus: Option<String>,
+    /// Prometheus inside the cluster, through the API server's service proxy.
+    #[arg(
+        long,
+        value_name = "NAMESPACE/SERVICE:PORT",
+        conflicts_with = "prometheus"
+    )]
+    pub prometheus_service: Option<String>,
+    /// Seconds between refreshes (one request per series each).
+    #[arg(long, default_value = "5", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub metrics_interval: u64,
+    /// The rate window of the queries (PromQL duration).
+    #[arg(long, default_value = "1m", value_name = "DURATION")]
+    pub metrics_window: String,
+    /// The query template: ingress-nginx, istio, linkerd, app, or one of the config file's
+    /// (default: the context's entry in the config file, else the release's traffic system).
+    #[arg(long, value_name = "NAME")]
+    pub metrics_template: Option<String>,
+    /// The config file (default: $XDG_CONFIG_HOME/canary-cockpit/config.toml).
+    #[arg(long, env = "CANARY_CONFIG", value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
+    /// Do not look for a Prometheus Service in the cluster when none is given by flag,
+    /// environment or config file.
+    #[arg(long)]
+    pub no_prometheus: bool,
+}
+
+impl Default for MetricsArgs {
+    /// As the command line's defaults.
+    fn default() -> Self {
+        MetricsArgs {
+            prometheus: None,
+            prometheus_service: None,
+            metrics_interval: 5,
+            metrics_window: "1m".to_string(),
+            metrics_template: None,
+            config: None,
+            no_prometheus: false,
+        }
+    }
+}
+
+impl MetricsArgs {
+    /// Prometheus given on the command line or in the environment (the config file may name one
+    /// per context too).
+    pub fn wanted(&self) -> bool {
+        self.prometheus.is_some() || self.prometheus_service.is_some()
+    }
+}
