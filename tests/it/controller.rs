@@ -87,12 +87,14 @@ fn sample(at_s: i64, rps: f64, err: f64, p99: f64) -> Event {
                 requests: 100.0,
                 errors: 0.0,
                 p99_ms: Some(100.0),
+                ..VersionSample::default()
             },
             canary: VersionSample {
                 rps,
                 requests: rps,
                 errors: rps * err,
                 p99_ms: (rps > 0.0).then_some(p99),
+                ..VersionSample::default()
             },
         },
     }

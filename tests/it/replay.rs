@@ -291,6 +291,7 @@ fn long_recording(samples: i64) -> Recording {
             requests: rps,
             errors: rps * err,
             p99_ms: Some(100.0 + (i % 17) as f64),
+            ..VersionSample::default()
         };
         events.push((
             at,

@@ -43,6 +43,7 @@ pub fn settings() -> AnalysisSettings {
         min_success_rate: 99.0,
         max_p99_ms: 500.0,
         min_requests: 20,
+        max_4xx_rate: None,
     }
 }
 
@@ -267,6 +268,7 @@ impl Harness {
                 requests,
                 errors: (requests * errors).round(),
                 p99_ms: (requests > 0.0).then_some(p99.round()),
+                ..VersionSample::default()
             }
         };
         let primary_p99 = 120.0 + 15.0 * self.jitter();
