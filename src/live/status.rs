@@ -42,6 +42,10 @@ pub struct MetricsReport {
 pub struct VersionMetrics {
     pub rps: Option<f64>,
     pub error_rate: Option<f64>,
+    /// Share of 4xx; null without traffic or when the template has no 4xx query.
+    pub error_4xx_rate: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
     pub p99_ms: Option<f64>,
 }
 
@@ -51,6 +55,9 @@ impl VersionMetrics {
             rps: Some(v.rps),
             // no traffic is no error rate, not 0 %
             error_rate: v.error_rate(),
+            error_4xx_rate: v.error_4xx_rate(),
+            p50_ms: v.p50_ms,
+            p95_ms: v.p95_ms,
             p99_ms: v.p99_ms,
         }
     }

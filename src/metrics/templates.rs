@@ -195,6 +195,18 @@ impl Queries {
     }
 }
 
+/// What a template does not measure, as the event log says it ("" when it measures all).
+pub fn missing(q: &Queries) -> String {
+    let mut out = String::new();
+    if q.errors_4xx.is_none() {
+        out.push_str(" · no errors_4xx query: 4xx n/a");
+    }
+    if q.p50_ms.is_none() {
+        out.push_str(" · latency query without {quantile}: p99 only, p50/p95 n/a");
+    }
+    out
+}
+
 /// The placeholder the latency query takes the quantile from.
 pub const QUANTILE: &str = "{quantile}";
 
@@ -329,6 +341,7 @@ mod tests {
             let q4 = q.errors_4xx.as_deref().unwrap_or_default();
             assert!(q4.contains(r#"4..""#), "{}: {q4}", t.name);
             assert_eq!(q.all().len(), 6, "six queries per refresh");
+            assert_eq!(missing(&q), "");
         }
         // a configured template without {quantile} or a 4xx query: p99 and 5xx only
         let fixed = Template {
@@ -338,6 +351,10 @@ mod tests {
             ..APP
         };
         let q = fixed.render(&ctx()).unwrap();
+        assert_eq!(
+            missing(&q),
+            " · no errors_4xx query: 4xx n/a · latency query without {quantile}: p99 only, p50/p95 n/a"
+        );
         assert_eq!((q.p50_ms, q.p95_ms, q.errors_4xx), (None, None, None));
         assert_eq!(q.p99_ms, "histogram_quantile(0.99, x)");
         // {quantile} belongs to the latency query alone

@@ -268,7 +268,10 @@ impl Harness {
                 requests,
                 errors: (requests * errors).round(),
                 p99_ms: (requests > 0.0).then_some(p99.round()),
-                ..VersionSample::default()
+                // 2 % 4xx; p50 and p95 at fixed shares of the p99
+                errors_4xx: Some((requests * 0.02).round()),
+                p50_ms: (requests > 0.0).then_some((p99 * 0.4).round()),
+                p95_ms: (requests > 0.0).then_some((p99 * 0.7).round()),
             }
         };
         let primary_p99 = 120.0 + 15.0 * self.jitter();
