@@ -234,3 +234,41 @@ impl StatusReport {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::VersionSample;
+
+    #[test]
+    fn version_metrics_carry_4xx_and_the_percentiles() {
+        let measured = VersionSample {
+            rps: 10.0,
+            requests: 20.0,
+            errors: 1.0,
+            p99_ms: Some(480.0),
+            errors_4xx: Some(3.0),
+            p50_ms: Some(70.0),
+            p95_ms: Some(260.0),
+        };
+        let report = MetricsReport {
+            primary: VersionMetrics::of(&measured),
+            // a template without a 4xx query or {quantile}
+            canary: VersionMetrics::of(&VersionSample {
+                errors_4xx: None,
+                p50_ms: None,
+                p95_ms: None,
+                ..measured
+            }),
+        };
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(
+            json["primary"],
+            serde_json::json!({"rps": 10.0, "error_rate": 0.05, "error_4xx_rate": 0.15,
+                "p50_ms": 70.0, "p95_ms": 260.0, "p99_ms": 480.0})
+        );
+        assert_eq!(json["canary"]["error_4xx_rate"], serde_json::Value::Null);
+        assert_eq!(json["canary"]["p50_ms"], serde_json::Value::Null);
+        assert_eq!(json["canary"]["p99_ms"], 480.0);
+    }
+}

@@ -306,7 +306,12 @@ fn errors_by_class_and_percentiles_from_a_real_prometheus() {
             .await
             .unwrap();
         let last = filled.last().expect("backfilled samples");
-        close("backfilled v2 4xx", last.canary.error_4xx_rate(), 0.15, 0.02);
+        close(
+            "backfilled v2 4xx",
+            last.canary.error_4xx_rate(),
+            0.15,
+            0.02,
+        );
         close("backfilled v2 p95", last.canary.p95_ms, 1200.0, 25.0);
 
         // a configured template with neither: 5xx and p99 as before, the rest unknown
@@ -693,7 +698,9 @@ fn the_demo_exports_its_traffic_in_ingress_nginx_names() {
         (
             "p50",
             sample.primary.p50_ms,
-            own.iter().filter_map(|s| s.primary.p50_ms).collect::<Vec<_>>(),
+            own.iter()
+                .filter_map(|s| s.primary.p50_ms)
+                .collect::<Vec<_>>(),
         ),
         (
             "p95",
