@@ -76,3 +76,22 @@ fn four_xx_is_red_only_over_a_maximum() {
         );
     }
 }
+
+#[test]
+fn a_source_without_4xx_or_percentiles_says_n_a() {
+    let mut h = support::mid_release(true);
+    let mut sample = *h.app.history.latest().expect("metrics");
+    sample.at = sample.at.plus_ms(2000);
+    for v in [&mut sample.primary, &mut sample.canary] {
+        v.errors_4xx = None;
+        v.p50_ms = None;
+    }
+    h.app
+        .update(canary_cockpit::app::Event::MetricsSampled { sample });
+    h.key(KeyCode::Char('l'));
+    let terminal = draw(&h.app, 80, 24);
+    let buf = terminal.backend().buffer();
+    let text = rows(buf).join("\n");
+    assert_eq!(find(buf, "4xx n/a").len(), 2, "{text}");
+    assert_eq!(find(buf, "n/a").len(), 4, "4xx and p50 of both: {text}");
+}
