@@ -57,3 +57,32 @@ impl DriveArgs {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn drive(args: &[&str]) -> super::DriveArgs {
+        let mut argv = vec!["canary", "watch", "ingress/shop"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).map(|c| c.command) {
+            Ok(Command::Watch(w)) => w.drive,
+            other => panic!("not a watch: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn max_4xx_rate_is_off_unless_given_and_a_percentage() {
+        assert_eq!(drive(&[]).settings().unwrap().max_4xx_rate, None);
+        let strict = drive(&["--drive", "--max-4xx-rate", "5"])
+            .settings()
+            .unwrap();
+        assert_eq!(strict.max_4xx_rate, Some(5.0));
+        assert_eq!(strict.max_4xx_share(), Some(0.05));
+        assert_eq!(
+            drive(&["--max-4xx-rate", "150"]).settings().unwrap_err(),
+            "--max-4xx-rate 150 is not a percentage"
+        );
+    }
+}
