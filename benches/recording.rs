@@ -81,6 +81,7 @@ fn sample(at: Millis, noise: &mut Noise, canary_share: f64) -> MetricsSample {
             requests: rps,
             errors: (rps * err * (0.5 + noise.next())).round(),
             p99_ms: Some(p99 * (0.9 + 0.2 * noise.next())),
+            ..VersionSample::default()
         }
     };
     MetricsSample {

@@ -60,6 +60,7 @@ fn big_app() -> App {
             requests: rps * 2.0,
             errors: rps * 2.0 * err,
             p99_ms: Some(150.0 + (s % 17) as f64 * 10.0),
+            ..VersionSample::default()
         };
         app.update(Event::MetricsSampled {
             sample: MetricsSample {

@@ -5,9 +5,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod alerts;
+mod drive;
 mod metrics;
 mod route;
 pub use alerts::{AlertArgs, AlertCommand, ConfigArg};
+pub use drive::DriveArgs;
 pub use metrics::MetricsArgs;
 pub use route::RouteArgs;
 
@@ -133,56 +135,6 @@ pub enum GateCommand {
         #[arg(long, value_name = "ADDR")]
         listen: String,
     },
-}
-
-/// The cockpit's own analysis and progression on a release it drives (ingress-nginx, Istio,
-/// Gateway API), fed by Prometheus: Flagger's semantics, as in the demo.
-#[derive(Debug, Clone, clap::Args)]
-pub struct DriveArgs {
-    /// Run the analysis and move the weight by --step-weight up to --max-weight; roll back after
-    /// --threshold failed checks, promote after a pass at the max weight. Needs --prometheus or
-    /// --prometheus-service.
-    #[arg(long)]
-    pub drive: bool,
-    /// Seconds between checks.
-    #[arg(long, default_value = "60", value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=86400))]
-    pub analysis_interval: u32,
-    /// Failed checks that roll back.
-    #[arg(long, default_value = "5", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub threshold: u32,
-    /// Minimum success rate of the canary, in percent.
-    #[arg(long, default_value = "99", value_name = "PERCENT")]
-    pub min_success_rate: f64,
-    /// Maximum p99 latency of the canary, in milliseconds.
-    #[arg(long, default_value = "500", value_name = "MS")]
-    pub max_p99_ms: f64,
-    /// Fewer canary requests in an interval make a check inconclusive.
-    #[arg(long, default_value = "20", value_name = "N")]
-    pub min_requests: u32,
-}
-
-impl DriveArgs {
-    pub fn settings(&self) -> Result<crate::model::AnalysisSettings, String> {
-        if !(0.0..=100.0).contains(&self.min_success_rate) {
-            return Err(format!(
-                "--min-success-rate {} is not a percentage",
-                self.min_success_rate
-            ));
-        }
-        if !(self.max_p99_ms.is_finite() && self.max_p99_ms > 0.0) {
-            return Err(format!(
-                "--max-p99-ms {} is not a positive number of milliseconds",
-                self.max_p99_ms
-            ));
-        }
-        Ok(crate::model::AnalysisSettings {
-            interval_secs: self.analysis_interval,
-            threshold: self.threshold,
-            min_success_rate: self.min_success_rate,
-            max_p99_ms: self.max_p99_ms,
-            min_requests: self.min_requests,
-        })
-    }
 }
 
 #[derive(Debug, clap::Args)]

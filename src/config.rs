@@ -14,7 +14,10 @@
 //! by = "version"
 //! requests = 'sum by (version) (rate(shop_requests_total{namespace="{namespace}",version=~"{primary}|{canary}"}[{window}]))'
 //! errors = 'sum by (version) (rate(shop_requests_total{namespace="{namespace}",version=~"{primary}|{canary}",code=~"5.."}[{window}]))'
-//! p99_ms = '1000 * histogram_quantile(0.99, sum by (version, le) (rate(shop_latency_seconds_bucket{namespace="{namespace}"}[{window}])))'
+//! # optional: without it 4xx show as "n/a"
+//! errors_4xx = 'sum by (version) (rate(shop_requests_total{namespace="{namespace}",version=~"{primary}|{canary}",code=~"4.."}[{window}]))'
+//! # {quantile} gives p50, p95 and p99; a query without it is taken as the p99 alone
+//! p99_ms = '1000 * histogram_quantile({quantile}, sum by (version, le) (rate(shop_latency_seconds_bucket{namespace="{namespace}"}[{window}])))'
 //! ```
 
 use crate::alert::SinkEntry;

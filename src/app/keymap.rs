@@ -123,6 +123,13 @@ pub const NORMAL: &[KeyBinding] = &[
         "filter pods by name or status",
         Some("filter"),
     ),
+    bind(
+        &[Char('l')],
+        "l",
+        C::CycleLatency,
+        "latency shown: p50 → p95 → p99 (the analysis judges p99)",
+        Some("latency"),
+    ),
 ];
 
 /// The release list of `canary watch` without a target.

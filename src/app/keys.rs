@@ -47,6 +47,11 @@ impl App {
                 "no metrics queries: the cockpit reads Prometheus with --prometheus URL or --prometheus-service",
             ),
             Command::Inspect => self.mode = Mode::Inspect,
+            Command::CycleLatency => {
+                self.latency = self.latency.next();
+                let text = format!("latency shows {}", self.latency.label());
+                self.set_status(Level::Info, text);
+            }
             Command::FocusNext => self.focus = self.focus.next(),
             Command::ScrollDown => self.scroll(1),
             Command::ScrollUp => self.scroll(-1),

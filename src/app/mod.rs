@@ -141,6 +141,8 @@ pub struct App {
     /// `None` follows the newest entry; `Some(i)` keeps entry `i` at the top.
     pub events_scroll: Option<usize>,
     pub pod_filter: String,
+    /// The percentile the latency sparkline shows (`l`); the analysis judges p99 whatever it is.
+    pub latency: crate::model::Quantile,
     pub pod_rows: Vec<PodRow>,
     pub status: Option<Status>,
     pub outcome: Option<ReleaseOutcome>,
@@ -183,6 +185,7 @@ impl App {
             pods_scroll: 0,
             events_scroll: None,
             pod_filter: String::new(),
+            latency: crate::model::Quantile::P99,
             pod_rows: Vec::new(),
             status: None,
             outcome: None,

@@ -183,14 +183,18 @@ fn cockpit(
         queries: poller.as_ref().map_or_else(Vec::new, |p| {
             let q = &p.queries;
             let head = format!("{} template, from {}", q.template, p.endpoint.describe());
-            vec![
-                (
-                    format!("request rate by {} ({head})", q.by),
-                    q.requests.clone(),
-                ),
-                (format!("5xx rate by {}", q.by), q.errors.clone()),
-                (format!("p99 in ms by {}", q.by), q.p99_ms.clone()),
-            ]
+            let mut shown = vec![(
+                format!("request rate by {} ({head})", q.by),
+                q.requests.clone(),
+            )];
+            for (what, query) in q.all().into_iter().skip(1) {
+                let what = match what {
+                    "5xx" | "4xx" => format!("{what} rate by {}", q.by),
+                    p => format!("{p} in ms by {}", q.by),
+                };
+                shown.push((what, query.to_string()));
+            }
+            shown
         }),
         ..config
     };
@@ -277,7 +281,7 @@ fn cockpit(
     }
     if let Some(p) = &poller {
         let q = &p.queries;
-        let text = format!(
+        let mut text = format!(
             "metrics ({}) from {} every {} s: requests {} · errors {} · p99 {}",
             q.template,
             p.endpoint.describe(),
@@ -286,6 +290,7 @@ fn cockpit(
             q.errors,
             q.p99_ms
         );
+        text.push_str(&crate::metrics::templates::missing(q));
         tap.feed(
             &mut app,
             Event::Note {

@@ -1,4 +1,5 @@
-//! One analysis check of the canary: readiness, request count, success rate and p99.
+//! One analysis check of the canary: readiness, request count, success rate and p99; the 4xx
+//! share only when a maximum is set.
 
 use crate::model::{AnalysisSettings, MetricsHistory, Millis, Outcome, PodSet, Side};
 
@@ -68,6 +69,15 @@ pub fn judge_metrics(settings: &AnalysisSettings, history: &MetricsHistory, now:
             percent(max_err)
         ));
     }
+    if let Some(max_4xx) = settings.max_4xx_share() {
+        match w.error_4xx_rate() {
+            Some(r) if r > max_4xx + 1e-12 => {
+                failures.push(format!("4xx rate {} > {}", percent(r), percent(max_4xx)))
+            }
+            Some(_) => {}
+            None => failures.push("4xx rate unknown".to_string()),
+        }
+    }
     match w.p99_ms {
         Some(p) if p > settings.max_p99_ms => {
             failures.push(format!("p99 {p:.0} ms > {:.0} ms", settings.max_p99_ms))
@@ -117,6 +127,8 @@ mod tests {
                     requests: requests / 10.0,
                     errors: errors / 10.0,
                     p99_ms: Some(p99),
+                    errors_4xx: Some(requests / 100.0),
+                    ..VersionSample::default()
                 },
             });
         }
@@ -149,6 +161,26 @@ mod tests {
             judge_metrics(&settings(), &history(100.0, 1.0, 500.0), now).outcome,
             Outcome::Pass
         );
+    }
+
+    #[test]
+    fn four_xx_fails_only_with_a_maximum() {
+        let now = Millis(10_000);
+        // 10 % 4xx, no 5xx
+        let h = history(100.0, 0.0, 100.0);
+        assert_eq!(judge_metrics(&settings(), &h, now).outcome, Outcome::Pass);
+        let strict = AnalysisSettings {
+            max_4xx_rate: Some(5.0),
+            ..settings()
+        };
+        let c = judge_metrics(&strict, &h, now);
+        assert_eq!(c.outcome, Outcome::Fail);
+        assert_eq!(c.reason, "4xx rate 10 % > 5 %");
+        let lenient = AnalysisSettings {
+            max_4xx_rate: Some(10.0),
+            ..settings()
+        };
+        assert_eq!(judge_metrics(&lenient, &h, now).outcome, Outcome::Pass);
     }
 
     #[test]

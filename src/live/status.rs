@@ -45,6 +45,10 @@ pub struct MetricsReport {
 pub struct VersionMetrics {
     pub rps: Option<f64>,
     pub error_rate: Option<f64>,
+    /// Share of 4xx; null without traffic or when the template has no 4xx query.
+    pub error_4xx_rate: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
     pub p99_ms: Option<f64>,
 }
 
@@ -54,6 +58,9 @@ impl VersionMetrics {
             rps: Some(v.rps),
             // no traffic is no error rate, not 0 %
             error_rate: v.error_rate(),
+            error_4xx_rate: v.error_4xx_rate(),
+            p50_ms: v.p50_ms,
+            p95_ms: v.p95_ms,
             p99_ms: v.p99_ms,
         }
     }
@@ -229,5 +236,43 @@ impl StatusReport {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::VersionSample;
+
+    #[test]
+    fn version_metrics_carry_4xx_and_the_percentiles() {
+        let measured = VersionSample {
+            rps: 10.0,
+            requests: 20.0,
+            errors: 1.0,
+            p99_ms: Some(480.0),
+            errors_4xx: Some(3.0),
+            p50_ms: Some(70.0),
+            p95_ms: Some(260.0),
+        };
+        let report = MetricsReport {
+            primary: VersionMetrics::of(&measured),
+            // a template without a 4xx query or {quantile}
+            canary: VersionMetrics::of(&VersionSample {
+                errors_4xx: None,
+                p50_ms: None,
+                p95_ms: None,
+                ..measured
+            }),
+        };
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(
+            json["primary"],
+            serde_json::json!({"rps": 10.0, "error_rate": 0.05, "error_4xx_rate": 0.15,
+                "p50_ms": 70.0, "p95_ms": 260.0, "p99_ms": 480.0})
+        );
+        assert_eq!(json["canary"]["error_4xx_rate"], serde_json::Value::Null);
+        assert_eq!(json["canary"]["p50_ms"], serde_json::Value::Null);
+        assert_eq!(json["canary"]["p99_ms"], 480.0);
     }
 }

@@ -1,7 +1,8 @@
 //! The poller: on start, the last 15 minutes from `query_range` so the sparklines are never
-//! empty; then one instant query per series (request rate, 5xx rate, p99: each answers for both
-//! versions) every interval. Failures back off (doubling, at most a minute) and are said once
-//! per outage; pods and actions never wait for metrics.
+//! empty; then one instant query per series every interval. Each query answers for both
+//! versions, so a refresh asks at most six: request rate, 5xx rate, 4xx rate, p50, p95, p99
+//! (four when the template has no 4xx query and no `{quantile}`). Failures back off (doubling,
+//! at most a minute) and are said once per outage; pods and actions never wait for metrics.
 
 use crate::app::Event;
 use crate::model::{MetricsSample, Millis, Side, VersionSample};
@@ -16,6 +17,18 @@ pub const BACKFILL: Duration = Duration::from_secs(15 * 60);
 /// The longest wait between attempts while Prometheus fails.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
+/// The queries of a refresh, in this order; the optional ones may be absent.
+const REQUESTS: usize = 0;
+const ERRORS: usize = 1;
+const ERRORS_4XX: usize = 2;
+const P50: usize = 3;
+const P95: usize = 4;
+const P99: usize = 5;
+const SLOTS: usize = 6;
+
+/// Per query, its values per version (`None`: the template has no such query).
+type Answers = [Option<Vec<(Side, f64)>>; SLOTS];
+
 #[derive(Clone)]
 pub struct Poller {
     pub endpoint: Endpoint,
@@ -27,12 +40,13 @@ pub struct Poller {
     pub interval: Duration,
 }
 
-/// One version's numbers from the three answers.
+/// One version's numbers from the answers.
 #[derive(Default)]
 struct Rates {
     rps: f64,
     errors: f64,
-    p99: Option<f64>,
+    errors_4xx: Option<f64>,
+    latency: [Option<f64>; 3],
 }
 
 impl Poller {
@@ -51,33 +65,65 @@ impl Poller {
         }
     }
 
-    fn sample(&self, at: Millis, answers: [&[(Side, f64)]; 3]) -> MetricsSample {
+    /// The queries of a refresh by slot.
+    fn slots(&self) -> [Option<&str>; SLOTS] {
+        let q = &self.queries;
+        [
+            Some(q.requests.as_str()),
+            Some(q.errors.as_str()),
+            q.errors_4xx.as_deref(),
+            q.p50_ms.as_deref(),
+            q.p95_ms.as_deref(),
+            Some(q.p99_ms.as_str()),
+        ]
+    }
+
+    fn sample(&self, at: Millis, answers: &Answers) -> MetricsSample {
         let period_s = self.interval.as_secs_f64();
         let mut sides = [Rates::default(), Rates::default()];
         let idx = |s: Side| usize::from(s == Side::Canary);
-        for (side, v) in answers[0] {
-            if v.is_finite() {
-                sides[idx(*side)].rps += v;
+        let values = |slot: usize| {
+            answers[slot]
+                .iter()
+                .flatten()
+                .filter(|(_, v)| v.is_finite())
+        };
+        for (side, v) in values(REQUESTS) {
+            sides[idx(*side)].rps += v;
+        }
+        for (side, v) in values(ERRORS) {
+            sides[idx(*side)].errors += v;
+        }
+        if answers[ERRORS_4XX].is_some() {
+            // a 4xx query without a series for a version: that version had no 4xx
+            for r in &mut sides {
+                r.errors_4xx = Some(0.0);
+            }
+            for (side, v) in values(ERRORS_4XX) {
+                let r = &mut sides[idx(*side)];
+                r.errors_4xx = Some(r.errors_4xx.unwrap_or(0.0) + v);
             }
         }
-        for (side, v) in answers[1] {
-            if v.is_finite() {
-                sides[idx(*side)].errors += v;
-            }
-        }
-        for (side, v) in answers[2] {
+        for (i, slot) in [P50, P95, P99].into_iter().enumerate() {
             // NaN: no requests in the window to take a quantile of
-            if v.is_finite() {
-                sides[idx(*side)].p99 = Some(*v);
+            for (side, v) in values(slot) {
+                sides[idx(*side)].latency[i] = Some(*v);
             }
         }
         let version = |r: &Rates| {
             let requests = r.rps * period_s;
+            let errors = (r.errors * period_s).min(requests);
+            let measured = |v: Option<f64>| v.filter(|_| requests > 0.0);
             VersionSample {
                 rps: r.rps,
                 requests,
-                errors: (r.errors * period_s).min(requests),
-                p99_ms: r.p99.filter(|_| requests > 0.0),
+                errors,
+                p99_ms: measured(r.latency[2]),
+                errors_4xx: r
+                    .errors_4xx
+                    .map(|e| (e * period_s).min(requests - errors).max(0.0)),
+                p50_ms: measured(r.latency[0]),
+                p95_ms: measured(r.latency[1]),
             }
         };
         MetricsSample {
@@ -99,25 +145,21 @@ impl Poller {
             .collect()
     }
 
-    /// The numbers of both versions at `at`: three requests.
+    /// The numbers of both versions at `at`: one request per query of the template.
     pub async fn now(&self, at: Millis) -> Result<MetricsSample, MetricsError> {
         let t = at.0 as f64 / 1000.0;
-        let q = &self.queries;
         let last = |s: &Series| s.points.last().map(|p| p.1);
-        let requests = self.endpoint.instant(&q.requests, t).await?;
-        let errors = self.endpoint.instant(&q.errors, t).await?;
-        let p99 = self.endpoint.instant(&q.p99_ms, t).await?;
-        Ok(self.sample(
-            at,
-            [
-                &self.by_side(&requests, last),
-                &self.by_side(&errors, last),
-                &self.by_side(&p99, last),
-            ],
-        ))
+        let mut answers: Answers = Default::default();
+        for (slot, query) in self.slots().into_iter().enumerate() {
+            if let Some(query) = query {
+                let series = self.endpoint.instant(query, t).await?;
+                answers[slot] = Some(self.by_side(&series, last));
+            }
+        }
+        Ok(self.sample(at, &answers))
     }
 
-    /// Samples for the last `span`, one per interval, oldest first: three requests.
+    /// Samples for the last `span`, one per interval, oldest first: one request per query.
     pub async fn backfill(
         &self,
         now: Millis,
@@ -126,14 +168,15 @@ impl Poller {
         let end = now.0 as f64 / 1000.0;
         let step = self.interval.as_secs_f64().max(1.0);
         let range = (end - span.as_secs_f64(), end, step);
-        let q = &self.queries;
-        let answers = [
-            self.endpoint.range(&q.requests, range).await?,
-            self.endpoint.range(&q.errors, range).await?,
-            self.endpoint.range(&q.p99_ms, range).await?,
-        ];
-        let mut times: Vec<i64> = answers
+        let mut ranges: [Option<Vec<Series>>; SLOTS] = Default::default();
+        for (slot, query) in self.slots().into_iter().enumerate() {
+            if let Some(query) = query {
+                ranges[slot] = Some(self.endpoint.range(query, range).await?);
+            }
+        }
+        let mut times: Vec<i64> = ranges
             .iter()
+            .flatten()
             .flatten()
             .flat_map(|s| s.points.iter().map(|p| (p.0 * 1000.0).round() as i64))
             .collect();
@@ -148,14 +191,10 @@ impl Poller {
                         .find(|p| (p.0 * 1000.0).round() as i64 == t)
                         .map(|p| p.1)
                 };
-                self.sample(
-                    Millis(t),
-                    [
-                        &self.by_side(&answers[0], at),
-                        &self.by_side(&answers[1], at),
-                        &self.by_side(&answers[2], at),
-                    ],
-                )
+                let answers: Answers = std::array::from_fn(|slot| {
+                    ranges[slot].as_ref().map(|series| self.by_side(series, at))
+                });
+                self.sample(Millis(t), &answers)
             })
             .collect())
     }
@@ -244,10 +283,13 @@ mod tests {
         let p = poller();
         let s = p.sample(
             Millis(1000),
-            [
-                &[(Side::Primary, 90.0), (Side::Canary, 10.0)],
-                &[(Side::Canary, 1.5)],
-                &[(Side::Primary, 120.0), (Side::Canary, f64::NAN)],
+            &[
+                Some(vec![(Side::Primary, 90.0), (Side::Canary, 10.0)]),
+                Some(vec![(Side::Canary, 1.5)]),
+                Some(vec![(Side::Primary, 4.5)]),
+                Some(vec![(Side::Primary, 40.0)]),
+                None,
+                Some(vec![(Side::Primary, 120.0), (Side::Canary, f64::NAN)]),
             ],
         );
         assert_eq!(s.primary.rps, 90.0);
@@ -256,9 +298,17 @@ mod tests {
         assert_eq!(s.canary.error_rate(), Some(0.15));
         assert_eq!(s.canary.p99_ms, None, "NaN is no measurement");
         assert_eq!(s.primary.p99_ms, Some(120.0));
+        assert_eq!(s.primary.error_4xx_rate(), Some(0.05));
+        assert_eq!(
+            s.canary.error_4xx_rate(),
+            Some(0.0),
+            "no 4xx series: no 4xx"
+        );
+        assert_eq!((s.primary.p50_ms, s.primary.p95_ms), (Some(40.0), None));
         // no series at all: no traffic, not 0 % errors
-        let quiet = p.sample(Millis(1000), [&[], &[], &[]]);
+        let quiet = p.sample(Millis(1000), &Default::default());
         assert_eq!(quiet.canary.error_rate(), None);
+        assert_eq!(quiet.canary.error_4xx_rate(), None, "no 4xx query: unknown");
     }
 
     #[test]

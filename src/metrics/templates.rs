@@ -1,10 +1,16 @@
-//! Query templates per traffic system: three PromQL queries (request rate, 5xx rate, p99 in
-//! milliseconds), each grouped by one label whose values tell the primary from the canary, so
-//! one request per series answers for both versions. Placeholders are `{name}`:
-//! `{namespace}`, `{primary}`, `{canary}` (the label values), `{by}` (the label), `{window}` (the
-//! rate window) and `{ingresses}` (ingress-nginx: both Ingresses). A placeholder the cockpit
-//! does not know is an error naming the template and the placeholder.
+//! Query templates per traffic system: PromQL queries for the request rate, the 5xx rate, the
+//! 4xx rate and the latency in milliseconds, each grouped by one label whose values tell the
+//! primary from the canary, so one request per series answers for both versions. Placeholders
+//! are `{name}`: `{namespace}`, `{primary}`, `{canary}` (the label values), `{by}` (the label),
+//! `{window}` (the rate window), `{ingresses}` (ingress-nginx: both Ingresses) and, in the
+//! latency query only, `{quantile}` (0.5, 0.95, 0.99: the query is rendered once for each of p50,
+//! p95 and p99). A placeholder the cockpit does not know is an error naming the template and the
+//! placeholder.
+//!
+//! A configured template may leave out `errors_4xx` (4xx then show as "n/a" and are never
+//! judged); a latency query without `{quantile}` is taken as the p99 and p50/p95 show as "n/a".
 
+use crate::model::Quantile;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -17,6 +23,11 @@ pub struct Template {
     pub by: Cow<'static, str>,
     pub requests: Cow<'static, str>,
     pub errors: Cow<'static, str>,
+    /// The 4xx rate; optional in a configured template.
+    #[serde(default)]
+    pub errors_4xx: Option<Cow<'static, str>>,
+    /// The latency in milliseconds at `{quantile}` (a query without it is the p99).
+    #[serde(alias = "latency_ms")]
     pub p99_ms: Cow<'static, str>,
 }
 
@@ -29,8 +40,11 @@ pub const NGINX: Template = Template {
     errors: Cow::Borrowed(
         r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="{namespace}",ingress=~"{ingresses}",status=~"5.."}[{window}]))"#,
     ),
+    errors_4xx: Some(Cow::Borrowed(
+        r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="{namespace}",ingress=~"{ingresses}",status=~"4.."}[{window}]))"#,
+    )),
     p99_ms: Cow::Borrowed(
-        r#"1000 * histogram_quantile(0.99, sum by (canary, le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{namespace="{namespace}",ingress=~"{ingresses}"}[{window}])))"#,
+        r#"1000 * histogram_quantile({quantile}, sum by (canary, le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{namespace="{namespace}",ingress=~"{ingresses}"}[{window}])))"#,
     ),
 };
 
@@ -43,8 +57,11 @@ pub const ISTIO: Template = Template {
     errors: Cow::Borrowed(
         r#"sum by ({by}) (rate(istio_requests_total{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}",response_code=~"5.."}[{window}]))"#,
     ),
+    errors_4xx: Some(Cow::Borrowed(
+        r#"sum by ({by}) (rate(istio_requests_total{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}",response_code=~"4.."}[{window}]))"#,
+    )),
     p99_ms: Cow::Borrowed(
-        r#"histogram_quantile(0.99, sum by ({by}, le) (rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}"}[{window}])))"#,
+        r#"histogram_quantile({quantile}, sum by ({by}, le) (rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_service_namespace="{namespace}",{by}=~"{primary}|{canary}"}[{window}])))"#,
     ),
 };
 
@@ -57,8 +74,11 @@ pub const LINKERD: Template = Template {
     errors: Cow::Borrowed(
         r#"sum by (deployment) (rate(response_total{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}",classification="failure"}[{window}]))"#,
     ),
+    errors_4xx: Some(Cow::Borrowed(
+        r#"sum by (deployment) (rate(response_total{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}",status_code=~"4.."}[{window}]))"#,
+    )),
     p99_ms: Cow::Borrowed(
-        r#"histogram_quantile(0.99, sum by (deployment, le) (rate(response_latency_ms_bucket{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}"}[{window}])))"#,
+        r#"histogram_quantile({quantile}, sum by (deployment, le) (rate(response_latency_ms_bucket{namespace="{namespace}",direction="inbound",deployment=~"{primary}|{canary}"}[{window}])))"#,
     ),
 };
 
@@ -73,8 +93,11 @@ pub const APP: Template = Template {
     errors: Cow::Borrowed(
         r#"sum by (version) (rate(http_requests_total{namespace="{namespace}",version=~"{primary}|{canary}",code=~"5.."}[{window}]))"#,
     ),
+    errors_4xx: Some(Cow::Borrowed(
+        r#"sum by (version) (rate(http_requests_total{namespace="{namespace}",version=~"{primary}|{canary}",code=~"4.."}[{window}]))"#,
+    )),
     p99_ms: Cow::Borrowed(
-        r#"1000 * histogram_quantile(0.99, sum by (version, le) (rate(http_request_duration_seconds_bucket{namespace="{namespace}",version=~"{primary}|{canary}"}[{window}])))"#,
+        r#"1000 * histogram_quantile({quantile}, sum by (version, le) (rate(http_request_duration_seconds_bucket{namespace="{namespace}",version=~"{primary}|{canary}"}[{window}])))"#,
     ),
 };
 
@@ -91,8 +114,11 @@ pub const TRAEFIK: Template = Template {
     errors: Cow::Borrowed(
         r#"sum by (backend) (label_replace(rate(traefik_service_requests_total{service=~"{namespace}-({primary}|{canary})-[^-@]+@.+",code=~"5.."}[{window}]), "backend", "$1", "service", "{namespace}-({primary}|{canary})-[^-@]+@.+"))"#,
     ),
+    errors_4xx: Some(Cow::Borrowed(
+        r#"sum by (backend) (label_replace(rate(traefik_service_requests_total{service=~"{namespace}-({primary}|{canary})-[^-@]+@.+",code=~"4.."}[{window}]), "backend", "$1", "service", "{namespace}-({primary}|{canary})-[^-@]+@.+"))"#,
+    )),
     p99_ms: Cow::Borrowed(
-        r#"1000 * histogram_quantile(0.99, sum by (backend, le) (label_replace(rate(traefik_service_request_duration_seconds_bucket{service=~"{namespace}-({primary}|{canary})-[^-@]+@.+"}[{window}]), "backend", "$1", "service", "{namespace}-({primary}|{canary})-[^-@]+@.+")))"#,
+        r#"1000 * histogram_quantile({quantile}, sum by (backend, le) (label_replace(rate(traefik_service_request_duration_seconds_bucket{service=~"{namespace}-({primary}|{canary})-[^-@]+@.+"}[{window}]), "backend", "$1", "service", "{namespace}-({primary}|{canary})-[^-@]+@.+")))"#,
     ),
 };
 
@@ -113,7 +139,7 @@ pub fn find(name: &str, configured: &[Template]) -> Option<Template> {
 
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TemplateError {
-    #[error("metrics template {template}: unknown placeholder {{{placeholder}}} in its {query} query (known: namespace, primary, canary, by, window, ingresses)")]
+    #[error("metrics template {template}: unknown placeholder {{{placeholder}}} in its {query} query (known: namespace, primary, canary, by, window, ingresses, and quantile in the latency query)")]
     Placeholder {
         template: String,
         query: &'static str,
@@ -136,15 +162,53 @@ pub struct Context {
     pub extra: BTreeMap<String, String>,
 }
 
-/// The three queries, rendered.
+/// The queries, rendered: `errors_4xx`, `p50_ms` and `p95_ms` are `None` when the template does
+/// not measure them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Queries {
     pub template: String,
     pub by: String,
     pub requests: String,
     pub errors: String,
+    pub errors_4xx: Option<String>,
+    pub p50_ms: Option<String>,
+    pub p95_ms: Option<String>,
     pub p99_ms: String,
 }
+
+impl Queries {
+    /// Every query with what it measures, in the order the poller asks them.
+    pub fn all(&self) -> Vec<(&'static str, &str)> {
+        let mut out = vec![("requests", self.requests.as_str()), ("5xx", &self.errors)];
+        let optional = [
+            ("4xx", &self.errors_4xx),
+            ("p50", &self.p50_ms),
+            ("p95", &self.p95_ms),
+        ];
+        out.extend(
+            optional
+                .into_iter()
+                .filter_map(|(what, q)| Some((what, q.as_deref()?))),
+        );
+        out.push(("p99", &self.p99_ms));
+        out
+    }
+}
+
+/// What a template does not measure, as the event log says it ("" when it measures all).
+pub fn missing(q: &Queries) -> String {
+    let mut out = String::new();
+    if q.errors_4xx.is_none() {
+        out.push_str(" · no errors_4xx query: 4xx n/a");
+    }
+    if q.p50_ms.is_none() {
+        out.push_str(" · latency query without {quantile}: p99 only, p50/p95 n/a");
+    }
+    out
+}
+
+/// The placeholder the latency query takes the quantile from.
+pub const QUANTILE: &str = "{quantile}";
 
 fn render_one(
     t: &Template,
@@ -193,12 +257,31 @@ impl Template {
             values.insert(k.as_str(), v.clone());
         }
         let by = values.get("by").cloned().unwrap_or_default();
+        let errors_4xx = match &self.errors_4xx {
+            Some(q) => Some(render_one(self, "errors_4xx", q, &values)?),
+            None => None,
+        };
+        let mut latency = |q: Quantile| {
+            values.insert("quantile", q.value().to_string());
+            render_one(self, "latency", &self.p99_ms, &values)
+        };
+        let quantiles = self.p99_ms.contains(QUANTILE);
+        let (p50_ms, p95_ms) = if quantiles {
+            (Some(latency(Quantile::P50)?), Some(latency(Quantile::P95)?))
+        } else {
+            (None, None)
+        };
+        let p99_ms = latency(Quantile::P99)?;
+        values.remove("quantile");
         Ok(Queries {
             template: self.name.to_string(),
             by,
             requests: render_one(self, "requests", &self.requests, &values)?,
             errors: render_one(self, "errors", &self.errors, &values)?,
-            p99_ms: render_one(self, "p99", &self.p99_ms, &values)?,
+            errors_4xx,
+            p50_ms,
+            p95_ms,
+            p99_ms,
         })
     }
 }
@@ -224,7 +307,7 @@ mod tests {
             q.requests,
             r#"sum by (canary) (rate(nginx_ingress_controller_requests{namespace="prod",ingress=~"shop|shop-canary"}[1m]))"#
         );
-        assert!(q.p99_ms.starts_with("1000 * histogram_quantile(0.99"));
+        assert!(q.p99_ms.starts_with("1000 * histogram_quantile(0.99, sum"));
         let istio = ISTIO
             .render(&Context {
                 primary: "v1".into(),
@@ -238,6 +321,55 @@ mod tests {
                 .contains(r#"destination_version=~"v1|v2",response_code=~"5..""#),
             "{}",
             istio.errors
+        );
+    }
+
+    #[test]
+    fn the_quantile_placeholder_renders_each_percentile() {
+        for t in BUILT_IN {
+            assert!(t.p99_ms.contains(QUANTILE), "{}", t.name);
+            let q = t.render(&ctx()).unwrap();
+            for (query, value) in [
+                (&q.p50_ms, "histogram_quantile(0.5, "),
+                (&q.p95_ms, "histogram_quantile(0.95, "),
+                (&Some(q.p99_ms.clone()), "histogram_quantile(0.99, "),
+            ] {
+                let query = query.as_deref().unwrap_or_default();
+                assert!(query.contains(value), "{}: {query}", t.name);
+                assert!(!query.contains("{quantile}"), "{query}");
+            }
+            let q4 = q.errors_4xx.as_deref().unwrap_or_default();
+            assert!(q4.contains(r#"4..""#), "{}: {q4}", t.name);
+            assert_eq!(q.all().len(), 6, "six queries per refresh");
+            assert_eq!(missing(&q), "");
+        }
+        // a configured template without {quantile} or a 4xx query: p99 and 5xx only
+        let fixed = Template {
+            name: "fixed".into(),
+            errors_4xx: None,
+            p99_ms: "histogram_quantile(0.99, x)".into(),
+            ..APP
+        };
+        let q = fixed.render(&ctx()).unwrap();
+        assert_eq!(
+            missing(&q),
+            " · no errors_4xx query: 4xx n/a · latency query without {quantile}: p99 only, p50/p95 n/a"
+        );
+        assert_eq!((q.p50_ms, q.p95_ms, q.errors_4xx), (None, None, None));
+        assert_eq!(q.p99_ms, "histogram_quantile(0.99, x)");
+        // {quantile} belongs to the latency query alone
+        let misplaced = Template {
+            name: "misplaced".into(),
+            requests: "rate(x[{window}]) * {quantile}".into(),
+            ..APP
+        };
+        assert_eq!(
+            misplaced.render(&ctx()).unwrap_err(),
+            TemplateError::Placeholder {
+                template: "misplaced".into(),
+                query: "requests",
+                placeholder: "quantile".into()
+            }
         );
     }
 

@@ -309,6 +309,7 @@ mod tests {
             requests: 100.0,
             errors: 4.1,
             p99_ms: Some(180.4),
+            ..VersionSample::default()
         };
         let n = VersionNumbers::new("v2", "img:2", Some(&s));
         assert_eq!(n.describe(), "12.0 req/s · 4.10 % 5xx · p99 180 ms");

@@ -16,6 +16,9 @@ pub struct AnalysisSettings {
     pub max_p99_ms: f64,
     /// Fewer canary requests in an interval make the check inconclusive.
     pub min_requests: u32,
+    /// Maximum share of 4xx responses in percent; `None`: 4xx never fail a check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_4xx_rate: Option<f64>,
 }
 
 impl Default for AnalysisSettings {
@@ -26,6 +29,7 @@ impl Default for AnalysisSettings {
             min_success_rate: 99.0,
             max_p99_ms: 500.0,
             min_requests: 20,
+            max_4xx_rate: None,
         }
     }
 }
@@ -38,6 +42,11 @@ impl AnalysisSettings {
     /// Highest acceptable error rate as a share (0–1).
     pub fn max_error_rate(&self) -> f64 {
         (100.0 - self.min_success_rate) / 100.0
+    }
+
+    /// Highest acceptable 4xx share (0–1), when 4xx are judged at all.
+    pub fn max_4xx_share(&self) -> Option<f64> {
+        self.max_4xx_rate.map(|p| p / 100.0)
     }
 }
 

@@ -15,7 +15,7 @@ pub mod weight;
 pub use alert::{Alert, AlertEvent, Delivery, DeliveryOutcome, Severity, VersionNumbers};
 pub use analysis::{AnalysisSettings, AnalysisState, Outcome, Verdict};
 pub use gates::{flagger_ended, GateChange, GateState, Gates};
-pub use metrics::{MetricsHistory, MetricsSample, VersionSample, WindowStats};
+pub use metrics::{MetricsHistory, MetricsSample, Quantile, VersionSample, WindowStats};
 pub use plan::{Plan, PlanError};
 pub use release::{
     ControllerView, Phase, Pod, PodSet, PodStatus, Refusal, ReleaseSnapshot, Side, TimedPause,

@@ -21,6 +21,7 @@ struct View {
     pods_scroll: usize,
     events_scroll: Option<usize>,
     pod_filter: String,
+    latency: crate::model::Quantile,
     should_quit: bool,
 }
 
@@ -203,6 +204,7 @@ impl Player {
             pods_scroll: self.app.pods_scroll,
             events_scroll: self.app.events_scroll,
             pod_filter: std::mem::take(&mut self.app.pod_filter),
+            latency: self.app.latency,
             should_quit: self.app.should_quit,
         }
     }
@@ -211,6 +213,7 @@ impl Player {
         let app = &mut self.app;
         app.mode = view.mode;
         app.focus = view.focus;
+        app.latency = view.latency;
         app.events_scroll = view.events_scroll.filter(|i| *i < app.log.len());
         app.should_quit = view.should_quit;
         if app.pod_filter != view.pod_filter {

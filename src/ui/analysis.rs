@@ -163,8 +163,12 @@ impl Widget for Analysis<'_> {
         let checks = Line::from(checks);
         sections.push(Section::new(9, vec![checks], None));
 
+        let max_4xx = s
+            .max_4xx_share()
+            .map(|m| format!(" · 4xx ≤ {}", percent(m)))
+            .unwrap_or_default();
         let settings = format!(
-            "every {}s · success ≥ {} · p99 ≤ {:.0} ms · ≥ {} req",
+            "every {}s · success ≥ {}{max_4xx} · p99 ≤ {:.0} ms · ≥ {} req",
             s.interval_secs,
             percent(s.min_success_rate / 100.0),
             s.max_p99_ms,

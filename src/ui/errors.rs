@@ -1,11 +1,13 @@
-//! Error rate and p99 latency per version, red when over the analysis thresholds.
+//! 5xx and 4xx share and latency per version, red when over the analysis thresholds. The latency
+//! rows show the percentile the operator picked (`l`: p50, p95, p99); only p99 is judged, so only
+//! p99 turns red.
 
 use super::spark::{self, Bar, Series};
 use super::text;
 use super::theme::{side_mark, Theme};
 use crate::app::App;
 use crate::controller::judge::percent;
-use crate::model::{MetricsSample, Side};
+use crate::model::{MetricsSample, Quantile, Side};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -20,7 +22,8 @@ pub struct Errors<'a> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Metric {
     ErrorRate,
-    P99,
+    Error4xx,
+    Latency(Quantile),
 }
 
 impl Metric {
@@ -28,29 +31,43 @@ impl Metric {
         let v = s.side(side);
         match self {
             Metric::ErrorRate => v.error_rate(),
-            Metric::P99 => v.p99_ms.filter(|_| v.has_traffic()),
+            Metric::Error4xx => v.error_4xx_rate(),
+            Metric::Latency(q) => v.latency_ms(q).filter(|_| v.has_traffic()),
         }
     }
 
-    fn limit(self, app: &App) -> f64 {
+    /// The analysis threshold, when this metric has one: p99 only, whichever percentile shows;
+    /// 4xx only with `--max-4xx-rate`.
+    fn limit(self, app: &App) -> Option<f64> {
         match self {
-            Metric::ErrorRate => app.settings.max_error_rate(),
-            Metric::P99 => app.settings.max_p99_ms,
+            Metric::ErrorRate => Some(app.settings.max_error_rate()),
+            Metric::Error4xx => app.settings.max_4xx_share(),
+            Metric::Latency(Quantile::P99) => Some(app.settings.max_p99_ms),
+            Metric::Latency(_) => None,
+        }
+    }
+
+    /// What a full sparkline bar means: the threshold, or the p99's for the other percentiles.
+    fn scale(self, app: &App) -> f64 {
+        match self {
+            Metric::Latency(_) => app.settings.max_p99_ms,
+            _ => self.limit(app).unwrap_or(app.settings.max_error_rate()),
         }
     }
 
     fn over(self, app: &App, v: f64) -> bool {
-        v > self.limit(app) + 1e-12
+        self.limit(app).is_some_and(|limit| v > limit + 1e-12)
     }
 
-    /// "0.3 %" / "120 ms", with ✖ when over the threshold; "no traffic" when absent.
-    fn text(self, app: &App, v: Option<f64>) -> String {
+    /// "0.3 %" / "120 ms", with ✖ when over the threshold; "no traffic" without traffic, "n/a"
+    /// when the source does not measure it.
+    fn text(self, app: &App, v: Option<f64>, traffic: bool) -> String {
         let Some(v) = v else {
-            return "no traffic".to_string();
+            return if traffic { "n/a" } else { "no traffic" }.to_string();
         };
         let shown = match self {
-            Metric::ErrorRate => percent(v),
-            Metric::P99 => format!("{v:.0} ms"),
+            Metric::ErrorRate | Metric::Error4xx => percent(v),
+            Metric::Latency(_) => format!("{v:.0} ms"),
         };
         if self.over(app, v) {
             format!("{shown} ✖")
@@ -66,17 +83,50 @@ impl Metric {
             Some(_) => t.plain(),
         }
     }
+
+    /// The value as spans: the metric, and for the 5xx rows the 4xx share beside it.
+    fn spans(self, app: &App, t: Theme, s: &MetricsSample, side: Side) -> Vec<Span<'static>> {
+        let traffic = s.side(side).has_traffic();
+        let v = self.value(s, side);
+        let mut out = vec![Span::styled(
+            self.text(app, v, traffic),
+            self.style(app, t, v),
+        )];
+        if self == Metric::ErrorRate && traffic {
+            let m = Metric::Error4xx;
+            let v = m.value(s, side);
+            out.push(Span::styled(" · 4xx ", t.dim()));
+            out.push(Span::styled(m.text(app, v, traffic), m.style(app, t, v)));
+        }
+        out
+    }
+}
+
+/// `spans` right-aligned in `area`'s first row.
+fn right_aligned(spans: Vec<Span<'static>>, area: Rect, buf: &mut Buffer) {
+    let line = Line::from(spans);
+    let w = line.width().min(usize::from(area.width)) as u16;
+    buf.set_line(area.right() - w, area.y, &line, w);
 }
 
 impl Widget for Errors<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, t) = (self.app, self.theme);
+        let max_4xx = app
+            .settings
+            .max_4xx_share()
+            .map(|m| format!(" · 4xx {}", percent(m)))
+            .unwrap_or_default();
         let limits = format!(
-            " max {} · {:.0} ms ",
+            " max {}{max_4xx} · p99 {:.0} ms ",
             percent(app.settings.max_error_rate()),
             app.settings.max_p99_ms
         );
-        let mut title = vec![Span::styled(" errors · p99 ", t.title())];
+        let latency = Metric::Latency(app.latency);
+        let mut title = vec![Span::styled(
+            format!(" errors · {} ", app.latency.label()),
+            t.title(),
+        )];
         if app.is_stale() {
             title.push(Span::styled("STALE ", t.alarm()));
         }
@@ -126,37 +176,57 @@ impl Widget for Errors<'_> {
                 if i as u16 >= inner.height {
                     break;
                 }
-                let (e, p) = (Metric::ErrorRate, Metric::P99);
-                let (ev, pv) = (e.value(latest, side), p.value(latest, side));
-                let line = Line::from(vec![
-                    Span::styled(version(side), t.side(side)),
-                    Span::styled("  err ", t.dim()),
-                    Span::styled(e.text(app, ev), e.style(app, t, ev)),
-                    Span::styled("  p99 ", t.dim()),
-                    Span::styled(p.text(app, pv), p.style(app, t, pv)),
-                ]);
+                let errors = Metric::ErrorRate.spans(app, t, latest, side);
+                let compact = |errors: &[Span<'static>]| {
+                    let mut spans = vec![
+                        Span::styled(version(side), t.side(side)),
+                        Span::styled("  5xx ", t.dim()),
+                    ];
+                    spans.extend_from_slice(errors);
+                    spans.push(Span::styled(format!("  {} ", app.latency.label()), t.dim()));
+                    spans.extend(latency.spans(app, t, latest, side));
+                    Line::from(spans)
+                };
+                let mut line = compact(&errors);
+                if line.width() > usize::from(inner.width) {
+                    // too narrow for the 4xx: the judged numbers first
+                    line = compact(&errors[..1]);
+                }
                 buf.set_line(inner.x, inner.y + i as u16, &line, inner.width);
             }
             return;
         }
         let series = [
-            (Metric::ErrorRate, Side::Primary, "errors"),
-            (Metric::ErrorRate, Side::Canary, "errors"),
-            (Metric::P99, Side::Primary, "p99"),
-            (Metric::P99, Side::Canary, "p99"),
+            (Metric::ErrorRate, Side::Primary),
+            (Metric::ErrorRate, Side::Canary),
+            (latency, Side::Primary),
+            (latency, Side::Canary),
         ];
-        let labels = series.map(|(_, side, what)| format!("{} {what}", version(side)));
+        let labels = series.map(|(metric, side)| {
+            let what = match metric {
+                Metric::Latency(q) => q.label(),
+                _ => "5xx",
+            };
+            format!("{} {what}", version(side))
+        });
+        let values = series.map(|(metric, side)| metric.spans(app, t, latest, side));
         let label_w = text::label_column(&labels, 18);
+        let value_w = values
+            .iter()
+            .map(|v| Line::from(v.clone()).width())
+            .max()
+            .unwrap_or(0)
+            .max(12) as u16;
         let bands = spark::bands(inner, 4);
-        for (i, (metric, side, _)) in series.into_iter().enumerate() {
+        for (i, ((metric, side), value)) in series.into_iter().zip(values).enumerate() {
             let area = bands[i];
-            let v = metric.value(latest, side);
             let row = Series {
                 label: Line::styled(labels[i].clone(), t.side(side)),
-                value: Span::styled(metric.text(app, v), metric.style(app, t, v)),
+                value: Span::raw(""),
             };
-            let layout = spark::layout(area, label_w, 12);
+            let layout = spark::layout(area, label_w, value_w);
             row.render(&layout, buf);
+            right_aligned(value, layout.value, buf);
             let n = usize::from(layout.spark.width);
             let bars: Vec<Bar> = app
                 .history
@@ -174,7 +244,7 @@ impl Widget for Errors<'_> {
             let max = bars
                 .iter()
                 .filter_map(|b| b.value)
-                .fold(metric.limit(app), f64::max);
+                .fold(metric.scale(app), f64::max);
             spark::render(&bars, max, layout.spark, buf);
         }
     }

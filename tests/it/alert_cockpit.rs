@@ -218,6 +218,7 @@ fn an_outage_of_more_than_a_minute_is_told_once_and_its_recovery_with_its_length
         requests: 20.0,
         errors: 0.0,
         p99_ms: Some(100.0),
+        ..VersionSample::default()
     };
     let sample = MetricsSample {
         at: T0.plus_ms(160_000),

@@ -87,12 +87,14 @@ fn sample(at_s: i64, rps: f64, err: f64, p99: f64) -> Event {
                 requests: 100.0,
                 errors: 0.0,
                 p99_ms: Some(100.0),
+                ..VersionSample::default()
             },
             canary: VersionSample {
                 rps,
                 requests: rps,
                 errors: rps * err,
                 p99_ms: (rps > 0.0).then_some(p99),
+                ..VersionSample::default()
             },
         },
     }
@@ -481,4 +483,60 @@ fn a_canary_scaled_to_zero_is_no_new_canary() {
         .log
         .iter()
         .any(|e| e.text == "new canary v2 (frontend:3)"));
+}
+
+/// One second of canary traffic with `share_4xx` of 4xx and no 5xx, fast.
+fn sample_4xx(at_s: i64, share_4xx: f64) -> Event {
+    let Event::MetricsSampled { mut sample } = sample(at_s, 50.0, 0.0, 120.0) else {
+        unreachable!("sample builds a MetricsSampled");
+    };
+    sample.canary.errors_4xx = Some(50.0 * share_4xx);
+    Event::MetricsSampled { sample }
+}
+
+#[test]
+fn four_xx_fails_checks_only_with_max_4xx_rate() {
+    // without --max-4xx-rate: 20 % 4xx pass and the weight moves on
+    let mut app = app();
+    start(&mut app, 10);
+    let e: Vec<Effect> = (1..=10)
+        .flat_map(|s| app.update(sample_4xx(s, 0.2)))
+        .collect();
+    assert_eq!(e, vec![set_weight(20, Actor::Controller)]);
+    assert_eq!((app.analysis.passed, app.analysis.failed), (1, 0));
+
+    // with it: the same traffic fails each check, and the third rolls back
+    let strict = AnalysisSettings {
+        max_4xx_rate: Some(5.0),
+        ..settings()
+    };
+    let mut app = App::driving(AppConfig::default(), strict, plan());
+    start(&mut app, 10);
+    let e: Vec<Effect> = (1..=30)
+        .flat_map(|s| app.update(sample_4xx(s, 0.2)))
+        .collect();
+    assert_eq!(app.analysis.failed, 3);
+    let last = app.analysis.last().expect("a verdict");
+    assert_eq!(last.reason, "4xx rate 20 % > 5 %");
+    assert!(
+        e.contains(&Effect::Act {
+            action: Action::Rollback,
+            actor: Actor::Controller
+        }),
+        "{e:?}"
+    );
+    // under the maximum it passes
+    let mut app = App::driving(
+        AppConfig::default(),
+        AnalysisSettings {
+            max_4xx_rate: Some(25.0),
+            ..settings()
+        },
+        plan(),
+    );
+    start(&mut app, 10);
+    let e: Vec<Effect> = (1..=10)
+        .flat_map(|s| app.update(sample_4xx(s, 0.2)))
+        .collect();
+    assert_eq!(e, vec![set_weight(20, Actor::Controller)]);
 }

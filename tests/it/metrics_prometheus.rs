@@ -112,6 +112,50 @@ fn traefik(t: f64) -> String {
     out
 }
 
+/// The application's own series (the `app` template): v1 50 req/s with 2 % 5xx and 6 % 4xx,
+/// v2 20 req/s with 10 % 5xx and 15 % 4xx; latency histograms whose p50, p95 and p99 follow
+/// from the buckets (v1: 75, 325, 600 ms; v2: 250, 1200, 1520 ms).
+fn classes(t: f64) -> String {
+    let mut out = String::new();
+    let versions = [
+        (
+            "v1",
+            50.0,
+            [("200", 0.92), ("404", 0.04), ("429", 0.02), ("500", 0.02)],
+            [0.4, 0.2, 0.3, 0.08, 0.02, 0.0],
+        ),
+        (
+            "v2",
+            20.0,
+            [("200", 0.75), ("404", 0.15), ("502", 0.05), ("503", 0.05)],
+            [0.1, 0.1, 0.2, 0.4, 0.1, 0.1],
+        ),
+    ];
+    for (v, rps, codes, buckets) in versions {
+        let l = format!(r#"namespace="prod",version="{v}""#);
+        for (code, share) in codes {
+            out.push_str(&format!(
+                "http_requests_total{{{l},code=\"{code}\"}} {}\n",
+                rps * share * t
+            ));
+        }
+        let les = ["0.05", "0.1", "0.2", "0.4", "0.8", "1.6"];
+        let shares: Vec<(&str, f64)> = les.into_iter().zip(buckets).collect();
+        out.push_str(&histogram(
+            "http_request_duration_seconds",
+            &l,
+            rps * t,
+            &shares,
+        ));
+    }
+    // another namespace's 4xx must not count
+    out.push_str(&format!(
+        "http_requests_total{{namespace=\"other\",version=\"v1\",code=\"404\"}} {}\n",
+        500.0 * t
+    ));
+    out
+}
+
 fn poller(
     url: &str,
     template: Template,
@@ -229,6 +273,61 @@ fn per_version_numbers_from_a_real_prometheus() {
             filled.last().map(|s| s.canary.rps),
             10.0,
             1.5,
+        );
+    });
+}
+
+/// 4xx and 5xx per version and p50, p95, p99 from the `{quantile}` placeholder, against a real
+/// Prometheus; a template without a 4xx query and without `{quantile}` reads "not measured".
+#[test]
+fn errors_by_class_and_percentiles_from_a_real_prometheus() {
+    let rt = runtime();
+    let prom = Prometheus::start("classes", &exporters(vec![classes]));
+    prom.wait_scrapes(7);
+    rt.block_on(async {
+        let p = poller(&prom.url, templates::APP, "v1", "v2", &[]);
+        let s = p.now(now()).await.unwrap();
+        close("v1 rps", Some(s.primary.rps), 50.0, 5.0);
+        close("v2 rps", Some(s.canary.rps), 20.0, 2.0);
+        close("v1 5xx", s.primary.error_rate(), 0.02, 0.002);
+        close("v2 5xx", s.canary.error_rate(), 0.10, 0.01);
+        close("v1 4xx", s.primary.error_4xx_rate(), 0.06, 0.006);
+        close("v2 4xx", s.canary.error_4xx_rate(), 0.15, 0.015);
+        close("v1 p50", s.primary.p50_ms, 75.0, 2.0);
+        close("v1 p95", s.primary.p95_ms, 325.0, 5.0);
+        close("v1 p99", s.primary.p99_ms, 600.0, 10.0);
+        close("v2 p50", s.canary.p50_ms, 250.0, 5.0);
+        close("v2 p95", s.canary.p95_ms, 1200.0, 20.0);
+        close("v2 p99", s.canary.p99_ms, 1520.0, 25.0);
+
+        // the backfill reads the same six queries
+        let filled = p
+            .backfill(now(), Duration::from_secs(15 * 60))
+            .await
+            .unwrap();
+        let last = filled.last().expect("backfilled samples");
+        close(
+            "backfilled v2 4xx",
+            last.canary.error_4xx_rate(),
+            0.15,
+            0.02,
+        );
+        close("backfilled v2 p95", last.canary.p95_ms, 1200.0, 25.0);
+
+        // a configured template with neither: 5xx and p99 as before, the rest unknown
+        let plain = Template {
+            name: "plain".into(),
+            errors_4xx: None,
+            p99_ms: templates::APP.p99_ms.replace("{quantile}", "0.99").into(),
+            ..templates::APP
+        };
+        let p = poller(&prom.url, plain, "v1", "v2", &[]);
+        let s = p.now(now()).await.unwrap();
+        close("plain v2 5xx", s.canary.error_rate(), 0.10, 0.01);
+        close("plain v2 p99", s.canary.p99_ms, 1520.0, 25.0);
+        assert_eq!(
+            (s.canary.error_4xx_rate(), s.canary.p50_ms, s.canary.p95_ms),
+            (None, None, None)
         );
     });
 }
@@ -413,6 +512,7 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
             min_success_rate: 99.0,
             max_p99_ms: 500.0,
             min_requests: 5,
+            max_4xx_rate: None,
         };
         let plan = Plan::linear(Weight::clamped(10), Weight::clamped(50)).unwrap();
         let mut app = App::driving(AppConfig::default(), settings, plan);
@@ -592,6 +692,39 @@ fn the_demo_exports_its_traffic_in_ingress_nginx_names() {
     assert!(
         p99 >= min_p99 - 60.0 && p99 <= max_p99 + 60.0,
         "p99 {p99} outside the demo's {min_p99}..{max_p99} (± one bucket)"
+    );
+    // p50 and p95 from the exporter's buckets, each within a bucket of the demo's own
+    for (what, got, own) in [
+        (
+            "p50",
+            sample.primary.p50_ms,
+            own.iter()
+                .filter_map(|s| s.primary.p50_ms)
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "p95",
+            sample.primary.p95_ms,
+            own.iter().filter_map(|s| s.primary.p95_ms).collect(),
+        ),
+    ] {
+        let got = got.unwrap_or_else(|| panic!("a primary {what}"));
+        let lo = own.iter().copied().fold(f64::MAX, f64::min);
+        let hi = own.iter().copied().fold(0.0, f64::max);
+        assert!(
+            got >= lo - 60.0 && got <= hi + 60.0,
+            "{what} {got} outside the demo's {lo}..{hi} (± one bucket)"
+        );
+    }
+    // the demo's 4xx, counted by the exporter as 404s
+    let own_4xx = own.iter().filter_map(|s| s.primary.errors_4xx).sum::<f64>()
+        / own.iter().map(|s| s.primary.requests).sum::<f64>();
+    assert!(own_4xx > 0.0, "the demo produces 4xx");
+    close(
+        "primary 4xx vs the demo's",
+        sample.primary.error_4xx_rate(),
+        own_4xx,
+        0.01,
     );
     // before the first step the canary has no traffic, in the demo and in Prometheus
     assert_eq!(sample.canary.error_rate(), None);

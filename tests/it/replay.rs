@@ -256,6 +256,7 @@ fn view_keys_survive_a_seek() {
     playback.on_key(&mut player, key(KeyCode::Char(' ')));
     playback.on_key(&mut player, key(KeyCode::Char('G')));
     playback.on_key(&mut player, key(KeyCode::Tab));
+    playback.on_key(&mut player, key(KeyCode::Char('l')));
     playback.on_key(&mut player, key(KeyCode::Char('/')));
     for c in "v2".chars() {
         playback.on_key(&mut player, key(KeyCode::Char(c)));
@@ -269,6 +270,7 @@ fn view_keys_survive_a_seek() {
     assert_eq!(player.position(), START);
     assert_eq!(player.app().pod_filter, "v2");
     assert_eq!(player.app().focus, canary_cockpit::app::Panel::Events);
+    assert_eq!(player.app().latency, canary_cockpit::model::Quantile::P50);
 }
 
 /// A long synthetic recording: a metrics sample per second, so the player needs its checkpoints.
@@ -291,6 +293,7 @@ fn long_recording(samples: i64) -> Recording {
             requests: rps,
             errors: rps * err,
             p99_ms: Some(100.0 + (i % 17) as f64),
+            ..VersionSample::default()
         };
         events.push((
             at,

@@ -119,6 +119,7 @@ fn traffic(requests: f64, errors: f64, p99: f64) -> VersionSample {
         requests,
         errors,
         p99_ms: Some(p99),
+        ..VersionSample::default()
     }
 }
 

@@ -21,7 +21,13 @@ fn built_in_scenarios_all_load() {
         assert_eq!(s.release.name, "frontend");
         assert_eq!(s.release.namespace, "demo");
         assert_eq!(s.primary_replicas(), 4);
+        // 4xx are simulated but judged only when a scenario sets a maximum
+        assert!(s.primary.error_4xx_rate > 0.0, "{name}");
+        assert_eq!(s.analysis_settings().max_4xx_rate, None, "{name}");
     }
+    let strict = GOOD.replacen("# max_4xx_rate = 5.0", "max_4xx_rate = 5.0", 1);
+    let s = parse(&strict).unwrap();
+    assert_eq!(s.analysis_settings().max_4xx_rate, Some(5.0));
 }
 
 #[test]
@@ -40,6 +46,16 @@ fn out_of_range_values_name_their_field() {
             "progression.steps",
         ),
         ("base_rps = 120.0", "base_rps = -3.0", "traffic.base_rps"),
+        (
+            "error_4xx_rate = 0.04",
+            "error_4xx_rate = 0.9",
+            "canary.error_4xx_rate",
+        ),
+        (
+            "# max_4xx_rate = 5.0",
+            "max_4xx_rate = 150.0",
+            "analysis.max_4xx_rate",
+        ),
     ];
     for (from, to, field) in cases {
         let text = GOOD.replacen(from, to, 1);

@@ -1,6 +1,7 @@
 //! Screens (layer 2) and meaning carried by style (layer 3): the cockpit drawn into a `TestBackend`
 //! at 80×24 and 120×40, from states built only through `App::update`.
 
+mod errors;
 mod run;
 mod testers;
 

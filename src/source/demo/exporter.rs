@@ -1,8 +1,10 @@
 //! `canary demo --metrics-listen ADDR`: the demo's simulated traffic as Prometheus metrics in
 //! ingress-nginx's names and labels, so a presenter can show the same numbers in Prometheus or
-//! Grafana. Counters grow by each sample's requests and 5xx; the latency histogram puts 99 % of a
-//! sample's requests in the 50 ms bucket that holds its p99 (so `histogram_quantile(0.99, …)`
-//! answers within a bucket of the demo's own p99) and 1 % above the largest bucket.
+//! Grafana. Counters grow by each sample's requests, 4xx and 5xx; the latency histogram puts 51 %
+//! of a sample's requests at or below the 50 ms bucket that holds its p50, 96 % at or below its
+//! p95's and 99.5 % at or below its p99's, the rest above the largest bucket, so
+//! `histogram_quantile` answers p50, p95 and p99 within a bucket of the demo's own. A sample
+//! with a p99 alone puts 99 % at or below its p99's bucket.
 
 use crate::model::{MetricsSample, Side, VersionSample};
 use http::header::{HeaderValue, CONNECTION, CONTENT_TYPE};
@@ -38,6 +40,7 @@ fn bounds() -> Vec<f64> {
 struct Version {
     ok: f64,
     errors: f64,
+    errors_4xx: f64,
     /// Cumulative count per bound of [`bounds`] (the +Inf bucket is ok + errors).
     buckets: Vec<f64>,
     sum_seconds: f64,
@@ -50,19 +53,28 @@ impl Version {
         }
         let total = v.requests.max(0.0);
         let errors = v.errors.clamp(0.0, total);
-        self.ok += total - errors;
+        let errors_4xx = v.errors_4xx.unwrap_or(0.0).clamp(0.0, total - errors);
+        self.ok += total - errors - errors_4xx;
         self.errors += errors;
-        if let Some(p99) = v.p99_ms.filter(|p| p.is_finite() && *p >= 0.0) {
-            let secs = p99 / 1000.0;
-            let first = bounds
+        self.errors_4xx += errors_4xx;
+        let ms = |p: Option<f64>| p.filter(|p| p.is_finite() && *p >= 0.0);
+        let Some(p99) = ms(v.p99_ms) else {
+            return;
+        };
+        // (latency, share of the requests at or below its bucket)
+        let marks: Vec<(f64, f64)> = match (ms(v.p50_ms), ms(v.p95_ms)) {
+            (Some(p50), Some(p95)) => vec![(p50, 0.51), (p95, 0.96), (p99, 0.995)],
+            _ => vec![(p99, 0.99)],
+        };
+        for (bound, bucket) in bounds.iter().zip(&mut self.buckets) {
+            let share = marks
                 .iter()
-                .position(|b| *b >= secs)
-                .unwrap_or(bounds.len());
-            for bucket in &mut self.buckets[first..] {
-                *bucket += total * 0.99;
-            }
-            self.sum_seconds += total * secs;
+                .filter(|(latency, _)| latency / 1000.0 <= *bound)
+                .map(|m| m.1)
+                .fold(0.0, f64::max);
+            *bucket += total * share;
         }
+        self.sum_seconds += total * p99 / 1000.0;
     }
 }
 
@@ -124,7 +136,7 @@ impl DemoExporter {
             } else {
                 canary.as_str()
             };
-            for (status, n) in [("200", v.ok), ("500", v.errors)] {
+            for (status, n) in [("200", v.ok), ("404", v.errors_4xx), ("500", v.errors)] {
                 out.push_str(&format!(
                     "nginx_ingress_controller_requests{{namespace=\"{ns}\",ingress=\"{ing}\",canary=\"{label}\",status=\"{status}\"}} {n}\n"
                 ));
@@ -146,7 +158,7 @@ impl DemoExporter {
                 let n = v.buckets.get(i).copied().unwrap_or(0.0);
                 out.push_str(&format!("{name}_bucket{{{labels},le=\"{le}\"}} {n}\n"));
             }
-            let total = v.ok + v.errors;
+            let total = v.ok + v.errors + v.errors_4xx;
             out.push_str(&format!("{name}_bucket{{{labels},le=\"+Inf\"}} {total}\n"));
             out.push_str(&format!("{name}_sum{{{labels}}} {}\n", v.sum_seconds));
             out.push_str(&format!("{name}_count{{{labels}}} {total}\n"));
@@ -250,6 +262,7 @@ mod tests {
             requests,
             errors,
             p99_ms: p99,
+            ..VersionSample::default()
         };
         e.add(&MetricsSample {
             at: Millis(0),
@@ -276,6 +289,43 @@ mod tests {
             text.contains(r#"canary="demo-frontend-canary-80",le="+Inf"} 20"#),
             "{text}"
         );
+    }
+
+    #[test]
+    fn four_xx_and_the_percentiles_have_their_buckets() {
+        let e = DemoExporter::new("demo", "frontend");
+        e.add(&MetricsSample {
+            at: Millis(0),
+            period_ms: 2000,
+            primary: VersionSample {
+                rps: 100.0,
+                requests: 200.0,
+                errors: 2.0,
+                p99_ms: Some(480.0),
+                errors_4xx: Some(10.0),
+                p50_ms: Some(70.0),
+                p95_ms: Some(260.0),
+            },
+            canary: VersionSample::default(),
+        });
+        let text = e.render();
+        let primary = |rest: &str| format!(r#"canary="",{rest}"#);
+        for (line, n) in [
+            (primary(r#"status="200"}"#), "188"),
+            (primary(r#"status="404"}"#), "10"),
+            (primary(r#"status="500"}"#), "2"),
+            (primary(r#"le="0.05"}"#), "0"),
+            (primary(r#"le="0.1"}"#), "102"),
+            (primary(r#"le="0.25"}"#), "102"),
+            (primary(r#"le="0.3"}"#), "192"),
+            (primary(r#"le="0.5"}"#), "199"),
+            (primary(r#"le="+Inf"}"#), "200"),
+        ] {
+            assert!(
+                text.contains(&format!("{line} {n}\n")),
+                "{line} {n}: {text}"
+            );
+        }
     }
 
     /// One request on a fresh connection, the answer read until the exporter closes.

@@ -97,8 +97,16 @@ pub struct VersionSpec {
     pub replicas: Option<u32>,
     /// Share of 5xx responses (0–1).
     pub error_rate: f64,
+    /// Share of 4xx responses (0–1).
+    #[serde(default)]
+    pub error_4xx_rate: f64,
     /// Typical p99 latency in milliseconds.
     pub p99_ms: f64,
+    /// Typical p50 and p95 latency in milliseconds; by default 40 % and 70 % of the p99.
+    #[serde(default)]
+    pub p50_ms: Option<f64>,
+    #[serde(default)]
+    pub p95_ms: Option<f64>,
     /// Seconds from pod creation to ready.
     #[serde(default = "default_ready_after")]
     pub ready_after_secs: f64,
@@ -118,6 +126,9 @@ pub struct AnalysisSpec {
     pub max_p99_ms: f64,
     #[serde(default = "default_min_requests")]
     pub min_requests: u32,
+    /// Maximum 4xx share in percent; absent: 4xx never fail a check.
+    #[serde(default)]
+    pub max_4xx_rate: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -217,6 +228,20 @@ impl Scenario {
                     "must be a share between 0 and 1 (0.15 = 15 %)",
                 ));
             }
+            if !finite_range(v.error_4xx_rate, 0.0, 1.0) || v.error_rate + v.error_4xx_rate > 1.0 {
+                return Err(bad(
+                    &format!("{side}.error_4xx_rate"),
+                    "must be a share between 0 and 1, with error_rate at most 1 together",
+                ));
+            }
+            for (field, ms) in [("p50_ms", v.p50_ms), ("p95_ms", v.p95_ms)] {
+                if ms.is_some_and(|ms| !finite_range(ms, 0.0, 3_600_000.0)) {
+                    return Err(bad(
+                        &format!("{side}.{field}"),
+                        "must be a positive number of milliseconds",
+                    ));
+                }
+            }
             if !finite_range(v.p99_ms, 0.0, 3_600_000.0) {
                 return Err(bad(
                     &format!("{side}.p99_ms"),
@@ -252,6 +277,16 @@ impl Scenario {
             return Err(bad(
                 "analysis.max_p99_ms",
                 "must be a positive number of milliseconds",
+            ));
+        }
+        if self
+            .analysis
+            .max_4xx_rate
+            .is_some_and(|r| !finite_range(r, 0.0, 100.0))
+        {
+            return Err(bad(
+                "analysis.max_4xx_rate",
+                "must be a percentage between 0 and 100",
             ));
         }
         self.plan_checked()
@@ -307,6 +342,7 @@ impl Scenario {
             min_success_rate: self.analysis.min_success_rate,
             max_p99_ms: self.analysis.max_p99_ms,
             min_requests: self.analysis.min_requests,
+            max_4xx_rate: self.analysis.max_4xx_rate,
         }
     }
 

@@ -15,6 +15,9 @@ use crate::model::{
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct TrafficProfile {
     error_rate: f64,
+    error_4xx_rate: f64,
+    p50_ms: f64,
+    p95_ms: f64,
     p99_ms: f64,
 }
 
@@ -38,6 +41,9 @@ impl Side {
             pods: Vec::new(),
             traffic: TrafficProfile {
                 error_rate: spec.error_rate,
+                error_4xx_rate: spec.error_4xx_rate,
+                p50_ms: spec.p50_ms.unwrap_or(spec.p99_ms * 0.4),
+                p95_ms: spec.p95_ms.unwrap_or(spec.p99_ms * 0.7),
                 p99_ms: spec.p99_ms,
             },
             pod_profile: PodProfile {
@@ -344,12 +350,20 @@ impl Sim {
         let rate = (profile.error_rate * (1.0 + 0.2 * self.rng.normal())).clamp(0.0, 1.0);
         // stochastic rounding keeps small error rates visible over many samples
         let errors = (requests * rate + self.rng.unit()).floor().min(requests);
-        let p99 = profile.p99_ms * (0.08 * self.rng.normal()).exp();
+        let jitter = (0.08 * self.rng.normal()).exp();
+        // 4xx and the lower percentiles follow the draws above, so a scenario's 5xx and p99
+        // stay what they were before they were measured
+        let errors_4xx = (requests * profile.error_4xx_rate)
+            .round()
+            .min(requests - errors);
         VersionSample {
             rps: requests / period_s,
             requests,
             errors,
-            p99_ms: Some(p99),
+            p99_ms: Some(profile.p99_ms * jitter),
+            errors_4xx: Some(errors_4xx),
+            p50_ms: Some(profile.p50_ms * jitter),
+            p95_ms: Some(profile.p95_ms * jitter),
         }
     }
 }

@@ -44,6 +44,7 @@ pub fn settings() -> AnalysisSettings {
         min_success_rate: 99.0,
         max_p99_ms: 500.0,
         min_requests: 20,
+        max_4xx_rate: None,
     }
 }
 
@@ -269,6 +270,10 @@ impl Harness {
                 requests,
                 errors: (requests * errors).round(),
                 p99_ms: (requests > 0.0).then_some(p99.round()),
+                // 2 % 4xx; p50 and p95 at fixed shares of the p99
+                errors_4xx: Some((requests * 0.02).round()),
+                p50_ms: (requests > 0.0).then_some((p99 * 0.4).round()),
+                p95_ms: (requests > 0.0).then_some((p99 * 0.7).round()),
             }
         };
         let primary_p99 = 120.0 + 15.0 * self.jitter();
