@@ -3,7 +3,7 @@
 use crate::controller::Step;
 use crate::model::{
     Alert, AnalysisSettings, Delivery, GateChange, Gates, MetricsSample, Millis, Plan, PodSet,
-    ReleaseSnapshot, RouteChange, Target, Verdict,
+    ReleaseSnapshot, ResourceSample, RouteChange, Target, Verdict,
 };
 use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,8 @@ pub enum Event {
     PodsObserved { at: Millis, pods: PodSet },
     /// One metrics sample per version.
     MetricsSampled { sample: MetricsSample },
+    /// CPU and memory of both versions' pods.
+    ResourcesSampled { sample: ResourceSample },
     /// The outcome of an effect the executor performed.
     ActionResult {
         at: Millis,
@@ -138,6 +140,7 @@ impl Event {
             | Event::ReleasePicked { at, .. }
             | Event::RouteResult { at, .. } => Some(*at),
             Event::MetricsSampled { sample } => Some(sample.at),
+            Event::ResourcesSampled { sample } => Some(sample.at),
             Event::Verdict { verdict, .. } => Some(verdict.at),
             Event::AlertRaised { alert } => Some(alert.at),
             Event::AlertDelivered { delivery } => Some(delivery.at),

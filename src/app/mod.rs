@@ -156,6 +156,8 @@ pub struct App {
     /// How the release's gates stand, while this cockpit serves them for Flagger
     /// (`--gate-listen`); the gate server answers from what the cockpit publishes.
     pub gates: Option<ServedGates>,
+    /// The latest CPU and memory of both versions' pods, when a source reports them.
+    pub resources: Option<crate::model::ResourceSample>,
     /// What alerts were raised and how their delivery goes.
     pub alerts: alerts::AlertState,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
@@ -194,6 +196,7 @@ impl App {
             exit: None,
             analysis_plan: None,
             gates: None,
+            resources: None,
             alerts: alerts::AlertState::default(),
             produced: Vec::new(),
         }
@@ -311,6 +314,12 @@ impl App {
                 error,
             } => {
                 self.on_route_result(at, change, actor, error);
+                Vec::new()
+            }
+            Event::ResourcesSampled { sample } => {
+                // shown by the pods panel; kept as the latest (the panels' history comes later)
+                self.now = self.now.max(sample.at);
+                self.resources = Some(sample);
                 Vec::new()
             }
             Event::AlertRaised { alert } => {

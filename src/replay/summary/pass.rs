@@ -192,6 +192,7 @@ impl Pass {
             }
             // the gates' changes reach the summary as the notes told once they were published
             Event::Tick { .. }
+            | Event::ResourcesSampled { .. }
             | Event::PodsObserved { .. }
             | Event::ReleasePicked { .. }
             | Event::GatesServed { .. }
