@@ -18,6 +18,13 @@ if ! command -v tmux >/dev/null 2>&1; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux
 fi
+# a real kubectl runs the binary as its plugin (`kubectl canary`); Debian's kubernetes-client
+# when no kubectl is installed
+if ! command -v kubectl >/dev/null 2>&1; then
+    echo "== installing kubectl"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client
+fi
 # iproute2: the tests put servers the API server must reach in network namespaces of their own
 if ! command -v ip >/dev/null 2>&1; then
     echo "== installing iproute2"

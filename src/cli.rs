@@ -16,7 +16,7 @@ pub use route::RouteArgs;
 #[derive(Debug, Parser)]
 #[command(
     name = "canary",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CANARY_COMMIT"), ")"),
     about = "A terminal cockpit for canary releases on Kubernetes"
 )]
 pub struct Cli {
@@ -65,6 +65,13 @@ pub enum Command {
     /// The alert sinks: `canary alert test [NAME]` sends a test message to each.
     #[command(subcommand)]
     Alert(AlertCommand),
+    /// Print shell completions for bash, zsh, fish, elvish or powershell.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `canary man > canary.1`.
+    Man,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]

@@ -7,6 +7,7 @@ pub mod gate;
 pub mod headless;
 pub mod replay;
 pub mod route;
+pub mod shell;
 pub mod verbs;
 pub mod watch;
 
@@ -87,6 +88,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Retry(args) => verbs::retry(args),
         Command::Route(args) => route::route(args),
         Command::Gate(crate::cli::GateCommand::Serve { listen }) => gate::gate_serve(&listen),
+        Command::Completions { shell } => shell::completions(shell),
+        Command::Man => shell::man(),
         Command::Alert(crate::cli::AlertCommand::Test { names, config }) => {
             alerts::test(names, config.config.as_deref())
         }

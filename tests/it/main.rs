@@ -28,6 +28,7 @@ mod replay_post_mortem;
 mod scenario_errors;
 mod scenarios;
 mod screens;
+mod shell_plugin;
 mod testers_routes;
 mod testers_routes_mesh;
 mod tmux_smoke;
