@@ -4,6 +4,7 @@
 //! tests, the headless runner, the TUI and replay all drive the same function.
 
 mod alerts;
+mod config;
 pub mod effect;
 pub mod event;
 pub mod gates;
@@ -17,6 +18,7 @@ pub mod picker;
 mod routes;
 pub mod rows;
 
+pub use config::AppConfig;
 pub use effect::{Action, Actor, Effect};
 pub use event::{Event, PickedFrom};
 pub use gates::{GateBy, ServedGates};
@@ -29,65 +31,6 @@ use crate::model::{
     AnalysisSettings, AnalysisState, MetricsHistory, Millis, Phase, Plan, PodSet, ReleaseSnapshot,
     Target, Weight,
 };
-
-/// Settings fixed when the cockpit starts.
-#[derive(Clone, Debug)]
-pub struct AppConfig {
-    /// The OS user, named in the log as the actor of operator actions.
-    pub user: String,
-    /// The Kubernetes user, when known.
-    pub kube_user: Option<String>,
-    /// False when `NO_COLOR` is set: meaning is then carried by symbols and modifiers.
-    pub color: bool,
-    /// Replay: every action key is refused.
-    pub read_only: bool,
-    /// A live cockpit started with `--readonly`: it watches, and every action key is refused.
-    pub no_writes: bool,
-    /// `canary watch`: `esc` returns to the release list and `:` opens another release.
-    pub switchable: bool,
-    /// The Prometheus queries behind the numbers, as (what, PromQL), for the inspect view.
-    pub queries: Vec<(String, String)>,
-    /// Expected time between observations; data older than three of these is shown as stale.
-    pub refresh_ms: i64,
-    /// Raise alerts (live). Replay shows the recorded ones instead, except from recordings made
-    /// before alerts were recorded (format 1.3 and older), where it raises them again to show.
-    pub raise_alerts: bool,
-    /// Live, with no Prometheus configured or found: the metrics panels say how to name one.
-    pub no_metrics_source: bool,
-}
-
-impl AppConfig {
-    /// The cockpit of a replay: `config` is the viewer's (colour, user); read-only, no release
-    /// switching, no queries to show.
-    pub fn replay(config: AppConfig) -> AppConfig {
-        AppConfig {
-            read_only: true,
-            no_writes: false,
-            switchable: false,
-            queries: Vec::new(),
-            raise_alerts: false,
-            no_metrics_source: false,
-            ..config
-        }
-    }
-}
-
-impl Default for AppConfig {
-    fn default() -> Self {
-        Self {
-            user: "operator".to_string(),
-            kube_user: None,
-            color: true,
-            read_only: false,
-            no_writes: false,
-            switchable: false,
-            queries: Vec::new(),
-            refresh_ms: 2000,
-            raise_alerts: true,
-            no_metrics_source: false,
-        }
-    }
-}
 
 /// Where the operator goes from this release.
 #[derive(Clone, Debug, PartialEq, Eq)]
