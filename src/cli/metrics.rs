@@ -32,6 +32,22 @@ pub struct MetricsArgs {
     /// environment or config file.
     #[arg(long)]
     pub no_prometheus: bool,
+    /// Where CPU and memory per pod come from: the resource metrics API (metrics-server),
+    /// cAdvisor's series in Prometheus, or nowhere.
+    #[arg(long, value_enum, default_value = "metrics-api", value_name = "SOURCE")]
+    pub resources_from: ResourcesFrom,
+}
+
+/// The source of CPU and memory per pod (`--resources-from`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResourcesFrom {
+    /// `metrics.k8s.io/v1beta1` PodMetrics through the API server.
+    #[default]
+    MetricsApi,
+    /// `container_cpu_usage_seconds_total` and `container_memory_working_set_bytes`.
+    Prometheus,
+    /// None: the columns stay hidden.
+    Off,
 }
 
 impl Default for MetricsArgs {
@@ -45,6 +61,7 @@ impl Default for MetricsArgs {
             metrics_template: None,
             config: None,
             no_prometheus: false,
+            resources_from: ResourcesFrom::MetricsApi,
         }
     }
 }
