@@ -181,13 +181,15 @@ impl StatusReport {
         });
     }
 
-    /// CPU and memory per pod and their sums per version, from one sample; pods it does not
-    /// name stay unknown.
+    /// CPU and memory per pod and their sums per version, from one sample; pods (and versions)
+    /// it does not name stay unknown.
     pub fn set_resources(&mut self, s: &crate::model::ResourceSample) {
         for (v, usage) in self.versions.iter_mut().zip([&s.primary, &s.canary]) {
-            let (cpu, mem) = crate::model::ResourceSample::totals(usage);
-            v.cpu_millicores = Some(cpu);
-            v.memory_bytes = Some(mem);
+            if !usage.is_empty() {
+                let (cpu, mem) = crate::model::ResourceSample::totals(usage);
+                v.cpu_millicores = Some(cpu);
+                v.memory_bytes = Some(mem);
+            }
             for p in &mut v.pods {
                 if let Some(u) = usage.iter().find(|u| u.name == p.name) {
                     p.cpu_millicores = Some(u.cpu_millicores);

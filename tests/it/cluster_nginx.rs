@@ -86,7 +86,8 @@ fn status_prints_the_json_contract() {
     assert_eq!(versions[1]["role"], "canary");
     assert_eq!(
         versions[1]["pods"][0],
-        serde_json::json!({"name": "shop-v2-a", "ready": false, "phase": "Running", "restarts": 0})
+        serde_json::json!({"name": "shop-v2-a", "ready": false, "phase": "Running", "restarts": 0,
+            "cpu_millicores": null, "memory_bytes": null})
     );
 
     let table = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/shop"]);

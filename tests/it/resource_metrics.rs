@@ -1,0 +1,279 @@
+//! CPU and memory per pod from the resource metrics API on the real control plane: a stand-in
+//! for metrics-server in a network namespace of the test's own, registered as an APIService and
+//! reached only through the API server's aggregator. Served (status JSON per pod and per version,
+//! the live fetch: the release's pods only, one request per fetch, counted in the audit log),
+//! forbidden (403 on `pods.metrics.k8s.io`) and not served (no APIService).
+
+use crate::support::cluster::*;
+use crate::support::metrics_stand_in::{register, unregister, MetricsStandIn};
+use crate::support::netns::Netns;
+use crate::support::runtime;
+use canary_cockpit::app::Event;
+use canary_cockpit::live::resources::{Fetcher, Source};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// The APIService `v1beta1.metrics.k8s.io` is one for the whole cluster: the tests that make it
+/// or need it absent take turns.
+static API_SERVICE: Mutex<()> = Mutex::new(());
+
+/// Removes the APIService when the test ends, however it ends.
+struct Unregister(PathBuf);
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        let kubeconfig = self.0.clone();
+        let _ = std::thread::spawn(move || {
+            runtime().block_on(async { unregister(&client(&kubeconfig).await).await })
+        })
+        .join();
+    }
+}
+
+fn audit_log() -> String {
+    let log = std::env::var("CANARY_TEST_AUDIT_LOG")
+        .expect("CANARY_TEST_AUDIT_LOG is not set: run ./scripts/test.sh");
+    std::fs::read_to_string(log).expect("read the audit log")
+}
+
+/// The requests for PodMetrics in `ns` after the first `skip` lines of the audit log, once
+/// each: their request URIs.
+fn pod_metrics_requests(ns: &str, skip: usize) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    audit_log()
+        .lines()
+        .skip(skip)
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| {
+            e["objectRef"]["apiGroup"] == "metrics.k8s.io" && e["objectRef"]["namespace"] == ns
+        })
+        .filter(|e| seen.insert(e["auditID"].as_str().unwrap_or("").to_string()))
+        .map(|e| e["requestURI"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn usage(ns: &str, name: &str, labels: Value, containers: Value) -> Value {
+    json!({"name": name, "namespace": ns, "labels": labels, "containers": containers})
+}
+
+/// What the stand-in serves for `ns`: the shop's three pods (shop-v1-a with two containers), a
+/// pod of another app beside them, and a shop pod of another namespace.
+fn served(ns: &str) -> Value {
+    let v1 = json!({"app": "shop", "version": "v1"});
+    let v2 = json!({"app": "shop", "version": "v2"});
+    json!([
+        usage(
+            ns,
+            "shop-v1-a",
+            v1.clone(),
+            json!([
+            {"name": "app", "usage": {"cpu": "250m", "memory": "128Mi"}},
+            {"name": "proxy", "usage": {"cpu": "123456n", "memory": "131072Ki"}}])
+        ),
+        usage(
+            ns,
+            "shop-v1-b",
+            v1.clone(),
+            json!([{"name": "app", "usage": {"cpu": "1", "memory": "134217728"}}])
+        ),
+        usage(
+            ns,
+            "shop-v2-a",
+            v2,
+            json!([{"name": "app", "usage": {"cpu": "1500m", "memory": "1Gi"}}])
+        ),
+        usage(
+            ns,
+            "other-0",
+            json!({"app": "other"}),
+            json!([{"name": "app", "usage": {"cpu": "7", "memory": "7Gi"}}])
+        ),
+        usage(
+            "elsewhere",
+            "shop-v1-z",
+            v1,
+            json!([{"name": "app", "usage": {"cpu": "9", "memory": "9Gi"}}])
+        ),
+    ])
+}
+
+/// `canary status ingress/shop -o json` in `ns`: the JSON, and stderr followed by the log file.
+fn status(kubeconfig: &std::path::Path, ns: &str) -> (Value, String) {
+    let log = crate::support::scratch(ns).join("canary.log");
+    let log_flag = log.to_str().expect("a UTF-8 path");
+    let out = canary_at(
+        kubeconfig,
+        ns,
+        &[
+            "status",
+            "ingress/shop",
+            "-o",
+            "json",
+            "--no-prometheus",
+            "--log-file",
+            log_flag,
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    (json, format!("{stderr}\n-- log --\n{logged}"))
+}
+
+/// The events of the live fetch of `ns`'s release as `kubeconfig`'s user, until it ends or
+/// `secs` pass; whether it ended by itself.
+async fn fetch_events(kubeconfig: &std::path::Path, ns: &str, secs: u64) -> (Vec<Event>, bool) {
+    let (cluster, seen) = read_release(kubeconfig, ns, "ingress/shop").await;
+    let (tx, mut rx) = mpsc::channel(16);
+    let task = tokio::spawn(Fetcher::new(cluster, &seen, Source::MetricsApi).run(tx));
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let ended = loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(ev)) => events.push(ev),
+            Ok(None) => break true,
+            Err(_) => break false,
+        }
+    };
+    task.abort();
+    (events, ended)
+}
+
+#[test]
+fn pod_metrics_through_the_aggregator_per_pod_and_per_version() {
+    let _turn = API_SERVICE.lock().unwrap_or_else(|e| e.into_inner());
+    let cp = control_plane();
+    let netns = Netns::new();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "resources", "20", &[]));
+    let stand_in = MetricsStandIn::start_in("served", &netns, &served(&ns));
+    let _cleanup = Unregister(cp.kubeconfig.clone());
+    rt.block_on(register(&client, &ns, &netns));
+
+    let (json, stderr) = status(&cp.kubeconfig, &ns);
+    let versions = &json["versions"];
+    let mib = 1u64 << 20;
+    // shop-v1-a: 250m + 123456n (rounded up to 1m), 128Mi + 131072Ki
+    assert_eq!(versions[0]["pods"][0]["name"], "shop-v1-a", "{json}");
+    assert_eq!(
+        versions[0]["pods"][0]["cpu_millicores"], 251,
+        "{json} {stderr}"
+    );
+    assert_eq!(versions[0]["pods"][0]["memory_bytes"], 256 * mib, "{json}");
+    assert_eq!(versions[0]["pods"][1]["cpu_millicores"], 1000, "{json}");
+    assert_eq!(versions[0]["pods"][1]["memory_bytes"], 128 * mib, "{json}");
+    assert_eq!(versions[0]["cpu_millicores"], 1251, "{json}");
+    assert_eq!(versions[0]["memory_bytes"], 384 * mib, "{json}");
+    assert_eq!(versions[1]["pods"][0]["cpu_millicores"], 1500, "{json}");
+    assert_eq!(versions[1]["cpu_millicores"], 1500, "{json}");
+    assert_eq!(versions[1]["memory_bytes"], 1024 * mib, "{json}");
+    // the request went through the aggregator, which names the user
+    assert!(
+        stand_in
+            .requests()
+            .iter()
+            .any(|r| r.starts_with("canary-admin /apis/metrics.k8s.io/v1beta1/namespaces/")),
+        "{:#?}",
+        stand_in.requests()
+    );
+
+    // the live fetch: the release's pods only, one list of the namespace per fetch
+    std::thread::sleep(Duration::from_millis(500));
+    let before = audit_log().lines().count();
+    let (events, ended) = rt.block_on(fetch_events(&cp.kubeconfig, &ns, 3));
+    assert!(!ended, "the fetching goes on: {events:?}");
+    let [Event::ResourcesSampled { sample }] = events.as_slice() else {
+        panic!("one sample within 3 s (the next is 15 s later): {events:?}");
+    };
+    let names = |pods: &[canary_cockpit::model::PodUsage]| -> Vec<String> {
+        pods.iter().map(|p| p.name.clone()).collect()
+    };
+    assert_eq!(names(&sample.primary), ["shop-v1-a", "shop-v1-b"]);
+    assert_eq!(names(&sample.canary), ["shop-v2-a"]);
+    assert_eq!(
+        (
+            sample.canary[0].cpu_millicores,
+            sample.canary[0].memory_bytes
+        ),
+        (1500, 1 << 30)
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let requests = pod_metrics_requests(&ns, before);
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert!(
+        requests[0].contains("labelSelector=app%3Dshop"),
+        "{requests:#?}"
+    );
+}
+
+/// A user who may read the release but not `pods.metrics.k8s.io`: one SourceError naming the
+/// verb and the resource, then no more fetching.
+#[test]
+fn a_403_on_pod_metrics_is_said_once_and_ends_the_fetching() {
+    let cp = control_plane();
+    let rt = runtime();
+    let ns = rt.block_on(async {
+        let admin = client(&cp.kubeconfig).await;
+        let restricted = client(&cp.restricted_kubeconfig).await;
+        let ns = shop(&admin, "resources-403", "20", &[]).await;
+        crate::testers_routes::grant_view(&admin, &restricted, &ns).await;
+        ns
+    });
+    let (events, ended) = rt.block_on(fetch_events(&cp.restricted_kubeconfig, &ns, 5));
+    assert!(ended, "a 403 ends the fetching: {events:?}");
+    let [Event::SourceError {
+        source, message, ..
+    }] = events.as_slice()
+    else {
+        panic!("one SourceError: {events:?}");
+    };
+    assert_eq!(source, "resources");
+    assert!(
+        message.starts_with(&format!("cannot list pods.metrics.k8s.io in {ns}")),
+        "{message}"
+    );
+}
+
+/// No APIService: one SourceError saying the API is not served; `status` says null, quietly.
+#[test]
+fn an_api_not_served_is_said_once_and_hides_the_numbers() {
+    let _turn = API_SERVICE.lock().unwrap_or_else(|e| e.into_inner());
+    let cp = control_plane();
+    let rt = runtime();
+    let ns = rt.block_on(async {
+        let admin = client(&cp.kubeconfig).await;
+        unregister(&admin).await;
+        shop(&admin, "resources-none", "20", &[]).await
+    });
+    let (events, ended) = rt.block_on(fetch_events(&cp.kubeconfig, &ns, 5));
+    assert!(ended, "an API not served ends the fetching: {events:?}");
+    let [Event::SourceError {
+        source, message, ..
+    }] = events.as_slice()
+    else {
+        panic!("one SourceError: {events:?}");
+    };
+    assert_eq!(source, "resources");
+    assert_eq!(
+        message,
+        "the resource metrics API (metrics.k8s.io) is not served: CPU and memory are hidden"
+    );
+    let (json, stderr) = status(&cp.kubeconfig, &ns);
+    assert_eq!(json["versions"][0]["cpu_millicores"], Value::Null, "{json}");
+    assert_eq!(
+        json["versions"][0]["pods"][0]["memory_bytes"],
+        Value::Null,
+        "{json}"
+    );
+    assert_eq!(
+        json["versions"][0]["pods"][0]["name"], "shop-v1-a",
+        "{json}"
+    );
+    let terminal = stderr.split("-- log --").next().unwrap_or_default();
+    assert!(!terminal.contains("metrics.k8s.io"), "{stderr}");
+}
