@@ -277,3 +277,78 @@ fn an_api_not_served_is_said_once_and_hides_the_numbers() {
     let terminal = stderr.split("-- log --").next().unwrap_or_default();
     assert!(!terminal.contains("metrics.k8s.io"), "{stderr}");
 }
+
+/// The namespace the cAdvisor exporter names (its body is a plain function).
+static CADVISOR_NS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// cAdvisor's series as the kubelet exposes them: shop-v1-a 0.25 cores and 128Mi in its app
+/// container (plus the pause container and the pod's cgroup, which must not count), shop-v1-b
+/// 0.5 cores and 64Mi, shop-v2-a 1.5 cores and 1Gi; a pod of another app beside them and a shop
+/// pod of another namespace.
+fn cadvisor(t: f64) -> String {
+    let ns = CADVISOR_NS.get().map_or("", String::as_str);
+    let mut out = String::new();
+    let mut series = |ns: &str, pod: &str, container: &str, cores: f64, bytes: u64| {
+        let labels = format!(r#"namespace="{ns}",pod="{pod}",container="{container}""#);
+        out.push_str(&format!(
+            "container_cpu_usage_seconds_total{{{labels}}} {}\n",
+            cores * t
+        ));
+        out.push_str(&format!(
+            "container_memory_working_set_bytes{{{labels}}} {bytes}\n"
+        ));
+    };
+    series(ns, "shop-v1-a", "app", 0.25, 128 << 20);
+    series(ns, "shop-v1-a", "POD", 0.01, 1 << 20);
+    series(ns, "shop-v1-a", "", 0.26, 129 << 20);
+    series(ns, "shop-v1-b", "app", 0.5, 64 << 20);
+    series(ns, "shop-v2-a", "app", 1.5, 1 << 30);
+    series(ns, "other-0", "app", 3.0, 3 << 30);
+    series("elsewhere", "shop-v1-a", "app", 9.0, 9 << 30);
+    out
+}
+
+/// `--resources-from prometheus`: the same numbers from cAdvisor's series in a real Prometheus,
+/// the release's pods only.
+#[test]
+fn cadvisor_series_from_a_real_prometheus() {
+    use crate::support::prometheus::{exporters, Prometheus};
+    let cp = control_plane();
+    let rt = runtime();
+    let ns =
+        rt.block_on(async { shop(&client(&cp.kubeconfig).await, "cadvisor", "20", &[]).await });
+    CADVISOR_NS.set(ns.clone()).expect("one cAdvisor test");
+    let prom = Prometheus::start("cadvisor", &exporters(vec![cadvisor]));
+    prom.wait_scrapes(7);
+    let sample = rt.block_on(async {
+        let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "ingress/shop").await;
+        let endpoint = canary_cockpit::metrics::Endpoint::direct(&prom.url, Default::default())
+            .expect("an endpoint");
+        let from = Source::Prometheus(endpoint, "5s".to_string());
+        Fetcher::new(cluster, &seen, from).fetch().await
+    });
+    let sample = sample.unwrap_or_else(|e| panic!("{e}"));
+    let got = |pods: &[canary_cockpit::model::PodUsage]| -> Vec<(String, u64)> {
+        pods.iter()
+            .map(|p| (p.name.clone(), p.memory_bytes))
+            .collect()
+    };
+    let mib = 1u64 << 20;
+    assert_eq!(
+        got(&sample.primary),
+        [
+            ("shop-v1-a".to_string(), 128 * mib),
+            ("shop-v1-b".to_string(), 64 * mib)
+        ]
+    );
+    assert_eq!(got(&sample.canary), [("shop-v2-a".to_string(), 1024 * mib)]);
+    let close = |what: &str, got: u64, want: f64| {
+        assert!(
+            (got as f64 - want).abs() <= want * 0.1,
+            "{what}: {got} m, want {want} m"
+        );
+    };
+    close("shop-v1-a", sample.primary[0].cpu_millicores, 250.0);
+    close("shop-v1-b", sample.primary[1].cpu_millicores, 500.0);
+    close("shop-v2-a", sample.canary[0].cpu_millicores, 1500.0);
+}
