@@ -10,7 +10,6 @@ pub mod discover;
 pub mod executor;
 pub mod metrics_setup;
 pub mod prometheus_discovery;
-pub mod quantity;
 pub mod release;
 pub mod resources;
 pub mod stages;

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-use super::quantity::{self, BadQuantity};
 use super::release::Observed;
+use crate::cluster::quantity::{self, BadQuantity};
 
 /// Between fetches.
 pub const INTERVAL: Duration = Duration::from_secs(15);

@@ -92,6 +92,9 @@ pub struct PodReport {
     /// This pod's usage; null when unknown.
     pub cpu_millicores: Option<u64>,
     pub memory_bytes: Option<u64>,
+    /// Its spec's requests and limits, summed over its containers; absent where unset.
+    #[serde(flatten)]
+    pub resources: crate::model::PodResources,
 }
 
 /// The release's phase: its controller's own word; for a release the cockpit drives, how the
@@ -135,6 +138,7 @@ impl StatusReport {
                     restarts: p.restarts,
                     cpu_millicores: None,
                     memory_bytes: None,
+                    resources: o.pod_resources.get(&p.name).copied().unwrap_or_default(),
                 })
                 .collect()
         };

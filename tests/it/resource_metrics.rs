@@ -100,6 +100,24 @@ fn served(ns: &str) -> Value {
     ])
 }
 
+/// A second canary pod, shop-v2-b, whose two containers ask for 100m + 50m and 64Mi + 32Mi and
+/// are capped at 1 + 500m and 128Mi + 256Mi.
+async fn sized_pod(client: &kube::Client, ns: &str) {
+    use k8s_openapi::api::core::v1::Pod;
+    let sized = |cpu: &str, mem: &str, max_cpu: &str, max_mem: &str| json!({"requests": {"cpu": cpu, "memory": mem}, "limits": {"cpu": max_cpu, "memory": max_mem}});
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "shop-v2-b", "labels": {"app": "shop", "version": "v2"}},
+        "spec": {"automountServiceAccountToken": false, "containers": [
+            {"name": "app", "image": "shop:2.0", "resources": sized("100m", "64Mi", "1", "128Mi")},
+            {"name": "proxy", "image": "proxy:1", "resources": sized("50m", "32Mi", "500m", "256Mi")}]}
+    }))
+    .expect("a pod");
+    kube::Api::<Pod>::namespaced(client.clone(), ns)
+        .create(&Default::default(), &pod)
+        .await
+        .expect("create pod");
+}
+
 /// `canary status ingress/shop -o json` in `ns`: the JSON, and stderr followed by the log file.
 fn status(kubeconfig: &std::path::Path, ns: &str) -> (Value, String) {
     let log = crate::support::scratch(ns).join("canary.log");
@@ -150,7 +168,11 @@ fn pod_metrics_through_the_aggregator_per_pod_and_per_version() {
     let netns = Netns::new();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
-    let ns = rt.block_on(shop(&client, "resources", "20", &[]));
+    let ns = rt.block_on(async {
+        let ns = shop(&client, "resources", "20", &[]).await;
+        sized_pod(&client, &ns).await;
+        ns
+    });
     let stand_in = MetricsStandIn::start_in("served", &netns, &served(&ns));
     let _cleanup = Unregister(cp.kubeconfig.clone());
     rt.block_on(register(&client, &ns, &netns));
@@ -170,6 +192,16 @@ fn pod_metrics_through_the_aggregator_per_pod_and_per_version() {
     assert_eq!(versions[0]["cpu_millicores"], 1251, "{json}");
     assert_eq!(versions[0]["memory_bytes"], 384 * mib, "{json}");
     assert_eq!(versions[1]["pods"][0]["cpu_millicores"], 1500, "{json}");
+    // a pod the API does not report: unknown, and out of the sums; its spec's requests and
+    // limits summed over its containers
+    assert_eq!(
+        versions[1]["pods"][1],
+        json!({"name": "shop-v2-b", "ready": false, "phase": "Pending", "restarts": 0,
+            "cpu_millicores": null, "memory_bytes": null,
+            "cpu_request_millicores": 150, "memory_request_bytes": 96 * mib,
+            "cpu_limit_millicores": 1500, "memory_limit_bytes": 384 * mib}),
+        "{json}"
+    );
     assert_eq!(versions[1]["cpu_millicores"], 1500, "{json}");
     assert_eq!(versions[1]["memory_bytes"], 1024 * mib, "{json}");
     // the request went through the aggregator, which names the user
