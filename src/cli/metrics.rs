@@ -73,3 +73,30 @@ impl MetricsArgs {
         self.prometheus.is_some() || self.prometheus_service.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ResourcesFrom;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn watch(args: &[&str]) -> Result<ResourcesFrom, String> {
+        let mut argv = vec!["canary", "watch", "ingress/shop"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).map(|c| c.command) {
+            Ok(Command::Watch(w)) => Ok(w.metrics.resources_from),
+            Ok(other) => panic!("not a watch: {other:?}"),
+            Err(e) => Err(e.kind().to_string()),
+        }
+    }
+
+    #[test]
+    fn resources_come_from_the_metrics_api_unless_told() {
+        assert_eq!(watch(&[]), Ok(ResourcesFrom::MetricsApi));
+        let from = |v: &str| watch(&["--resources-from", v]);
+        assert_eq!(from("prometheus"), Ok(ResourcesFrom::Prometheus));
+        assert_eq!(from("off"), Ok(ResourcesFrom::Off));
+        assert_eq!(from("metrics-api"), Ok(ResourcesFrom::MetricsApi));
+        assert!(from("kubelet").is_err());
+    }
+}
