@@ -275,6 +275,16 @@ subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kuberne
 EOF
         openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
             -extfile apiserver.ext -out apiserver.crt 2>/dev/null
+        # the aggregator's client identity towards extension API servers (front proxy)
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout front-proxy-ca.key -out front-proxy-ca.crt -days 3650 \
+            -subj "/CN=canary-test-front-proxy-ca" -addext "basicConstraints=critical,CA:TRUE" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -keyout front-proxy-client.key -out front-proxy-client.csr \
+            -subj "/CN=front-proxy-client" 2>/dev/null
+        printf '%s\n' basicConstraints=CA:FALSE keyUsage=critical,digitalSignature,keyEncipherment \
+            extendedKeyUsage=clientAuth >front-proxy-client.ext
+        openssl x509 -req -in front-proxy-client.csr -CA front-proxy-ca.crt -CAkey front-proxy-ca.key \
+            -CAcreateserial -days 3650 -extfile front-proxy-client.ext -out front-proxy-client.crt 2>/dev/null
         openssl genrsa -out sa.key 2048 2>/dev/null
         openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
         chmod 600 ./*.key
@@ -363,7 +373,12 @@ POLICY
         --service-account-issuer https://kubernetes.default.svc \
         --service-cluster-ip-range 10.0.0.0/24 --endpoint-reconciler-type none \
         --audit-policy-file "$run/audit-policy.yaml" --audit-log-path "$run/audit.log" \
-        --audit-log-format json
+        --audit-log-format json \
+        --requestheader-client-ca-file "$pki/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+        --requestheader-extra-headers-prefix X-Remote-Extra- --requestheader-group-headers X-Remote-Group \
+        --requestheader-username-headers X-Remote-User \
+        --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
+        --enable-aggregator-routing=true
     wait_for "$run" kube-apiserver "kube-apiserver /readyz" sh -c \
         "curl -fsS --cacert '$pki/ca.crt' -H 'Authorization: Bearer $admin_token' '$server/readyz' | grep -qx ok"
     t_api=$EPOCHREALTIME

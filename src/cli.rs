@@ -10,7 +10,7 @@ mod metrics;
 mod route;
 pub use alerts::{AlertArgs, AlertCommand, ConfigArg};
 pub use drive::DriveArgs;
-pub use metrics::MetricsArgs;
+pub use metrics::{MetricsArgs, ResourcesFrom};
 pub use route::RouteArgs;
 
 #[derive(Debug, Parser)]

@@ -32,6 +32,22 @@ pub struct MetricsArgs {
     /// environment or config file.
     #[arg(long)]
     pub no_prometheus: bool,
+    /// Where CPU and memory per pod come from: the resource metrics API (metrics-server),
+    /// cAdvisor's series in Prometheus, or nowhere.
+    #[arg(long, value_enum, default_value = "metrics-api", value_name = "SOURCE")]
+    pub resources_from: ResourcesFrom,
+}
+
+/// The source of CPU and memory per pod (`--resources-from`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResourcesFrom {
+    /// `metrics.k8s.io/v1beta1` PodMetrics through the API server.
+    #[default]
+    MetricsApi,
+    /// `container_cpu_usage_seconds_total` and `container_memory_working_set_bytes`.
+    Prometheus,
+    /// None: the columns stay hidden.
+    Off,
 }
 
 impl Default for MetricsArgs {
@@ -45,6 +61,7 @@ impl Default for MetricsArgs {
             metrics_template: None,
             config: None,
             no_prometheus: false,
+            resources_from: ResourcesFrom::MetricsApi,
         }
     }
 }
@@ -54,5 +71,32 @@ impl MetricsArgs {
     /// per context too).
     pub fn wanted(&self) -> bool {
         self.prometheus.is_some() || self.prometheus_service.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ResourcesFrom;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn watch(args: &[&str]) -> Result<ResourcesFrom, String> {
+        let mut argv = vec!["canary", "watch", "ingress/shop"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).map(|c| c.command) {
+            Ok(Command::Watch(w)) => Ok(w.metrics.resources_from),
+            Ok(other) => panic!("not a watch: {other:?}"),
+            Err(e) => Err(e.kind().to_string()),
+        }
+    }
+
+    #[test]
+    fn resources_come_from_the_metrics_api_unless_told() {
+        assert_eq!(watch(&[]), Ok(ResourcesFrom::MetricsApi));
+        let from = |v: &str| watch(&["--resources-from", v]);
+        assert_eq!(from("prometheus"), Ok(ResourcesFrom::Prometheus));
+        assert_eq!(from("off"), Ok(ResourcesFrom::Off));
+        assert_eq!(from("metrics-api"), Ok(ResourcesFrom::MetricsApi));
+        assert!(from("kubelet").is_err());
     }
 }

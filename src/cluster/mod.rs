@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod dynamic;
 pub mod error;
 pub mod pods;
+pub mod quantity;
 pub mod report;
 pub mod selector;
 pub mod words;

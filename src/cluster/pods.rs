@@ -75,6 +75,30 @@ pub fn image(pod: &KubePod) -> Option<String> {
         .and_then(|c| c.image.clone())
 }
 
+/// What the pod's containers ask for and are capped at, summed; a figure stays unknown when a
+/// container does not set it, or sets what does not read as a quantity.
+pub fn resources(pod: &KubePod) -> crate::model::PodResources {
+    use super::quantity::{bytes, millicores, BadQuantity};
+    let containers = pod.spec.as_ref().map_or(&[][..], |s| &s.containers[..]);
+    let sum = |limit: bool, key: &str, read: fn(&str) -> Result<u64, BadQuantity>| {
+        if containers.is_empty() {
+            return None;
+        }
+        containers.iter().try_fold(0u64, |total, c| {
+            let r = c.resources.as_ref()?;
+            let set = if limit { &r.limits } else { &r.requests };
+            let q = set.as_ref()?.get(key)?;
+            total.checked_add(read(&q.0).ok()?)
+        })
+    };
+    crate::model::PodResources {
+        cpu_request_millicores: sum(false, "cpu", millicores),
+        cpu_limit_millicores: sum(true, "cpu", millicores),
+        memory_request_bytes: sum(false, "memory", bytes),
+        memory_limit_bytes: sum(true, "memory", bytes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +145,20 @@ mod tests {
             "status": {"phase": "Running"}
         })));
         assert_eq!(gone.status, PodStatus::Terminating);
+    }
+
+    #[test]
+    fn requests_and_limits_are_summed_over_the_containers() {
+        let p = pod(serde_json::json!({"spec": {"containers": [
+            {"name": "app", "resources": {"requests": {"cpu": "100m", "memory": "64Mi"},
+                                          "limits": {"cpu": "1", "memory": "128Mi"}}},
+            {"name": "proxy", "resources": {"requests": {"cpu": "50m", "memory": "32Mi"}}}]}}));
+        let r = resources(&p);
+        assert_eq!(r.cpu_request_millicores, Some(150));
+        assert_eq!(r.memory_request_bytes, Some(96 << 20));
+        // the proxy has no limits: the pod's are unknown, not the app's alone
+        assert_eq!((r.cpu_limit_millicores, r.memory_limit_bytes), (None, None));
+        let bare = pod(serde_json::json!({"spec": {"containers": [{"name": "app"}]}}));
+        assert_eq!(resources(&bare), crate::model::PodResources::default());
     }
 }

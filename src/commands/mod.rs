@@ -124,6 +124,26 @@ pub fn metrics_setup(
         .map_err(|e| RunError::Metrics(e.to_string()))
 }
 
+/// The fetcher of CPU and memory `--resources-from` asks for: the resource metrics API, or
+/// cAdvisor's series through the metrics poller's Prometheus (none without one).
+pub fn resources_fetcher(
+    cluster: &crate::cluster::Cluster,
+    observed: &crate::live::Observed,
+    args: &crate::cli::MetricsArgs,
+    poller: Option<&crate::metrics::Poller>,
+) -> Option<crate::live::resources::Fetcher> {
+    use crate::cli::ResourcesFrom;
+    use crate::live::resources::{Fetcher, Source};
+    let from = match (args.resources_from, poller) {
+        (ResourcesFrom::MetricsApi, _) => Source::MetricsApi,
+        (ResourcesFrom::Prometheus, Some(p)) => {
+            Source::Prometheus(p.endpoint.clone(), args.metrics_window.clone())
+        }
+        (ResourcesFrom::Prometheus, None) | (ResourcesFrom::Off, _) => return None,
+    };
+    Some(Fetcher::new(cluster.clone(), observed, from))
+}
+
 /// The recorder the flags ask for: `--record FILE`, none with `--no-record` (or headless without
 /// `--record`), else a new file in the sessions directory (never one a session of the same second
 /// already wrote), pruned to the newest `--keep-sessions`.

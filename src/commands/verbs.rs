@@ -95,6 +95,15 @@ pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
         if let Some(why) = &setup.none_found {
             eprintln!("note: {why}: {}", crate::ui::NO_PROMETHEUS);
         }
+        // CPU and memory: one fetch; unknown (null) when the source is missing or refuses
+        let fetcher =
+            super::resources_fetcher(&cluster, &observed, &args.metrics, setup.poller.as_ref());
+        if let Some(f) = fetcher {
+            match runtime.block_on(f.fetch()) {
+                Ok(sample) => report.set_resources(&sample),
+                Err(e) => tracing::info!(%e, "status without CPU and memory"),
+            }
+        }
         if let Some(p) = setup.poller {
             match runtime.block_on(p.now(crate::model::wall_clock())) {
                 Ok(sample) => report.set_metrics(&sample),

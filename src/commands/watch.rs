@@ -178,6 +178,7 @@ fn cockpit(
     .with_refresh_ms(refresh_ms);
     let metrics = super::metrics_setup(runtime, &cluster, &observed, &args.metrics)?;
     let poller = metrics.poller;
+    let resources = super::resources_fetcher(&cluster, &observed, &args.metrics, poller.as_ref());
     let config = AppConfig {
         no_metrics_source: poller.is_none(),
         queries: poller.as_ref().map_or_else(Vec::new, |p| {
@@ -319,6 +320,9 @@ fn cockpit(
         }
         if let Some(p) = poller {
             tokio::spawn(p.run(events.clone()));
+        }
+        if let Some(r) = resources {
+            tokio::spawn(r.run(events.clone()));
         }
         crate::live::watch::run(cluster, observed, options, events, effects)
     });

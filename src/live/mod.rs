@@ -1,7 +1,8 @@
 //! A live release: read from the cluster ([`release`]; its canary decided by [`canary`] when the
 //! routing object alone does not tell it), followed by watches ([`watch`]), acted
 //! on by the one executor ([`executor`]), listed ([`discover`]), reported ([`status`]) and
-//! measured ([`metrics_setup`], Prometheus found by [`prometheus_discovery`]). What is particular to a traffic system is asked of
+//! measured ([`metrics_setup`], Prometheus found by [`prometheus_discovery`]; CPU and memory by
+//! [`resources`]). What is particular to a traffic system is asked of
 //! the provider layer.
 
 pub mod canary;
@@ -10,6 +11,7 @@ pub mod executor;
 pub mod metrics_setup;
 pub mod prometheus_discovery;
 pub mod release;
+pub mod resources;
 pub mod stages;
 pub mod status;
 pub mod watch;

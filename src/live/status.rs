@@ -78,6 +78,9 @@ pub struct VersionReport {
     pub name: String,
     pub image: String,
     pub pods: Vec<PodReport>,
+    /// Sums over the pods the resource metrics reported; null when unknown.
+    pub cpu_millicores: Option<u64>,
+    pub memory_bytes: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -86,6 +89,12 @@ pub struct PodReport {
     pub ready: bool,
     pub phase: String,
     pub restarts: u32,
+    /// This pod's usage; null when unknown.
+    pub cpu_millicores: Option<u64>,
+    pub memory_bytes: Option<u64>,
+    /// Its spec's requests and limits, summed over its containers; absent where unset.
+    #[serde(flatten)]
+    pub resources: crate::model::PodResources,
 }
 
 /// The release's phase: its controller's own word; for a release the cockpit drives, how the
@@ -127,6 +136,9 @@ impl StatusReport {
                     ready: p.ready,
                     phase: p.status.label().to_string(),
                     restarts: p.restarts,
+                    cpu_millicores: None,
+                    memory_bytes: None,
+                    resources: o.pod_resources.get(&p.name).copied().unwrap_or_default(),
                 })
                 .collect()
         };
@@ -147,12 +159,16 @@ impl StatusReport {
                     name: s.primary.name.clone(),
                     image: s.primary.image.clone(),
                     pods: pods(&o.pods.primary),
+                    cpu_millicores: None,
+                    memory_bytes: None,
                 },
                 VersionReport {
                     role: "canary",
                     name: s.canary.name.clone(),
                     image: s.canary.image.clone(),
                     pods: pods(&o.pods.canary),
+                    cpu_millicores: None,
+                    memory_bytes: None,
                 },
             ],
             bypass: o.bypass().to_vec(),
@@ -167,6 +183,24 @@ impl StatusReport {
             primary: VersionMetrics::of(&s.primary),
             canary: VersionMetrics::of(&s.canary),
         });
+    }
+
+    /// CPU and memory per pod and their sums per version, from one sample; pods (and versions)
+    /// it does not name stay unknown.
+    pub fn set_resources(&mut self, s: &crate::model::ResourceSample) {
+        for (v, usage) in self.versions.iter_mut().zip([&s.primary, &s.canary]) {
+            if !usage.is_empty() {
+                let (cpu, mem) = crate::model::ResourceSample::totals(usage);
+                v.cpu_millicores = Some(cpu);
+                v.memory_bytes = Some(mem);
+            }
+            for p in &mut v.pods {
+                if let Some(u) = usage.iter().find(|u| u.name == p.name) {
+                    p.cpu_millicores = Some(u.cpu_millicores);
+                    p.memory_bytes = Some(u.memory_bytes);
+                }
+            }
+        }
     }
 
     /// For people: the release line, then one block per version.

@@ -187,7 +187,8 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
-fn encode(v: &str) -> String {
+/// `v` percent-encoded for a query string.
+pub fn encode(v: &str) -> String {
     let mut out = String::new();
     for b in v.bytes() {
         match b {

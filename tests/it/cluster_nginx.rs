@@ -86,7 +86,8 @@ fn status_prints_the_json_contract() {
     assert_eq!(versions[1]["role"], "canary");
     assert_eq!(
         versions[1]["pods"][0],
-        serde_json::json!({"name": "shop-v2-a", "ready": false, "phase": "Running", "restarts": 0})
+        serde_json::json!({"name": "shop-v2-a", "ready": false, "phase": "Running", "restarts": 0,
+            "cpu_millicores": null, "memory_bytes": null})
     );
 
     let table = canary_at(&cp.kubeconfig, &ns, &["status", "ingress/shop"]);
@@ -266,10 +267,10 @@ fn requests_at_startup_and_none_in_steady_state() {
     let ns = rt.block_on(shop(&client, "requests", "20", &[]));
     std::thread::sleep(std::time::Duration::from_millis(500));
 
-    // canary status: one list each of Ingresses, Services and the pods of both versions (they
-    // share the label app=shop), and one more of the Services where no Prometheus is named: the
-    // look for one (none with --no-prometheus)
-    for (flags, lists) in [(&[][..], 4), (&["--no-prometheus"][..], 3)] {
+    // canary status: one list each of Ingresses, Services, the pods of both versions (they
+    // share the label app=shop) and their PodMetrics (metrics.k8s.io), and one more of the
+    // Services where no Prometheus is named: the look for one (none with --no-prometheus)
+    for (flags, lists) in [(&[][..], 5), (&["--no-prometheus"][..], 4)] {
         let before = audit_lines();
         let mut args = vec!["status", "ingress/shop"];
         args.extend(flags);
@@ -279,6 +280,15 @@ fn requests_at_startup_and_none_in_steady_state() {
         let status = requests_in(&ns, before);
         let verbs: Vec<&str> = status.iter().map(|(v, _)| v.as_str()).collect();
         assert_eq!(verbs, vec!["list"; lists], "{flags:?} {status:?}");
+        let pod_metrics = format!("/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods");
+        assert_eq!(
+            status
+                .iter()
+                .filter(|(_, path)| *path == pod_metrics)
+                .count(),
+            1,
+            "{status:?}"
+        );
     }
 
     // the live source: the same read, then list+watch of the Ingresses, the release's pods and

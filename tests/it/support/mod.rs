@@ -12,6 +12,7 @@
 pub mod alert_receiver;
 pub mod cluster;
 pub mod fault_proxy;
+pub mod metrics_stand_in;
 pub mod netns;
 pub mod prometheus;
 
