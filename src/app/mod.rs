@@ -158,6 +158,11 @@ pub struct App {
     pub gates: Option<ServedGates>,
     /// The latest CPU and memory of both versions' pods, when a source reports them.
     pub resources: Option<crate::model::ResourceSample>,
+    /// The resource samples of the last hour, for the sparklines and the memory check.
+    pub resource_history: crate::model::ResourceHistory,
+    /// Why CPU and memory are not shown (the resource metrics API is not served or not allowed);
+    /// the pods panel hides its usage columns meanwhile.
+    pub resources_error: Option<String>,
     /// What alerts were raised and how their delivery goes.
     pub alerts: alerts::AlertState,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
@@ -197,6 +202,8 @@ impl App {
             analysis_plan: None,
             gates: None,
             resources: None,
+            resource_history: crate::model::ResourceHistory::default(),
+            resources_error: None,
             alerts: alerts::AlertState::default(),
             produced: Vec::new(),
         }
@@ -272,6 +279,13 @@ impl App {
                 if source == "metrics" {
                     self.metrics_error = Some(message.clone());
                 }
+                if source == "resources" {
+                    // said once: the same reason again changes nothing
+                    if self.resources_error.as_deref() == Some(message.as_str()) {
+                        return Vec::new();
+                    }
+                    self.resources_error = Some(message.clone());
+                }
                 self.source_down(at, &source);
                 let text = format!("{source}: {message}");
                 self.log.push(at, LogKind::Error, text.clone());
@@ -317,8 +331,9 @@ impl App {
                 Vec::new()
             }
             Event::ResourcesSampled { sample } => {
-                // shown by the pods panel; kept as the latest (the panels' history comes later)
                 self.now = self.now.max(sample.at);
+                self.resources_error = None;
+                self.resource_history.push(sample.clone());
                 self.resources = Some(sample);
                 Vec::new()
             }

@@ -323,6 +323,7 @@ fn a_thousand_pods_render_only_the_visible_slice() {
             ready: true,
             restarts: 0,
             created_at: support::T0,
+            resources: Default::default(),
         })
         .collect();
     h.observe();

@@ -45,6 +45,7 @@ pub fn settings() -> AnalysisSettings {
         max_p99_ms: 500.0,
         min_requests: 20,
         max_4xx_rate: None,
+        max_memory_growth: None,
     }
 }
 
@@ -74,6 +75,7 @@ fn pod(name: &str, status: PodStatus, ready: bool, restarts: u32, created_at: Mi
         ready,
         restarts,
         created_at,
+        resources: Default::default(),
     }
 }
 
