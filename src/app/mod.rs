@@ -16,6 +16,7 @@ pub(crate) mod observe;
 pub mod picker;
 mod routes;
 pub mod rows;
+pub mod usage;
 
 pub use effect::{Action, Actor, Effect};
 pub use event::{Event, PickedFrom};
@@ -158,11 +159,8 @@ pub struct App {
     pub gates: Option<ServedGates>,
     /// The latest CPU and memory of both versions' pods, when a source reports them.
     pub resources: Option<crate::model::ResourceSample>,
-    /// The resource samples of the last hour, for the sparklines and the memory check.
-    pub resource_history: crate::model::ResourceHistory,
-    /// Why CPU and memory are not shown (the resource metrics API is not served or not allowed);
-    /// the pods panel hides its usage columns meanwhile.
-    pub resources_error: Option<String>,
+    /// Their history and why they are not shown, when they are not.
+    pub usage: usage::Usage,
     /// What alerts were raised and how their delivery goes.
     pub alerts: alerts::AlertState,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
@@ -202,8 +200,7 @@ impl App {
             analysis_plan: None,
             gates: None,
             resources: None,
-            resource_history: crate::model::ResourceHistory::default(),
-            resources_error: None,
+            usage: usage::Usage::default(),
             alerts: alerts::AlertState::default(),
             produced: Vec::new(),
         }
@@ -275,23 +272,7 @@ impl App {
                 at,
                 source,
                 message,
-            } => {
-                if source == "metrics" {
-                    self.metrics_error = Some(message.clone());
-                }
-                if source == "resources" {
-                    // said once: the same reason again changes nothing
-                    if self.resources_error.as_deref() == Some(message.as_str()) {
-                        return Vec::new();
-                    }
-                    self.resources_error = Some(message.clone());
-                }
-                self.source_down(at, &source);
-                let text = format!("{source}: {message}");
-                self.log.push(at, LogKind::Error, text.clone());
-                self.set_status(Level::Error, text);
-                Vec::new()
-            }
+            } => self.on_source_error(at, source, message),
             Event::AnalysisStarted { at, settings, plan } => {
                 self.now = self.now.max(at);
                 self.settings = settings;
@@ -331,10 +312,7 @@ impl App {
                 Vec::new()
             }
             Event::ResourcesSampled { sample } => {
-                self.now = self.now.max(sample.at);
-                self.resources_error = None;
-                self.resource_history.push(sample.clone());
-                self.resources = Some(sample);
+                self.on_resources(sample);
                 Vec::new()
             }
             Event::AlertRaised { alert } => {

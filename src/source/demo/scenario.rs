@@ -118,18 +118,18 @@ pub struct VersionSpec {
     #[serde(default)]
     pub crashloop: bool,
     /// CPU per pod, in millicores.
-    #[serde(default = "default_cpu")]
+    #[serde(default = "super::usage::default_cpu")]
     pub cpu_millicores: f64,
     /// Working-set memory per pod at start, in MiB.
-    #[serde(default = "default_memory")]
+    #[serde(default = "super::usage::default_memory")]
     pub memory_mib: f64,
     /// Memory a pod adds per minute of its life, in MiB (a leak).
     #[serde(default)]
     pub memory_growth_mib_per_min: f64,
     /// The pods' CPU request and memory limit, as in a pod spec (`250m`, `512Mi`).
-    #[serde(default = "default_cpu_request")]
+    #[serde(default = "super::usage::default_cpu_request")]
     pub cpu_request: Option<String>,
-    #[serde(default = "default_memory_limit")]
+    #[serde(default = "super::usage::default_memory_limit")]
     pub memory_limit: Option<String>,
 }
 
@@ -171,18 +171,6 @@ fn default_wave_period() -> f64 {
 }
 fn default_sample_secs() -> u32 {
     2
-}
-fn default_cpu() -> f64 {
-    120.0
-}
-fn default_memory() -> f64 {
-    160.0
-}
-fn default_cpu_request() -> Option<String> {
-    Some("250m".to_string())
-}
-fn default_memory_limit() -> Option<String> {
-    Some("512Mi".to_string())
 }
 fn default_ready_after() -> f64 {
     5.0

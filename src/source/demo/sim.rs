@@ -153,28 +153,16 @@ impl Sim {
         }
         if self.now >= self.next_usage_at {
             out.push(Event::ResourcesSampled {
-                sample: self.usage_sample(),
+                sample: usage::sample(
+                    self.now,
+                    (&self.primary.usage, &self.primary.pods),
+                    (&self.canary.usage, &self.canary.pods),
+                ),
             });
             self.next_usage_at = self.next_usage_at.plus_ms(usage::SAMPLE_MS);
         }
         out.push(Event::Tick { at: self.now });
         out
-    }
-
-    fn usage_sample(&self) -> crate::model::ResourceSample {
-        let now = self.now;
-        let of = |side: &Side| {
-            side.pods
-                .iter()
-                .filter(|p| p.pod.ready)
-                .map(|p| side.usage.pod(&p.pod.name, p.pod.created_at, now))
-                .collect()
-        };
-        crate::model::ResourceSample {
-            at: now,
-            primary: of(&self.primary),
-            canary: of(&self.canary),
-        }
     }
 
     /// Performs an effect; answers with its result and the observations it changed.
@@ -330,18 +318,9 @@ impl Sim {
                 release,
             });
         }
-        let specced = |side: &Side| {
-            side.pods
-                .iter()
-                .map(|p| crate::model::Pod {
-                    resources: side.usage.resources,
-                    ..p.pod.clone()
-                })
-                .collect()
-        };
         let pods = PodSet {
-            primary: specced(&self.primary),
-            canary: specced(&self.canary),
+            primary: usage::specced(&self.primary.usage, &self.primary.pods),
+            canary: usage::specced(&self.canary.usage, &self.canary.pods),
         };
         if self.last_pods.as_ref() != Some(&pods) {
             self.last_pods = Some(pods.clone());

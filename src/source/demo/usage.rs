@@ -3,8 +3,9 @@
 //! scenario makes it leak. Deterministic: no draws from the simulation's random numbers, so the
 //! traffic of a seed is the same with or without it.
 
+use super::pods::SimPod;
 use super::scenario::VersionSpec;
-use crate::model::{quantity, Millis, PodResources, PodUsage};
+use crate::model::{quantity, Millis, Pod, PodResources, PodUsage, ResourceSample};
 
 /// Seconds between two resource samples (metrics-server's usual resolution).
 pub const SAMPLE_MS: i64 = 15_000;
@@ -49,6 +50,49 @@ impl UsageProfile {
             memory_bytes: memory.max(0.0).round() as u64,
         }
     }
+}
+
+/// A version's usage when its scenario does not say: a small web service.
+pub fn default_cpu() -> f64 {
+    120.0
+}
+pub fn default_memory() -> f64 {
+    160.0
+}
+pub fn default_cpu_request() -> Option<String> {
+    Some("250m".to_string())
+}
+pub fn default_memory_limit() -> Option<String> {
+    Some("512Mi".to_string())
+}
+
+/// What metrics-server would report of both versions' ready pods at `now`.
+pub fn sample(
+    now: Millis,
+    primary: (&UsageProfile, &[SimPod]),
+    canary: (&UsageProfile, &[SimPod]),
+) -> ResourceSample {
+    let of = |(usage, pods): (&UsageProfile, &[SimPod])| {
+        pods.iter()
+            .filter(|p| p.pod.ready)
+            .map(|p| usage.pod(&p.pod.name, p.pod.created_at, now))
+            .collect()
+    };
+    ResourceSample {
+        at: now,
+        primary: of(primary),
+        canary: of(canary),
+    }
+}
+
+/// The pods as the cluster lists them: with their spec's request and limit.
+pub fn specced(usage: &UsageProfile, pods: &[SimPod]) -> Vec<Pod> {
+    pods.iter()
+        .map(|p| Pod {
+            resources: usage.resources,
+            ..p.pod.clone()
+        })
+        .collect()
 }
 
 #[cfg(test)]
