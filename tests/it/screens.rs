@@ -4,6 +4,7 @@
 mod errors;
 mod run;
 mod testers;
+mod usage;
 
 use crate::support::{self, draw, find, rows, Harness};
 use canary_cockpit::model::AlertEvent;
