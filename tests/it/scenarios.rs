@@ -98,6 +98,33 @@ fn leaky_v2_is_rolled_back_by_the_memory_check_alone() {
 }
 
 #[test]
+fn the_demo_flag_overrides_the_scenarios_memory_limit() {
+    let run = |growth: &str| {
+        Command::new(env!("CARGO_BIN_EXE_canary"))
+            .args([
+                "--log-file",
+                "/dev/null",
+                "demo",
+                "--headless",
+                "--speed",
+                "max",
+            ])
+            .args(["--seed", "5", "--scenario", "leaky-v2"])
+            .arg(format!("--max-memory-growth={growth}"))
+            .output()
+            .expect("run canary")
+    };
+    let lenient = run("1000");
+    let out = String::from_utf8_lossy(&lenient.stdout);
+    assert_eq!(lenient.status.code(), Some(0), "{out}");
+    assert!(!out.contains("memory +"), "{out}");
+    let refused = run("-3");
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("--max-memory-growth -3"), "{err}");
+}
+
+#[test]
 fn the_scenarios_verb_lists_leaky_v2() {
     let out = Command::new(env!("CARGO_BIN_EXE_canary"))
         .arg("scenarios")
