@@ -117,3 +117,32 @@ fn without_the_resource_api_the_columns_hide_and_it_is_said_once() {
         );
     }
 }
+
+/// leaky-v2 in the cockpit at 120×40 once the memory check failed: the leak on the canary's line,
+/// red over the maximum, the setting in the analysis panel and the reason in the events.
+#[test]
+fn the_leaky_demo_shows_its_leak_and_the_memory_check() {
+    use canary_cockpit::source::demo::{DemoSession, Scenario};
+    let scenario = Scenario::load("leaky-v2").unwrap();
+    let mut session = DemoSession::new(
+        scenario,
+        5,
+        canary_cockpit::model::Millis(0),
+        support::config(true),
+    );
+    session.start();
+    session.run_until(canary_cockpit::model::Millis(80_000));
+    let terminal = draw(&session.app, 120, 40);
+    let buf = terminal.backend().buffer();
+    let text = rows(buf).join("\n");
+    assert!(text.contains("memory +≤ 20 %"), "{text}");
+    assert!(text.contains("check failed (memory +"), "{text}");
+    let canary_line = text
+        .lines()
+        .find(|l| l.contains("canary v2 ·"))
+        .expect("canary group line");
+    assert!(canary_line.contains("/pod +"), "{canary_line}");
+    let growth = find(buf, "/pod +");
+    let at = (growth[0].0 + 6, growth[0].1);
+    assert_eq!(buf[at].fg, Color::Red, "over the maximum: {canary_line}");
+}
