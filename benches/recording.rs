@@ -40,6 +40,7 @@ fn pod(name: String, status: PodStatus, created_at: Millis) -> Pod {
         status,
         restarts: 0,
         created_at,
+        resources: Default::default(),
     }
 }
 

@@ -23,6 +23,7 @@ fn big_app() -> App {
         ready: !i.is_multiple_of(97),
         restarts: (i % 5) as u32,
         created_at: Millis(0),
+        resources: Default::default(),
     };
     app.update(Event::ReleaseObserved {
         at: Millis(0),

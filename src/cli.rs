@@ -270,7 +270,8 @@ pub struct ReplayArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// A built-in scenario (faulty-v2, healthy-v2, slow-v2, crashloop-v2) or a path to a TOML file.
+    /// A built-in scenario (faulty-v2, healthy-v2, slow-v2, crashloop-v2,
+    /// leaky-v2) or a path to a TOML file.
     #[arg(long, default_value = crate::source::demo::scenario::DEFAULT, value_name = "NAME|PATH")]
     pub scenario: String,
     /// Seed of the simulation: the same seed gives the same run.
@@ -287,6 +288,10 @@ pub struct DemoArgs {
     /// ADDR/metrics (e.g. 127.0.0.1:9113), for Prometheus or Grafana beside the cockpit.
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<String>,
+    /// Maximum growth of the canary's memory per pod, in percent (see `watch --drive`); overrides
+    /// the scenario's `analysis.max_memory_growth`.
+    #[arg(long, value_name = "PERCENT")]
+    pub max_memory_growth: Option<f64>,
     #[command(flatten)]
     pub alerts: AlertArgs,
     #[command(flatten)]

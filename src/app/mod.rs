@@ -17,6 +17,7 @@ pub(crate) mod observe;
 pub mod picker;
 mod routes;
 pub mod rows;
+pub mod usage;
 
 pub use config::AppConfig;
 pub use effect::{Action, Actor, Effect};
@@ -101,6 +102,8 @@ pub struct App {
     pub gates: Option<ServedGates>,
     /// The latest CPU and memory of both versions' pods, when a source reports them.
     pub resources: Option<crate::model::ResourceSample>,
+    /// Their history and why they are not shown, when they are not.
+    pub usage: usage::Usage,
     /// What alerts were raised and how their delivery goes.
     pub alerts: alerts::AlertState,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
@@ -140,6 +143,7 @@ impl App {
             analysis_plan: None,
             gates: None,
             resources: None,
+            usage: usage::Usage::default(),
             alerts: alerts::AlertState::default(),
             produced: Vec::new(),
         }
@@ -211,16 +215,7 @@ impl App {
                 at,
                 source,
                 message,
-            } => {
-                if source == "metrics" {
-                    self.metrics_error = Some(message.clone());
-                }
-                self.source_down(at, &source);
-                let text = format!("{source}: {message}");
-                self.log.push(at, LogKind::Error, text.clone());
-                self.set_status(Level::Error, text);
-                Vec::new()
-            }
+            } => self.on_source_error(at, source, message),
             Event::AnalysisStarted { at, settings, plan } => {
                 self.now = self.now.max(at);
                 self.settings = settings;
@@ -260,9 +255,7 @@ impl App {
                 Vec::new()
             }
             Event::ResourcesSampled { sample } => {
-                // shown by the pods panel; kept as the latest (the panels' history comes later)
-                self.now = self.now.max(sample.at);
-                self.resources = Some(sample);
+                self.on_resources(sample);
                 Vec::new()
             }
             Event::AlertRaised { alert } => {

@@ -230,6 +230,7 @@ impl App {
             weight: release.weight,
             pods: &self.pods,
             history: &self.history,
+            resources: &self.usage.history,
             failed_checks: self.analysis.failed,
         };
         let Some(decision) = controller.on_time(self.now, view) else {

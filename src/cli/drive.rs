@@ -28,6 +28,11 @@ pub struct DriveArgs {
     /// never fail a check.
     #[arg(long, value_name = "PERCENT")]
     pub max_4xx_rate: Option<f64>,
+    /// Maximum growth of the canary's average memory per pod, in percent, from its first
+    /// resource sample (within the last hour) to the latest. Without it memory never fails a
+    /// check; without the resource metrics API it is not judged.
+    #[arg(long, value_name = "PERCENT")]
+    pub max_memory_growth: Option<f64>,
 }
 
 impl DriveArgs {
@@ -47,6 +52,14 @@ impl DriveArgs {
         if let Some(r) = self.max_4xx_rate.filter(|r| !(0.0..=100.0).contains(r)) {
             return Err(format!("--max-4xx-rate {r} is not a percentage"));
         }
+        if let Some(g) = self
+            .max_memory_growth
+            .filter(|g| !(g.is_finite() && *g >= 0.0))
+        {
+            return Err(format!(
+                "--max-memory-growth {g} is not a positive percentage"
+            ));
+        }
         Ok(crate::model::AnalysisSettings {
             interval_secs: self.analysis_interval,
             threshold: self.threshold,
@@ -54,6 +67,7 @@ impl DriveArgs {
             max_p99_ms: self.max_p99_ms,
             min_requests: self.min_requests,
             max_4xx_rate: self.max_4xx_rate,
+            max_memory_growth: self.max_memory_growth,
         })
     }
 }
@@ -83,6 +97,17 @@ mod tests {
         assert_eq!(
             drive(&["--max-4xx-rate", "150"]).settings().unwrap_err(),
             "--max-4xx-rate 150 is not a percentage"
+        );
+    }
+
+    #[test]
+    fn max_memory_growth_is_off_unless_given() {
+        assert_eq!(drive(&[]).settings().unwrap().max_memory_growth, None);
+        let on = drive(&["--drive", "--max-memory-growth", "20"]);
+        assert_eq!(on.settings().unwrap().max_memory_growth, Some(20.0));
+        assert_eq!(
+            drive(&["--max-memory-growth=-5"]).settings().unwrap_err(),
+            "--max-memory-growth -5 is not a positive percentage"
         );
     }
 }

@@ -1,6 +1,7 @@
-//! Pods as the cockpit shows them: kubectl's STATUS column, readiness, restarts, age.
+//! Pods as the cockpit shows them: kubectl's STATUS column, readiness, restarts, age, and the
+//! requests and limits of their containers.
 
-use crate::model::{Millis, Pod, PodStatus};
+use crate::model::{quantity, Millis, Pod, PodResources, PodStatus};
 use k8s_openapi::api::core::v1::Pod as KubePod;
 
 /// The pod as kubectl would list it. Fields the cluster left out read as "not yet": no status is
@@ -29,6 +30,31 @@ pub fn from_kube(pod: &KubePod) -> Pod {
             .creation_timestamp
             .as_ref()
             .map_or(Millis(0), |t| Millis(t.0.as_millisecond())),
+        resources: requests_and_limits(pod),
+    }
+}
+
+/// The containers' requests and limits, summed; a figure is known only when every container
+/// sets it (otherwise the pod's own is unbounded, and a share of the sum would mislead).
+/// Init containers do not run beside the others and are left out.
+fn requests_and_limits(pod: &KubePod) -> PodResources {
+    let containers = pod.spec.as_ref().map_or(&[][..], |s| &s.containers[..]);
+    let sum = |limits: bool, key: &str, parse: fn(&str) -> Option<u64>| {
+        if containers.is_empty() {
+            return None;
+        }
+        containers.iter().try_fold(0u64, |acc, c| {
+            let r = c.resources.as_ref()?;
+            let map = if limits { &r.limits } else { &r.requests };
+            let one = map.as_ref()?.get(key).and_then(|q| parse(&q.0))?;
+            acc.checked_add(one)
+        })
+    };
+    PodResources {
+        cpu_request_millicores: sum(false, "cpu", quantity::millis),
+        cpu_limit_millicores: sum(true, "cpu", quantity::millis),
+        memory_request_bytes: sum(false, "memory", quantity::units),
+        memory_limit_bytes: sum(true, "memory", quantity::units),
     }
 }
 
@@ -132,6 +158,26 @@ mod tests {
         assert_eq!(
             (crash.status, crash.ready),
             (PodStatus::CrashLoopBackOff, false)
+        );
+
+        let sized = from_kube(&pod(serde_json::json!({
+            "metadata": {"name": "e"},
+            "spec": {"containers": [
+                {"name": "a", "resources": {"requests": {"cpu": "250m", "memory": "64Mi"},
+                                            "limits": {"memory": "128Mi"}}},
+                {"name": "b", "resources": {"requests": {"cpu": "0.5", "memory": "64Mi"},
+                                            "limits": {"cpu": "1", "memory": "1Gi"}}}
+            ]}
+        })));
+        assert_eq!(
+            sized.resources,
+            PodResources {
+                cpu_request_millicores: Some(750),
+                cpu_limit_millicores: None,
+                memory_request_bytes: Some(128 << 20),
+                memory_limit_bytes: Some((128 << 20) + (1 << 30)),
+            },
+            "a figure counts only when every container sets it"
         );
 
         let bare = from_kube(&pod(serde_json::json!({"metadata": {"name": "c"}})));

@@ -11,7 +11,15 @@ use super::{open_recorder, RunError};
 
 /// `canary demo`: the embedded release, in the cockpit or headless.
 pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
-    let scenario = Scenario::load(&args.scenario)?;
+    let mut scenario = Scenario::load(&args.scenario)?;
+    if let Some(g) = args.max_memory_growth {
+        if !(g.is_finite() && g >= 0.0) {
+            return Err(RunError::Usage(format!(
+                "--max-memory-growth {g} is not a positive percentage"
+            )));
+        }
+        scenario.analysis.max_memory_growth = Some(g);
+    }
     // every --alert name is checked before the demo starts: a bad one sends nothing
     let resolved = super::alerts::resolve(&args.alerts.alert, args.config.config.as_deref(), None)?;
     if resolved.flagger {

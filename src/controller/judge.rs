@@ -1,7 +1,9 @@
 //! One analysis check of the canary: readiness, request count, success rate and p99; the 4xx
-//! share only when a maximum is set.
+//! share and the canary's memory growth only when a maximum is set.
 
-use crate::model::{AnalysisSettings, MetricsHistory, Millis, Outcome, PodSet, Side};
+use crate::model::{
+    Age, AnalysisSettings, MetricsHistory, Millis, Outcome, PodSet, ResourceHistory, Side,
+};
 
 /// Result of one check before the failed-check count is applied.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,6 +102,19 @@ pub fn judge_metrics(settings: &AnalysisSettings, history: &MetricsHistory, now:
     }
 }
 
+/// The memory check, when a maximum growth is set: the reason it fails, if it does.
+pub fn judge_memory(settings: &AnalysisSettings, resources: &ResourceHistory) -> Option<String> {
+    let max = settings.max_memory_growth?;
+    let growth = resources.memory_growth(Side::Canary)?;
+    (growth.percent > max + 1e-9).then(|| {
+        format!(
+            "memory +{:.0} % in {} > {max:.0} %",
+            growth.percent,
+            Age(growth.over_ms)
+        )
+    })
+}
+
 /// A share shown as a percentage: one decimal below 10 %, none above.
 pub fn percent(share: f64) -> String {
     let p = share * 100.0;
@@ -184,6 +199,38 @@ mod tests {
     }
 
     #[test]
+    fn memory_growth_fails_only_with_a_maximum() {
+        use crate::model::{PodUsage, ResourceSample};
+        let mut h = ResourceHistory::default();
+        for (i, mib) in [100u64, 120, 138].into_iter().enumerate() {
+            h.push(ResourceSample {
+                at: Millis(i as i64 * 60_000),
+                primary: vec![],
+                canary: vec![PodUsage {
+                    name: "c".into(),
+                    cpu_millicores: 10,
+                    memory_bytes: mib << 20,
+                }],
+            });
+        }
+        assert_eq!(judge_memory(&settings(), &h), None);
+        let strict = AnalysisSettings {
+            max_memory_growth: Some(20.0),
+            ..settings()
+        };
+        assert_eq!(
+            judge_memory(&strict, &h).as_deref(),
+            Some("memory +38 % in 2m > 20 %")
+        );
+        let lenient = AnalysisSettings {
+            max_memory_growth: Some(40.0),
+            ..settings()
+        };
+        assert_eq!(judge_memory(&lenient, &h), None);
+        assert_eq!(judge_memory(&strict, &ResourceHistory::default()), None);
+    }
+
+    #[test]
     fn readiness_names_the_failing_status() {
         let pods = PodSet {
             primary: vec![],
@@ -193,6 +240,7 @@ mod tests {
                 ready: false,
                 restarts: 3,
                 created_at: Millis(0),
+                resources: Default::default(),
             }],
         };
         assert_eq!(

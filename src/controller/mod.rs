@@ -7,7 +7,8 @@
 pub mod judge;
 
 use crate::model::{
-    AnalysisSettings, MetricsHistory, Millis, Outcome, Phase, Plan, PodSet, Verdict, Weight,
+    AnalysisSettings, MetricsHistory, Millis, Outcome, Phase, Plan, PodSet, ResourceHistory,
+    Verdict, Weight,
 };
 
 /// What the controller wants done after a check.
@@ -38,6 +39,8 @@ pub struct View<'a> {
     pub weight: Weight,
     pub pods: &'a PodSet,
     pub history: &'a MetricsHistory,
+    /// CPU and memory samples, for the memory check.
+    pub resources: &'a ResourceHistory,
     /// Failed checks before this one.
     pub failed_checks: u32,
 }
@@ -76,7 +79,7 @@ impl Controller {
     }
 
     fn check(&self, now: Millis, view: View<'_>) -> Decision {
-        let check = match judge::readiness(view.pods) {
+        let mut check = match judge::readiness(view.pods) {
             Err(reason) => judge::Check {
                 outcome: Outcome::Fail,
                 reason,
@@ -91,6 +94,13 @@ impl Controller {
             },
             Ok(()) => judge::judge_metrics(&self.settings, view.history, now),
         };
+        if let Some(memory) = judge::judge_memory(&self.settings, view.resources) {
+            check.reason = match check.outcome {
+                Outcome::Fail => format!("{}, {memory}", check.reason),
+                _ => memory,
+            };
+            check.outcome = Outcome::Fail;
+        }
         let failed_checks = view.failed_checks + u32::from(check.outcome == Outcome::Fail);
         let step = match check.outcome {
             Outcome::Fail if failed_checks >= self.settings.threshold => Step::Rollback,

@@ -19,6 +19,11 @@ pub struct AnalysisSettings {
     /// Maximum share of 4xx responses in percent; `None`: 4xx never fail a check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_4xx_rate: Option<f64>,
+    /// Maximum growth in percent of the canary's average working-set memory per pod, from the
+    /// first resource sample with canary pods in the kept history (the last hour) to the latest;
+    /// `None`: memory never fails a check. Without resource samples the check is skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_memory_growth: Option<f64>,
 }
 
 impl Default for AnalysisSettings {
@@ -30,6 +35,7 @@ impl Default for AnalysisSettings {
             max_p99_ms: 500.0,
             min_requests: 20,
             max_4xx_rate: None,
+            max_memory_growth: None,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod gates;
 pub mod metrics;
 pub mod plan;
+pub mod quantity;
 pub mod release;
 pub mod resources;
 pub mod rules;
@@ -22,7 +23,7 @@ pub use release::{
     ControllerView, Phase, Pod, PodSet, PodStatus, Refusal, ReleaseSnapshot, Side, TimedPause,
     Version,
 };
-pub use resources::{PodResources, PodUsage, ResourceSample};
+pub use resources::{MemoryGrowth, PodResources, PodUsage, ResourceHistory, ResourceSample};
 pub use rules::{CanaryBy, RouteChange, RouteRule, RuleKind, RuleMatch, RuleOwner};
 pub use target::{Kind, KindInfo, Target, TargetError, KINDS};
 pub use time::{wall_clock, Age, Clock, Millis};

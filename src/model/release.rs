@@ -1,6 +1,7 @@
 //! The release being watched: a primary (stable) version, a canary version, and how traffic is split.
 
 use super::plan::Plan;
+use super::resources::PodResources;
 use super::time::Millis;
 use super::weight::Weight;
 use serde::{Deserialize, Serialize};
@@ -104,6 +105,9 @@ pub struct Pod {
     pub ready: bool,
     pub restarts: u32,
     pub created_at: Millis,
+    /// Requests and limits from the pod's spec, summed over its containers.
+    #[serde(default, skip_serializing_if = "PodResources::is_empty")]
+    pub resources: PodResources,
 }
 
 /// `1 restart`, `3 restarts`.

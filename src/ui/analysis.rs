@@ -167,8 +167,12 @@ impl Widget for Analysis<'_> {
             .max_4xx_share()
             .map(|m| format!(" · 4xx ≤ {}", percent(m)))
             .unwrap_or_default();
+        let max_memory = s
+            .max_memory_growth
+            .map(|g| format!(" · memory +≤ {g:.0} %"))
+            .unwrap_or_default();
         let settings = format!(
-            "every {}s · success ≥ {}{max_4xx} · p99 ≤ {:.0} ms · ≥ {} req",
+            "every {}s · success ≥ {}{max_4xx} · p99 ≤ {:.0} ms · ≥ {} req{max_memory}",
             s.interval_secs,
             percent(s.min_success_rate / 100.0),
             s.max_p99_ms,

@@ -24,6 +24,7 @@ mod spark;
 mod text;
 pub mod theme;
 mod traffic;
+mod usage;
 
 use crate::app::{App, Mode, PromptKind};
 pub use footer::hints;

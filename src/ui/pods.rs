@@ -3,6 +3,7 @@
 
 use super::text;
 use super::theme::{side_mark, Theme};
+use super::usage;
 use crate::app::{App, Panel, PodRow};
 use crate::model::{Age, Pod, PodStatus, Side};
 use ratatui::buffer::Buffer;
@@ -16,21 +17,35 @@ pub struct Pods<'a> {
     pub theme: Theme,
 }
 
-/// Column widths for an inner width; columns drop out (age, then restarts) before names get too
-/// narrow to tell pods apart.
+/// Column widths for an inner width. Columns drop out before names get too narrow to tell pods
+/// apart, always in this order: %MEM/L, %CPU/R, AGE, MEM, RESTARTS, CPU. Without resource
+/// samples the usage columns are not there at all (and AGE, then RESTARTS, drop as before).
 struct Columns {
     name: usize,
     status: usize,
     restarts: Option<(usize, &'static str)>,
     age: bool,
+    cpu: bool,
+    mem: bool,
+    cpu_r: bool,
+    mem_l: bool,
 }
 
 const READY_W: usize = 5;
 const AGE_W: usize = 4;
+use usage::{CPU_W, MEM_W, PCT_W};
+
+/// Which usage columns the data can fill.
+#[derive(Clone, Copy, Default)]
+struct UsageCols {
+    shown: bool,
+    cpu_r: bool,
+    mem_l: bool,
+}
 
 impl Columns {
-    fn fit(width: usize) -> Self {
-        let status = if width >= 56 { 16 } else { 11 };
+    fn fit(width: usize, usage: UsageCols) -> Self {
+        let status = if width >= 56 && !usage.shown { 16 } else { 11 };
         let restarts = if width >= 60 {
             (8, "RESTARTS")
         } else {
@@ -41,22 +56,41 @@ impl Columns {
             status,
             restarts: Some(restarts),
             age: true,
+            cpu: usage.shown,
+            mem: usage.shown,
+            cpu_r: usage.shown && usage.cpu_r,
+            mem_l: usage.shown && usage.mem_l,
         };
-        for _ in 0..3 {
+        let on = |b: bool, w: usize| if b { w + 1 } else { 0 };
+        loop {
             let used = READY_W
                 + 1
                 + cols.status
                 + cols.restarts.map_or(0, |(w, _)| w + 1)
-                + if cols.age { AGE_W + 1 } else { 0 }
+                + on(cols.age, AGE_W)
+                + on(cols.cpu, CPU_W)
+                + on(cols.mem, MEM_W)
+                + on(cols.cpu_r, PCT_W)
+                + on(cols.mem_l, PCT_W)
                 + 1;
             cols.name = width.saturating_sub(used);
             if cols.name >= 12 {
                 break;
             }
-            if cols.age {
+            if cols.mem_l {
+                cols.mem_l = false;
+            } else if cols.cpu_r {
+                cols.cpu_r = false;
+            } else if cols.age {
                 cols.age = false;
-            } else {
+            } else if cols.mem {
+                cols.mem = false;
+            } else if cols.restarts.is_some() {
                 cols.restarts = None;
+            } else if cols.cpu {
+                cols.cpu = false;
+            } else {
+                break;
             }
         }
         cols
@@ -89,7 +123,15 @@ impl Widget for Pods<'_> {
         if inner.is_empty() {
             return;
         }
-        let cols = Columns::fit(usize::from(inner.width));
+        let usage = app.usage.shown().map_or(UsageCols::default(), |_| {
+            let specs = || app.pods.primary.iter().chain(&app.pods.canary);
+            UsageCols {
+                shown: true,
+                cpu_r: specs().any(|p| p.resources.cpu_request_millicores.is_some()),
+                mem_l: specs().any(|p| p.resources.memory_limit_bytes.is_some()),
+            }
+        });
+        let cols = Columns::fit(usize::from(inner.width), usage);
         let mut header = format!(
             "{}{} {}",
             text::pad("  NAME", cols.name + 1),
@@ -104,6 +146,17 @@ impl Widget for Pods<'_> {
             header.push(' ');
             header.push_str(&text::pad_left("AGE", AGE_W));
         }
+        for (on, label, w) in [
+            (cols.cpu, "CPU", CPU_W),
+            (cols.mem, "MEM", MEM_W),
+            (cols.cpu_r, "%CPU/R", PCT_W),
+            (cols.mem_l, "%MEM/L", PCT_W),
+        ] {
+            if on {
+                header.push(' ');
+                header.push_str(&text::pad_left(label, w));
+            }
+        }
         buf.set_stringn(inner.x, inner.y, header, usize::from(inner.width), t.dim());
         if app.release.is_none() && total == 0 {
             buf.set_string(inner.x, inner.y + 1, "  no pods observed yet", t.dim());
@@ -117,7 +170,15 @@ impl Widget for Pods<'_> {
                     ready,
                     total,
                     shown,
-                } => group_line(t, *side, version, *ready, *total, *shown, &app.pod_filter),
+                } => {
+                    let mut line =
+                        group_line(t, *side, version, *ready, *total, *shown, &app.pod_filter);
+                    if *total > 0 {
+                        let room = usize::from(inner.width).saturating_sub(line.width());
+                        line.spans.extend(usage::group_spans(app, t, *side, room));
+                    }
+                    line
+                }
                 PodRow::Pod { side, pod } => pod_line(app, t, &cols, *side, pod),
             };
             let y = inner.y + 1 + i as u16;
@@ -207,6 +268,10 @@ fn pod_line<'a>(app: &App, t: Theme, cols: &Columns, side: Side, pod: &Pod) -> L
             text::pad_left(&Age(app.now.since(pod.created_at)).to_string(), AGE_W),
             t.dim(),
         ));
+    }
+    if cols.cpu || cols.mem {
+        let shown = [cols.cpu, cols.mem, cols.cpu_r, cols.mem_l];
+        usage::pod_spans(app, t, shown, side, pod, &mut spans);
     }
     Line::from(spans)
 }

@@ -66,6 +66,7 @@ fn pod(name: &str, ready: bool, status: PodStatus) -> Pod {
         ready,
         restarts: 0,
         created_at: Millis(0),
+        resources: Default::default(),
     }
 }
 

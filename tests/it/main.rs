@@ -20,6 +20,7 @@ mod gate_server;
 mod layers;
 mod metrics_prometheus;
 mod picker;
+mod pod_resources;
 mod prometheus_discovery;
 mod record;
 mod replay;

@@ -513,6 +513,7 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
             max_p99_ms: 500.0,
             min_requests: 5,
             max_4xx_rate: None,
+            max_memory_growth: None,
         };
         let plan = Plan::linear(Weight::clamped(10), Weight::clamped(50)).unwrap();
         let mut app = App::driving(AppConfig::default(), settings, plan);

@@ -697,3 +697,57 @@ fn outages_are_listed_with_their_lengths() {
         .iter()
         .any(|e| e.text == "API server back after 2m05s; relisted"));
 }
+
+/// The leaky-v2 demo recorded and read back: its resource samples are in the recording, the
+/// replayed cockpit has them, and the summary names each version's peak memory per pod.
+#[test]
+fn resource_samples_are_recorded_replayed_and_summed_up() {
+    let path = scratch("leaky").join("leaky.jsonl.zst");
+    let header = Header::new(SessionSource::demo("leaky-v2", 5), Millis(0), "frontend");
+    let scenario = Scenario::load("leaky-v2").unwrap();
+    let mut session = DemoSession::new(scenario, 5, Millis(0), AppConfig::default())
+        .record_to(Recorder::create(&path, &header).unwrap());
+    session.start();
+    assert_eq!(
+        session.run_to_outcome(3_600_000),
+        Some(ReleaseOutcome::RolledBack)
+    );
+    let live_samples = session.app.usage.history.iter().len();
+    session.tap.finish().unwrap();
+    let rec = record::read(&path).unwrap();
+    let recorded = rec
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::ResourcesSampled { .. }))
+        .count();
+    assert!(recorded >= 6, "one every 15 s: {recorded}");
+    assert_eq!(recorded, live_samples);
+
+    let mut replayed =
+        canary_cockpit::app::App::new(rec.header.replay_config(AppConfig::default()));
+    for (_, e) in &rec.events {
+        let _ = replayed.update(e.clone());
+    }
+    assert_eq!(replayed.usage.history.iter().len(), recorded);
+    assert_eq!(
+        replayed.usage.history.latest(),
+        session.app.usage.history.latest()
+    );
+
+    let s = summarize(&rec);
+    let canary = s.peaks.canary.memory_per_pod.as_ref().expect("canary peak");
+    let primary = s
+        .peaks
+        .primary
+        .memory_per_pod
+        .as_ref()
+        .expect("primary peak");
+    // the leak: the canary's peak is its last sample, far above where it started (140Mi)
+    assert!(canary.bytes > 170 << 20, "{canary:?}");
+    assert!(canary.t_ms > 60_000, "{canary:?}");
+    assert!(primary.bytes < 200 << 20, "{primary:?}");
+    let text = s.to_text();
+    assert!(text.contains("memory/pod"), "{text}");
+    let v = serde_json::to_value(&s).unwrap();
+    assert!(v["peaks"]["canary"]["memory_per_pod"]["bytes"].is_u64());
+}

@@ -77,6 +77,66 @@ fn crashloop_v2_never_gets_traffic_and_rolls_back() {
 }
 
 #[test]
+fn leaky_v2_is_rolled_back_by_the_memory_check_alone() {
+    let (code, out) = headless("leaky-v2", "5");
+    assert_eq!(code, 3, "{out}");
+    assert_eq!(out.lines().last(), Some("outcome: rolled-back"));
+    let failed: Vec<&str> = out.lines().filter(|l| l.contains("check failed")).collect();
+    assert!(!failed.is_empty(), "{out}");
+    for line in &failed {
+        assert!(line.contains("check failed (memory +"), "{line}");
+        assert!(line.contains("> 20 %)"), "{line}");
+        assert!(
+            !line.contains("error rate") && !line.contains("p99"),
+            "{line}"
+        );
+    }
+    assert!(
+        out.contains("check passed"),
+        "errors and latency pass before the leak shows: {out}"
+    );
+}
+
+#[test]
+fn the_demo_flag_overrides_the_scenarios_memory_limit() {
+    let run = |growth: &str| {
+        Command::new(env!("CARGO_BIN_EXE_canary"))
+            .args([
+                "--log-file",
+                "/dev/null",
+                "demo",
+                "--headless",
+                "--speed",
+                "max",
+            ])
+            .args(["--seed", "5", "--scenario", "leaky-v2"])
+            .arg(format!("--max-memory-growth={growth}"))
+            .output()
+            .expect("run canary")
+    };
+    let lenient = run("1000");
+    let out = String::from_utf8_lossy(&lenient.stdout);
+    assert_eq!(lenient.status.code(), Some(0), "{out}");
+    assert!(!out.contains("memory +"), "{out}");
+    let refused = run("-3");
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("--max-memory-growth -3"), "{err}");
+}
+
+#[test]
+fn the_scenarios_verb_lists_leaky_v2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
+        .arg("scenarios")
+        .output()
+        .expect("run canary");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    assert!(out.status.success(), "{stdout}");
+    let line = stdout.lines().find(|l| l.contains("leaky-v2"));
+    assert!(line.is_some_and(|l| l.contains("memory")), "{stdout}");
+}
+
+#[test]
 fn same_seed_same_story_other_seed_other_numbers() {
     let (_, a) = headless("faulty-v2", "11");
     let (_, b) = headless("faulty-v2", "11");
@@ -92,5 +152,7 @@ fn every_seed_in_a_range_tells_the_same_outcome() {
         assert_eq!(code, 3, "seed {seed}: {out}");
         let (code, out) = headless("healthy-v2", &seed.to_string());
         assert_eq!(code, 0, "seed {seed}: {out}");
+        let (code, out) = headless("leaky-v2", &seed.to_string());
+        assert_eq!(code, 3, "seed {seed}: {out}");
     }
 }

@@ -4,6 +4,7 @@
 mod errors;
 mod run;
 mod testers;
+mod usage;
 
 use crate::support::{self, draw, find, rows, Harness};
 use canary_cockpit::model::AlertEvent;
@@ -323,6 +324,7 @@ fn a_thousand_pods_render_only_the_visible_slice() {
             ready: true,
             restarts: 0,
             created_at: support::T0,
+            resources: Default::default(),
         })
         .collect();
     h.observe();

@@ -266,6 +266,20 @@ pub struct VersionPeaks {
     pub error_rate: Option<Peak>,
     /// Highest p99 latency of one sample, in milliseconds.
     pub p99_ms: Option<Peak>,
+    /// Highest average working-set memory per pod of one resource sample; absent from
+    /// recordings without resource samples.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_per_pod: Option<MemoryPeak>,
+}
+
+/// The highest memory per pod of a version and the first resource sample that had it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemoryPeak {
+    pub t_ms: i64,
+    pub at: String,
+    pub bytes: u64,
+    /// The version's pods in that sample.
+    pub pods: usize,
 }
 
 /// The worst value of one metric and the first sample that had it.

@@ -4,11 +4,11 @@
 use super::labels::utc;
 use super::{
     ActionRecord, AlertRecord, AnalysisSummary, CheckCounts, DeliveryRecord, FailedVerdict,
-    NoteRecord, OutageRecord, Pause, Peak, Peaks, PhaseChange, RouteRecord, SessionOutcome,
-    Summary, VersionInfo, Versions, WeightSummary,
+    MemoryPeak, NoteRecord, OutageRecord, Pause, Peak, Peaks, PhaseChange, RouteRecord,
+    SessionOutcome, Summary, VersionInfo, Versions, WeightSummary,
 };
 use crate::app::{Action, Actor, App, AppConfig, Event};
-use crate::model::{MetricsSample, Millis, Outcome, Phase, VersionSample};
+use crate::model::{MetricsSample, Millis, Outcome, Phase, ResourceSample, Side, VersionSample};
 use crate::record::Recording;
 
 /// Reads the whole recording once and sums it up.
@@ -102,6 +102,7 @@ impl Pass {
                     .canary
                     .get_or_insert_with(|| info(&release.canary));
             }
+            Event::ResourcesSampled { sample } => self.read_resources(t, sample),
             Event::MetricsSampled { sample } => {
                 self.read_sample(t, sample);
                 self.up("metrics", t, true);
@@ -192,7 +193,6 @@ impl Pass {
             }
             // the gates' changes reach the summary as the notes told once they were published
             Event::Tick { .. }
-            | Event::ResourcesSampled { .. }
             | Event::PodsObserved { .. }
             | Event::ReleasePicked { .. }
             | Event::GatesServed { .. }
@@ -246,6 +246,27 @@ impl Pass {
         ] {
             raise(&mut side.error_rate, error_rate(v), t_ms, t, v.requests);
             raise(&mut side.p99_ms, p99(v), t_ms, t, v.requests);
+        }
+    }
+
+    fn read_resources(&mut self, t: Millis, sample: &ResourceSample) {
+        let t_ms = self.offset(t);
+        let peaks = &mut self.summary.peaks;
+        for (side, peak) in [
+            (Side::Primary, &mut peaks.primary.memory_per_pod),
+            (Side::Canary, &mut peaks.canary.memory_per_pod),
+        ] {
+            let Some(bytes) = sample.memory_per_pod(side) else {
+                continue;
+            };
+            if peak.as_ref().is_none_or(|p| bytes > p.bytes) {
+                *peak = Some(MemoryPeak {
+                    t_ms,
+                    at: utc(t),
+                    bytes,
+                    pods: sample.side(side).len(),
+                });
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 
 use super::labels::{offset_label, percent_label, plain, source_label};
 use super::{ActionRecord, Summary, VersionInfo};
+use crate::model::quantity::bytes_label;
 use crate::model::Clock;
 use std::fmt::Write as _;
 
@@ -206,7 +207,13 @@ impl Summary {
             v.as_ref()
                 .map_or(String::new(), |v| format!(" ({})", plain(&v.name)))
         };
+        let memory = [&self.peaks.primary, &self.peaks.canary]
+            .iter()
+            .any(|p| p.memory_per_pod.is_some());
         let mut rows = vec![row(["", "error rate", "p99"])];
+        if memory {
+            rows[0].push("memory/pod".to_string());
+        }
         for (label, version, peaks) in [
             ("primary", &self.versions.primary, &self.peaks.primary),
             ("canary", &self.versions.canary, &self.peaks.canary),
@@ -217,7 +224,13 @@ impl Summary {
             let p99 = peaks.p99_ms.as_ref().map_or("no traffic".into(), |p| {
                 format!("{:.0} ms at {}", p.value, offset_label(p.t_ms))
             });
-            rows.push(row([&format!("{label}{}", name(version)), &error, &p99]));
+            let mut r = row([&format!("{label}{}", name(version)), &error, &p99]);
+            if memory {
+                r.push(peaks.memory_per_pod.as_ref().map_or("-".into(), |m| {
+                    format!("{} at {}", bytes_label(m.bytes), offset_label(m.t_ms))
+                }));
+            }
+            rows.push(r);
         }
         out.push_str(&table(&rows));
     }

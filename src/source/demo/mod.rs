@@ -6,6 +6,7 @@ pub mod rng;
 pub mod scenario;
 pub mod session;
 pub mod sim;
+pub mod usage;
 
 pub use scenario::{Scenario, ScenarioError};
 pub use session::DemoSession;

@@ -37,6 +37,7 @@ impl SimPod {
                 ready,
                 restarts: 0,
                 created_at: now,
+                resources: Default::default(),
             },
             profile,
             next_change: now.plus_ms(CREATING_MS.min(profile.ready_after_ms)),

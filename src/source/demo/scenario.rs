@@ -23,6 +23,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "crashloop-v2",
         include_str!("../../../assets/scenarios/crashloop-v2.toml"),
     ),
+    (
+        "leaky-v2",
+        include_str!("../../../assets/scenarios/leaky-v2.toml"),
+    ),
 ];
 
 pub const DEFAULT: &str = "faulty-v2";
@@ -113,6 +117,20 @@ pub struct VersionSpec {
     /// Pods crash after start and never become ready.
     #[serde(default)]
     pub crashloop: bool,
+    /// CPU per pod, in millicores.
+    #[serde(default = "super::usage::default_cpu")]
+    pub cpu_millicores: f64,
+    /// Working-set memory per pod at start, in MiB.
+    #[serde(default = "super::usage::default_memory")]
+    pub memory_mib: f64,
+    /// Memory a pod adds per minute of its life, in MiB (a leak).
+    #[serde(default)]
+    pub memory_growth_mib_per_min: f64,
+    /// The pods' CPU request and memory limit, as in a pod spec (`250m`, `512Mi`).
+    #[serde(default = "super::usage::default_cpu_request")]
+    pub cpu_request: Option<String>,
+    #[serde(default = "super::usage::default_memory_limit")]
+    pub memory_limit: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -129,6 +147,9 @@ pub struct AnalysisSpec {
     /// Maximum 4xx share in percent; absent: 4xx never fail a check.
     #[serde(default)]
     pub max_4xx_rate: Option<f64>,
+    /// Maximum growth of the canary's memory per pod in percent; absent: memory never fails.
+    #[serde(default)]
+    pub max_memory_growth: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -289,6 +310,16 @@ impl Scenario {
                 "must be a percentage between 0 and 100",
             ));
         }
+        if self
+            .analysis
+            .max_memory_growth
+            .is_some_and(|g| !finite_range(g, 0.0, 100_000.0))
+        {
+            return Err(bad(
+                "analysis.max_memory_growth",
+                "must be a positive percentage",
+            ));
+        }
         self.plan_checked()
             .map_err(|(field, msg)| bad(field, &msg))?;
         Ok(())
@@ -343,6 +374,7 @@ impl Scenario {
             max_p99_ms: self.analysis.max_p99_ms,
             min_requests: self.analysis.min_requests,
             max_4xx_rate: self.analysis.max_4xx_rate,
+            max_memory_growth: self.analysis.max_memory_growth,
         }
     }
 

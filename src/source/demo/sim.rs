@@ -6,6 +6,7 @@
 use super::pods::{pod_name, PodProfile, SimPod};
 use super::rng::Rng;
 use super::scenario::{Scenario, VersionSpec};
+use super::usage::{self, UsageProfile};
 use crate::app::{Action, Effect, Event};
 use crate::model::{
     MetricsSample, Millis, PodSet, ReleaseSnapshot, Version, VersionSample, Weight,
@@ -28,6 +29,7 @@ struct Side {
     pods: Vec<SimPod>,
     traffic: TrafficProfile,
     pod_profile: PodProfile,
+    usage: UsageProfile,
 }
 
 impl Side {
@@ -50,6 +52,7 @@ impl Side {
                 ready_after_ms: (spec.ready_after_secs * 1000.0) as i64,
                 crashloop: spec.crashloop,
             },
+            usage: UsageProfile::new(spec),
         }
     }
 
@@ -74,6 +77,7 @@ pub struct Sim {
     canary: Side,
     next_sample_at: Millis,
     last_sample_at: Millis,
+    next_usage_at: Millis,
     last_release: Option<ReleaseSnapshot>,
     last_pods: Option<PodSet>,
     /// Testers' routes the operator added (`h`): the demo's release keeps them as the routing
@@ -106,6 +110,7 @@ impl Sim {
             primary,
             canary,
             next_sample_at: start.plus_ms(sample_ms),
+            next_usage_at: start.plus_ms(usage::SAMPLE_MS),
             last_sample_at: start,
             last_release: None,
             last_pods: None,
@@ -145,6 +150,16 @@ impl Sim {
             self.next_sample_at = self
                 .next_sample_at
                 .plus_ms(i64::from(self.scenario.traffic.sample_secs) * 1000);
+        }
+        if self.now >= self.next_usage_at {
+            out.push(Event::ResourcesSampled {
+                sample: usage::sample(
+                    self.now,
+                    (&self.primary.usage, &self.primary.pods),
+                    (&self.canary.usage, &self.canary.pods),
+                ),
+            });
+            self.next_usage_at = self.next_usage_at.plus_ms(usage::SAMPLE_MS);
         }
         out.push(Event::Tick { at: self.now });
         out
@@ -194,6 +209,7 @@ impl Sim {
         self.primary.version = self.canary.version.clone();
         self.primary.traffic = self.canary.traffic;
         self.primary.pod_profile = self.canary.pod_profile;
+        self.primary.usage = self.canary.usage;
         self.primary.hash = self.canary.hash.clone();
         for p in &mut self.primary.pods {
             p.terminate(now);
@@ -303,8 +319,8 @@ impl Sim {
             });
         }
         let pods = PodSet {
-            primary: self.primary.pods.iter().map(|p| p.pod.clone()).collect(),
-            canary: self.canary.pods.iter().map(|p| p.pod.clone()).collect(),
+            primary: usage::specced(&self.primary.usage, &self.primary.pods),
+            canary: usage::specced(&self.canary.usage, &self.canary.pods),
         };
         if self.last_pods.as_ref() != Some(&pods) {
             self.last_pods = Some(pods.clone());

@@ -46,6 +46,7 @@ pub fn settings() -> AnalysisSettings {
         max_p99_ms: 500.0,
         min_requests: 20,
         max_4xx_rate: None,
+        max_memory_growth: None,
     }
 }
 
@@ -75,6 +76,7 @@ fn pod(name: &str, status: PodStatus, ready: bool, restarts: u32, created_at: Mi
         ready,
         restarts,
         created_at,
+        resources: Default::default(),
     }
 }
 
