@@ -7,7 +7,6 @@ pub mod deploy;
 pub mod dynamic;
 pub mod error;
 pub mod pods;
-pub mod quantity;
 pub mod report;
 pub mod selector;
 pub mod words;

@@ -30,14 +30,14 @@ pub fn from_kube(pod: &KubePod) -> Pod {
             .creation_timestamp
             .as_ref()
             .map_or(Millis(0), |t| Millis(t.0.as_millisecond())),
-        resources: requests_and_limits(pod),
+        resources: resources(pod),
     }
 }
 
 /// The containers' requests and limits, summed; a figure is known only when every container
 /// sets it (otherwise the pod's own is unbounded, and a share of the sum would mislead).
 /// Init containers do not run beside the others and are left out.
-fn requests_and_limits(pod: &KubePod) -> PodResources {
+pub fn resources(pod: &KubePod) -> PodResources {
     let containers = pod.spec.as_ref().map_or(&[][..], |s| &s.containers[..]);
     let sum = |limits: bool, key: &str, parse: fn(&str) -> Option<u64>| {
         if containers.is_empty() {
@@ -99,30 +99,6 @@ pub fn image(pod: &KubePod) -> Option<String> {
         .as_ref()
         .and_then(|s| s.containers.first())
         .and_then(|c| c.image.clone())
-}
-
-/// What the pod's containers ask for and are capped at, summed; a figure stays unknown when a
-/// container does not set it, or sets what does not read as a quantity.
-pub fn resources(pod: &KubePod) -> crate::model::PodResources {
-    use super::quantity::{bytes, millicores, BadQuantity};
-    let containers = pod.spec.as_ref().map_or(&[][..], |s| &s.containers[..]);
-    let sum = |limit: bool, key: &str, read: fn(&str) -> Result<u64, BadQuantity>| {
-        if containers.is_empty() {
-            return None;
-        }
-        containers.iter().try_fold(0u64, |total, c| {
-            let r = c.resources.as_ref()?;
-            let set = if limit { &r.limits } else { &r.requests };
-            let q = set.as_ref()?.get(key)?;
-            total.checked_add(read(&q.0).ok()?)
-        })
-    };
-    crate::model::PodResources {
-        cpu_request_millicores: sum(false, "cpu", millicores),
-        cpu_limit_millicores: sum(true, "cpu", millicores),
-        memory_request_bytes: sum(false, "memory", bytes),
-        memory_limit_bytes: sum(true, "memory", bytes),
-    }
 }
 
 #[cfg(test)]

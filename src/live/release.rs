@@ -20,8 +20,6 @@ pub struct Observed {
     pub route: Route,
     /// Label selectors of the primary's and the canary's pods.
     pub selectors: [Selector; 2],
-    /// What each pod's spec asks for and caps, by pod name.
-    pub pod_resources: std::collections::BTreeMap<String, crate::model::PodResources>,
 }
 
 impl Observed {
@@ -119,23 +117,12 @@ pub fn assemble(
         primary: primary_pods.iter().map(|p| pods::from_kube(p)).collect(),
         canary: canary_pods.iter().map(|p| pods::from_kube(p)).collect(),
     };
-    let pod_resources = primary_pods
-        .iter()
-        .chain(&canary_pods)
-        .map(|p| {
-            (
-                p.metadata.name.clone().unwrap_or_default(),
-                pods::resources(p),
-            )
-        })
-        .collect();
     Observed {
         target: target.clone(),
         snapshot,
         pods,
         route,
         selectors,
-        pod_resources,
     }
 }
 

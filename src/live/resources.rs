@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::release::Observed;
-use crate::cluster::quantity::{self, BadQuantity};
+use crate::model::quantity::{self, BadQuantity};
 
 /// Between fetches.
 pub const INTERVAL: Duration = Duration::from_secs(15);

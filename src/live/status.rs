@@ -138,7 +138,7 @@ impl StatusReport {
                     restarts: p.restarts,
                     cpu_millicores: None,
                     memory_bytes: None,
-                    resources: o.pod_resources.get(&p.name).copied().unwrap_or_default(),
+                    resources: p.resources,
                 })
                 .collect()
         };
