@@ -100,8 +100,6 @@ pub struct App {
     /// How the release's gates stand, while this cockpit serves them for Flagger
     /// (`--gate-listen`); the gate server answers from what the cockpit publishes.
     pub gates: Option<ServedGates>,
-    /// The latest CPU and memory of both versions' pods, when a source reports them.
-    pub resources: Option<crate::model::ResourceSample>,
     /// Their history and why they are not shown, when they are not.
     pub usage: usage::Usage,
     /// What alerts were raised and how their delivery goes.
@@ -142,7 +140,6 @@ impl App {
             exit: None,
             analysis_plan: None,
             gates: None,
-            resources: None,
             usage: usage::Usage::default(),
             alerts: alerts::AlertState::default(),
             produced: Vec::new(),

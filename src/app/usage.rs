@@ -24,8 +24,7 @@ impl App {
     pub(super) fn on_resources(&mut self, sample: ResourceSample) {
         self.now = self.now.max(sample.at);
         self.usage.error = None;
-        self.usage.history.push(sample.clone());
-        self.resources = Some(sample);
+        self.usage.history.push(sample);
     }
 
     pub(super) fn on_source_error(

@@ -195,6 +195,18 @@ pub fn send_and_tell(runtime: &tokio::runtime::Runtime, notifier: Notifier, aler
     tell(&outcomes);
 }
 
+/// The outcomes left when the cockpit quit: fed to the app (so they are recorded), then told
+/// on stderr.
+pub fn record_late(tap: &mut crate::record::Tap, app: &mut crate::app::App, late: &[Delivery]) {
+    for delivery in late {
+        let event = crate::app::Event::AlertDelivered {
+            delivery: delivery.clone(),
+        };
+        let _ = tap.feed(app, event);
+    }
+    tell(late);
+}
+
 /// One stderr line per outcome.
 pub fn tell(outcomes: &[Delivery]) {
     use std::io::Write;

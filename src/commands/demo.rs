@@ -76,13 +76,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
         let result = super::headless::run(&mut session, args.speed, &mut stdout.lock());
         session.alerts = None;
         let late = background.finish(notifier, super::alerts::HEADLESS_GRACE);
-        for delivery in &late {
-            let event = Event::AlertDelivered {
-                delivery: delivery.clone(),
-            };
-            let _ = session.tap.feed(&mut session.app, event);
-        }
-        super::alerts::tell(&late);
+        super::alerts::record_late(&mut session.tap, &mut session.app, &late);
         session.tap.finish()?;
         return match result {
             Ok(outcome) => Ok(ExitCode::from(super::headless::exit_code(outcome))),
@@ -128,13 +122,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
         .block_on(crate::tui::run(app, tap, source))
         .map_err(RunError::Terminal)?;
     let late = runtime.block_on(notifier.finish(crate::alert::GRACE));
-    for delivery in &late {
-        let event = Event::AlertDelivered {
-            delivery: delivery.clone(),
-        };
-        let _ = tap.feed(&mut app, event);
-    }
-    super::alerts::tell(&late);
+    super::alerts::record_late(&mut tap, &mut app, &late);
     let recorded = tap.finish()?;
     tracing::info!(outcome = ?app.outcome, recording = ?recorded, "demo ends");
     if let Some(path) = recorded {

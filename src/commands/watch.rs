@@ -330,13 +330,7 @@ fn cockpit(
         .block_on(crate::tui::run(app, tap, source))
         .map_err(RunError::Terminal)?;
     let late = runtime.block_on(notifier.finish(crate::alert::GRACE));
-    for delivery in &late {
-        let event = Event::AlertDelivered {
-            delivery: delivery.clone(),
-        };
-        let _ = tap.feed(&mut app, event);
-    }
-    super::alerts::tell(&late);
+    super::alerts::record_late(&mut tap, &mut app, &late);
     if let Some(path) = tap.finish()? {
         // the terminal may be gone (SIGHUP): the line is a courtesy, not a duty
         let _ = writeln!(
