@@ -154,11 +154,14 @@ where
     let mut timer: Option<(Duration, Interval)> = None;
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
+    let mut frames = FrameTimes::default();
     loop {
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+            let began = Instant::now();
             terminal
                 .draw(|frame| screen.render(frame))
                 .map_err(DrawError::into_io)?;
+            frames.add(began.elapsed());
             last_draw = Some(Instant::now());
             dirty = false;
         }
@@ -213,8 +216,43 @@ where
             _ = tokio::time::sleep_until(deadline), if dirty => {}
         }
         if screen.done() {
+            frames.log();
             return Ok(());
         }
+    }
+}
+
+/// How long the frames took to draw (render and write), for the log file: the last 1,024.
+#[derive(Default)]
+struct FrameTimes {
+    count: u64,
+    recent: Vec<Duration>,
+}
+
+impl FrameTimes {
+    const KEPT: usize = 1024;
+
+    fn add(&mut self, took: Duration) {
+        let at = (self.count % Self::KEPT as u64) as usize;
+        if self.recent.len() < Self::KEPT {
+            self.recent.push(took);
+        } else {
+            self.recent[at] = took;
+        }
+        self.count += 1;
+    }
+
+    fn log(&self) {
+        let mut sorted = self.recent.clone();
+        sorted.sort();
+        let median = sorted.get(sorted.len() / 2).copied().unwrap_or_default();
+        let max = sorted.last().copied().unwrap_or_default();
+        tracing::info!(
+            frames = self.count,
+            median_us = median.as_micros() as u64,
+            max_us = max.as_micros() as u64,
+            "frames drawn"
+        );
     }
 }
 

@@ -19,6 +19,8 @@ pub struct Cluster {
     pub user: String,
     /// The API server's address, for the operator's messages (`https://10.0.0.1:6443`).
     pub server: String,
+    /// The lists of the release being opened, for its watches to start from.
+    pub reads: super::reads::Reads,
 }
 
 pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
@@ -68,5 +70,6 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
         context,
         user,
         server,
+        reads: Default::default(),
     })
 }

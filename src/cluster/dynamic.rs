@@ -7,7 +7,26 @@ use kube::core::GroupVersionKind;
 use kube::Api;
 
 use super::error::Call;
+use super::listing::{self, Query, Wire};
 use super::{Cluster, ClusterError};
+
+/// A custom object as the cockpit keeps it: as read, without its managedFields.
+impl Wire for DynamicObject {
+    type Kept = DynamicObject;
+
+    fn name(&self) -> &str {
+        self.metadata.name.as_deref().unwrap_or_default()
+    }
+
+    fn resource_version(&self) -> Option<&str> {
+        self.metadata.resource_version.as_deref()
+    }
+
+    fn keep(mut self) -> DynamicObject {
+        self.metadata.managed_fields = None;
+        self
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Resource {
@@ -24,6 +43,16 @@ impl Resource {
             &GroupVersionKind::gvk(self.group, version, self.kind),
             self.plural,
         )
+    }
+
+    /// The list (one object: by name) of this resource in the cluster's namespace.
+    pub fn query(&self, cluster: &Cluster, version: &str, name: Option<&str>) -> Query {
+        use kube::Resource as _;
+        Query {
+            path: DynamicObject::url_path(&self.api_resource(version), Some(&cluster.namespace)),
+            labels: None,
+            fields: name.map(|n| format!("metadata.name={n}")),
+        }
     }
 
     pub fn api(&self, cluster: &Cluster, version: &str) -> Api<DynamicObject> {
@@ -45,6 +74,11 @@ pub async fn get(
     resource: Resource,
     name: &str,
 ) -> Result<(DynamicObject, &'static str), ClusterError> {
+    if cluster.reads.armed() {
+        if let Some(found) = get_listed(cluster, resource, name).await? {
+            return Ok(found);
+        }
+    }
     let mut last = None;
     for version in resource.versions {
         match resource.api(cluster, version).get(name).await {
@@ -69,18 +103,44 @@ pub async fn get(
     })
 }
 
+/// The named object read as a one-object list, so that its watch can start from the list's
+/// resourceVersion; kept for the watch. `None` when the user may only get it, or the object is
+/// not there (the plain get then says which).
+async fn get_listed(
+    cluster: &Cluster,
+    resource: Resource,
+    name: &str,
+) -> Result<Option<(DynamicObject, &'static str)>, ClusterError> {
+    for version in resource.versions {
+        let query = resource.query(cluster, version, Some(name));
+        match listing::list::<DynamicObject>(&cluster.client, &query).await {
+            Ok(listed) => {
+                let Some(obj) = listed.items.first().cloned() else {
+                    return Ok(None);
+                };
+                cluster.reads.keep_objects(&query, &listed);
+                return Ok(Some((obj, version)));
+            }
+            Err(e) if is_404(&e) => continue,
+            Err(kube::Error::Api(s)) if s.code == 403 => return Ok(None),
+            Err(e) => return Err(call(cluster, "get", resource.plural, name).error(e)),
+        }
+    }
+    Ok(None)
+}
+
 /// Every object of the namespace at `version`; an unserved kind is an empty list.
 pub async fn list(
     cluster: &Cluster,
     resource: Resource,
     version: &str,
 ) -> Result<Vec<DynamicObject>, ClusterError> {
-    match resource
-        .api(cluster, version)
-        .list(&ListParams::default())
-        .await
-    {
-        Ok(list) => Ok(list.items),
+    let query = resource.query(cluster, version, None);
+    match listing::list::<DynamicObject>(&cluster.client, &query).await {
+        Ok(listed) => {
+            cluster.reads.keep_objects(&query, &listed);
+            Ok(listed.items)
+        }
         Err(e) if is_404(&e) => Ok(Vec::new()),
         Err(e) => Err(call(cluster, "list", resource.plural, "").error(e)),
     }

@@ -1,27 +1,178 @@
-//! Pods as the cockpit shows them: kubectl's STATUS column, readiness, restarts, age, and the
-//! requests and limits of their containers.
+//! Pods as the cockpit keeps them: a compact row per pod (kubectl's STATUS column, readiness,
+//! restarts, age, the requests and limits of its containers, its labels and first image), decoded
+//! straight from the API server's JSON. Nothing else of a pod is ever built: no managedFields, no
+//! volumes, no full status.
 
 use crate::model::{quantity, Millis, Pod, PodResources, PodStatus};
-use k8s_openapi::api::core::v1::Pod as KubePod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use super::listing::Wire;
+
+/// The fields of a pod the cockpit reads; serde skips the rest without building it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PodWire {
+    metadata: Meta,
+    spec: Option<Spec>,
+    status: Option<Status>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct Meta {
+    name: String,
+    labels: Option<BTreeMap<String, String>>,
+    creation_timestamp: Option<Time>,
+    deletion_timestamp: Option<Time>,
+    resource_version: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct Spec {
+    containers: Option<Vec<Container>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct Container {
+    image: Option<String>,
+    resources: Option<Resources>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct Resources {
+    requests: Option<BTreeMap<String, String>>,
+    limits: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct Status {
+    phase: Option<String>,
+    conditions: Option<Vec<Condition>>,
+    container_statuses: Option<Vec<ContainerStatus>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct Condition {
+    #[serde(rename = "type")]
+    type_: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct ContainerStatus {
+    restart_count: i64,
+    state: Option<State>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct State {
+    waiting: Option<Reason>,
+    terminated: Option<Reason>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct Reason {
+    reason: Option<String>,
+}
+
+/// A pod as the cockpit keeps it between watch events.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodRow {
+    /// `key=value` pairs, sorted by key.
+    labels: Box<[(Box<str>, Box<str>)]>,
+    pub image: Option<Box<str>>,
+    pub pod: Pod,
+}
+
+impl PodRow {
+    /// The labels as a map, for the rare reader that needs them all.
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        self.labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+            .ok()
+            .map(|i| self.labels[i].1.as_ref())
+    }
+}
+
+impl Wire for PodWire {
+    type Kept = PodRow;
+
+    fn name(&self) -> &str {
+        &self.metadata.name
+    }
+
+    fn resource_version(&self) -> Option<&str> {
+        self.metadata.resource_version.as_deref()
+    }
+
+    fn keep(self) -> PodRow {
+        let pod = from_wire(&self);
+        let image = self.containers().first().and_then(|c| c.image.clone());
+        let labels = self
+            .metadata
+            .labels
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.into_boxed_str(), v.into_boxed_str()))
+            .collect();
+        PodRow {
+            labels,
+            image: image.map(String::into_boxed_str),
+            pod,
+        }
+    }
+}
+
+impl PodWire {
+    fn containers(&self) -> &[Container] {
+        self.spec
+            .as_ref()
+            .and_then(|s| s.containers.as_deref())
+            .unwrap_or_default()
+    }
+
+    fn container_statuses(&self) -> &[ContainerStatus] {
+        self.status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_deref())
+            .unwrap_or_default()
+    }
+}
 
 /// The pod as kubectl would list it. Fields the cluster left out read as "not yet": no status is
 /// Pending, no conditions is not ready.
-pub fn from_kube(pod: &KubePod) -> Pod {
-    let status = pod.status.as_ref();
-    let containers = status
-        .and_then(|s| s.container_statuses.as_deref())
-        .unwrap_or_default();
-    let restarts = containers
+fn from_wire(pod: &PodWire) -> Pod {
+    let restarts = pod
+        .container_statuses()
         .iter()
         .map(|c| u32::try_from(c.restart_count).unwrap_or(0))
         .fold(0u32, u32::saturating_add);
-    let ready = status
+    let ready = pod
+        .status
+        .as_ref()
         .and_then(|s| s.conditions.as_deref())
         .unwrap_or_default()
         .iter()
         .any(|c| c.type_ == "Ready" && c.status == "True");
     Pod {
-        name: pod.metadata.name.clone().unwrap_or_default(),
+        name: pod.metadata.name.clone(),
         status: status_column(pod),
         ready,
         restarts,
@@ -37,8 +188,8 @@ pub fn from_kube(pod: &KubePod) -> Pod {
 /// The containers' requests and limits, summed; a figure is known only when every container
 /// sets it (otherwise the pod's own is unbounded, and a share of the sum would mislead).
 /// Init containers do not run beside the others and are left out.
-pub fn resources(pod: &KubePod) -> PodResources {
-    let containers = pod.spec.as_ref().map_or(&[][..], |s| &s.containers[..]);
+fn resources(pod: &PodWire) -> PodResources {
+    let containers = pod.containers();
     let sum = |limits: bool, key: &str, parse: fn(&str) -> Option<u64>| {
         if containers.is_empty() {
             return None;
@@ -46,7 +197,7 @@ pub fn resources(pod: &KubePod) -> PodResources {
         containers.iter().try_fold(0u64, |acc, c| {
             let r = c.resources.as_ref()?;
             let map = if limits { &r.limits } else { &r.requests };
-            let one = map.as_ref()?.get(key).and_then(|q| parse(&q.0))?;
+            let one = map.as_ref()?.get(key).and_then(|q| parse(q))?;
             acc.checked_add(one)
         })
     };
@@ -59,23 +210,18 @@ pub fn resources(pod: &KubePod) -> PodResources {
 }
 
 /// kubectl's STATUS: Terminating, a container's waiting or terminated reason, else the phase.
-fn status_column(pod: &KubePod) -> PodStatus {
+fn status_column(pod: &PodWire) -> PodStatus {
     if pod.metadata.deletion_timestamp.is_some() {
         return PodStatus::Terminating;
     }
-    let status = pod.status.as_ref();
-    let reason = status
-        .and_then(|s| s.container_statuses.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .find_map(|c| {
-            let state = c.state.as_ref()?;
-            state
-                .waiting
-                .as_ref()
-                .and_then(|w| w.reason.clone())
-                .or_else(|| state.terminated.as_ref().and_then(|t| t.reason.clone()))
-        });
+    let reason = pod.container_statuses().iter().find_map(|c| {
+        let state = c.state.as_ref()?;
+        state
+            .waiting
+            .as_ref()
+            .and_then(|w| w.reason.clone())
+            .or_else(|| state.terminated.as_ref().and_then(|t| t.reason.clone()))
+    });
     if let Some(reason) = reason {
         return match reason.as_str() {
             "CrashLoopBackOff" => PodStatus::CrashLoopBackOff,
@@ -84,7 +230,7 @@ fn status_column(pod: &KubePod) -> PodStatus {
             _ => PodStatus::Other(reason),
         };
     }
-    match status.and_then(|s| s.phase.as_deref()) {
+    match pod.status.as_ref().and_then(|s| s.phase.as_deref()) {
         Some("Running") => PodStatus::Running,
         Some("Pending") | None => PodStatus::Pending,
         Some("Failed") => PodStatus::Error,
@@ -93,20 +239,16 @@ fn status_column(pod: &KubePod) -> PodStatus {
     }
 }
 
-/// The image of a pod's first container, as the version's label.
-pub fn image(pod: &KubePod) -> Option<String> {
-    pod.spec
-        .as_ref()
-        .and_then(|s| s.containers.first())
-        .and_then(|c| c.image.clone())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn pod(json: serde_json::Value) -> KubePod {
+    fn pod(json: serde_json::Value) -> PodWire {
         serde_json::from_value(json).unwrap()
+    }
+
+    fn from_kube(pod: &PodWire) -> Pod {
+        pod.clone().keep().pod
     }
 
     #[test]
@@ -182,5 +324,27 @@ mod tests {
         assert_eq!((r.cpu_limit_millicores, r.memory_limit_bytes), (None, None));
         let bare = pod(serde_json::json!({"spec": {"containers": [{"name": "app"}]}}));
         assert_eq!(resources(&bare), crate::model::PodResources::default());
+    }
+
+    #[test]
+    fn a_row_keeps_labels_and_image_and_nothing_of_managed_fields() {
+        let wire: PodWire = serde_json::from_str(
+            r#"{"metadata": {"name": "a", "resourceVersion": "7",
+                "labels": {"app": "shop", "version": "v2"},
+                "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}]},
+               "spec": {"containers": [{"name": "app", "image": "shop:2"}, {"name": "b", "image": "proxy:1"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(wire.resource_version(), Some("7"));
+        let row = wire.keep();
+        assert_eq!(
+            (row.label("app"), row.label("version")),
+            (Some("shop"), Some("v2"))
+        );
+        assert_eq!(row.label("zone"), None);
+        assert_eq!(row.image.as_deref(), Some("shop:2"));
+        assert_eq!(row.pod.name, "a");
+        // a field of the wrong type is an error, not a silent default
+        assert!(serde_json::from_str::<PodWire>(r#"{"metadata": {"name": 3}}"#).is_err());
     }
 }

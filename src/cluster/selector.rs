@@ -34,6 +34,11 @@ impl Selector {
             .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
     }
 
+    /// Whether the pod's labels carry every label of the selector.
+    pub fn selects(&self, pod: &super::pods::PodRow) -> bool {
+        self.0.iter().all(|(k, v)| pod.label(k) == Some(v.as_str()))
+    }
+
     /// The labels both selectors require: one list of these finds the pods of both versions.
     pub fn common(&self, other: &Selector) -> Selector {
         Selector(
@@ -63,11 +68,13 @@ impl fmt::Display for Selector {
 /// The namespace's Services.
 pub async fn services(cluster: &Cluster) -> Result<Vec<Service>, ClusterError> {
     let api: Api<Service> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-    Ok(api
+    let services = api
         .list(&ListParams::default())
         .await
         .map_err(|e| call(cluster, "list", "services", "").error(e))?
-        .items)
+        .items;
+    cluster.reads.keep_services(&services);
+    Ok(services)
 }
 
 /// The label selector of the Service `name` among `services`.

@@ -82,7 +82,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
         };
         let mut here = cluster.clone();
         here.namespace = namespace;
-        let observed = match runtime.block_on(crate::live::release::read(&here, &target)) {
+        let observed = match runtime.block_on(crate::live::release::read_to_watch(&here, &target)) {
             Ok(o) => o,
             Err(e) if from_list => {
                 picker.say(Level::Error, format!("{target}: {e}"));

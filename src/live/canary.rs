@@ -4,13 +4,13 @@
 //! watches keep the decision ([`crate::provider::Route::kept`]).
 
 use crate::cluster::deploy;
+use crate::cluster::pods::PodRow;
 use crate::cluster::selector::{pod_queries, Selector};
-use crate::cluster::{pods, Cluster, ClusterError};
+use crate::cluster::{Cluster, ClusterError};
 use crate::model::{CanaryBy, Kind};
 use crate::provider::infer::{self, Decided, Kept};
 use crate::provider::{self, split, Route};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Pod as KubePod;
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
@@ -55,7 +55,7 @@ struct Behind {
 }
 
 impl Behind {
-    fn of(label: &str, s: &Selector, deployments: &[Deployment], pods: &[KubePod]) -> Behind {
+    fn of(label: &str, s: &Selector, deployments: &[Deployment], pods: &[PodRow]) -> Behind {
         let deployments: Vec<Deployment> = deployments
             .iter()
             .filter(|d| deploy::selects(s, d))
@@ -64,8 +64,8 @@ impl Behind {
         // the Deployments say what the backend runs; its pods, when there is no Deployment
         let images = if deployments.is_empty() {
             pods.iter()
-                .filter(|p| s.matches(p.metadata.labels.as_ref()))
-                .filter_map(pods::image)
+                .filter(|p| s.selects(p))
+                .filter_map(|p| p.image.as_deref().map(str::to_string))
                 .collect()
         } else {
             deployments.iter().filter_map(deploy::image).collect()

@@ -102,8 +102,13 @@ pub async fn setup(
             })
         }
         (None, None, None, None) => {
-            let found =
-                super::prometheus_discovery::discover(&cluster.client, &o.snapshot.namespace).await;
+            let known = cluster.reads.take_services();
+            let found = super::prometheus_discovery::discover(
+                &cluster.client,
+                &o.snapshot.namespace,
+                known,
+            )
+            .await;
             match found.used {
                 Some((c, endpoint)) => (endpoint, format!("{} (found)", c.spec())),
                 None => {

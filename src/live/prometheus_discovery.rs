@@ -176,13 +176,22 @@ async fn probe(endpoint: &Endpoint) -> Result<(), String> {
     }
 }
 
-/// Looks for Prometheus for a release in `release_namespace`: one list per namespace, then one
-/// probe per candidate until one answers.
-pub async fn discover(client: &kube::Client, release_namespace: &str) -> Found {
+/// Looks for Prometheus for a release in `release_namespace`: one list per namespace (the
+/// release's own not again when its first read listed them: `known`), then one probe per
+/// candidate until one answers.
+pub async fn discover(
+    client: &kube::Client,
+    release_namespace: &str,
+    mut known: Option<Vec<Service>>,
+) -> Found {
     let namespaces = namespaces(release_namespace);
     let mut all = Vec::new();
     for ns in &namespaces {
-        all.extend(candidates(ns, &services(client, ns).await));
+        let listed = match (ns == release_namespace).then(|| known.take()).flatten() {
+            Some(services) => services,
+            None => services(client, ns).await,
+        };
+        all.extend(candidates(ns, &listed));
     }
     let mut failed = Vec::new();
     for c in all {

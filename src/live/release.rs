@@ -3,13 +3,14 @@
 //! object(s), the Services (Istio subsets: and the DestinationRules), one list of pods when both
 //! versions share labels (else one per version).
 
+use crate::cluster::listing::{self, Listed, Query};
+use crate::cluster::pods::{PodRow, PodWire};
 use crate::cluster::selector::{pod_queries, Selector};
-use crate::cluster::{dynamic::call, pods, Cluster, ClusterError};
+use crate::cluster::{dynamic::call, Cluster, ClusterError};
 use crate::model::{PodSet, ReleaseSnapshot, Target, Version};
 use crate::provider::{self, Route};
 use k8s_openapi::api::core::v1::Pod as KubePod;
-use kube::api::ListParams;
-use kube::Api;
+use kube::Resource as _;
 
 /// A release as read from the cluster.
 #[derive(Clone, Debug)]
@@ -61,11 +62,29 @@ pub async fn read_route(
 /// The whole release: its route, then its pods.
 pub async fn read(cluster: &Cluster, target: &Target) -> Result<Observed, ClusterError> {
     let (route, selectors) = read_route(cluster, target).await?;
-    let mut all = Vec::new();
-    for query in pod_queries(&selectors) {
-        all.extend(pods_of(cluster, &query).await?);
+    let mut lists = Vec::new();
+    for labels in pod_queries(&selectors) {
+        let query = pod_query(cluster, &labels);
+        lists.push((listed_pods(cluster, &query).await?, query));
     }
-    Ok(assemble(target, &cluster.namespace, route, selectors, &all))
+    let rows: Vec<&PodRow> = lists.iter().flat_map(|(l, _)| &l.items).collect();
+    let observed = assemble(target, &cluster.namespace, route, selectors, &rows);
+    // the watches that follow start from these lists
+    for (listed, query) in lists {
+        cluster.reads.keep_pods(&query, listed);
+    }
+    Ok(observed)
+}
+
+/// The release read to be watched: its lists are kept for the watches to start from, so that
+/// nothing is listed twice ([`super::watches::WatchSet::start`] takes them).
+pub async fn read_to_watch(cluster: &Cluster, target: &Target) -> Result<Observed, ClusterError> {
+    cluster.reads.arm();
+    let read = read(cluster, target).await;
+    if read.is_err() {
+        cluster.reads.disarm();
+    }
+    read
 }
 
 /// The release from its route and the pods found by its selectors: the one place both the
@@ -75,18 +94,15 @@ pub fn assemble(
     namespace: &str,
     route: Route,
     selectors: [Selector; 2],
-    all_pods: &[KubePod],
+    all_pods: &[&PodRow],
 ) -> Observed {
     // a routing object that names its versions' pods itself is followed as it changes
     let selectors = route.pod_selectors.clone().unwrap_or(selectors);
     let same = selectors[0] == selectors[1];
-    let mine = |s: &Selector| -> Vec<&KubePod> {
-        let mut out: Vec<&KubePod> = all_pods
-            .iter()
-            .filter(|p| s.matches(p.metadata.labels.as_ref()))
-            .collect();
-        out.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
-        out.dedup_by(|a, b| a.metadata.name == b.metadata.name);
+    let mine = |s: &Selector| -> Vec<&PodRow> {
+        let mut out: Vec<&PodRow> = all_pods.iter().copied().filter(|p| s.selects(p)).collect();
+        out.sort_by(|a, b| a.pod.name.cmp(&b.pod.name));
+        out.dedup_by(|a, b| a.pod.name == b.pod.name);
         out
     };
     let primary_pods = mine(&selectors[0]);
@@ -95,9 +111,13 @@ pub fn assemble(
     } else {
         mine(&selectors[1])
     };
-    let version = |name: &str, pods: &[&KubePod]| Version {
+    let version = |name: &str, pods: &[&PodRow]| Version {
         name: name.to_string(),
-        image: pods.iter().find_map(|p| pods::image(p)).unwrap_or_default(),
+        image: pods
+            .iter()
+            .find_map(|p| p.image.as_deref())
+            .unwrap_or_default()
+            .to_string(),
     };
     let snapshot = ReleaseSnapshot {
         name: route.name.clone(),
@@ -114,8 +134,8 @@ pub fn assemble(
         rules: route.rules.clone(),
     };
     let pods = PodSet {
-        primary: primary_pods.iter().map(|p| pods::from_kube(p)).collect(),
-        canary: canary_pods.iter().map(|p| pods::from_kube(p)).collect(),
+        primary: primary_pods.iter().map(|p| p.pod.clone()).collect(),
+        canary: canary_pods.iter().map(|p| p.pod.clone()).collect(),
     };
     Observed {
         target: target.clone(),
@@ -126,12 +146,24 @@ pub fn assemble(
     }
 }
 
-/// The pods a label selector selects.
-pub async fn pods_of(cluster: &Cluster, labels: &Selector) -> Result<Vec<KubePod>, ClusterError> {
-    let api: Api<KubePod> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-    let list = api
-        .list(&ListParams::default().labels(&labels.to_string()))
+/// The list of the pods a label selector selects.
+pub fn pod_query(cluster: &Cluster, labels: &Selector) -> Query {
+    Query {
+        path: KubePod::url_path(&(), Some(&cluster.namespace)),
+        labels: Some(labels.to_string()),
+        fields: None,
+    }
+}
+
+async fn listed_pods(cluster: &Cluster, query: &Query) -> Result<Listed<PodRow>, ClusterError> {
+    listing::list::<PodWire>(&cluster.client, query)
         .await
-        .map_err(|e| call(cluster, "list", "pods", "").error(e))?;
-    Ok(list.items)
+        .map_err(|e| call(cluster, "list", "pods", "").error(e))
+}
+
+/// The pods a label selector selects, as the cockpit keeps them.
+pub async fn pods_of(cluster: &Cluster, labels: &Selector) -> Result<Vec<PodRow>, ClusterError> {
+    Ok(listed_pods(cluster, &pod_query(cluster, labels))
+        .await?
+        .items)
 }

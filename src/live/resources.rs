@@ -234,9 +234,8 @@ impl Fetcher {
                 .await
                 .map_err(|e| ResourcesError::Pods(e.to_string()))?;
             for p in pods {
-                let name = p.metadata.name.clone().unwrap_or_default();
-                labels.insert(name.clone(), p.metadata.labels.clone());
-                names.push(name);
+                labels.insert(p.pod.name.clone(), Some(p.labels()));
+                names.push(p.pod.name);
             }
         }
         names.sort();

@@ -16,7 +16,6 @@ use crate::app::{Action, Actor, Effect, Event, GateBy};
 use crate::cluster::Cluster;
 use crate::gate::{GateBook, GateRequest, Handover};
 use crate::model::{wall_clock as now, Millis};
-use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -68,7 +67,7 @@ pub async fn run(
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let event = tokio::select! {
-            change = set.changes.next() => match change {
+            change = set.next() => match change {
                 None => break,
                 Some(Change { watch, item: Item::Failed { words, detail } }) => {
                     tracing::warn!(%detail, "watch failed");

@@ -1,18 +1,22 @@
-//! The watches that follow one live release: the objects its provider names (kube-runtime
-//! reflectors, reconnecting with backoff and relisting after 410 Gone), its pods, and the
-//! namespace's Warning events about pods.
+//! The watches that follow one live release: the objects its provider names, its pods, and the
+//! namespace's Warning events about pods. Each is one list and then a watch from that list's
+//! resourceVersion ([`crate::cluster::follow`]); the routing objects and pods start from the lists
+//! the release was first read from, so opening a release lists each kind once. The set keeps
+//! compact pod rows, not pods.
 
-use crate::cluster::dynamic::Resource;
+use crate::cluster::follow::{follow, Update};
+use crate::cluster::listing::{Query, Wire};
+use crate::cluster::pods::{PodRow, PodWire};
 use crate::cluster::selector::pod_queries;
 use crate::cluster::Cluster;
 use crate::provider::{self, Context};
-use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod as KubePod};
+use k8s_openapi::api::core::v1::Event as KubeEvent;
 use kube::api::DynamicObject;
-use kube::runtime::reflector::{self, store::Writer, Store};
-use kube::runtime::{watcher, WatchStreamExt};
-use kube::Api;
-use std::sync::Arc;
+use kube::Resource as _;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::release::{self, Observed};
 
@@ -25,7 +29,7 @@ pub struct Change {
 pub enum Item {
     /// The watch is (re)starting its list; it proves nothing about the connection yet.
     Restarting,
-    /// The list is complete: the store holds the whole picture.
+    /// The list is complete: the set holds the whole picture.
     Listed,
     /// An object was added, changed or deleted.
     Changed,
@@ -36,98 +40,108 @@ pub enum Item {
     Failed { words: String, detail: String },
 }
 
-fn failed(e: &watcher::Error) -> Item {
-    Item::Failed {
-        words: crate::cluster::words::cause_in_words(e),
-        detail: e.to_string(),
-    }
+/// What the followers send, by kind.
+enum Payload {
+    Route(Update<DynamicObject>),
+    Pods(Update<PodRow>),
+    Events(Update<Warning>),
 }
 
-fn change<K>(watch: usize) -> impl Fn(Result<watcher::Event<K>, watcher::Error>) -> Change {
-    move |r| Change {
-        watch,
-        item: match r {
-            Ok(watcher::Event::Init) => Item::Restarting,
-            Ok(watcher::Event::InitDone) => Item::Listed,
-            Ok(_) => Item::Changed,
-            Err(e) => failed(&e),
-        },
-    }
+struct Sent {
+    watch: usize,
+    payload: Payload,
 }
 
-pub type Changes = futures_util::stream::SelectAll<
-    std::pin::Pin<Box<dyn futures_util::Stream<Item = Change> + Send>>,
->;
-
-/// The watches (the routing object(s), the pods, the pods' Warning events) and their stores.
+/// The watches (the routing object(s), the pods, the pods' Warning events) and what they hold.
 pub struct WatchSet {
-    /// One store per watch the provider names, in its order.
-    routes: Vec<Store<DynamicObject>>,
-    pods: Vec<Store<KubePod>>,
-    pub changes: Changes,
-    /// The stores are only complete once every watch has listed: no release from half a list.
+    /// What each watch the provider names holds, in its order, by object name.
+    routes: Vec<BTreeMap<String, DynamicObject>>,
+    pods: Vec<BTreeMap<String, PodRow>>,
+    /// Warning events already seen (name and count): the list that starts the watch is history.
+    known: HashSet<String>,
+    rx: mpsc::Receiver<Sent>,
+    tasks: Vec<JoinHandle<()>>,
+    /// The set is only complete once every watch has listed: no release from half a list.
     pub listed: Vec<bool>,
     /// A failing watch stays failing until it has listed again.
     pub failing: Vec<bool>,
 }
 
-/// A reflector over custom objects of `resource` (by name when `name` is given).
-fn dynamic_watch(
-    cluster: &Cluster,
-    resource: Resource,
-    version: &str,
-    name: Option<&str>,
-    watch: usize,
-) -> (
-    Store<DynamicObject>,
-    impl futures_util::Stream<Item = Change> + Send,
-) {
-    let writer = Writer::<DynamicObject>::new(resource.api_resource(version));
-    let store = writer.as_reader();
-    let config = match name {
-        Some(n) => watcher::Config::default().fields(&format!("metadata.name={n}")),
-        None => watcher::Config::default(),
-    };
-    let stream = reflector::reflector(
-        writer,
-        watcher(resource.api(cluster, version), config).default_backoff(),
-    )
-    .map(change(watch));
-    (store, stream)
+impl Drop for WatchSet {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
 }
 
 impl WatchSet {
+    /// Starts the watches of `latest`. Right after the release's first read they start from the
+    /// lists it made (kept in `cluster.reads`); otherwise (after an outage) each lists again.
     pub fn start(cluster: &Cluster, latest: &Observed) -> WatchSet {
-        let mut changes = Changes::new();
+        let (tx, rx) = mpsc::channel::<Sent>(256);
+        let mut tasks = Vec::new();
+        let client = || cluster.client.clone();
+        let watched = provider::watches(&latest.route);
         let mut routes = Vec::new();
-        for (i, w) in provider::watches(&latest.route).into_iter().enumerate() {
-            let (store, stream) =
-                dynamic_watch(cluster, w.resource, w.version, w.name.as_deref(), i);
-            changes.push(stream.boxed());
-            routes.push(store);
+        for (i, w) in watched.iter().enumerate() {
+            let query = w.resource.query(cluster, w.version, w.name.as_deref());
+            let seed = cluster.reads.take_objects(&query);
+            let wrap = move |u| Sent {
+                watch: i,
+                payload: Payload::Route(u),
+            };
+            tasks.push(tokio::spawn(follow::<DynamicObject, _, _>(
+                client(),
+                query,
+                seed,
+                tx.clone(),
+                wrap,
+            )));
+            routes.push(BTreeMap::new());
         }
         let first_pods = routes.len();
         let mut pods = Vec::new();
-        for (i, query) in pod_queries(&latest.selectors).into_iter().enumerate() {
-            let (store, writer) = reflector::store::<KubePod>();
-            let stream = reflector::reflector(
-                writer,
-                watcher(
-                    Api::<KubePod>::namespaced(cluster.client.clone(), &cluster.namespace),
-                    watcher::Config::default().labels(&query.to_string()),
-                )
-                .default_backoff(),
-            )
-            .map(change(first_pods + i));
-            changes.push(stream.boxed());
-            pods.push(store);
+        for (i, labels) in pod_queries(&latest.selectors).into_iter().enumerate() {
+            let query = release::pod_query(cluster, &labels);
+            let seed = cluster.reads.take_pods(&query);
+            let wrap = move |u| Sent {
+                watch: first_pods + i,
+                payload: Payload::Pods(u),
+            };
+            tasks.push(tokio::spawn(follow::<PodWire, _, _>(
+                client(),
+                query,
+                seed,
+                tx.clone(),
+                wrap,
+            )));
+            pods.push(BTreeMap::new());
         }
+        cluster.reads.disarm();
         let watches = first_pods + pods.len();
-        changes.push(warnings(cluster, watches).boxed());
+        let events = Query {
+            path: KubeEvent::url_path(&(), Some(&cluster.namespace)),
+            labels: None,
+            fields: Some("type=Warning,involvedObject.kind=Pod".to_string()),
+        };
+        let wrap = move |u| Sent {
+            watch: watches,
+            payload: Payload::Events(u),
+        };
+        tasks.push(tokio::spawn(follow::<WarningWire, _, _>(
+            client(),
+            events,
+            None,
+            tx,
+            wrap,
+        )));
         WatchSet {
             routes,
             pods,
-            changes,
+            known: HashSet::new(),
+            rx,
+            tasks,
             listed: vec![false; watches + 1],
             failing: vec![false; watches + 1],
         }
@@ -137,14 +151,62 @@ impl WatchSet {
         self.failing.iter().any(|f| *f)
     }
 
-    /// The release from the stores; `None` until the routing store has its object.
+    /// The next change worth telling, with what the watches hold brought up to date; `None` when
+    /// every follower has ended.
+    pub async fn next(&mut self) -> Option<Change> {
+        loop {
+            let Sent { watch, payload } = self.rx.recv().await?;
+            let item = match payload {
+                Payload::Route(u) => match self.routes.get_mut(watch) {
+                    Some(held) => apply(held, u, |o| o.name().to_string()),
+                    None => continue,
+                },
+                Payload::Pods(u) => {
+                    let at = watch - self.routes.len();
+                    match self.pods.get_mut(at) {
+                        Some(held) => apply(held, u, |p| p.pod.name.clone()),
+                        None => continue,
+                    }
+                }
+                Payload::Events(u) => match self.warning(u) {
+                    Some(item) => item,
+                    None => continue,
+                },
+            };
+            return Some(Change { watch, item });
+        }
+    }
+
+    /// A Warning event that happened while the cockpit watches, once per name and count.
+    fn warning(&mut self, u: Update<Warning>) -> Option<Item> {
+        match u {
+            Update::Listed(all) => {
+                self.known = all.into_iter().map(|w| w.key).collect();
+                Some(Item::Listed)
+            }
+            // a repeated event comes back with a higher count: say it again
+            Update::Upsert(w) => self.known.insert(w.key).then_some(Item::Warning {
+                pod: w.pod,
+                text: w.text,
+            }),
+            Update::Removed(_) => None,
+            Update::Restarting => Some(Item::Restarting),
+            Update::Failed { words, detail } => Some(Item::Failed { words, detail }),
+        }
+    }
+
+    /// The release from what the watches hold; `None` until the routing object is there.
     pub fn rebuild(
         &self,
         latest: &Observed,
         gates: Option<(String, bool)>,
     ) -> Option<Result<Observed, String>> {
         let ns = &latest.snapshot.namespace;
-        let lists: Vec<Vec<DynamicObject>> = self.routes.iter().map(|s| owned(s.state())).collect();
+        let lists: Vec<Vec<DynamicObject>> = self
+            .routes
+            .iter()
+            .map(|held| held.values().cloned().collect())
+            .collect();
         let ctx = Context {
             selectors: Some(latest.selectors.clone()),
             gates,
@@ -154,7 +216,7 @@ impl WatchSet {
             Ok(route) => route,
             Err(e) => return Some(Err(e.to_string())),
         };
-        let pods: Vec<KubePod> = self.pods.iter().flat_map(|s| owned(s.state())).collect();
+        let pods: Vec<&PodRow> = self.pods.iter().flat_map(|held| held.values()).collect();
         let mut next =
             release::assemble(&latest.target, ns, route, latest.selectors.clone(), &pods);
         // the operator's stepping plan is the cockpit's, not the cluster's; a controller's own
@@ -166,59 +228,82 @@ impl WatchSet {
     }
 }
 
-fn owned<K: Clone>(items: Vec<Arc<K>>) -> Vec<K> {
-    items.iter().map(|k| K::clone(k)).collect()
+/// Brings what one watch holds up to date.
+fn apply<K>(held: &mut BTreeMap<String, K>, u: Update<K>, name: impl Fn(&K) -> String) -> Item {
+    match u {
+        Update::Restarting => Item::Restarting,
+        Update::Listed(all) => {
+            *held = all.into_iter().map(|k| (name(&k), k)).collect();
+            Item::Listed
+        }
+        Update::Upsert(k) => {
+            held.insert(name(&k), k);
+            Item::Changed
+        }
+        Update::Removed(n) => {
+            held.remove(&n);
+            Item::Changed
+        }
+        Update::Failed { words, detail } => Item::Failed { words, detail },
+    }
 }
 
-/// Warning events of the namespace's pods (the loop keeps those of the release's pods). Only events
-/// that happen while the cockpit watches: the list that starts the watch is history.
-fn warnings(cluster: &Cluster, watch: usize) -> impl futures_util::Stream<Item = Change> + Send {
-    let api = Api::<KubeEvent>::namespaced(cluster.client.clone(), &cluster.namespace);
-    let config = watcher::Config::default().fields("type=Warning,involvedObject.kind=Pod");
-    let mut listing = false;
-    let mut known: std::collections::HashSet<String> = std::collections::HashSet::new();
-    watcher(api, config).default_backoff().filter_map(move |r| {
-        let out = match r {
-            Ok(watcher::Event::Init) => {
-                listing = true;
-                Some(Item::Restarting)
-            }
-            Ok(watcher::Event::InitApply(e)) => {
-                known.insert(event_key(&e));
-                None
-            }
-            Ok(watcher::Event::InitDone) => {
-                listing = false;
-                Some(Item::Listed)
-            }
-            Ok(watcher::Event::Apply(e)) if !listing => {
-                // a repeated event comes back with a higher count: say it again
-                let pod = e.involved_object.name.clone().unwrap_or_default();
-                known.insert(event_key(&e)).then(|| Item::Warning {
-                    text: warning_text(&pod, &e),
-                    pod,
-                })
-            }
-            Ok(_) => None,
-            Err(e) => Some(failed(&e)),
+/// The fields of a Warning event the cockpit tells.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct WarningWire {
+    metadata: EventMeta,
+    involved_object: Involved,
+    reason: Option<String>,
+    message: Option<String>,
+    count: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct EventMeta {
+    name: String,
+    resource_version: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct Involved {
+    name: String,
+}
+
+/// A Warning event as the loop tells it: its key (name and count), its pod and its text.
+struct Warning {
+    key: String,
+    pod: String,
+    text: String,
+}
+
+impl Wire for WarningWire {
+    type Kept = Warning;
+
+    fn name(&self) -> &str {
+        &self.metadata.name
+    }
+
+    fn resource_version(&self) -> Option<&str> {
+        self.metadata.resource_version.as_deref()
+    }
+
+    fn keep(self) -> Warning {
+        let count = self.count.unwrap_or(1);
+        let pod = self.involved_object.name;
+        let reason = self.reason.as_deref().unwrap_or("Warning");
+        let message = self.message.as_deref().unwrap_or_default();
+        let text = if count > 1 {
+            format!("pod {pod}: {reason}: {message} (×{count})")
+        } else {
+            format!("pod {pod}: {reason}: {message}")
         };
-        futures_util::future::ready(out.map(|item| Change { watch, item }))
-    })
-}
-
-fn event_key(e: &KubeEvent) -> String {
-    format!(
-        "{}/{}",
-        e.metadata.name.as_deref().unwrap_or_default(),
-        e.count.unwrap_or(1)
-    )
-}
-
-fn warning_text(pod: &str, e: &KubeEvent) -> String {
-    let reason = e.reason.as_deref().unwrap_or("Warning");
-    let message = e.message.as_deref().unwrap_or_default();
-    match e.count {
-        Some(n) if n > 1 => format!("pod {pod}: {reason}: {message} (×{n})"),
-        _ => format!("pod {pod}: {reason}: {message}"),
+        Warning {
+            key: format!("{}/{count}", self.metadata.name),
+            pod,
+            text,
+        }
     }
 }

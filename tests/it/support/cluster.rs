@@ -487,7 +487,8 @@ pub async fn read_release(kubeconfig: &Path, ns: &str, target: &str) -> (Cluster
         .await
         .expect("connect to the control plane");
     let target: Target = target.parse().expect("a target");
-    let seen = release::read(&cluster, &target)
+    // read as the cockpit opens a release: its watches start from these lists
+    let seen = release::read_to_watch(&cluster, &target)
         .await
         .expect("read the release");
     (cluster, seen)
