@@ -63,6 +63,12 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
         .to_string()
         .trim_end_matches('/')
         .to_string();
+    // the API server's audit log names the cockpit as the client
+    let mut config = config;
+    config.headers.push((
+        http::header::USER_AGENT,
+        http::HeaderValue::from_static(concat!("canary-cockpit/", env!("CARGO_PKG_VERSION"))),
+    ));
     let client = Client::try_from(config).map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
     Ok(Cluster {
         client,

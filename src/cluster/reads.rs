@@ -89,3 +89,44 @@ impl Reads {
         Some(j.pods.swap_remove(i).1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(labels: &str) -> Query {
+        Query {
+            path: "/api/v1/namespaces/shop/pods".to_string(),
+            labels: Some(labels.to_string()),
+            fields: None,
+        }
+    }
+
+    fn listed(version: &str) -> Listed<PodRow> {
+        Listed {
+            items: Vec::new(),
+            version: version.to_string(),
+        }
+    }
+
+    #[test]
+    fn lists_are_kept_only_while_armed_and_taken_once() {
+        let reads = Reads::default();
+        reads.keep_pods(&q("app=shop"), listed("1"));
+        assert!(reads.take_pods(&q("app=shop")).is_none(), "not armed");
+        reads.arm();
+        reads.keep_pods(&q("app=shop"), listed("2"));
+        reads.keep_pods(&q("app=shop"), listed("3"));
+        assert!(reads.take_pods(&q("app=other")).is_none(), "another query");
+        let taken = reads.take_pods(&q("app=shop")).map(|l| l.version);
+        assert_eq!(taken.as_deref(), Some("3"), "the latest list of the query");
+        assert!(reads.take_pods(&q("app=shop")).is_none(), "taken once");
+        reads.keep_pods(&q("app=shop"), listed("4"));
+        reads.disarm();
+        assert!(!reads.armed());
+        assert!(
+            reads.take_pods(&q("app=shop")).is_none(),
+            "dropped on disarm"
+        );
+    }
+}

@@ -34,3 +34,4 @@ mod shell_plugin;
 mod testers_routes;
 mod testers_routes_mesh;
 mod tmux_smoke;
+mod watch_lists;
