@@ -42,7 +42,7 @@ pub enum Item {
 
 /// What the followers send, by kind.
 enum Payload {
-    Route(Update<DynamicObject>),
+    Route(Box<Update<DynamicObject>>),
     Pods(Update<PodRow>),
     Events(Update<Warning>),
 }
@@ -89,7 +89,7 @@ impl WatchSet {
             let seed = cluster.reads.take_objects(&query);
             let wrap = move |u| Sent {
                 watch: i,
-                payload: Payload::Route(u),
+                payload: Payload::Route(Box::new(u)),
             };
             tasks.push(tokio::spawn(follow::<DynamicObject, _, _>(
                 client(),
@@ -158,7 +158,7 @@ impl WatchSet {
             let Sent { watch, payload } = self.rx.recv().await?;
             let item = match payload {
                 Payload::Route(u) => match self.routes.get_mut(watch) {
-                    Some(held) => apply(held, u, |o| o.name().to_string()),
+                    Some(held) => apply(held, *u, |o| o.name().to_string()),
                     None => continue,
                 },
                 Payload::Pods(u) => {

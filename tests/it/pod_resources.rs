@@ -4,11 +4,26 @@
 
 use crate::support::cluster::{client, control_plane, namespace};
 use crate::support::runtime;
-use canary_cockpit::cluster::pods::from_kube;
+use canary_cockpit::cluster::listing::{self, Query};
+use canary_cockpit::cluster::pods::{PodRow, PodWire};
 use canary_cockpit::model::PodResources;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, PostParams};
 use serde_json::json;
+
+/// The pod as the cockpit reads it: a row decoded from the list's stream.
+async fn row(client: &kube::Client, ns: &str, name: &str) -> PodRow {
+    let query = Query {
+        path: format!("/api/v1/namespaces/{ns}/pods"),
+        labels: None,
+        fields: Some(format!("metadata.name={name}")),
+    };
+    let mut listed = listing::list::<PodWire>(client, &query)
+        .await
+        .expect("list the pod");
+    assert_eq!(listed.items.len(), 1);
+    listed.items.remove(0)
+}
 
 #[test]
 fn requests_and_limits_are_summed_from_the_api_servers_pods() {
@@ -39,7 +54,7 @@ fn requests_and_limits_are_summed_from_the_api_servers_pods() {
         assert_eq!(requests["cpu"].0, "500m");
         assert_eq!(requests["memory"].0, "100e6");
         assert_eq!(
-            from_kube(&read).resources,
+            row(&client, &ns, "sized").await.pod.resources,
             PodResources {
                 cpu_request_millicores: Some(750),
                 // the sidecar sets no CPU limit: the pod has none
@@ -57,7 +72,9 @@ fn requests_and_limits_are_summed_from_the_api_servers_pods() {
         api.create(&PostParams::default(), &bare)
             .await
             .expect("create pod");
-        let read = api.get("bare").await.expect("read pod");
-        assert_eq!(from_kube(&read).resources, PodResources::default());
+        assert_eq!(
+            row(&client, &ns, "bare").await.pod.resources,
+            PodResources::default()
+        );
     });
 }
