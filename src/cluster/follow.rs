@@ -29,6 +29,9 @@ pub enum Update<K> {
 
 const BACKOFF_FIRST: Duration = Duration::from_millis(800);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// A watch silent for this long (the server ends each after [`listing::WATCH_SECONDS`]) has lost
+/// its connection.
+const STALL: Duration = Duration::from_secs(listing::WATCH_SECONDS as u64 + 30);
 
 fn failed<K>(e: &kube::Error) -> Update<K> {
     Update::Failed {
@@ -106,7 +109,29 @@ pub async fn follow<W, C, F>(
                 continue;
             }
         };
-        while let Some(event) = events.next().await {
+        loop {
+            let event = match tokio::time::timeout(STALL, events.next()).await {
+                Ok(Some(event)) => event,
+                // the server ended the watch (its timeout): go on from the last version seen
+                Ok(None) => break,
+                // not even the end of the watch came: the connection died without a word
+                Err(_) => {
+                    let silent = Update::Failed {
+                        words: "no answer in time".to_string(),
+                        detail: format!(
+                            "the watch of {} sent nothing for {} s",
+                            query.path,
+                            STALL.as_secs()
+                        ),
+                    };
+                    if send(silent).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    break;
+                }
+            };
             let update = match event {
                 Ok(WatchEvent::Added(o) | WatchEvent::Modified(o)) => {
                     if let Some(v) = o.resource_version() {
@@ -143,6 +168,5 @@ pub async fn follow<W, C, F>(
             }
             backoff = BACKOFF_FIRST;
         }
-        // the server ended the watch (its timeout): go on from the last version seen
     }
 }

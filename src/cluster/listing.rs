@@ -9,6 +9,10 @@ use kube::core::Status;
 use kube::Client;
 use serde::de::DeserializeOwned;
 
+/// How long the API server keeps one watch open; the follower then resumes it. A watch that
+/// sends nothing for longer is a connection that died without a word.
+pub const WATCH_SECONDS: u32 = 290;
+
 /// An object as it comes over the wire, and what of it the cockpit keeps.
 pub trait Wire: DeserializeOwned + Clone + Send + 'static {
     type Kept: Send + 'static;
@@ -45,8 +49,10 @@ impl Query {
         p
     }
 
+    /// The watch's parameters: bookmarks on, and ended by the server after
+    /// [`WATCH_SECONDS`] (it is resumed from the last version seen).
     pub fn watch_params(&self) -> WatchParams {
-        let mut p = WatchParams::default();
+        let mut p = WatchParams::default().timeout(WATCH_SECONDS);
         if let Some(l) = &self.labels {
             p = p.labels(l);
         }
