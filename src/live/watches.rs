@@ -162,8 +162,8 @@ impl WatchSet {
                     None => continue,
                 },
                 Payload::Pods(u) => {
-                    let at = watch - self.routes.len();
-                    match self.pods.get_mut(at) {
+                    let at = watch.checked_sub(self.routes.len());
+                    match at.and_then(|i| self.pods.get_mut(i)) {
                         Some(held) => apply(held, u, |p| p.pod.name.clone()),
                         None => continue,
                     }
