@@ -162,6 +162,7 @@ PY
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     tmux -L "$session" kill-server 2>/dev/null || true
     frames=$(grep -o 'frames drawn frames=[0-9]* median_us=[0-9]* max_us=[0-9]*' "$log" | tail -1)
+    slow=$(grep -o 'slow frame frame=[0-9]* took_us=[0-9]*' "$log" | tr '\n' ' ' || true)
     python3 - <<PY
 import json, re
 lists = json.loads('$startup_lists')
@@ -178,6 +179,8 @@ print(json.dumps({
     "rss_mb": round($rss / 1024, 1), "peak_rss_mb": round($hwm / 1024, 1),
     "frames": int(f.get("frames", 0)),
     "frame_median_ms": int(f.get("median_us", 0)) / 1000, "frame_max_ms": int(f.get("max_us", 0)) / 1000,
+    # the frames over 1 ms: [frame number, ms]
+    "slow_frames": [[int(n), int(us) / 1000] for n, us in re.findall(r"frame=(\d+) took_us=(\d+)", "$slow")],
 }))
 PY
     kubectl delete namespace "$ns" --wait=false >/dev/null

@@ -222,6 +222,9 @@ where
     }
 }
 
+/// A frame that took longer than this to draw is named in the log file.
+const SLOW_FRAME: Duration = Duration::from_millis(1);
+
 /// How long the frames took to draw (render and write), for the log file: the last 1,024.
 #[derive(Default)]
 struct FrameTimes {
@@ -233,6 +236,13 @@ impl FrameTimes {
     const KEPT: usize = 1024;
 
     fn add(&mut self, took: Duration) {
+        if took > SLOW_FRAME {
+            tracing::info!(
+                frame = self.count + 1,
+                took_us = took.as_micros() as u64,
+                "slow frame"
+            );
+        }
         let at = (self.count % Self::KEPT as u64) as usize;
         if self.recent.len() < Self::KEPT {
             self.recent.push(took);
