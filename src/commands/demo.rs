@@ -76,6 +76,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
         let result = super::headless::run(&mut session, args.speed, &mut stdout.lock());
         session.alerts = None;
         let late = background.finish(notifier, super::alerts::HEADLESS_GRACE);
+        // what came back during the run was recorded then; it is told here with the rest
+        super::alerts::tell(&session.delivered);
         super::alerts::record_late(&mut session.tap, &mut session.app, &late);
         session.tap.finish()?;
         return match result {

@@ -15,6 +15,8 @@ pub struct DemoSession {
     pub exporter: Option<super::exporter::DemoExporter>,
     /// Where alerts go (`--alert`); without it they stay in the event log.
     pub alerts: Option<crate::alert::notifier::Handle>,
+    /// The delivery outcomes that came back while the session ran, for a headless run to tell.
+    pub delivered: Vec<crate::model::Delivery>,
 }
 
 impl DemoSession {
@@ -33,6 +35,7 @@ impl DemoSession {
             tap: Tap::default(),
             exporter: None,
             alerts: None,
+            delivered: Vec::new(),
         }
     }
 
@@ -91,6 +94,7 @@ impl DemoSession {
             .map(crate::alert::notifier::Handle::take_outcomes)
             .unwrap_or_default();
         for delivery in outcomes {
+            self.delivered.push(delivery.clone());
             let _ = self
                 .tap
                 .feed(&mut self.app, Event::AlertDelivered { delivery });
