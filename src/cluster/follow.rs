@@ -40,6 +40,17 @@ fn failed<K>(e: &kube::Error) -> Update<K> {
     }
 }
 
+/// The wait before the next try after a failure: doubling from [`BACKOFF_FIRST`] up to
+/// [`BACKOFF_MAX`], back to the first after a success.
+struct Backoff(Duration);
+
+impl Backoff {
+    async fn wait(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(BACKOFF_MAX);
+    }
+}
+
 fn is_gone(e: &kube::Error) -> bool {
     matches!(e, kube::Error::Api(s) if s.code == 410)
 }
@@ -66,7 +77,7 @@ pub async fn follow<W, C, F>(
             return;
         }
     }
-    let mut backoff = BACKOFF_FIRST;
+    let mut backoff = Backoff(BACKOFF_FIRST);
     loop {
         let Some(from) = version.clone() else {
             if send(Update::Restarting).await.is_err() {
@@ -75,7 +86,7 @@ pub async fn follow<W, C, F>(
             match listing::list::<W>(&client, &query).await {
                 Ok(listed) => {
                     version = Some(listed.version);
-                    backoff = BACKOFF_FIRST;
+                    backoff = Backoff(BACKOFF_FIRST);
                     if send(Update::Listed(listed.items)).await.is_err() {
                         return;
                     }
@@ -84,8 +95,7 @@ pub async fn follow<W, C, F>(
                     if send(failed(&e)).await.is_err() {
                         return;
                     }
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    backoff.wait().await;
                 }
             }
             continue;
@@ -104,8 +114,7 @@ pub async fn follow<W, C, F>(
                 if send(failed(&e)).await.is_err() {
                     return;
                 }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(BACKOFF_MAX);
+                backoff.wait().await;
                 continue;
             }
         };
@@ -127,8 +136,7 @@ pub async fn follow<W, C, F>(
                     if send(silent).await.is_err() {
                         return;
                     }
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    backoff.wait().await;
                     break;
                 }
             };
@@ -162,11 +170,10 @@ pub async fn follow<W, C, F>(
                 return;
             }
             if failure {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(BACKOFF_MAX);
+                backoff.wait().await;
                 break;
             }
-            backoff = BACKOFF_FIRST;
+            backoff = Backoff(BACKOFF_FIRST);
         }
     }
 }
