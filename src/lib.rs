@@ -25,7 +25,6 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod controller;
-pub mod gate;
 pub mod http1;
 pub mod live;
 pub mod logging;

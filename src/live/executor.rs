@@ -8,9 +8,10 @@
 use crate::app::{Action, Actor, Event, GateBy};
 pub use crate::cluster::report::Reporter;
 use crate::cluster::{Cluster, ClusterError};
-use crate::gate::{GateBook, Gates, Handover};
 use crate::model::GateChange;
-use crate::provider::{self, write, Lever};
+use crate::provider::common::write;
+use crate::provider::flagger::gate::{GateBook, Gates, Handover};
+use crate::provider::{self, Lever};
 
 use super::release::Observed;
 use super::stages::{self, SharedUndo};
@@ -37,7 +38,7 @@ pub fn lever(seen: &Observed, action: Action, options: &Options) -> Result<Lever
             "the cockpit is read-only (--readonly): nothing was written".to_string(),
         ));
     }
-    provider::lever(&seen.route, action, options.gates.is_some())
+    provider::of(&seen.route).lever(&seen.route, action, options.gates.is_some())
 }
 
 /// Whether the lever runs stage by stage (a task of its own in the cockpit).
@@ -147,6 +148,6 @@ pub async fn route(
             "the cockpit is read-only (--readonly): nothing was written".to_string(),
         ));
     }
-    let writes = provider::route_writes(&seen.route, change)?;
+    let writes = provider::of(&seen.route).route_writes(&seen.route, change)?;
     write::apply(cluster, &seen.route, writes).await.map(drop)
 }

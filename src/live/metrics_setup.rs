@@ -138,7 +138,7 @@ async fn queries(
     entry: &crate::config::PrometheusEntry,
     endpoint: Endpoint,
 ) -> Result<Poller, MetricsError> {
-    let hints = crate::provider::metrics_hints(&o.route);
+    let hints = crate::provider::of(&o.route).metrics_hints(&o.route);
     let template = match args.metrics_template.as_ref().or(entry.template.as_ref()) {
         Some(name) => templates::find(name, &config.templates).ok_or_else(|| {
             let mut known: Vec<String> = templates::BUILT_IN

@@ -4,7 +4,7 @@
 
 use crate::cluster::{deploy, Cluster, ClusterError};
 use crate::model::Weight;
-use crate::provider::write;
+use crate::provider::common::write;
 use crate::provider::Ended;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use std::sync::{Arc, Mutex};

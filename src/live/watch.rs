@@ -14,8 +14,8 @@
 
 use crate::app::{Action, Actor, Effect, Event, GateBy};
 use crate::cluster::Cluster;
-use crate::gate::{GateBook, GateRequest, Handover};
 use crate::model::{wall_clock as now, Millis};
+use crate::provider::flagger::gate::{GateBook, GateRequest, Handover};
 use std::time::Duration;
 use tokio::sync::mpsc;
 

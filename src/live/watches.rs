@@ -82,7 +82,7 @@ impl WatchSet {
         let (tx, rx) = mpsc::channel::<Sent>(256);
         let mut tasks = Vec::new();
         let client = || cluster.client.clone();
-        let watched = provider::watches(&latest.route);
+        let watched = provider::of(&latest.route).watches(&latest.route);
         let mut routes = Vec::new();
         for (i, w) in watched.iter().enumerate() {
             let query = w.resource.query(cluster, w.version, w.name.as_deref());
@@ -212,7 +212,7 @@ impl WatchSet {
             gates,
             ..Context::of(ns)
         };
-        let route = match provider::rebuild(&latest.route, &lists, &ctx)? {
+        let route = match provider::of(&latest.route).rebuild(&latest.route, &lists, &ctx)? {
             Ok(route) => route,
             Err(e) => return Some(Err(e.to_string())),
         };

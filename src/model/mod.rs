@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod analysis;
+pub mod capability;
 pub mod gates;
 pub mod metrics;
 pub mod plan;
@@ -16,6 +17,7 @@ pub mod weight;
 
 pub use alert::{Alert, AlertEvent, Delivery, DeliveryOutcome, Severity, VersionNumbers};
 pub use analysis::{AnalysisSettings, AnalysisState, Outcome, Verdict};
+pub use capability::Capability;
 pub use gates::{flagger_ended, GateChange, GateState, Gates};
 pub use metrics::{MetricsHistory, MetricsSample, Quantile, VersionSample, WindowStats};
 pub use plan::{Plan, PlanError};

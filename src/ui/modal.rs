@@ -97,7 +97,7 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
                 )
             });
     let controller = app.release.as_ref().and_then(|r| r.controller.as_ref());
-    let said = |action: &str| {
+    let said = |action: crate::model::Capability| {
         controller
             .and_then(|c| c.consequence(action))
             .map(str::to_string)
@@ -105,7 +105,7 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
     let (title, message, style) = match what {
         Confirm::Promote => (
             format!(" Promote {name}? "),
-            said("promote").unwrap_or_else(|| {
+            said(crate::model::Capability::Promote).unwrap_or_else(|| {
                 format!("Promote {name}: {canary} becomes the primary and takes all traffic.")
             }),
             t.good(),
@@ -124,7 +124,7 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
         ),
         Confirm::Rollback => (
             format!(" Roll back {name}? "),
-            said("rollback").unwrap_or_else(|| {
+            said(crate::model::Capability::Rollback).unwrap_or_else(|| {
                 format!(
                     "Roll back {name}: all traffic returns to {primary} and the canary is scaled to 0."
                 )

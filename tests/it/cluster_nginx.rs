@@ -8,7 +8,7 @@ use canary_cockpit::cluster::{self, ClusterError};
 use canary_cockpit::live::release;
 use canary_cockpit::model::Target;
 use canary_cockpit::model::{PodStatus, Weight};
-use canary_cockpit::provider::write;
+use canary_cockpit::provider::common::write;
 
 #[test]
 fn a_release_reads_with_its_versions_pods_and_bypass_rules() {

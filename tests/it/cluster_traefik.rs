@@ -9,7 +9,7 @@ use canary_cockpit::app::{Action, Actor, Effect, Event};
 use canary_cockpit::cluster::ClusterError;
 use canary_cockpit::live::executor::Options;
 use canary_cockpit::model::Weight;
-use canary_cockpit::provider::write;
+use canary_cockpit::provider::common::write;
 use serde_json::json;
 
 fn traefik_services() -> kube::api::ApiResource {

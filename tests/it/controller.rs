@@ -56,6 +56,7 @@ fn release(weight: u8) -> ReleaseSnapshot {
         paused: None,
         controller: None,
         rules: Vec::new(),
+        refusals: Vec::new(),
     }
 }
 

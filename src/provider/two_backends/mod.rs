@@ -2,17 +2,24 @@
 //! share: which backend is the canary, the weights as written, and the conditional JSON patch that
 //! changes them.
 
-pub use super::testers::Testers;
+mod service_ref;
+mod system;
+mod testers;
+
 use crate::cluster::dynamic::Resource;
 use crate::cluster::{Cluster, ClusterError};
 use crate::model::{CanaryBy, Kind, Weight};
 use kube::api::DynamicObject;
+pub use system::TwoBackendSystem;
+pub use testers::Testers;
 
-use super::infer::{self, Decided, Kept, Side};
-use super::route::{outcome_value, paused_value, Ended, ObjectWrite, Route, OUTCOME, PAUSED};
-use super::Watched;
+use crate::provider::common::infer::{self, Decided, Kept, Side};
+use crate::provider::common::route::{
+    outcome_value, paused_value, Ended, ObjectWrite, Route, OUTCOME, PAUSED,
+};
+use crate::provider::Watched;
 
-pub use super::service_ref::ServiceRef;
+pub use service_ref::ServiceRef;
 
 /// An annotation on the route that names the canary's backend (an Istio subset or host, a Gateway
 /// API backendRef name). It comes first; without it the names (`-canary`, subset `stable`), the
@@ -152,9 +159,8 @@ pub fn order(
 /// The error of a release whose canary no rule decides: both backends, what was tried (`why`,
 /// may be empty), and the annotation.
 pub fn undecided(route: &Route, why: &str) -> SplitError {
-    use super::Routing::{Gateway, Istio, Traefik};
     let at = match &route.routing {
-        Istio(r) | Gateway(r) | Traefik(r) => r.split.route.clone(),
+        crate::provider::Routing::Split(r) => r.split.route.clone(),
         _ => "the route".to_string(),
     };
     SplitError::WhichCanary {
@@ -216,9 +222,11 @@ impl Split {
     }
 }
 
-/// A two-backend route as read (Istio, Gateway API): the object's API version and its split.
+/// A two-backend route as read (Istio, Gateway API, Traefik, Contour): the object's kind and
+/// API version, and its split.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Routing {
+    pub kind: Kind,
     pub version: &'static str,
     pub split: Split,
     /// The object's `spec` as read: testers' routes are written from it.
@@ -234,9 +242,9 @@ pub type Parser =
 pub struct TwoBackends {
     pub kind: Kind,
     pub resource: Resource,
-    /// How the provider holds the split it read.
-    pub variant: fn(Routing) -> super::Routing,
     pub parse: Parser,
+    /// What the system adds to the route it read (Gateway API: its testers' routes).
+    pub finish: fn(Route) -> Route,
 }
 
 impl TwoBackends {
@@ -253,19 +261,20 @@ impl TwoBackends {
         let name = obj.metadata.name.clone().unwrap_or_default();
         let rv = obj.metadata.resource_version.clone().unwrap_or_default();
         let hint = Hint {
-            annotation: super::route::annotations(&obj.metadata)
+            annotation: crate::provider::common::route::annotations(&obj.metadata)
                 .get(CANARY_BACKEND)
                 .cloned(),
             kept: kept.cloned(),
         };
         let spec = obj.data.get("spec").cloned().unwrap_or_default();
         let (split, bypass) = (self.parse)(&name, namespace, &rv, &hint, &spec)?;
-        let routing = (self.variant)(Routing {
+        let routing = crate::provider::Routing::Split(Routing {
+            kind: self.kind,
             version,
             split: split.clone(),
             spec,
         });
-        route(self.kind, routing, obj, &split, bypass)
+        route(self.kind, routing, obj, &split, bypass).map(self.finish)
     }
 
     /// The object `name` as it is now, and its route.
@@ -301,7 +310,7 @@ impl TwoBackends {
 /// The route of a release whose object holds a two-backend split.
 fn route(
     kind: Kind,
-    routing: super::Routing,
+    routing: crate::provider::Routing,
     obj: &DynamicObject,
     split: &Split,
     bypass: Vec<String>,
