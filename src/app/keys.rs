@@ -316,6 +316,14 @@ impl App {
             self.set_status(Level::Warn, why);
             return Vec::new();
         }
+        // one action at a time; a rollback never waits (the executor stops what runs)
+        if let Some(line) = self.in_flight_line().filter(|_| action != Action::Rollback) {
+            self.set_status(
+                Level::Warn,
+                format!("{action}: refused, {line}: wait for its result, or roll back"),
+            );
+            return Vec::new();
+        }
         self.set_status(Level::Info, format!("{action}: requested"));
         vec![Effect::Act {
             action,

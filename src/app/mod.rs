@@ -61,6 +61,13 @@ impl ReleaseOutcome {
     }
 }
 
+/// An action asked of the release's executor, until its result comes back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InFlight {
+    pub action: Action,
+    pub since: Millis,
+}
+
 #[derive(Clone, Debug)]
 pub struct App {
     pub config: AppConfig,
@@ -104,6 +111,8 @@ pub struct App {
     pub usage: usage::Usage,
     /// What alerts were raised and how their delivery goes.
     pub alerts: alerts::AlertState,
+    /// The action the cockpit asked for and whose result has not come back yet.
+    pub in_flight: Option<InFlight>,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
     /// the runner, which records them. Replay feeds them back through `update`.
     produced: Vec<Event>,
@@ -143,6 +152,7 @@ impl App {
             usage: usage::Usage::default(),
             alerts: alerts::AlertState::default(),
             produced: Vec::new(),
+            in_flight: None,
         }
     }
 
@@ -156,10 +166,29 @@ impl App {
 
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         let before = self.phase;
+        if let Event::ActionResult { action, .. } = &event {
+            if self.in_flight.as_ref().is_some_and(|f| f.action == *action) {
+                self.in_flight = None;
+            }
+        }
         let mut effects = self.dispatch(event);
         let at = self.now;
         effects.extend(self.alert_phase_change(at, before));
+        if let Some(action) = effects.iter().rev().find_map(|e| match e {
+            Effect::Act { action, .. } => Some(*action),
+            _ => None,
+        }) {
+            self.in_flight = Some(InFlight { action, since: at });
+        }
         effects
+    }
+
+    /// `setting weight 30 % · 4 s`: the action in flight and how long it has been, for the
+    /// footer.
+    pub fn in_flight_line(&self) -> Option<String> {
+        let f = self.in_flight.as_ref()?;
+        let secs = self.now.since(f.since).max(0) / 1000;
+        Some(format!("{} in flight · {secs} s", f.action))
     }
 
     fn dispatch(&mut self, event: Event) -> Vec<Effect> {

@@ -17,7 +17,7 @@ use super::release::Observed;
 use super::stages::{self, SharedUndo};
 
 /// How actions on the release are performed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// A rollback moves the traffic back but leaves the canary's pods running.
     pub keep_canary: bool,
@@ -25,6 +25,22 @@ pub struct Options {
     pub read_only: bool,
     /// The gates this cockpit answers for Flagger (`--gate-listen`), and where.
     pub gates: Option<(GateBook, String)>,
+    /// How long a write may take before the cockpit gives up on it (`--action-timeout`).
+    pub timeout: std::time::Duration,
+}
+
+/// How long a write may take unless the operator says otherwise.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            keep_canary: false,
+            read_only: false,
+            gates: None,
+            timeout: TIMEOUT,
+        }
+    }
 }
 
 fn serves_no_gates() -> ClusterError {

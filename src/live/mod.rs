@@ -8,6 +8,7 @@
 pub mod canary;
 pub mod discover;
 pub mod executor;
+pub mod inflight;
 pub mod metrics_setup;
 pub mod prometheus_discovery;
 pub mod release;

@@ -42,6 +42,12 @@ pub fn hints<'a>(t: Theme, table: &[KeyBinding], width: usize) -> Vec<Span<'a>> 
 }
 
 fn status_line<'a>(app: &App, t: Theme, max: usize) -> Option<Span<'a>> {
+    if let Some(line) = app.in_flight_line() {
+        return Some(Span::styled(
+            text::truncate(&format!("⧗ {line}"), max),
+            t.level(Level::Info),
+        ));
+    }
     let status = app.status.as_ref()?;
     let mark = match status.level {
         Level::Info => "",
