@@ -2,6 +2,7 @@
 //! at 80×24 and 120×40, from states built only through `App::update`.
 
 mod errors;
+mod footer;
 mod run;
 mod testers;
 mod usage;
