@@ -7,6 +7,7 @@ mod alerts;
 mod config;
 pub mod effect;
 pub mod event;
+pub mod footer;
 pub mod gates;
 mod keybinding;
 pub mod keymap;
@@ -96,6 +97,9 @@ pub struct App {
     pub latency: crate::model::Quantile,
     pub pod_rows: Vec<PodRow>,
     pub status: Option<Status>,
+    /// The live errors shown in the footer until their source recovers, and when the status
+    /// was set.
+    pub footer: footer::FooterState,
     pub outcome: Option<ReleaseOutcome>,
     pub should_quit: bool,
     /// Why metrics are unavailable, while they are (the panels say so with the last sample's age).
@@ -143,6 +147,7 @@ impl App {
             latency: crate::model::Quantile::P99,
             pod_rows: Vec::new(),
             status: None,
+            footer: footer::FooterState::default(),
             outcome: None,
             should_quit: false,
             metrics_error: None,
@@ -208,12 +213,15 @@ impl App {
                 effects
             }
             Event::ReleaseObserved { at, release } => {
+                // the watch rebuilt the release: what it could not rebuild before is past
+                self.source_recovered("cluster");
                 self.on_release(at, release);
                 let mut effects = self.follow_gates();
                 effects.extend(self.advance(at));
                 effects
             }
             Event::PodsObserved { at, pods } => {
+                self.source_recovered("cluster");
                 self.on_pods(at, pods);
                 self.advance(at)
             }
@@ -359,6 +367,7 @@ impl App {
             level,
             text: text.into(),
         });
+        self.footer.status_set(self.now);
     }
 
     fn touch(&mut self, at: Millis) {
