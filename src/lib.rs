@@ -4,6 +4,7 @@
 //! holds that line, from the map in `docs/layers.txt`):
 //!
 //! ```text
+//! hygiene                            the one text hygiene for whatever reaches a terminal
 //! model, paths, logging, stdout,     plain data and the process's surroundings;
 //! http1                              the small servers' HTTP/1 settings
 //! controller                         progression and analysis, pure
@@ -27,6 +28,7 @@ pub mod config;
 pub mod controller;
 pub mod gate;
 pub mod http1;
+pub mod hygiene;
 pub mod live;
 pub mod logging;
 pub mod metrics;

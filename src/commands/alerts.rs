@@ -6,6 +6,7 @@
 use crate::alert::setup::Resolved;
 use crate::alert::{Notifier, Settings, Sink, SinkKind};
 use crate::app::Actor;
+use crate::hygiene::field;
 use crate::live::Observed;
 use crate::model::{Alert, AlertEvent, Delivery, Phase, Severity, VersionNumbers};
 use std::path::Path;
@@ -209,16 +210,18 @@ pub fn record_late(tap: &mut crate::record::Tap, app: &mut crate::app::App, late
 
 /// One stderr line per outcome.
 pub fn tell(outcomes: &[Delivery]) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
     for d in outcomes {
         let warn = if d.outcome.is_delivered() {
             ""
         } else {
             "warning: "
         };
-        // a terminal that is gone (SIGHUP) takes no more lines: nothing to do about it
-        let _ = writeln!(err, "{warn}alert {} to {}: {}", d.event, d.sink, d.outcome);
+        crate::stdout::error_line(&format!(
+            "{warn}alert {} to {}: {}",
+            d.event,
+            field(&d.sink),
+            field(&d.outcome.to_string())
+        ));
     }
 }
 
@@ -254,18 +257,16 @@ pub fn test(names: Vec<String>, config: Option<&Path>) -> Result<ExitCode, RunEr
     let alert = test_alert();
     let mut all_delivered = true;
     for sink in &resolved.sinks {
-        let (outcome, attempts) = runtime.block_on(crate::alert::deliver::deliver(
+        let (outcome, _attempts) = runtime.block_on(crate::alert::deliver::deliver(
             &client, sink, &alert, None, &policy,
         ));
-        let tries = if attempts > 1 {
-            format!(" after {attempts} attempts")
-        } else {
-            String::new()
-        };
         all_delivered &= outcome.is_delivered();
+        // a failure says its attempts itself ("(after 4 attempts)")
         super::verbs::print(&format!(
-            "{:<20} {:<8} {}{tries}\n",
-            sink.name, sink.kind, outcome
+            "{:<20} {:<8} {}\n",
+            field(&sink.name),
+            sink.kind,
+            field(&outcome.to_string())
         ))?;
     }
     Ok(if all_delivered {
