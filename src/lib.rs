@@ -4,7 +4,8 @@
 //! holds that line, from the map in `docs/layers.txt`):
 //!
 //! ```text
-//! hygiene                            the one text hygiene for whatever reaches a terminal
+//! hygiene, files                     the one text hygiene for whatever reaches a terminal;
+//!                                    files and directories for their owner alone
 //! model, paths, logging, stdout,     plain data and the process's surroundings;
 //! http1                              the small servers' HTTP/1 settings
 //! controller                         progression and analysis, pure
@@ -26,6 +27,7 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod controller;
+pub mod files;
 pub mod gate;
 pub mod http1;
 pub mod hygiene;
