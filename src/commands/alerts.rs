@@ -96,12 +96,21 @@ pub fn resolve(
     if names.is_empty() {
         return Ok(Resolved::default());
     }
-    let file = crate::config::load(config).map_err(|e| RunError::Usage(e.to_string()))?;
+    let entries = config_alerts(config)?;
     let path = config
         .map(Path::to_path_buf)
         .or_else(crate::config::default_path);
-    crate::alert::resolve(names, &file.alerts, path.as_deref(), context, &env_var)
+    crate::alert::resolve(names, &entries, path.as_deref(), context, &env_var)
         .map_err(|e| RunError::Usage(e.to_string()))
+}
+
+/// The config file's `[alerts]`, every entry checked: a bad one is a usage error (exit 2).
+fn config_alerts(
+    config: Option<&Path>,
+) -> Result<std::collections::BTreeMap<String, crate::alert::SinkEntry>, RunError> {
+    crate::config::load(config)
+        .and_then(|file| file.alerts())
+        .map_err(RunError::from)
 }
 
 /// Starts the notifier on `runtime` for `sinks`; `session` names the recording.
@@ -228,8 +237,7 @@ pub fn tell(outcomes: &[Delivery]) {
 /// `canary alert test [NAME…]`.
 pub fn test(names: Vec<String>, config: Option<&Path>) -> Result<ExitCode, RunError> {
     let names = if names.is_empty() {
-        let file = crate::config::load(config).map_err(|e| RunError::Usage(e.to_string()))?;
-        let mut all: Vec<String> = file.alerts.keys().cloned().collect();
+        let mut all: Vec<String> = config_alerts(config)?.into_keys().collect();
         all.extend(
             SinkKind::ALL
                 .into_iter()
