@@ -22,22 +22,49 @@
 
 use crate::alert::SinkEntry;
 use crate::metrics::Template;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The config file, read and checked as TOML with known top-level tables. Each section is read
+/// and checked when a command uses it, so a bad `[alerts]` entry stops `--alert` and `alert test`
+/// but not `canary status`.
+#[derive(Clone, Debug, Default)]
 pub struct Config {
+    path: PathBuf,
+    text: String,
+}
+
+/// The top-level tables, each left unread.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Tables {
+    prometheus: Option<IgnoredAny>,
+    templates: Option<IgnoredAny>,
+    alerts: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct PrometheusSection {
     /// Where Prometheus is, per kubeconfig context.
     #[serde(default)]
-    pub prometheus: BTreeMap<String, PrometheusEntry>,
+    prometheus: BTreeMap<String, PrometheusEntry>,
+}
+
+#[derive(Deserialize)]
+struct TemplatesSection {
     /// Query templates beside (or replacing, by name) the built-in ones.
     #[serde(default)]
-    pub templates: Vec<Template>,
+    templates: Vec<Template>,
+}
+
+#[derive(Deserialize)]
+struct AlertsSection {
     /// Named alert sinks for `--alert NAME` (see `alert::setup`).
     #[serde(default)]
-    pub alerts: BTreeMap<String, SinkEntry>,
+    alerts: BTreeMap<String, SinkEntry>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -49,6 +76,7 @@ pub struct PrometheusEntry {
     pub template: Option<String>,
 }
 
+/// A config file that cannot be used: a usage error (exit 2) wherever it stops a command.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("config {}: {source}", path.display())]
@@ -69,38 +97,67 @@ pub fn default_path() -> Option<PathBuf> {
     Some(base.join("canary-cockpit").join("config.toml"))
 }
 
+/// Reads `text` as a config file: TOML, with no top-level table the cockpit does not know.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+    let config = Config {
         path: path.to_path_buf(),
-        message: e.to_string().trim().replace('\n', " "),
-    })?;
-    for (i, t) in config.templates.iter().enumerate() {
-        if t.name.trim().is_empty() || t.by.trim().is_empty() {
-            return Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                message: format!("templates[{i}]: `name` and `by` must not be empty"),
-            });
-        }
-    }
-    for (context, entry) in &config.prometheus {
-        if entry.url.is_some() && entry.service.is_some() {
-            return Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                message: format!("prometheus.{context}: set `url` or `service`, not both"),
-            });
-        }
-    }
-    crate::alert::setup::check_entries(&config.alerts, path).map_err(|e| match e {
-        crate::alert::SetupError::Entry { key, message, .. } => ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message: format!("alerts.{key}: {message}"),
-        },
-        other => ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message: other.to_string(),
-        },
-    })?;
+        text: text.to_string(),
+    };
+    config.section::<Tables>()?;
     Ok(config)
+}
+
+impl Config {
+    fn invalid(&self, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// One section of the file, the others left unread.
+    fn section<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
+        toml::from_str(&self.text)
+            .map_err(|e| self.invalid(e.to_string().trim().replace('\n', " ")))
+    }
+
+    /// `[prometheus.CONTEXT]`: where Prometheus is, per kubeconfig context.
+    pub fn prometheus(&self) -> Result<BTreeMap<String, PrometheusEntry>, ConfigError> {
+        let entries = self.section::<PrometheusSection>()?.prometheus;
+        for (context, entry) in &entries {
+            if entry.url.is_some() && entry.service.is_some() {
+                return Err(self.invalid(format!(
+                    "prometheus.{context}: set `url` or `service`, not both"
+                )));
+            }
+        }
+        Ok(entries)
+    }
+
+    /// `[[templates]]`: the user's own query templates.
+    pub fn templates(&self) -> Result<Vec<Template>, ConfigError> {
+        let templates = self.section::<TemplatesSection>()?.templates;
+        for (i, t) in templates.iter().enumerate() {
+            if t.name.trim().is_empty() || t.by.trim().is_empty() {
+                return Err(
+                    self.invalid(format!("templates[{i}]: `name` and `by` must not be empty"))
+                );
+            }
+        }
+        Ok(templates)
+    }
+
+    /// `[alerts.NAME]`: the named alert sinks, every entry checked.
+    pub fn alerts(&self) -> Result<BTreeMap<String, SinkEntry>, ConfigError> {
+        let entries = self.section::<AlertsSection>()?.alerts;
+        crate::alert::setup::check_entries(&entries, &self.path).map_err(|e| match e {
+            crate::alert::SetupError::Entry { key, message, .. } => {
+                self.invalid(format!("alerts.{key}: {message}"))
+            }
+            other => self.invalid(other.to_string()),
+        })?;
+        Ok(entries)
+    }
 }
 
 /// The config named on the command line (or `CANARY_CONFIG`), else the default file if present.
@@ -139,22 +196,36 @@ p99_ms = "c"
 "#;
         let c = parse(text, Path::new("c.toml")).unwrap();
         assert_eq!(
-            c.prometheus["prod"].url.as_deref(),
+            c.prometheus().unwrap()["prod"].url.as_deref(),
             Some("http://prom:9090")
         );
-        assert_eq!(c.templates[0].by, "version");
-        let err = parse("[prometheus.prod]\nurll = \"x\"\n", Path::new("c.toml")).unwrap_err();
-        let msg = err.to_string();
+        assert_eq!(c.templates().unwrap()[0].by, "version");
+        let c = parse("[prometheus.prod]\nurll = \"x\"\n", Path::new("c.toml")).unwrap();
+        let msg = c.prometheus().unwrap_err().to_string();
         assert!(
             msg.starts_with("config c.toml:") && msg.contains("urll"),
             "{msg}"
         );
-        let err = parse(
+        let c = parse(
             "[[templates]]\nname = \"x\"\nby = \"v\"\nrequests = \"a\"\n",
             Path::new("c.toml"),
         )
-        .unwrap_err();
+        .unwrap();
+        let err = c.templates().unwrap_err();
         assert!(err.to_string().contains("errors"), "{err}");
         assert!(load(Some(Path::new("/nonexistent/canary.toml"))).is_err());
+    }
+
+    #[test]
+    fn each_section_is_checked_when_used() {
+        let text = "[prometheus.prod]\nurl = \"http://prom:9090\"\n\n[alerts.ops]\ntype = \"pager\"\nurl = \"https://x/\"\n";
+        let c = parse(text, Path::new("c.toml")).unwrap();
+        assert!(c.prometheus().is_ok() && c.templates().unwrap().is_empty());
+        let err = c.alerts().unwrap_err().to_string();
+        assert!(err.contains("alerts.ops.type"), "{err}");
+        // a table the cockpit does not know, or TOML that does not parse, is the file's fault
+        let err = parse("[promethues.prod]\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("promethues"), "{err}");
+        assert!(parse("[alerts\n", Path::new("c.toml")).is_err());
     }
 }

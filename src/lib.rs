@@ -4,6 +4,8 @@
 //! holds that line, from the map in `docs/layers.txt`):
 //!
 //! ```text
+//! hygiene, files                     the one text hygiene for whatever reaches a terminal;
+//!                                    files and directories for their owner alone
 //! model, paths, logging, stdout,     plain data and the process's surroundings;
 //! http1                              the small servers' HTTP/1 settings
 //! controller                         progression and analysis, pure
@@ -25,7 +27,9 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod controller;
+pub mod files;
 pub mod http1;
+pub mod hygiene;
 pub mod live;
 pub mod logging;
 pub mod metrics;

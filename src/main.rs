@@ -10,7 +10,7 @@ fn main() -> color_eyre::Result<ExitCode> {
         Ok(code) => Ok(code),
         // errors from bad input are expected: one clear line, no backtrace
         Err(e) => {
-            eprintln!("error: {e}");
+            canary_cockpit::stdout::error_line(&format!("error: {e}"));
             Ok(ExitCode::from(e.exit_code()))
         }
     }

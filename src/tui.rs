@@ -159,7 +159,10 @@ where
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
             let began = Instant::now();
             terminal
-                .draw(|frame| screen.render(frame))
+                .draw(|frame| {
+                    screen.render(frame);
+                    crate::ui::scrub(frame.buffer_mut());
+                })
                 .map_err(DrawError::into_io)?;
             frames.add(began.elapsed());
             last_draw = Some(Instant::now());

@@ -1,8 +1,11 @@
 //! One alert to one sink over HTTP: a timeout per attempt, retries with backoff for what may pass
-//! (connection errors, timeouts, 5xx), a 429's `Retry-After` honoured, and the service's own
-//! error text kept for the operator. The URL never appears in what this returns.
+//! (connection errors, timeouts, 5xx), a 429's `Retry-After` honoured, no redirect followed, and
+//! the service's own error text kept for the operator: short, shown through the text hygiene and
+//! without the URL's secret parts (see [`super::redact`]). The URL never appears in what this
+//! returns or logs.
 
 use super::payload;
+use super::redact;
 use super::sink::Sink;
 use crate::model::{Alert, DeliveryOutcome};
 use std::sync::{Arc, Mutex};
@@ -56,10 +59,12 @@ impl Waits {
     }
 }
 
-/// The HTTP client alerts go out with.
+/// The HTTP client alerts go out with. It follows no redirect: a webhook that sends the alert
+/// elsewhere (a login page, another host, a POST turned GET) fails, naming where it pointed.
 pub fn client(policy: &Policy) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .timeout(policy.timeout)
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("canary-cockpit/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| e.without_url().to_string())
@@ -108,8 +113,13 @@ pub async fn deliver(
         };
         let wait = match after {
             Some(after) if after > policy.max_retry_after => {
+                let tries = if attempt > 1 {
+                    format!(" (after {attempt} attempts)")
+                } else {
+                    String::new()
+                };
                 let error = format!(
-                    "{error}; asked to wait {} s, more than {} s",
+                    "{error}; asked to wait {} s, more than {} s{tries}",
                     after.as_secs(),
                     policy.max_retry_after.as_secs()
                 );
@@ -142,7 +152,7 @@ async fn once(client: &reqwest::Client, sink: &Sink, body: &serde_json::Value) -
             };
             return Attempt::Retry {
                 http: None,
-                error: what,
+                error: redact::error_text(&what, &sink.url),
                 after: None,
             };
         }
@@ -151,13 +161,19 @@ async fn once(client: &reqwest::Client, sink: &Sink, body: &serde_json::Value) -
     if response.status().is_success() {
         return Attempt::Done(status);
     }
+    if response.status().is_redirection() {
+        return Attempt::Refused {
+            http: status,
+            error: redirected(sink, response.headers()),
+        };
+    }
     let header_wait = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(retry_after);
     let text = response.text().await.unwrap_or_default();
-    let error = service_error(&text);
+    let error = redact::error_text(&service_error(&text), &sink.url);
     if status == 429 {
         // Discord also says it in the body, in seconds with a fraction
         let after = header_wait.or_else(|| body_retry_after(&text));
@@ -180,6 +196,27 @@ async fn once(client: &reqwest::Client, sink: &Sink, body: &serde_json::Value) -
     }
 }
 
+/// The failure of a redirect: where it pointed (the host only), never followed.
+fn redirected(sink: &Sink, headers: &reqwest::header::HeaderMap) -> String {
+    let base = reqwest::Url::parse(sink.url.expose()).ok();
+    let host = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| match &base {
+            Some(b) => b.join(l).ok(),
+            None => reqwest::Url::parse(l).ok(),
+        })
+        .and_then(|u| {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            u.host_str().map(|h| format!("{h}{port}"))
+        });
+    let to = match host {
+        Some(h) => format!("to {}", crate::hygiene::field(&h)),
+        None => "without a usable Location".to_string(),
+    };
+    format!("the webhook redirected {to}; redirects are not followed (use the final URL)")
+}
+
 /// `Retry-After` in seconds (`7`, or `1.5` as some services send); an HTTP date is not honoured
 /// here and falls back to the backoff.
 fn retry_after(value: &str) -> Option<Duration> {
@@ -193,8 +230,9 @@ fn body_retry_after(text: &str) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
-/// What the service said, on one line and short: the `message`, `error` or `text` of a JSON body
-/// (Discord, Google Chat, Rocket.Chat), else the body itself (Slack's `invalid_blocks`).
+/// What the service said, on one line: the `message`, `error` or `text` of a JSON body
+/// (Discord, Google Chat, Rocket.Chat), else the body itself (Slack's `invalid_blocks`); cut and
+/// cleaned by [`redact::error_text`] once the URL's secrets are out.
 pub fn service_error(text: &str) -> String {
     let from_json = serde_json::from_str::<serde_json::Value>(text)
         .ok()
@@ -210,14 +248,10 @@ pub fn service_error(text: &str) -> String {
         });
     let text = from_json.unwrap_or_else(|| text.to_string());
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut short: String = line.chars().take(200).collect();
-    if line.chars().count() > 200 {
-        short.push('…');
-    }
-    if short.is_empty() {
+    if line.is_empty() {
         "no error text".to_string()
     } else {
-        short
+        line
     }
 }
 
@@ -251,6 +285,6 @@ mod tests {
             "Invalid JSON payload"
         );
         assert_eq!(service_error(""), "no error text");
-        assert_eq!(service_error(&"x\n".repeat(500)).chars().count(), 201);
+        assert_eq!(service_error("a\n b\tc"), "a b c");
     }
 }

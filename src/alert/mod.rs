@@ -6,6 +6,7 @@
 pub mod deliver;
 pub mod notifier;
 pub mod payload;
+pub mod redact;
 pub mod setup;
 pub mod sink;
 

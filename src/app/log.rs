@@ -34,15 +34,17 @@ pub struct EventLog {
 impl EventLog {
     const CAPACITY: usize = 5000;
 
+    /// Adds an entry; its text, which quotes outside text (notes, cluster events, images,
+    /// webhook answers), passes the text hygiene as one line.
     pub fn push(&mut self, at: Millis, kind: LogKind, text: impl Into<String>) {
         if self.entries.len() == Self::CAPACITY {
             self.entries.pop_front();
         }
-        self.entries.push_back(LogEntry {
-            at,
-            kind,
-            text: text.into(),
-        });
+        let mut text = text.into();
+        if crate::hygiene::has_hazard(&text) {
+            text = crate::hygiene::field(&text).into_owned();
+        }
+        self.entries.push_back(LogEntry { at, kind, text });
         self.appended += 1;
     }
 

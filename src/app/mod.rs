@@ -362,11 +362,13 @@ impl App {
         }
     }
 
+    /// The footer's status line; outside text it quotes passes the text hygiene as one line.
     pub(crate) fn set_status(&mut self, level: Level, text: impl Into<String>) {
-        self.status = Some(Status {
-            level,
-            text: text.into(),
-        });
+        let mut text = text.into();
+        if crate::hygiene::has_hazard(&text) {
+            text = crate::hygiene::field(&text).into_owned();
+        }
+        self.status = Some(Status { level, text });
         self.footer.status_set(self.now);
     }
 

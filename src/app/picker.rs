@@ -113,6 +113,7 @@ impl Picker {
     }
 
     pub fn say(&mut self, level: Level, text: String) {
+        let text = crate::hygiene::field(&text).into_owned();
         self.status = Some(Status { level, text });
     }
 

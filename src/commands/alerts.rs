@@ -6,6 +6,7 @@
 use crate::alert::setup::Resolved;
 use crate::alert::{Notifier, Settings, Sink, SinkKind};
 use crate::app::Actor;
+use crate::hygiene::field;
 use crate::live::Observed;
 use crate::model::{Alert, AlertEvent, Delivery, Phase, Severity, VersionNumbers};
 use std::path::Path;
@@ -95,12 +96,21 @@ pub fn resolve(
     if names.is_empty() {
         return Ok(Resolved::default());
     }
-    let file = crate::config::load(config).map_err(|e| RunError::Usage(e.to_string()))?;
+    let entries = config_alerts(config)?;
     let path = config
         .map(Path::to_path_buf)
         .or_else(crate::config::default_path);
-    crate::alert::resolve(names, &file.alerts, path.as_deref(), context, &env_var)
+    crate::alert::resolve(names, &entries, path.as_deref(), context, &env_var)
         .map_err(|e| RunError::Usage(e.to_string()))
+}
+
+/// The config file's `[alerts]`, every entry checked: a bad one is a usage error (exit 2).
+fn config_alerts(
+    config: Option<&Path>,
+) -> Result<std::collections::BTreeMap<String, crate::alert::SinkEntry>, RunError> {
+    crate::config::load(config)
+        .and_then(|file| file.alerts())
+        .map_err(RunError::from)
 }
 
 /// Starts the notifier on `runtime` for `sinks`; `session` names the recording.
@@ -210,24 +220,25 @@ pub fn record_late(tap: &mut crate::record::Tap, app: &mut crate::app::App, late
 
 /// One stderr line per outcome.
 pub fn tell(outcomes: &[Delivery]) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
     for d in outcomes {
         let warn = if d.outcome.is_delivered() {
             ""
         } else {
             "warning: "
         };
-        // a terminal that is gone (SIGHUP) takes no more lines: nothing to do about it
-        let _ = writeln!(err, "{warn}alert {} to {}: {}", d.event, d.sink, d.outcome);
+        crate::stdout::error_line(&format!(
+            "{warn}alert {} to {}: {}",
+            d.event,
+            field(&d.sink),
+            field(&d.outcome.to_string())
+        ));
     }
 }
 
 /// `canary alert test [NAME…]`.
 pub fn test(names: Vec<String>, config: Option<&Path>) -> Result<ExitCode, RunError> {
     let names = if names.is_empty() {
-        let file = crate::config::load(config).map_err(|e| RunError::Usage(e.to_string()))?;
-        let mut all: Vec<String> = file.alerts.keys().cloned().collect();
+        let mut all: Vec<String> = config_alerts(config)?.into_keys().collect();
         all.extend(
             SinkKind::ALL
                 .into_iter()
@@ -255,18 +266,16 @@ pub fn test(names: Vec<String>, config: Option<&Path>) -> Result<ExitCode, RunEr
     let alert = test_alert();
     let mut all_delivered = true;
     for sink in &resolved.sinks {
-        let (outcome, attempts) = runtime.block_on(crate::alert::deliver::deliver(
+        let (outcome, _attempts) = runtime.block_on(crate::alert::deliver::deliver(
             &client, sink, &alert, None, &policy,
         ));
-        let tries = if attempts > 1 {
-            format!(" after {attempts} attempts")
-        } else {
-            String::new()
-        };
         all_delivered &= outcome.is_delivered();
+        // a failure says its attempts itself ("(after 4 attempts)")
         super::verbs::print(&format!(
-            "{:<20} {:<8} {}{tries}\n",
-            sink.name, sink.kind, outcome
+            "{:<20} {:<8} {}\n",
+            field(&sink.name),
+            sink.kind,
+            field(&outcome.to_string())
         ))?;
     }
     Ok(if all_delivered {

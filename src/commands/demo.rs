@@ -4,7 +4,6 @@ use crate::app::{AppConfig, Event};
 use crate::cli::DemoArgs;
 use crate::record::{Header, SessionSource};
 use crate::source::demo::{self, DemoSession, Scenario, Sim};
-use std::io::Write;
 use std::process::ExitCode;
 
 use super::{open_recorder, RunError};
@@ -52,7 +51,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
             let bound = x
                 .serve(addr)
                 .map_err(|e| RunError::Metrics(format!("--metrics-listen {addr}: {e}")))?;
-            eprintln!("demo metrics at http://{bound}/metrics");
+            crate::stdout::error_line(&format!("demo metrics at http://{bound}/metrics"));
             session = session.export_to(x.clone());
             Some(x)
         }
@@ -73,7 +72,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
             session.alerts = Some(notifier.handle());
         }
         let stdout = std::io::stdout();
-        let result = super::headless::run(&mut session, args.speed, &mut stdout.lock());
+        let mut out = crate::stdout::Clean(stdout.lock());
+        let result = super::headless::run(&mut session, args.speed, &mut out);
         session.alerts = None;
         let late = background.finish(notifier, super::alerts::HEADLESS_GRACE);
         // what came back during the run was recorded then; it is told here with the rest
@@ -129,11 +129,10 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
     tracing::info!(outcome = ?app.outcome, recording = ?recorded, "demo ends");
     if let Some(path) = recorded {
         // the terminal may be gone (SIGHUP): the line is a courtesy, not a duty
-        let _ = writeln!(
-            std::io::stderr(),
+        crate::stdout::error_line(&format!(
             "session recorded: canary replay {}",
             path.display()
-        );
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -89,7 +89,7 @@ pub async fn gate_notes(
 pub fn gate_serve(addr: &str) -> Result<ExitCode, RunError> {
     let runtime = super::runtime()?;
     let gates = serve_gates(&runtime, addr)?;
-    eprintln!("serving Flagger gates on http://{}", gates.addr);
+    crate::stdout::error_line(&format!("serving Flagger gates on http://{}", gates.addr));
     let mut calls = gates.calls.subscribe();
     runtime.block_on(async move {
         let mut term: tokio::signal::unix::Signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

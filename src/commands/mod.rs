@@ -58,8 +58,15 @@ pub enum RunError {
     Usage(String),
 }
 
+impl From<crate::config::ConfigError> for RunError {
+    /// A config file that cannot be used is a usage error, whichever command reads it.
+    fn from(e: crate::config::ConfigError) -> Self {
+        RunError::Usage(e.to_string())
+    }
+}
+
 impl RunError {
-    /// The process exit code: 2 for usage errors, else 1.
+    /// The process exit code: 2 for usage errors (a bad config file included), else 1.
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::Usage(_) => EXIT_USAGE,
@@ -121,7 +128,11 @@ pub fn metrics_setup(
 ) -> Result<crate::live::metrics_setup::Setup, RunError> {
     runtime
         .block_on(crate::live::metrics_setup::setup(cluster, observed, args))
-        .map_err(|e| RunError::Metrics(e.to_string()))
+        .map_err(|e| match e {
+            // a bad config file, template name or --prometheus-service: exit 2
+            crate::metrics::MetricsError::Config(message) => RunError::Usage(message),
+            other => RunError::Metrics(other.to_string()),
+        })
 }
 
 /// The fetcher of CPU and memory `--resources-from` asks for: the resource metrics API, or

@@ -3,6 +3,7 @@
 use super::{RunError, EXIT_BROKEN_PIPE, EXIT_DAMAGED};
 use crate::app::{App, AppConfig};
 use crate::cli::{OutputFormat, ReplayArgs};
+use crate::hygiene::field;
 use crate::model::Clock;
 use crate::record::retention::{list, sessions_dir, utc_rfc3339};
 use crate::record::{self, Recording};
@@ -19,7 +20,11 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode, RunError> {
     let recording = record::read(&path)?;
     let damaged = !recording.warnings.is_empty();
     for warning in &recording.warnings {
-        eprintln!("warning: {}: {warning}", path.display());
+        crate::stdout::error_line(&format!(
+            "warning: {}: {}",
+            field(&path.display().to_string()),
+            field(warning)
+        ));
     }
     let exit = if damaged {
         ExitCode::from(EXIT_DAMAGED)
@@ -30,14 +35,14 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode, RunError> {
         if let Some(out) = &args.plot {
             let svg = crate::replay::plot::svg(&recording);
             std::fs::write(out, svg).map_err(|e| record::RecordError::io("write", out, e))?;
-            eprintln!("plot written to {}", out.display());
+            crate::stdout::error_line(&format!("plot written to {}", out.display()));
         }
         if args.summary {
             let summary = crate::replay::summary::summarize(&recording);
             let text = match args.output {
                 OutputFormat::Text => summary.to_text(),
                 OutputFormat::Json => {
-                    serde_json::to_string_pretty(&summary).map_err(record::RecordError::Encode)?
+                    crate::hygiene::json_pretty(&summary).map_err(record::RecordError::Encode)?
                 }
             };
             if !write_stdout(&format!("{text}\n"))? {
@@ -167,15 +172,17 @@ pub fn format_table(rows: &[SessionRow]) -> String {
     let cells: Vec<[String; 7]> = rows
         .iter()
         .map(|r| {
+            // what a recording says is outside text: one field per cell
             [
-                r.start.clone(),
-                r.release.clone(),
-                r.source.clone(),
-                r.outcome.clone(),
-                r.duration.clone(),
-                r.size.clone(),
-                r.path.display().to_string(),
+                &r.start,
+                &r.release,
+                &r.source,
+                &r.outcome,
+                &r.duration,
+                &r.size,
+                &r.path.display().to_string(),
             ]
+            .map(|cell| field(cell).into_owned())
         })
         .collect();
     let mut widths = header.map(|h| h.chars().count());

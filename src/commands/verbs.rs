@@ -56,13 +56,13 @@ impl VerbAlerts {
         let mut resolved = match resolved {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("warning: alerts: {e}");
+                crate::stdout::error_line(&format!("warning: alerts: {e}"));
                 return;
             }
         };
         super::alerts::flagger_sinks(runtime, cluster, observed, &mut resolved);
         for note in &resolved.notes {
-            eprintln!("note: {note}");
+            crate::stdout::error_line(&format!("note: {note}"));
         }
         let actor = Actor::Operator {
             user: crate::paths::os_user(),
@@ -71,7 +71,7 @@ impl VerbAlerts {
         let Some(alert) = alert(&actor) else { return };
         match super::alerts::start(runtime, resolved.sinks, None) {
             Ok(notifier) => super::alerts::send_and_tell(runtime, notifier, &alert),
-            Err(e) => eprintln!("warning: alerts: {e}"),
+            Err(e) => crate::stdout::error_line(&format!("warning: alerts: {e}")),
         }
     }
 }
@@ -93,7 +93,7 @@ pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
         let setup = super::metrics_setup(&runtime, &cluster, &observed, &args.metrics)?;
         report.metrics_source = setup.source;
         if let Some(why) = &setup.none_found {
-            eprintln!("note: {why}: {}", crate::ui::NO_PROMETHEUS);
+            crate::stdout::error_line(&format!("note: {why}: {}", crate::ui::NO_PROMETHEUS));
         }
         // CPU and memory: one fetch; unknown (null) when the source is missing or refuses
         let fetcher =
@@ -108,7 +108,7 @@ pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
             match runtime.block_on(p.now(crate::model::wall_clock())) {
                 Ok(sample) => report.set_metrics(&sample),
                 Err(e) => {
-                    eprintln!("warning: metrics unavailable: {e}");
+                    crate::stdout::error_line(&format!("warning: metrics unavailable: {e}"));
                     report.metrics = Some(Default::default());
                 }
             }
@@ -116,13 +116,16 @@ pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
     }
     let text = match args.output {
         StatusFormat::Table => report.to_table(),
+        // C1 and bidi controls escaped as \uXXXX: the text parses back whole, the terminal
+        // never sees them
         StatusFormat::Json => {
-            let json = serde_json::to_string_pretty(&report)
-                .map_err(crate::record::RecordError::Encode)?;
+            let json =
+                crate::hygiene::json_pretty(&report).map_err(crate::record::RecordError::Encode)?;
             format!("{json}\n")
         }
-        StatusFormat::Yaml => serde_saphyr::to_string(&report)
-            .map_err(|e| RunError::Output(std::io::Error::other(e.to_string())))?,
+        StatusFormat::Yaml => {
+            crate::hygiene::yaml(&report).map_err(|e| RunError::Output(std::io::Error::other(e)))?
+        }
     };
     print(&text)?;
     Ok(if crate::live::status::failed(&observed.route) {
@@ -225,9 +228,9 @@ pub fn retry(args: TargetArgs) -> Result<ExitCode, RunError> {
 
 pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
     if !args.yes {
-        eprintln!(
+        crate::stdout::error_line(&format!(
             "error: promote sends all traffic to the canary and replaces the primary's pod template with the canary's: pass --yes to confirm"
-        );
+        ));
         return Ok(ExitCode::from(EXIT_USAGE));
     }
     let alerts = VerbAlerts::resolve(&args.alerts, &args.config)?;
@@ -275,7 +278,7 @@ pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
         Ok(_) => Ok(ExitCode::SUCCESS),
         // a stage failed after traffic moved: the release needs the operator
         Err(e @ ClusterError::Refused(_)) => {
-            eprintln!("error: {e}");
+            crate::stdout::error_line(&format!("error: {e}"));
             Ok(ExitCode::from(EXIT_RELEASE_FAILED))
         }
         Err(e) => Err(e.into()),
@@ -284,9 +287,9 @@ pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
 
 pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
     if !args.yes {
-        eprintln!(
+        crate::stdout::error_line(&format!(
             "error: rollback moves all traffic to the primary and scales the canary to 0: pass --yes to confirm"
-        );
+        ));
         return Ok(ExitCode::from(EXIT_USAGE));
     }
     let alerts = VerbAlerts::resolve(&args.alerts, &args.config)?;

@@ -7,7 +7,6 @@ use crate::cluster::{connect, Cluster};
 use crate::live::Observed;
 use crate::model::Target;
 use crate::record::{Header, SessionSource, Tap};
-use std::io::Write;
 use std::process::ExitCode;
 
 use super::{runtime, RunError};
@@ -334,11 +333,10 @@ fn cockpit(
     super::alerts::record_late(&mut tap, &mut app, &late);
     if let Some(path) = tap.finish()? {
         // the terminal may be gone (SIGHUP): the line is a courtesy, not a duty
-        let _ = writeln!(
-            std::io::stderr(),
+        crate::stdout::error_line(&format!(
             "session recorded: canary replay {}",
             path.display()
-        );
+        ));
     }
     Ok(app.exit)
 }

@@ -73,9 +73,9 @@ pub async fn setup(
     let config = crate::config::load(args.config.as_deref())
         .map_err(|e| MetricsError::Config(e.to_string()))?;
     let entry = config
-        .prometheus
-        .get(&cluster.context)
-        .cloned()
+        .prometheus()
+        .map_err(|e| MetricsError::Config(e.to_string()))?
+        .remove(&cluster.context)
         .unwrap_or_default();
     let proxy = |svc: &str| Endpoint::service_proxy(cluster.client.clone(), svc);
     let (endpoint, source) = match (
@@ -139,13 +139,20 @@ async fn queries(
     endpoint: Endpoint,
 ) -> Result<Poller, MetricsError> {
     let hints = crate::provider::of(&o.route).metrics_hints(&o.route);
+    // the user's templates are read only when one is named
+    let mine = match args.metrics_template.as_ref().or(entry.template.as_ref()) {
+        Some(_) => config
+            .templates()
+            .map_err(|e| MetricsError::Config(e.to_string()))?,
+        None => Vec::new(),
+    };
     let template = match args.metrics_template.as_ref().or(entry.template.as_ref()) {
-        Some(name) => templates::find(name, &config.templates).ok_or_else(|| {
+        Some(name) => templates::find(name, &mine).ok_or_else(|| {
             let mut known: Vec<String> = templates::BUILT_IN
                 .iter()
                 .map(|t| t.name.to_string())
                 .collect();
-            known.extend(config.templates.iter().map(|t| t.name.to_string()));
+            known.extend(mine.iter().map(|t| t.name.to_string()));
             MetricsError::Config(format!(
                 "metrics template {name:?} is not known: the templates are {}",
                 known.join(", ")

@@ -1,5 +1,6 @@
 //! `canary status TARGET`: the release as JSON (a stable contract) or as a table.
 
+use crate::hygiene::field;
 use crate::model::{Pod, RouteRule, RuleOwner};
 use serde::Serialize;
 
@@ -203,21 +204,24 @@ impl StatusReport {
         }
     }
 
-    /// For people: the release line, then one block per version.
+    /// For people: the release line, then one block per version. Every value from the cluster
+    /// passes the text hygiene as one field.
     pub fn to_table(&self) -> String {
+        let f = |s: &str| field(s).into_owned();
         let mut out = format!(
             "{}  namespace {}  provider {}  phase {}  weight canary {} % / primary {} %\n",
-            self.target,
-            self.namespace,
-            self.provider,
-            self.phase,
+            f(&self.target),
+            f(&self.namespace),
+            f(&self.provider),
+            f(&self.phase),
             self.weight.canary,
             self.weight.primary
         );
         if let (Some(_), Some(canary)) = (self.canary_by, self.versions.get(1)) {
             out.push_str(&format!(
                 "  canary {} decided by {}\n",
-                canary.name, self.canary_why
+                f(&canary.name),
+                f(&self.canary_why)
             ));
         }
         for rule in &self.routes {
@@ -225,12 +229,13 @@ impl StatusReport {
                 RuleOwner::Cockpit => "the cockpit's",
                 RuleOwner::Release => "the release's own",
             };
+            let rule = f(&rule.to_string());
             out.push_str(&format!("  route to the canary: {rule} ({owner})\n"));
         }
         // a provider that reads its rules only as text
         if self.routes.is_empty() {
             for rule in &self.bypass {
-                out.push_str(&format!("  bypasses the weight: {rule}\n"));
+                out.push_str(&format!("  bypasses the weight: {}\n", f(rule)));
             }
         }
         for v in &self.versions {
@@ -238,18 +243,19 @@ impl StatusReport {
             out.push_str(&format!(
                 "\n{} {} ({})  {ready}/{} ready\n",
                 v.role,
-                v.name,
+                f(&v.name),
                 if v.image.is_empty() {
-                    "no pods"
+                    "no pods".to_string()
                 } else {
-                    &v.image
+                    f(&v.image)
                 },
                 v.pods.len()
             ));
-            let width = v
-                .pods
+            let rows: Vec<(String, String)> =
+                v.pods.iter().map(|p| (f(&p.name), f(&p.phase))).collect();
+            let width = rows
                 .iter()
-                .map(|p| p.name.len())
+                .map(|(name, _)| name.chars().count())
                 .max()
                 .unwrap_or(4)
                 .max(4);
@@ -259,12 +265,10 @@ impl StatusReport {
                     "NAME"
                 ));
             }
-            for p in &v.pods {
+            for (p, (name, phase)) in v.pods.iter().zip(&rows) {
                 out.push_str(&format!(
-                    "  {:<width$}  {:<5}  {:<17}  {}\n",
-                    p.name,
+                    "  {name:<width$}  {:<5}  {phase:<17}  {}\n",
                     if p.ready { "yes" } else { "no" },
-                    p.phase,
                     p.restarts
                 ));
             }

@@ -51,10 +51,10 @@ impl Recorder {
     /// zstd-compressed; anything else is plain JSON Lines. Missing parent directories are created.
     pub fn create(path: impl AsRef<Path>, header: &Header) -> Result<Recorder, RecordError> {
         let path = path.as_ref();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| RecordError::io("create", dir, e))?;
-        }
-        let file = File::create(path).map_err(|e| RecordError::io("create", path, e))?;
+        // the owner's alone: 0700 directories, a 0600 file
+        crate::files::private_parent(path).map_err(|e| RecordError::io("create", path, e))?;
+        let file =
+            crate::files::create_private(path).map_err(|e| RecordError::io("create", path, e))?;
         let file = BufWriter::new(file);
         let compressed = path.extension().is_some_and(|ext| ext == "zst");
         let sink = if compressed {

@@ -168,7 +168,7 @@ impl Widget for Errors<'_> {
                 Side::Primary => r.primary.name.as_str(),
                 Side::Canary => r.canary.name.as_str(),
             });
-            format!("{} {name}", side_mark(side))
+            format!("{} {}", side_mark(side), crate::hygiene::field(name))
         };
         if inner.height < 4 {
             // Compact: one line per version (canary first), no sparklines.

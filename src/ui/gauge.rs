@@ -3,6 +3,7 @@
 
 use super::theme::{Theme, CANARY_MARK, PRIMARY_MARK};
 use crate::app::App;
+use crate::hygiene::field;
 use crate::model::Weight;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -39,14 +40,17 @@ impl Widget for Gauge<'_> {
         let mut title = vec![Span::styled(" weight ", t.title())];
         if let Some(release) = &app.release {
             title.push(Span::styled(
-                format!("{CANARY_MARK} canary {} {weight} %", release.canary.name),
+                format!(
+                    "{CANARY_MARK} canary {} {weight} %",
+                    field(&release.canary.name)
+                ),
                 t.canary(),
             ));
             title.push(Span::styled(" · ", t.dim()));
             title.push(Span::styled(
                 format!(
                     "{PRIMARY_MARK} primary {} {} % ",
-                    release.primary.name,
+                    field(&release.primary.name),
                     weight.complement()
                 ),
                 t.primary(),

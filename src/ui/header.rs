@@ -4,6 +4,7 @@
 use super::text;
 use super::theme::{phase_mark, Theme};
 use crate::app::App;
+use crate::hygiene::field;
 use crate::model::{Age, Clock};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -42,13 +43,13 @@ impl Widget for Header<'_> {
             Part {
                 rank: 9,
                 spans: vec![
-                    Span::styled(format!("{}/", release.namespace), t.plain()),
-                    Span::styled(release.name.as_str(), t.bold()),
+                    Span::styled(format!("{}/", field(&release.namespace)), t.plain()),
+                    Span::styled(field(&release.name), t.bold()),
                 ],
             },
             Part {
                 rank: 6,
-                spans: vec![Span::styled(release.source.as_str(), t.dim())],
+                spans: vec![Span::styled(field(&release.source), t.dim())],
             },
             Part {
                 rank: 9,

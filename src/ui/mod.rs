@@ -164,6 +164,18 @@ fn draw(
     cursor
 }
 
+/// The last pass over every frame before it reaches the terminal: whatever the panels drew,
+/// no cell keeps a control or bidi character (ratatui drops the controls of a span but appends
+/// a zero-width bidi control to the cell before it). The text helpers have shown such
+/// characters already (`␛`, `\u{202e}`); this pass makes sure of it for the rest.
+pub fn scrub(buf: &mut Buffer) {
+    for cell in &mut buf.content {
+        if let Some(clean) = crate::hygiene::cell(cell.symbol()) {
+            cell.set_symbol(&clean);
+        }
+    }
+}
+
 fn too_small(t: Theme, area: Rect, buf: &mut Buffer) {
     let (w, h) = (area.width, area.height);
     let long = format!(

@@ -205,7 +205,12 @@ fn group_line<'a>(
     };
     let mut spans = vec![
         Span::styled(
-            format!("{} {} {version}", side_mark(side), side.label()),
+            format!(
+                "{} {} {}",
+                side_mark(side),
+                side.label(),
+                crate::hygiene::field(version)
+            ),
             t.side(side).patch(t.bold()),
         ),
         Span::styled(" · ", t.dim()),

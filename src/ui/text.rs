@@ -1,10 +1,13 @@
-//! Measuring, cutting and wrapping text to a number of terminal cells.
+//! Measuring, cutting and wrapping text to a number of terminal cells. Text passes the text
+//! hygiene first (`crate::hygiene::field`): a control or bidi character from outside is shown
+//! (`␛`, `\u{202e}`) and measured as shown.
 
+use crate::hygiene::field;
 use ratatui::text::Span;
 
-/// Terminal cells taken by `s`.
+/// Terminal cells taken by `s` as shown.
 pub fn width(s: &str) -> usize {
-    Span::raw(s).width()
+    Span::raw(field(s)).width()
 }
 
 /// Width of a label column: the widest label, at most `cap`, plus one space.
@@ -19,6 +22,8 @@ fn char_width(c: char) -> usize {
 
 /// `s` cut to `max` cells, ending in `…` when something was cut.
 pub fn truncate(s: &str, max: usize) -> String {
+    let clean = field(s);
+    let s = clean.as_ref();
     if width(s) <= max {
         return s.to_string();
     }
@@ -42,6 +47,8 @@ pub fn truncate(s: &str, max: usize) -> String {
 /// `s` cut from the left to `max` cells, starting with `…` when something was cut. Keeps the end of
 /// names whose prefix is shared (pod names).
 pub fn truncate_left(s: &str, max: usize) -> String {
+    let clean = field(s);
+    let s = clean.as_ref();
     if width(s) <= max {
         return s.to_string();
     }
@@ -97,6 +104,8 @@ fn words(s: &str) -> Vec<String> {
 
 /// Word wrap to lines of at most `max` cells; words longer than a line are split.
 pub fn wrap(s: &str, max: usize) -> Vec<String> {
+    let clean = field(s);
+    let s = clean.as_ref();
     let max = max.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -174,5 +183,13 @@ mod tests {
         );
         assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
         assert_eq!(wrap("", 3), vec![""]);
+    }
+
+    #[test]
+    fn outside_text_is_shown_and_measured_as_shown() {
+        assert_eq!(truncate("a\u{1b}]0;x\u{7}", 20), "a␛]0;x␇");
+        assert_eq!(width("a\u{202e}b"), 10);
+        assert_eq!(truncate_left("pod-\u{9b}2J", 20), "pod-\\u{9b}2J");
+        assert_eq!(wrap("a\u{1b}[2J b", 20), vec!["a␛[2J b"]);
     }
 }

@@ -21,6 +21,7 @@ pub fn version_label(app: &App, side: Side) -> String {
         Side::Primary => r.primary.name.as_str(),
         Side::Canary => r.canary.name.as_str(),
     });
+    let version = crate::hygiene::field(version);
     format!("{} {} {version}", side_mark(side), side.label())
 }
 

@@ -89,18 +89,18 @@ impl Doc {
     }
 }
 
-/// Text made safe inside an XML element or attribute: markup characters escaped, control
-/// characters (which XML does not allow) replaced by spaces.
+/// Text made safe inside an XML element or attribute: markup characters escaped, control and
+/// bidi characters (XML allows no C0 control; a bidi override would reorder the label) shown
+/// by the text hygiene.
 pub(super) fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in crate::hygiene::field(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
     }

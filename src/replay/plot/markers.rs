@@ -8,7 +8,7 @@ use super::{
     ACTION, AXIS, CHAR_W, FAILED, LANE_ROW, LANE_TOP, MAX_LANE_ROWS, NOTE, PANEL_TITLE, PROMOTED,
     WIDTH,
 };
-use crate::replay::summary::{self, offset_label, SessionOutcome, Summary};
+use crate::replay::summary::{offset_label, SessionOutcome, Summary};
 use std::fmt::Write as _;
 
 /// A vertical marker with a short label above the panels.
@@ -73,7 +73,7 @@ pub(super) fn markers(summary: &Summary) -> Vec<Marker> {
 
 /// At most `max` characters of a one-line text, with `…` when cut.
 pub(super) fn shorten(text: &str, max: usize) -> String {
-    let one_line = summary::plain(text);
+    let one_line = crate::hygiene::field(text);
     let one_line = one_line.trim();
     if one_line.chars().count() <= max {
         one_line.to_string()

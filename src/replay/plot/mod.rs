@@ -146,7 +146,10 @@ mod tests {
         assert!(max >= 1.0 && max / step <= 6.0, "{max} {step}");
         assert_eq!(nice_axis(37.0, 1.0), (40.0, 10.0));
         assert_eq!(nice_axis(930.0, 100.0), (1250.0, 250.0));
-        assert_eq!(xml("a<&>\"'\x07"), "a&lt;&amp;&gt;&quot;&apos; ");
+        assert_eq!(
+            xml("a<&>\"'\x07\u{202e}"),
+            "a&lt;&amp;&gt;&quot;&apos;␇\\u{202e}"
+        );
         assert_eq!(short_number(1.0000000000000009), "1");
         assert_eq!(short_number(0.5), "0.5");
         assert_eq!(short_number(500.0), "500");

@@ -12,7 +12,6 @@ mod labels;
 mod pass;
 mod text;
 
-pub(crate) use labels::plain;
 pub use labels::{offset_label, percent_label, source_label, utc};
 pub use pass::summarize;
 pub(crate) use pass::{error_rate, p99};

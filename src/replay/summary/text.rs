@@ -1,7 +1,8 @@
 //! The post-mortem as plain text for a terminal ([`Summary::to_text`]).
 
-use super::labels::{offset_label, percent_label, plain, source_label};
+use super::labels::{offset_label, percent_label, source_label};
 use super::{ActionRecord, Summary, VersionInfo};
+use crate::hygiene::field;
 use crate::model::quantity::bytes_label;
 use crate::model::Clock;
 use std::fmt::Write as _;
@@ -25,7 +26,7 @@ impl Summary {
     }
 
     fn write_overview(&self, out: &mut String) {
-        let _ = writeln!(out, "Post-mortem: {}", plain(&self.release));
+        let _ = writeln!(out, "Post-mortem: {}", field(&self.release));
         let outcome = match self.outcome_t_ms {
             Some(t) => format!("{} at {}", self.outcome.label(), offset_label(t)),
             None => self.outcome.label().to_string(),
@@ -38,10 +39,10 @@ impl Summary {
         let versions = match (&self.versions.primary, &self.versions.canary) {
             (Some(p), Some(c)) => format!(
                 "primary {} ({}), canary {} ({})",
-                plain(&p.name),
-                plain(&p.image),
-                plain(&c.name),
-                plain(&c.image)
+                field(&p.name),
+                field(&p.image),
+                field(&c.name),
+                field(&c.image)
             ),
             _ => "never observed".to_string(),
         };
@@ -50,7 +51,7 @@ impl Summary {
             _ => "never observed".to_string(),
         };
         let rows = vec![
-            row(["source", &plain(&source_label(&self.source))]),
+            row(["source", &field(&source_label(&self.source))]),
             row(["started", &self.started_at]),
             row(["duration", &Clock(self.duration_ms).to_string()]),
             row(["events", &self.event_count.to_string()]),
@@ -94,7 +95,7 @@ impl Summary {
         let rows: Vec<_> = self
             .notes
             .iter()
-            .map(|n| row([&offset_label(n.t_ms), &plain(&n.author), &plain(&n.text)]))
+            .map(|n| row([&offset_label(n.t_ms), &field(&n.author), &field(&n.text)]))
             .collect();
         out.push_str(&table_or_none(&rows));
     }
@@ -135,9 +136,9 @@ impl Summary {
                 };
                 row([
                     &offset_label(r.t_ms),
-                    &plain(&r.who),
-                    &plain(&r.change.to_string()),
-                    &plain(&result),
+                    &field(&r.who),
+                    &field(&r.change.to_string()),
+                    &field(&result),
                 ])
             })
             .collect();
@@ -162,8 +163,8 @@ impl Summary {
                 row([
                     &offset_label(a.t_ms),
                     a.severity.label(),
-                    &plain(&a.text),
-                    &plain(&sent),
+                    &field(&a.text),
+                    &field(&sent),
                 ])
             })
             .collect();
@@ -190,7 +191,7 @@ impl Summary {
                 row([
                     &offset_label(v.t_ms),
                     &format!("failed {}{threshold}", v.failed_checks),
-                    &plain(&v.reason),
+                    &field(&v.reason),
                 ])
             })
             .collect();
@@ -205,7 +206,7 @@ impl Summary {
         section(out, "Peaks (worst sample)");
         let name = |v: &Option<VersionInfo>| {
             v.as_ref()
-                .map_or(String::new(), |v| format!(" ({})", plain(&v.name)))
+                .map_or(String::new(), |v| format!(" ({})", field(&v.name)))
         };
         let memory = [&self.peaks.primary, &self.peaks.canary]
             .iter()
@@ -237,7 +238,7 @@ impl Summary {
 
     fn write_warnings(&self, out: &mut String) {
         section(out, "Warnings");
-        let rows: Vec<_> = self.warnings.iter().map(|w| row([&plain(w)])).collect();
+        let rows: Vec<_> = self.warnings.iter().map(|w| row([&field(w)])).collect();
         out.push_str(&table_or_none(&rows));
     }
 }
@@ -249,11 +250,11 @@ fn write_actions(out: &mut String, title: &str, actions: &[ActionRecord]) {
         .map(|a| {
             let result = match &a.error {
                 None => "ok".to_string(),
-                Some(e) => format!("failed: {}", plain(e)),
+                Some(e) => format!("failed: {}", field(e)),
             };
             row([
                 &offset_label(a.t_ms),
-                &plain(&a.who),
+                &field(&a.who),
                 &a.action.to_string(),
                 &result,
             ])

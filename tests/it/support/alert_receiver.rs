@@ -3,7 +3,8 @@
 //! is ignored), each checking the body against the shape and limits its service documents and
 //! answering the way that service does. Every request is recorded with its arrival, its parsed
 //! body and the problems found. Per route, the next requests can be answered with a 429 and a
-//! `Retry-After`, a 500, a refusal, or not at all (the connection hangs).
+//! `Retry-After`, a 500 (with a body of the test's choosing), a redirect, a refusal, or not at
+//! all (the connection hangs).
 
 use http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
@@ -72,12 +73,18 @@ enum Mode {
     Refuse { left: usize },
     /// Reads the request and never answers.
     Hang,
+    /// 302 to the route's `redirects` entry, `left` more times.
+    Redirect { left: usize },
 }
 
 #[derive(Default)]
 struct State {
     requests: Vec<Received>,
     modes: HashMap<String, Mode>,
+    /// The body of a route's 500s, when the test chose one.
+    fail_bodies: HashMap<String, String>,
+    /// The `Location` of a route's redirects.
+    redirects: HashMap<String, String>,
 }
 
 impl State {
@@ -85,7 +92,10 @@ impl State {
     fn take(&mut self, route: &str) -> Option<Mode> {
         let mode = self.modes.get(route).copied()?;
         let left = match mode {
-            Mode::RateLimit { left, .. } | Mode::Fail { left } | Mode::Refuse { left } => left,
+            Mode::RateLimit { left, .. }
+            | Mode::Fail { left }
+            | Mode::Refuse { left }
+            | Mode::Redirect { left } => left,
             Mode::Hang => return Some(mode),
         };
         let next = match mode {
@@ -94,6 +104,7 @@ impl State {
                 left: left - 1,
             },
             Mode::Fail { .. } => Mode::Fail { left: left - 1 },
+            Mode::Redirect { .. } => Mode::Redirect { left: left - 1 },
             _ => Mode::Refuse { left: left - 1 },
         };
         if left <= 1 {
@@ -154,6 +165,22 @@ impl AlertReceiver {
     /// The next `times` requests to `route` get a 500.
     pub fn fail(&self, route: &str, times: usize) {
         self.set(route, Mode::Fail { left: times });
+    }
+
+    /// The next `times` requests to `route` get a 500 whose body is `body`, as given.
+    pub fn fail_with(&self, route: &str, times: usize, body: &str) {
+        let key = route.trim_start_matches('/').to_string();
+        let mut state = self.state.lock().unwrap();
+        state.fail_bodies.insert(key.clone(), body.to_string());
+        state.modes.insert(key, Mode::Fail { left: times });
+    }
+
+    /// The next `times` requests to `route` get a 302 to `location`.
+    pub fn redirect(&self, route: &str, times: usize, location: &str) {
+        let key = route.trim_start_matches('/').to_string();
+        let mut state = self.state.lock().unwrap();
+        state.redirects.insert(key.clone(), location.to_string());
+        state.modes.insert(key, Mode::Redirect { left: times });
     }
 
     /// The next `times` requests to `route` are refused as invalid (Slack: `invalid_blocks`).
@@ -287,11 +314,35 @@ async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Respons
             r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
             r
         }
-        (_, Some(Mode::Fail { .. })) => answer(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "application/json",
-            json!({"message": "Internal Server Error"}).to_string(),
-        ),
+        (_, Some(Mode::Fail { .. })) => {
+            let chosen = state
+                .lock()
+                .unwrap()
+                .fail_bodies
+                .get(&received.route)
+                .cloned();
+            match chosen {
+                Some(body) => answer(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", body),
+                None => answer(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "application/json",
+                    json!({"message": "Internal Server Error"}).to_string(),
+                ),
+            }
+        }
+        (_, Some(Mode::Redirect { .. })) => {
+            let to = state
+                .lock()
+                .unwrap()
+                .redirects
+                .get(&received.route)
+                .cloned();
+            let mut r = answer(StatusCode::FOUND, "text/plain", String::new());
+            if let Some(v) = to.and_then(|l| HeaderValue::from_str(&l).ok()) {
+                r.headers_mut().insert(http::header::LOCATION, v);
+            }
+            r
+        }
         (Some(s), _) if received.problems.is_empty() => accepted(s, &received.body),
         (Some(s), _) => refused(s, &received.problems),
     };

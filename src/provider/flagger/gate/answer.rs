@@ -92,17 +92,10 @@ impl Response {
     }
 }
 
-/// Answer text stays on one line and short, whatever the client sent.
+/// Answer text stays on one line and short, whatever the client sent; a control or bidi
+/// character it quotes is shown by the text hygiene.
 fn one_line(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .take(MAX_REASON)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().nth(MAX_REASON).is_some() {
-        out.push('…');
-    }
-    out
+    crate::hygiene::short(text, MAX_REASON)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,8 +132,8 @@ struct Payload {
 
 /// A text field the cockpit keeps: printable, so it is safe to show in the terminal.
 fn checked(field: &str, text: &str) -> Result<String, String> {
-    if text.chars().any(char::is_control) {
-        return Err(format!("{field} contains control characters"));
+    if crate::hygiene::has_hazard(text) {
+        return Err(format!("{field} contains control or bidi characters"));
     }
     if text.len() > MAX_NAME {
         return Err(format!("{field} is longer than {MAX_NAME} bytes"));
@@ -322,7 +315,11 @@ mod tests {
         );
         assert_eq!(
             reason(br#"{"name":"front\u001bend","namespace":"demo"}"#),
-            "name contains control characters"
+            "name contains control or bidi characters"
+        );
+        assert_eq!(
+            reason(br#"{"name":"front\u202eend","namespace":"demo"}"#),
+            "name contains control or bidi characters"
         );
         assert_eq!(
             reason(br#"{"name":"frontend","namespace":"demo","phase":3}"#),
@@ -360,7 +357,7 @@ mod tests {
 
     #[test]
     fn answer_text_stays_on_one_short_line() {
-        assert_eq!(one_line("a\r\nb\x1b"), "a  b ");
+        assert_eq!(one_line("a\r\nb\x1b\u{202e}"), "a␍␊b␛\\u{202e}");
         let long = one_line(&"x".repeat(1000));
         assert_eq!(long.chars().count(), MAX_REASON + 1);
         assert!(long.ends_with('…'));
