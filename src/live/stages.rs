@@ -40,17 +40,32 @@ pub async fn rollback(
     undo: &SharedUndo,
 ) -> Result<(), ClusterError> {
     // the way back does not depend on what was seen before: whatever the weight is now (a
-    // promotion under way may just have moved it), it goes to 0, conditional on the route as
-    // read right now
-    let route = match write::set_weight(cluster, &seen.route, Weight::ZERO, Some(Ended::RolledBack))
-        .await
+    // promotion under way may just have moved it, or it cannot even be read), it goes to 0,
+    // conditional on the route as read right now
+    let (route, basis) = match write::set_weight(
+        cluster,
+        &seen.route,
+        Weight::ZERO,
+        Some(Ended::RolledBack),
+    )
+    .await
     {
         Err(ClusterError::Conflict { .. }) => {
             let now = release::current_route(cluster, &seen.target, &seen.route).await?;
-            write::set_weight(cluster, &now, Weight::ZERO, Some(Ended::RolledBack)).await?
+            let stored =
+                write::set_weight(cluster, &now, Weight::ZERO, Some(Ended::RolledBack)).await?;
+            (stored, now.malformed)
         }
-        done => done?,
+        done => (done?, seen.route.malformed.clone()),
     };
+    for m in &basis {
+        report
+            .say(
+                "rollback",
+                format!("{}: warning: {}", m.object, m.after_rollback()),
+            )
+            .await;
+    }
     report
         .say("rollback", format!("{}: canary weight 0 %", route.object))
         .await;

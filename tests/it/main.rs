@@ -11,6 +11,7 @@ mod alert_verbs;
 mod canary_inference;
 mod cluster_argo;
 mod cluster_flagger;
+mod cluster_malformed;
 mod cluster_mesh;
 mod cluster_nginx;
 mod cluster_promote;
