@@ -25,6 +25,7 @@ mod prometheus_discovery;
 mod record;
 mod replay;
 mod replay_cli;
+mod replay_header;
 mod replay_post_mortem;
 mod resource_metrics;
 mod scenario_errors;
