@@ -31,6 +31,7 @@ mod scenario_errors;
 mod scenarios;
 mod screens;
 mod shell_plugin;
+mod takeover;
 mod testers_routes;
 mod testers_routes_mesh;
 mod tmux_smoke;
