@@ -33,6 +33,7 @@ mod scenarios;
 mod screens;
 mod shell_plugin;
 mod slow_write;
+mod takeover;
 mod testers_routes;
 mod testers_routes_mesh;
 mod tmux_smoke;
