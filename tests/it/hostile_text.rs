@@ -17,15 +17,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Everything at once: window title, clipboard, clear screen, a bell, C1 CSI, a bidi override.
-const EVIL: &str = "\u{1b}]0;title\u{7}\u{1b}]52;c;aGk=\u{7}\u{1b}[2J\u{7}\u{9b}31m\u{202e}";
+pub(crate) const EVIL: &str =
+    "\u{1b}]0;title\u{7}\u{1b}]52;c;aGk=\u{7}\u{1b}[2J\u{7}\u{9b}31m\u{202e}";
 
 /// The hostile part as the hygiene shows it in one field.
-const SHOWN: &str = "␛]0;title␇␛]52;c;aGk=␇␛[2J␇\\u{9b}31m\\u{202e}";
+pub(crate) const SHOWN: &str = "␛]0;title␇␛]52;c;aGk=␇␛[2J␇\\u{9b}31m\\u{202e}";
 
 /// Fails with the offending character and its place unless `bytes` is free of the C0 controls
 /// but `\t` and `\n`, DEL, the C1 controls and the bidi controls.
 #[track_caller]
-fn assert_clean(what: &str, bytes: &[u8]) {
+pub(crate) fn assert_clean(what: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     for (i, b) in bytes.iter().enumerate() {
         assert!(
@@ -70,7 +71,7 @@ fn canary(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
 }
 
 /// The test kubeconfig with its context renamed to a hostile name, and that name.
-fn hostile_kubeconfig(cp: &ControlPlane, dir: &Path) -> (PathBuf, String) {
+pub(crate) fn hostile_kubeconfig(cp: &ControlPlane, dir: &Path) -> (PathBuf, String) {
     let context = format!("canary-test{EVIL}");
     let yaml = std::fs::read_to_string(&cp.kubeconfig).expect("read the test kubeconfig");
     // JSON's escapes are YAML's in a double-quoted scalar, which allows no raw C1 control
@@ -93,7 +94,7 @@ fn hostile_kubeconfig(cp: &ControlPlane, dir: &Path) -> (PathBuf, String) {
 
 /// A shop release whose primary image, canary waiting reason, canary annotations and one
 /// Warning event carry [`EVIL`].
-async fn hostile_shop(client: &kube::Client) -> String {
+pub(crate) async fn hostile_shop(client: &kube::Client) -> String {
     use k8s_openapi::api::core::v1::Pod;
     let ns = namespace(client, "hostile").await;
     service(client, &ns, "shop", "shop", "v1").await;
@@ -190,7 +191,7 @@ fn status_shows_hostile_cluster_text_and_never_sends_it() {
 /// The shipped recording, as plain JSON Lines, with [`EVIL`] in its header (release, context,
 /// namespace, target), the canary's name and image, every note, an alert's delivery error, and
 /// a line of an event type no reader knows.
-fn hostile_recording(dir: &Path) -> PathBuf {
+pub(crate) fn hostile_recording(dir: &Path) -> PathBuf {
     let shipped = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/assets/faulty-v2-rollback.jsonl.zst"

@@ -19,6 +19,7 @@ mod cluster_traefik;
 mod config_sections;
 mod controller;
 mod gate_server;
+mod hostile_screen;
 mod hostile_text;
 mod layers;
 mod metrics_prometheus;
