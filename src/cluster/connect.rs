@@ -2,9 +2,11 @@
 //! `--context`, else the current context; `-n`, else the context's namespace, else `default`. Every
 //! authentication kind kube-rs supports (tokens, client certificates, exec plugins); TLS verified.
 
+use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
+use super::throttle::{Throttle, Waits, REQUEST_TIMEOUT};
 use super::ClusterError;
 use crate::cli::ConnectArgs;
 
@@ -21,6 +23,8 @@ pub struct Cluster {
     pub server: String,
     /// The lists of the release being opened, for its watches to start from.
     pub reads: super::reads::Reads,
+    /// Where the waits the API server asks for (429) are told.
+    pub waits: super::throttle::Waits,
 }
 
 pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
@@ -69,7 +73,16 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
         http::header::USER_AGENT,
         http::HeaderValue::from_static(concat!("canary-cockpit/", env!("CARGO_PKG_VERSION"))),
     ));
-    let client = Client::try_from(config).map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+    // kube-rs's own retry honours any Retry-After in silence: ours bounds and tells each wait
+    config.default_retry = false;
+    let throttle = Throttle {
+        waits: Waits::default(),
+        deadline: args.request_timeout.unwrap_or(REQUEST_TIMEOUT),
+    };
+    let client = ClientBuilder::try_from(config)
+        .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?
+        .with_layer(&throttle)
+        .build();
     Ok(Cluster {
         client,
         namespace,
@@ -77,5 +90,6 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
         user,
         server,
         reads: Default::default(),
+        waits: throttle.waits,
     })
 }

@@ -91,6 +91,13 @@ impl Call<'_> {
                     namespace: self.namespace.to_string(),
                 }
             }
+            // the request's deadline, its 429 waits included: said as it is
+            kube::Error::Service(e) if e.is::<super::throttle::Deadline>() => ClusterError::Api {
+                verb: self.verb,
+                resource: self.resource,
+                namespace: self.namespace.to_string(),
+                message: e.to_string(),
+            },
             other => ClusterError::Api {
                 verb: self.verb,
                 resource: self.resource,

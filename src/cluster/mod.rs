@@ -12,6 +12,7 @@ pub mod pods;
 pub mod reads;
 pub mod report;
 pub mod selector;
+pub mod throttle;
 pub mod words;
 
 pub use connect::{connect, Cluster};

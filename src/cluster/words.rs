@@ -10,6 +10,9 @@ pub fn cause_in_words(e: &(dyn Error + 'static)) -> String {
     let mut cur: Option<&(dyn Error + 'static)> = Some(e);
     let mut api: Option<String> = None;
     while let Some(err) = cur {
+        if let Some(d) = err.downcast_ref::<super::throttle::Deadline>() {
+            return d.to_string();
+        }
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
             return match io.kind() {
                 ErrorKind::ConnectionRefused => "connection refused".to_string(),

@@ -86,13 +86,6 @@ pub(super) fn print(text: &str) -> Result<(), RunError> {
 pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
-    // a weight that could not be read is said, never shown as a number
-    if let Some(m) = observed.route.malformed.first() {
-        return Err(ClusterError::Refused(format!(
-            "{m}: `canary rollback` sets it right, `canary pause` still works"
-        ))
-        .into());
-    }
     let mut report = StatusReport::new(&observed);
     {
         // metrics when Prometheus is given on the command line, in the environment or in the
@@ -196,9 +189,6 @@ pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
         Action::Resume
     };
     perform(&runtime, &cluster, &observed, action, false)?;
-    for m in &observed.route.malformed {
-        crate::stdout::error_line(&format!("warning: {}: {}", m.object, m.after_pause()));
-    }
     tracing::info!(target = %args.target, user = %cluster.user, paused, "pause");
     print(&format!(
         "{}: progression {word} ({} {})\n",
@@ -238,17 +228,13 @@ pub fn retry(args: TargetArgs) -> Result<ExitCode, RunError> {
 
 pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
     if !args.yes {
-        crate::stdout::error_line(
-            "error: promote sends all traffic to the canary and replaces the primary's pod template with the canary's: pass --yes to confirm",
-        );
+        crate::stdout::error_line("error: promote sends all traffic to the canary and replaces the primary's pod template with the canary's: pass --yes to confirm");
         return Ok(ExitCode::from(EXIT_USAGE));
     }
     let alerts = VerbAlerts::resolve(&args.alerts, &args.config)?;
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
     let action = crate::provider::of(&observed.route).promote_action(args.full);
-    // refused before anything moves: no stage failed (exit 1, not 3)
-    observed.route.refuse_malformed(action)?;
     let done = perform(&runtime, &cluster, &observed, action, false);
     let canary = observed.snapshot.canary.name.clone();
     let primary = observed.snapshot.primary.name.clone();
@@ -299,9 +285,7 @@ pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
 
 pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
     if !args.yes {
-        crate::stdout::error_line(
-            "error: rollback moves all traffic to the primary and scales the canary to 0: pass --yes to confirm",
-        );
+        crate::stdout::error_line("error: rollback moves all traffic to the primary and scales the canary to 0: pass --yes to confirm");
         return Ok(ExitCode::from(EXIT_USAGE));
     }
     let alerts = VerbAlerts::resolve(&args.alerts, &args.config)?;

@@ -19,6 +19,9 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
     let plan = crate::model::Plan::linear(args.step_weight, args.max_weight)
         .map_err(|e| RunError::Plan(e.to_string()))?;
     let cluster = runtime.block_on(connect(&args.connect))?;
+    // the screen is up from here on: the API server's waits go to the log, and to the cockpit's
+    // event log once a release is open
+    cluster.waits.quiet();
     // every --alert name is checked before the cockpit opens: a bad one sends nothing
     let alerting = super::alerts::resolve(
         &args.alerts.alert,

@@ -56,6 +56,8 @@ pub async fn run(
             return;
         }
     }
+    // the waits the API server asks for (429), told in the event log
+    let mut waits = cluster.waits.divert();
     let mut latest = seen;
     let mut in_flight = InFlight::default();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
@@ -127,6 +129,11 @@ pub async fn run(
                     Event::Heartbeat { at: now() }
                 })
             }
+            Some(text) = waits.recv() => Some(Event::Note {
+                at: now(),
+                author: "cluster".to_string(),
+                text,
+            }),
             request = next_request(&mut handover) => match request {
                 Some(GateRequest { namespace, name, change, path }) => Some(Event::GateChanged {
                     at: now(),

@@ -500,6 +500,12 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
         );
         feed(&mut app, events);
         assert!(app.is_stale(), "data age {:?}", app.data_age_ms());
+        let footer = |app: &App| app.footer_message().map(|(_, t)| t.to_string());
+        assert!(
+            footer(&app).is_some_and(|t| t.starts_with("watch: lost the API server")),
+            "{:?}",
+            footer(&app)
+        );
 
         // the network comes back: the watches reconnect, relist, and bring the missed change
         proxy.restore();
@@ -516,6 +522,8 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
             .await,
         );
         assert!(!app.is_stale());
+        // the footer's error ends with the outage
+        assert_eq!(footer(&app), None);
         assert_eq!(app.weight().percent(), 45);
         // the recovery is told with the outage's length
         assert!(

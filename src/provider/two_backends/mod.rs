@@ -17,6 +17,7 @@ use crate::provider::common::infer::{self, Decided, Kept, Side};
 use crate::provider::common::route::{
     outcome_value, paused_value, Ended, Malformed, ObjectWrite, Route, OUTCOME, PAUSED,
 };
+use crate::provider::common::takeover;
 use crate::provider::Watched;
 
 pub use service_ref::ServiceRef;
@@ -99,6 +100,9 @@ pub fn spec_of<T: serde::de::DeserializeOwned>(
 pub struct Hint {
     pub annotation: Option<String>,
     pub kept: Option<Kept>,
+    /// The backend that took the traffic over from the other one (annotation
+    /// [`takeover::TOOK_OVER`]): the primary.
+    pub took_over: Option<String>,
 }
 
 /// Orders the two backends as (primary, canary), with the rule that decided: the annotation,
@@ -133,6 +137,21 @@ pub fn order(
                 ),
             }),
         };
+    }
+    // a take-over the cockpit recorded: the version that took over is the primary (a backend
+    // it does not name is an older release's: the other rules decide)
+    if let Some(t) = hint.took_over.as_deref() {
+        match (named(&a, t), named(&b, t)) {
+            (true, false) => {
+                let why = takeover::why(a.label(), b.label());
+                return Ok(ordered(Side::B, a, b, Decided::new(CanaryBy::Version, why)));
+            }
+            (false, true) => {
+                let why = takeover::why(b.label(), a.label());
+                return Ok(ordered(Side::A, a, b, Decided::new(CanaryBy::Version, why)));
+            }
+            _ => {}
+        }
     }
     let services = (a.service != b.service).then_some((a.service.as_str(), b.service.as_str()));
     let by_names = infer::by_names(a.label(), b.label())
@@ -260,11 +279,11 @@ impl TwoBackends {
     ) -> Result<Route, ClusterError> {
         let name = obj.metadata.name.clone().unwrap_or_default();
         let rv = obj.metadata.resource_version.clone().unwrap_or_default();
+        let annotations = crate::provider::common::route::annotations(&obj.metadata);
         let hint = Hint {
-            annotation: crate::provider::common::route::annotations(&obj.metadata)
-                .get(CANARY_BACKEND)
-                .cloned(),
+            annotation: annotations.get(CANARY_BACKEND).cloned(),
             kept: kept.cloned(),
+            took_over: annotations.get(takeover::TOOK_OVER).cloned(),
         };
         let spec = obj.data.get("spec").cloned().unwrap_or_default();
         let (split, bypass) = (self.parse)(&name, namespace, &rv, &hint, &spec)?;
@@ -436,6 +455,7 @@ mod tests {
                 canary: c.to_string(),
                 decided: Decided::new(by, "earlier"),
             }),
+            took_over: None,
         }
     }
 
@@ -509,6 +529,42 @@ mod tests {
             sub("v2")
         )
         .is_err());
+    }
+
+    #[test]
+    fn a_take_over_makes_the_new_version_the_primary() {
+        let sub = |s: &str| backend("reviews", Some(s), 50);
+        let took = |t: &str| Hint {
+            took_over: Some(t.to_string()),
+            ..Hint::default()
+        };
+        assert_eq!(
+            decide(&took("v2"), sub("v1"), sub("v2")),
+            owned("v2", "v1", Some(CanaryBy::Version))
+        );
+        assert_eq!(
+            decide(&took("v2"), sub("v2"), sub("v1")),
+            owned("v2", "v1", Some(CanaryBy::Version))
+        );
+        let (_, _, d) = order("vs/reviews", "http[0]", &took("v2"), sub("v1"), sub("v2")).unwrap();
+        assert_eq!(
+            d.map(|d| d.why).as_deref(),
+            Some("the take-over (v2 took over from v1: annotation canary-cockpit.io/took-over)")
+        );
+        // a take-over of an older release (it names neither backend): the versions decide
+        assert_eq!(
+            decide(&took("v1"), sub("v2"), sub("v3")),
+            owned("v2", "v3", Some(CanaryBy::Version))
+        );
+        // the operator's annotation comes first
+        let both = Hint {
+            annotation: Some("v2".to_string()),
+            ..took("v2")
+        };
+        assert_eq!(
+            decide(&both, sub("v1"), sub("v2")),
+            owned("v1", "v2", Some(CanaryBy::Annotation))
+        );
     }
 
     #[test]

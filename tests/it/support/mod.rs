@@ -2,7 +2,8 @@
 //! `App::update`, on a fixed virtual clock, so every screen is the same on every run; keys,
 //! screens as text, scratch directories, a runtime, the real binary, and an HTTP client that
 //! speaks to the gate server as Flagger's webhooks do. In the submodules: the real control plane
-//! (`cluster`), a fault-injecting proxy in front of it (`fault_proxy`), a real Prometheus
+//! (`cluster`), a fault-injecting proxy in front of it (`fault_proxy`), `kubectl proxy` and a
+//! proxy that judges each request behind it (`kubectl_proxy`), a real Prometheus
 //! (`prometheus`) and network namespaces the API server reaches it in (`netns`).
 //!
 //! `Harness` plays the part of the source and the executor: it sends observations and metrics, and
@@ -12,6 +13,7 @@
 pub mod alert_receiver;
 pub mod cluster;
 pub mod fault_proxy;
+pub mod kubectl_proxy;
 pub mod metrics_stand_in;
 pub mod netns;
 pub mod prometheus;
