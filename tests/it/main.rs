@@ -31,6 +31,7 @@ mod record;
 mod replay;
 mod replay_cli;
 mod replay_header;
+mod replay_hostile;
 mod replay_post_mortem;
 mod resource_metrics;
 mod scenario_errors;
