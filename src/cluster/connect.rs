@@ -3,7 +3,7 @@
 //! authentication kind kube-rs supports (tokens, client certificates, exec plugins); TLS verified.
 
 use kube::client::ClientBuilder;
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{ExecInteractiveMode, KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
 use super::throttle::{Throttle, Waits, REQUEST_TIMEOUT};
@@ -19,6 +19,8 @@ pub struct Cluster {
     pub context: String,
     /// The kubeconfig user (AuthInfo) name: who acts, as far as the kubeconfig says.
     pub user: String,
+    /// The command of the user's exec plugin, if it has one (`aws`), for the operator's messages.
+    pub plugin: Option<String>,
     /// The API server's address, for the operator's messages (`https://10.0.0.1:6443`).
     pub server: String,
     /// The lists of the release being opened, for its watches to start from.
@@ -50,6 +52,13 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
         .as_ref()
         .and_then(|c| c.user.clone())
         .unwrap_or_default();
+    let plugin = kubeconfig
+        .auth_infos
+        .iter()
+        .find(|a| a.name == user)
+        .and_then(|a| a.auth_info.as_ref())
+        .and_then(|a| a.exec.as_ref())
+        .and_then(|e| e.command.clone());
     let options = KubeConfigOptions {
         context: Some(context.clone()),
         cluster: None,
@@ -75,12 +84,24 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
     ));
     // kube-rs's own retry honours any Retry-After in silence: ours bounds and tells each wait
     config.default_retry = false;
+    // an exec plugin's stderr is read, not written over the screen: it may not prompt unless the
+    // kubeconfig insists
+    if let Some(exec) = config.auth_info.exec.as_mut() {
+        if exec.interactive_mode != Some(ExecInteractiveMode::Always) {
+            exec.interactive_mode = Some(ExecInteractiveMode::Never);
+        }
+    }
     let throttle = Throttle {
         waits: Waits::default(),
         deadline: args.request_timeout.unwrap_or(REQUEST_TIMEOUT),
     };
     let client = ClientBuilder::try_from(config)
-        .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?
+        .map_err(|e| match e {
+            kube::Error::Auth(auth) => {
+                ClusterError::Credentials(super::words::credentials(&auth, plugin.as_deref()))
+            }
+            other => ClusterError::Kubeconfig(other.to_string()),
+        })?
         .with_layer(&throttle)
         .build();
     Ok(Cluster {
@@ -88,6 +109,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
         namespace,
         context,
         user,
+        plugin,
         server,
         reads: Default::default(),
         waits: throttle.waits,

@@ -19,6 +19,7 @@ mod cluster_promote;
 mod cluster_traefik;
 mod config_sections;
 mod controller;
+mod credentials;
 mod gate_server;
 mod hostile_screen;
 mod hostile_text;

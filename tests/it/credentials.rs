@@ -1,0 +1,161 @@
+//! Credentials in the operator's words, against the real control plane: a token the API server
+//! refuses, an exec plugin that fails, one that is not there; the details in the log file.
+
+use crate::support::cluster::*;
+use crate::support::{runtime, scratch};
+use std::path::Path;
+use std::process::Output;
+
+/// The server and CA lines of the test kubeconfig.
+fn cluster_lines(kubeconfig: &Path) -> (String, String) {
+    let text = std::fs::read_to_string(kubeconfig).expect("the test kubeconfig");
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key} in the test kubeconfig"))
+            .trim()
+            .to_string()
+    };
+    (value("server:"), value("certificate-authority-data:"))
+}
+
+/// A kubeconfig for the test control plane whose user `name` is `user` (YAML, indented under
+/// `user:`), in namespace `ns`.
+pub fn kubeconfig_with(base: &Path, out: &Path, ns: &str, name: &str, user: &str) {
+    let (server, ca) = cluster_lines(base);
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    \
+         certificate-authority-data: {ca}\nusers:\n- name: {name}\n  user:\n{user}\ncontexts:\n\
+         - name: c\n  context:\n    cluster: c\n    user: {name}\n    namespace: {ns}\n\
+         current-context: c\n"
+    );
+    std::fs::write(out, text).expect("write the kubeconfig");
+}
+
+/// The real binary in `dir` with `args`, `dir` first on PATH, its log in `dir/canary.log`.
+fn canary_with_path(dir: &Path, args: &[&str]) -> Output {
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::process::Command::new(env!("CARGO_BIN_EXE_canary"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("PATH", path)
+        .env_remove("KUBECONFIG")
+        .arg("--log-file")
+        .arg(dir.join("canary.log"))
+        .args(args)
+        .output()
+        .expect("run canary")
+}
+
+fn exec_user(command: &str) -> String {
+    format!(
+        "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {command}\n      \
+         args: [eks, get-token]\n"
+    )
+}
+
+fn log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("canary.log")).unwrap_or_default()
+}
+
+#[test]
+fn a_refused_token_is_said_with_the_kubeconfig_user() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "unauthorized", "20", &[]));
+    let dir = scratch("401");
+    let kc = dir.join("kubeconfig");
+    kubeconfig_with(
+        &cp.kubeconfig,
+        &kc,
+        &ns,
+        "u",
+        "    token: not-a-token-the-server-knows",
+    );
+    let out = canary_with_path(
+        &dir,
+        &[
+            "status",
+            "ingress/shop",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err,
+        "error: the API server refused the credentials of kubeconfig user 'u' (401 Unauthorized): \
+         the token may have expired\n"
+    );
+    assert!(log(&dir).contains("401 Unauthorized"), "{}", log(&dir));
+}
+
+#[test]
+fn a_failing_exec_plugin_is_named_with_the_first_line_it_said() {
+    let cp = control_plane();
+    let dir = scratch("exec-fails");
+    let plugin = dir.join("aws");
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\necho 'Error loading SSO Token: Token for canary does not exist' >&2\n\
+         echo 'run aws sso login' >&2\nexit 1\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kc = dir.join("kubeconfig");
+    kubeconfig_with(&cp.kubeconfig, &kc, "default", "u", &exec_user("aws"));
+    let out = canary_with_path(
+        &dir,
+        &[
+            "status",
+            "ingress/shop",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err,
+        "error: the kubeconfig's exec plugin `aws` failed (exit 1): Error loading SSO Token: \
+         Token for canary does not exist\n"
+    );
+    // the whole of it in the log file
+    let log = log(&dir);
+    assert!(log.contains("run aws sso login"), "{log}");
+}
+
+#[test]
+fn a_missing_exec_plugin_is_named() {
+    let cp = control_plane();
+    let dir = scratch("exec-missing");
+    let kc = dir.join("kubeconfig");
+    kubeconfig_with(
+        &cp.kubeconfig,
+        &kc,
+        "default",
+        "u",
+        &exec_user("aws-canary-test-missing"),
+    );
+    let out = canary_with_path(
+        &dir,
+        &[
+            "status",
+            "ingress/shop",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err,
+        "error: the kubeconfig's exec plugin `aws-canary-test-missing` was not found on PATH\n"
+    );
+}
