@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod dynamic;
 pub mod error;
 pub mod follow;
+pub mod identity;
 pub mod listing;
 pub mod pods;
 pub mod reads;

@@ -159,3 +159,22 @@ fn a_missing_exec_plugin_is_named() {
         "error: the kubeconfig's exec plugin `aws-canary-test-missing` was not found on PATH\n"
     );
 }
+
+/// Kubernetes 1.20 serves no SelfSubjectReview: the kubeconfig's user entry, marked as such.
+#[test]
+fn who_acts_falls_back_to_the_kubeconfig_user_where_the_server_does_not_say() {
+    let cp = control_plane();
+    let rt = runtime();
+    let (cluster, id) = rt.block_on(async {
+        let cluster = canary_cockpit::cluster::connect(&connect_args(&cp.kubeconfig, "default"))
+            .await
+            .expect("connect");
+        let id = canary_cockpit::cluster::identity::who(&cluster).await;
+        (cluster, id)
+    });
+    assert_eq!(cluster.user, "canary-admin");
+    assert_eq!(id.user, "canary-admin");
+    assert!(id.groups.is_empty());
+    assert_eq!(id.seen, Err("it serves no SelfSubjectReview".to_string()));
+    assert_eq!(id.actor().as_deref(), Some("kubeconfig user canary-admin"));
+}
