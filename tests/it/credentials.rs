@@ -2,35 +2,10 @@
 //! refuses, an exec plugin that fails, one that is not there; the details in the log file.
 
 use crate::support::cluster::*;
+use crate::support::kubeconfig::{exec_user, kubeconfig_with};
 use crate::support::{runtime, scratch};
 use std::path::Path;
 use std::process::Output;
-
-/// The server and CA lines of the test kubeconfig.
-fn cluster_lines(kubeconfig: &Path) -> (String, String) {
-    let text = std::fs::read_to_string(kubeconfig).expect("the test kubeconfig");
-    let value = |key: &str| {
-        text.lines()
-            .find_map(|l| l.trim().strip_prefix(key))
-            .unwrap_or_else(|| panic!("no {key} in the test kubeconfig"))
-            .trim()
-            .to_string()
-    };
-    (value("server:"), value("certificate-authority-data:"))
-}
-
-/// A kubeconfig for the test control plane whose user `name` is `user` (YAML, indented under
-/// `user:`), in namespace `ns`.
-pub fn kubeconfig_with(base: &Path, out: &Path, ns: &str, name: &str, user: &str) {
-    let (server, ca) = cluster_lines(base);
-    let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    \
-         certificate-authority-data: {ca}\nusers:\n- name: {name}\n  user:\n{user}\ncontexts:\n\
-         - name: c\n  context:\n    cluster: c\n    user: {name}\n    namespace: {ns}\n\
-         current-context: c\n"
-    );
-    std::fs::write(out, text).expect("write the kubeconfig");
-}
 
 /// The real binary in `dir` with `args`, `dir` first on PATH, its log in `dir/canary.log`.
 fn canary_with_path(dir: &Path, args: &[&str]) -> Output {
@@ -48,13 +23,6 @@ fn canary_with_path(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run canary")
-}
-
-fn exec_user(command: &str) -> String {
-    format!(
-        "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {command}\n      \
-         args: [eks, get-token]\n"
-    )
 }
 
 fn log(dir: &Path) -> String {

@@ -20,6 +20,7 @@ mod cluster_traefik;
 mod config_sections;
 mod controller;
 mod credentials;
+mod expiring_credentials;
 mod gate_server;
 mod hostile_screen;
 mod hostile_text;

@@ -13,6 +13,7 @@
 pub mod alert_receiver;
 pub mod cluster;
 pub mod fault_proxy;
+pub mod kubeconfig;
 pub mod kubectl_proxy;
 pub mod metrics_stand_in;
 pub mod netns;
