@@ -79,7 +79,7 @@ pub struct App {
     pub pods: PodSet,
     pub history: MetricsHistory,
     pub analysis: AnalysisState,
-    /// Present when the cockpit drives the release itself (demo, later `--drive`).
+    /// Present when the cockpit drives the release itself (the demo, `watch --drive`).
     pub controller: Option<Controller>,
     /// Analysis settings shown in the analysis panel.
     pub settings: AnalysisSettings,

@@ -1,6 +1,9 @@
 //! The integration tests, built as one crate: a module per area of the cockpit, and `support`,
 //! the harness, control plane, fault proxy and Prometheus helpers they share.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod alert_cli;
