@@ -41,7 +41,7 @@ pub fn is_hazard(c: char) -> bool {
 
 /// Whether `s` holds a hazard; false at once for printable ASCII.
 pub fn has_hazard(s: &str) -> bool {
-    s.bytes().any(|b| b < 0x20 || b >= 0x7f) && s.chars().any(is_hazard)
+    s.bytes().any(|b| !(0x20..0x7f).contains(&b)) && s.chars().any(is_hazard)
 }
 
 /// Appends the visible form of the hazard `c`: a control picture for C0 and DEL (`␛`, `␡`),

@@ -215,9 +215,7 @@ pub(crate) fn hostile_recording(dir: &Path) -> PathBuf {
         )
         .replace(
             "registry.example.com/shop/frontend:1.5.0",
-            &q(&format!("frontend:1.5.0{EVIL}"))
-                .trim_matches('"')
-                .to_string(),
+            q(&format!("frontend:1.5.0{EVIL}")).trim_matches('"'),
         )
         .replace(
             "\"author\":\"oncall\"",
