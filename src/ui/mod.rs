@@ -170,7 +170,14 @@ fn draw(
 /// characters already (`␛`, `\u{202e}`); this pass makes sure of it for the rest.
 pub fn scrub(buf: &mut Buffer) {
     for cell in &mut buf.content {
-        if let Some(clean) = crate::hygiene::cell(cell.symbol()) {
+        let symbol = cell.symbol();
+        // most cells hold one printable ASCII character
+        if let [b] = symbol.as_bytes() {
+            if (0x20..0x7f).contains(b) {
+                continue;
+            }
+        }
+        if let Some(clean) = crate::hygiene::cell(symbol) {
             cell.set_symbol(&clean);
         }
     }
