@@ -71,6 +71,7 @@ fn release(weight: u8) -> ReleaseSnapshot {
         paused: None,
         controller: None,
         rules: Vec::new(),
+        refusals: Vec::new(),
     }
 }
 

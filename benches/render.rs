@@ -47,6 +47,7 @@ fn big_app(pods: usize) -> App {
             paused: None,
             controller: None,
             rules: Vec::new(),
+            refusals: Vec::new(),
         },
     });
     app.update(Event::PodsObserved {

@@ -119,6 +119,10 @@ pub struct WatchArgs {
     /// A rollback moves the traffic back but leaves the canary's pods running.
     #[arg(long)]
     pub keep_canary: bool,
+    /// How long a write to the cluster may take before the cockpit gives up on it (its result is
+    /// then unknown: the watches show whether it landed).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub action_timeout: u64,
     /// `+`/`-` move the weight by this many percent.
     #[arg(long, default_value = "10", value_name = "PERCENT", value_parser = parse_weight)]
     pub step_weight: crate::model::Weight,

@@ -28,7 +28,6 @@ pub mod commands;
 pub mod config;
 pub mod controller;
 pub mod files;
-pub mod gate;
 pub mod http1;
 pub mod hygiene;
 pub mod live;

@@ -3,7 +3,7 @@
 //! `AlertRaised`, and out as `Effect::Alert`. Replay shows the recorded `AlertRaised` instead, so
 //! nothing is ever sent twice.
 
-use super::{Action, Actor, App, Effect, Event, Level, LogKind};
+use super::{Action, Actor, App, Effect, Event, LogKind};
 use crate::model::{
     Alert, AlertEvent, Delivery, DeliveryOutcome, GateChange, Millis, Phase, Severity,
     VersionNumbers,
@@ -98,10 +98,13 @@ impl App {
             .push(alert.at, kind, format!("ALERT {}", alert.line()));
     }
 
-    /// What became of an alert at a sink: a failure is told once, in the log and the footer.
+    /// What became of an alert at a sink: a failure is told in the log, and in the footer until
+    /// the sink delivers again.
     pub(super) fn on_delivery(&mut self, d: Delivery) {
         self.now = self.now.max(d.at);
+        let sink = format!("alerts to {}", d.sink);
         if d.outcome.is_delivered() {
+            self.source_recovered(&sink);
             if self.alerts.failing.remove(&d.sink).is_some() {
                 self.log.push(
                     d.at,
@@ -131,7 +134,7 @@ impl App {
             ),
         };
         self.log.push(d.at, LogKind::Error, text.clone());
-        self.set_status(Level::Error, text);
+        self.footer.raise(&sink, d.at, text);
     }
 
     /// Alerts that follow an action's result: an operator's rollback, pause or resume; a
@@ -293,6 +296,7 @@ impl App {
     /// A source answers again: the event log says so with the outage's length, and an outage that
     /// was alerted gets its recovery alert.
     pub(super) fn source_up(&mut self, at: Millis, source: &str) -> Vec<Effect> {
+        self.source_recovered(source);
         let Some((since, alerted)) = self.alerts.outages.remove(source) else {
             return Vec::new();
         };

@@ -169,6 +169,7 @@ mod tests {
                 ..ControllerView::default()
             })),
             rules: Vec::new(),
+            refusals: Vec::new(),
         }
     }
 

@@ -77,6 +77,9 @@ pub struct KeyBinding {
     pub description: &'static str,
     /// Short text for the footer; `None` keeps the binding out of the footer.
     pub hint: Option<&'static str>,
+    /// The way out (`R rollback`, `p pause`, `? help`): its hint is never dropped, a message in
+    /// the footer gets only the room the kept hints leave.
+    pub kept: bool,
 }
 
 pub(super) const fn bind(
@@ -92,6 +95,14 @@ pub(super) const fn bind(
         command,
         description,
         hint,
+        kept: false,
+    }
+}
+
+impl KeyBinding {
+    /// Keeps the binding's hint in the footer whatever else it shows.
+    pub(super) const fn kept(self) -> Self {
+        KeyBinding { kept: true, ..self }
     }
 }
 

@@ -37,7 +37,8 @@ pub const NORMAL: &[KeyBinding] = &[
         C::TogglePause,
         "pause / resume automatic progression",
         Some("pause"),
-    ),
+    )
+    .kept(),
     bind(
         &[Char('P')],
         "P",
@@ -51,7 +52,8 @@ pub const NORMAL: &[KeyBinding] = &[
         C::Rollback,
         "roll back to the primary (asks to confirm)",
         Some("rollback"),
-    ),
+    )
+    .kept(),
     bind(
         &[Char('h')],
         "h",
@@ -59,7 +61,7 @@ pub const NORMAL: &[KeyBinding] = &[
         "route testers by header or cookie; h again removes",
         Some("testers"),
     ),
-    bind(&[Char('?')], "?", C::Help, "show this help", Some("help")),
+    bind(&[Char('?')], "?", C::Help, "show this help", Some("help")).kept(),
     bind(
         &[Code(KeyCode::Tab)],
         "tab",
@@ -329,6 +331,16 @@ mod tests {
         assert_eq!(lookup(NORMAL, &c), Some(Command::Quit));
         let plain_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
         assert_eq!(lookup(NORMAL, &plain_c), None);
+    }
+
+    #[test]
+    fn the_way_out_is_kept_in_the_footer() {
+        let kept: Vec<&str> = NORMAL
+            .iter()
+            .filter(|b| b.kept)
+            .filter_map(|b| b.hint)
+            .collect();
+        assert_eq!(kept, ["pause", "rollback", "help"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::keymap::{self, Command};
 use super::{Action, App, Confirm, Effect, Event, Level, Mode, Panel, Prompt, PromptKind};
-use crate::model::{Phase, Weight};
+use crate::model::{Capability, Phase, Weight};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::InputRequest;
 
@@ -90,7 +90,7 @@ impl App {
             Command::SetWeight => {
                 if let Err(why) = self.can_act() {
                     self.set_status(Level::Warn, why);
-                } else if let Some(why) = self.refused("set-weight") {
+                } else if let Some(why) = self.refused(Capability::SetWeight) {
                     self.set_status(Level::Warn, why);
                 } else {
                     self.mode = Mode::Prompt(Prompt {
@@ -104,7 +104,7 @@ impl App {
                     self.set_status(Level::Warn, why);
                     return Vec::new();
                 }
-                if let Some(why) = self.refused("pause") {
+                if let Some(why) = self.refused(Capability::Pause) {
                     self.set_status(Level::Warn, why);
                     return Vec::new();
                 }
@@ -117,9 +117,9 @@ impl App {
             }
             Command::Promote | Command::Rollback => {
                 let action = if command == Command::Promote {
-                    "promote"
+                    Capability::Promote
                 } else {
-                    "rollback"
+                    Capability::Rollback
                 };
                 if let Err(why) = self.can_act() {
                     self.set_status(Level::Warn, why);
@@ -253,12 +253,12 @@ impl App {
         }
     }
 
-    /// Why the release's own controller has no lever for `action`, if it has none.
-    fn refused(&self, action: &str) -> Option<String> {
+    /// Why the release's traffic system (or its controller) has no lever for `action`, if it
+    /// has none.
+    pub(super) fn refused(&self, action: Capability) -> Option<String> {
         self.release
             .as_ref()
-            .and_then(|r| r.controller.as_ref())
-            .and_then(|c| c.refusal(action))
+            .and_then(|r| r.refusal(action))
             .map(str::to_string)
     }
 
@@ -267,7 +267,11 @@ impl App {
             self.set_status(Level::Warn, why);
             return Vec::new();
         }
-        let action = if up { "step-up" } else { "step-down" };
+        let action = if up {
+            Capability::StepUp
+        } else {
+            Capability::StepDown
+        };
         if let Some(why) = self.refused(action) {
             self.set_status(Level::Warn, why);
             return Vec::new();
@@ -310,6 +314,14 @@ impl App {
     fn request(&mut self, action: Action) -> Vec<Effect> {
         if let Err(why) = self.can_act() {
             self.set_status(Level::Warn, why);
+            return Vec::new();
+        }
+        // one action at a time; a rollback never waits (the executor stops what runs)
+        if let Some(line) = self.in_flight_line().filter(|_| action != Action::Rollback) {
+            self.set_status(
+                Level::Warn,
+                format!("{action}: refused, {line}: wait for its result, or roll back"),
+            );
             return Vec::new();
         }
         self.set_status(Level::Info, format!("{action}: requested"));

@@ -7,6 +7,7 @@ mod alerts;
 mod config;
 pub mod effect;
 pub mod event;
+pub mod footer;
 pub mod gates;
 mod keybinding;
 pub mod keymap;
@@ -19,7 +20,7 @@ mod routes;
 pub mod rows;
 pub mod usage;
 
-pub use config::AppConfig;
+pub use config::{AppConfig, NO_PROMETHEUS};
 pub use effect::{Action, Actor, Effect};
 pub use event::{Event, PickedFrom};
 pub use gates::{GateBy, ServedGates};
@@ -61,6 +62,13 @@ impl ReleaseOutcome {
     }
 }
 
+/// An action asked of the release's executor, until its result comes back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InFlight {
+    pub action: Action,
+    pub since: Millis,
+}
+
 #[derive(Clone, Debug)]
 pub struct App {
     pub config: AppConfig,
@@ -89,10 +97,16 @@ pub struct App {
     pub latency: crate::model::Quantile,
     pub pod_rows: Vec<PodRow>,
     pub status: Option<Status>,
+    /// The live errors shown in the footer until their source recovers, and when the status
+    /// was set.
+    pub footer: footer::FooterState,
     pub outcome: Option<ReleaseOutcome>,
     pub should_quit: bool,
     /// Why metrics are unavailable, while they are (the panels say so with the last sample's age).
     pub metrics_error: Option<String>,
+    /// The session has no metrics source, as the cockpit's note said at its start (live and in
+    /// replay); see [`App::no_metrics_source`].
+    pub metrics_absent: bool,
     /// The operator leaves this release for another (`canary watch` only).
     pub exit: Option<Exit>,
     /// The plan of the cockpit's own analysis, from `AnalysisStarted` (live and in replay).
@@ -104,6 +118,8 @@ pub struct App {
     pub usage: usage::Usage,
     /// What alerts were raised and how their delivery goes.
     pub alerts: alerts::AlertState,
+    /// The action the cockpit asked for and whose result has not come back yet.
+    pub in_flight: Option<InFlight>,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
     /// the runner, which records them. Replay feeds them back through `update`.
     produced: Vec<Event>,
@@ -134,15 +150,18 @@ impl App {
             latency: crate::model::Quantile::P99,
             pod_rows: Vec::new(),
             status: None,
+            footer: footer::FooterState::default(),
             outcome: None,
             should_quit: false,
             metrics_error: None,
+            metrics_absent: false,
             exit: None,
             analysis_plan: None,
             gates: None,
             usage: usage::Usage::default(),
             alerts: alerts::AlertState::default(),
             produced: Vec::new(),
+            in_flight: None,
         }
     }
 
@@ -156,10 +175,29 @@ impl App {
 
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         let before = self.phase;
+        if let Event::ActionResult { action, .. } = &event {
+            if self.in_flight.as_ref().is_some_and(|f| f.action == *action) {
+                self.in_flight = None;
+            }
+        }
         let mut effects = self.dispatch(event);
         let at = self.now;
         effects.extend(self.alert_phase_change(at, before));
+        if let Some(action) = effects.iter().rev().find_map(|e| match e {
+            Effect::Act { action, .. } => Some(*action),
+            _ => None,
+        }) {
+            self.in_flight = Some(InFlight { action, since: at });
+        }
         effects
+    }
+
+    /// `setting weight 30 % · 4 s`: the action in flight and how long it has been, for the
+    /// footer.
+    pub fn in_flight_line(&self) -> Option<String> {
+        let f = self.in_flight.as_ref()?;
+        let secs = self.now.since(f.since).max(0) / 1000;
+        Some(format!("{} in flight · {secs} s", f.action))
     }
 
     fn dispatch(&mut self, event: Event) -> Vec<Effect> {
@@ -179,12 +217,15 @@ impl App {
                 effects
             }
             Event::ReleaseObserved { at, release } => {
+                // the watch rebuilt the release: what it could not rebuild before is past
+                self.source_recovered("cluster");
                 self.on_release(at, release);
                 let mut effects = self.follow_gates();
                 effects.extend(self.advance(at));
                 effects
             }
             Event::PodsObserved { at, pods } => {
+                self.source_recovered("cluster");
                 self.on_pods(at, pods);
                 self.advance(at)
             }
@@ -238,6 +279,9 @@ impl App {
             } => self.on_gate_changed(at, namespace, name, change, by),
             Event::Note { at, author, text } => {
                 self.now = self.now.max(at);
+                if author == "cockpit" && text.ends_with(NO_PROMETHEUS) {
+                    self.metrics_absent = true;
+                }
                 self.log
                     .push(at, LogKind::Note, format!("note by {author}: {text}"));
                 Vec::new()
@@ -304,6 +348,12 @@ impl App {
         self.release.as_ref().map_or(Weight::ZERO, |r| r.weight)
     }
 
+    /// No Prometheus was named or found: the metrics panels say how to name one instead of
+    /// waiting for metrics.
+    pub fn no_metrics_source(&self) -> bool {
+        self.config.no_metrics_source || self.metrics_absent
+    }
+
     /// Milliseconds since the newest observation, `None` before the first one.
     pub fn data_age_ms(&self) -> Option<i64> {
         self.last_data_at.map(|t| self.now.since(t))
@@ -332,6 +382,7 @@ impl App {
             text = crate::hygiene::field(&text).into_owned();
         }
         self.status = Some(Status { level, text });
+        self.footer.status_set(self.now);
     }
 
     fn touch(&mut self, at: Millis) {

@@ -24,6 +24,10 @@ impl App {
             self.set_status(Level::Warn, why);
             return Vec::new();
         }
+        if let Some(why) = self.refused(crate::model::Capability::TestersRoute) {
+            self.set_status(Level::Warn, why);
+            return Vec::new();
+        }
         self.mode = if self.cockpit_rules().is_empty() {
             Mode::Prompt(Prompt {
                 kind: Some(PromptKind::Route),

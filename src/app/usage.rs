@@ -27,12 +27,17 @@ impl App {
         self.usage.history.push(sample);
     }
 
+    /// A source failed. The sources whose recovery the cockpit sees (the watch, the metrics, the
+    /// release's rebuild) keep their error in the footer until they answer again; CPU and memory
+    /// are said once in the event log (the pods panel hides their columns meanwhile); any other
+    /// error shows for a while.
     pub(super) fn on_source_error(
         &mut self,
         at: Millis,
         source: String,
         message: String,
     ) -> Vec<Effect> {
+        self.now = self.now.max(at);
         if source == "metrics" {
             self.metrics_error = Some(message.clone());
         }
@@ -46,7 +51,11 @@ impl App {
         self.source_down(at, &source);
         let text = format!("{source}: {message}");
         self.log.push(at, LogKind::Error, text.clone());
-        self.set_status(Level::Error, text);
+        match source.as_str() {
+            "watch" | "metrics" | "cluster" => self.footer.raise(&source, at, text),
+            "resources" => {}
+            _ => self.set_status(Level::Error, text),
+        }
         Vec::new()
     }
 }

@@ -148,7 +148,8 @@ pub fn flagger_sinks(
     if !resolved.flagger {
         return;
     }
-    let (sinks, notes) = runtime.block_on(crate::provider::alert_sinks(cluster, &observed.route));
+    let (sinks, notes) = runtime
+        .block_on(crate::provider::of(&observed.route).alert_sinks(cluster, &observed.route));
     for sink in sinks {
         if !resolved.sinks.iter().any(|s| s.name == sink.name) {
             resolved.sinks.push(sink);

@@ -10,24 +10,28 @@ use super::verbs::print;
 /// The gates the cockpit answers for Flagger (`--gate-listen`): one server for the whole
 /// `canary watch`, whichever release is open; its calls to every open cockpit.
 pub struct Gates {
-    pub book: crate::gate::GateBook,
+    pub book: crate::provider::flagger::gate::GateBook,
     pub addr: String,
-    pub calls: tokio::sync::broadcast::Sender<crate::gate::GateCall>,
+    pub calls: tokio::sync::broadcast::Sender<crate::provider::flagger::gate::GateCall>,
 }
 
 /// Binds `addr` and serves the gates on `runtime`.
 pub fn serve_gates(runtime: &tokio::runtime::Runtime, addr: &str) -> Result<Gates, RunError> {
     let listener = runtime
-        .block_on(crate::gate::bind(addr))
+        .block_on(crate::provider::flagger::gate::bind(addr))
         .map_err(|e| RunError::Gate(e.to_string()))?;
     let bound = listener
         .local_addr()
         .map_or_else(|_| addr.to_string(), |a| a.to_string());
-    let book = crate::gate::GateBook::new();
+    let book = crate::provider::flagger::gate::GateBook::new();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (calls, _) = tokio::sync::broadcast::channel(256);
     let fan_out = calls.clone();
-    runtime.spawn(crate::gate::serve(listener, book.clone(), tx));
+    runtime.spawn(crate::provider::flagger::gate::serve(
+        listener,
+        book.clone(),
+        tx,
+    ));
     runtime.spawn(async move {
         while let Some(call) = rx.recv().await {
             tracing::info!(?call, "gate call");
@@ -45,7 +49,7 @@ pub fn serve_gates(runtime: &tokio::runtime::Runtime, addr: &str) -> Result<Gate
 /// Flagger's calls for this canary as notes, when an answer differs from the last one to the
 /// same path (Flagger asks at every interval).
 pub async fn gate_notes(
-    mut calls: tokio::sync::broadcast::Receiver<crate::gate::GateCall>,
+    mut calls: tokio::sync::broadcast::Receiver<crate::provider::flagger::gate::GateCall>,
     events: tokio::sync::mpsc::Sender<Event>,
     namespace: String,
     name: String,

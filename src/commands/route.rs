@@ -24,7 +24,7 @@ pub fn route(args: RouteArgs) -> Result<ExitCode, RunError> {
         Ok::<_, RunError>((cluster, observed))
     })?;
     let object = &observed.route.object;
-    let writes = provider::route_writes(&observed.route, &change)?;
+    let writes = provider::of(&observed.route).route_writes(&observed.route, &change)?;
     if writes.is_empty() {
         print(&format!("{object}: no routes of the cockpit's to clear\n"))?;
         return Ok(ExitCode::SUCCESS);

@@ -194,7 +194,7 @@ pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
         "{}: progression {word} ({} {})\n",
         args.target,
         observed.route.object,
-        pause_written(&observed.route.routing, paused)
+        crate::provider::of(&observed.route).pause_field(paused)
     ))?;
     alerts.send(&runtime, &cluster, &observed, |actor| {
         let (event, phase, verb) = if paused {
@@ -213,19 +213,6 @@ pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
         ))
     });
     Ok(ExitCode::SUCCESS)
-}
-
-/// What a pause or resume wrote to the release's object: a Flagger Canary's `spec.suspend`, an
-/// Argo Rollout's `spec.paused`, else the cockpit's own annotation.
-fn pause_written(routing: &crate::provider::Routing, paused: bool) -> String {
-    use crate::provider::{Routing, PAUSED};
-    match routing {
-        Routing::Flagger(_) => format!("spec.suspend: {paused}"),
-        Routing::Rollout(_) if paused => "spec.paused: true".to_string(),
-        Routing::Rollout(_) => "spec.paused: false, status.pauseConditions cleared".to_string(),
-        _ if paused => format!("annotated {PAUSED}=true"),
-        _ => format!("annotation {PAUSED} removed"),
-    }
 }
 
 pub fn retry(args: TargetArgs) -> Result<ExitCode, RunError> {
@@ -249,7 +236,7 @@ pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
     let alerts = VerbAlerts::resolve(&args.alerts, &args.config)?;
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
-    let action = crate::provider::promote_action(&observed.route, args.full);
+    let action = crate::provider::of(&observed.route).promote_action(args.full);
     let done = perform(&runtime, &cluster, &observed, action, false);
     let canary = observed.snapshot.canary.name.clone();
     let primary = observed.snapshot.primary.name.clone();

@@ -263,6 +263,7 @@ fn cockpit(
         keep_canary: args.keep_canary,
         read_only: args.readonly,
         gates: gates.map(|g| (g.book.clone(), g.addr.clone())),
+        timeout: std::time::Duration::from_secs(args.action_timeout),
     };
     let calls = gates.map(|g| g.calls.subscribe());
     // where the metrics come from, or why there are none

@@ -8,8 +8,8 @@ use crate::cluster::pods::PodRow;
 use crate::cluster::selector::{pod_queries, Selector};
 use crate::cluster::{Cluster, ClusterError};
 use crate::model::{CanaryBy, Kind};
-use crate::provider::infer::{self, Decided, Kept};
-use crate::provider::{self, split, Route};
+use crate::provider::common::infer::{self, Decided, Kept};
+use crate::provider::{self, two_backends as split, Route};
 use k8s_openapi::api::apps::v1::Deployment;
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -35,7 +35,9 @@ pub async fn settle(
             return Err(split::undecided(&route, &why).into());
         }
     };
-    let again = provider::read(cluster, kind, name, Some(&kept)).await?;
+    let again = provider::system(kind)
+        .read(cluster, name, Some(&kept))
+        .await?;
     match again.canary_by {
         Some(_) => Ok(again),
         None => Err(split::undecided(&again, "the backends changed while it was read").into()),
@@ -97,7 +99,7 @@ impl Behind {
 /// The canary by what runs behind each backend of the route (as written: `names[0]`,
 /// `names[1]`); `None` when nothing tells them apart.
 pub async fn decide(cluster: &Cluster, route: &Route) -> Result<Option<Kept>, ClusterError> {
-    let selectors = provider::selectors(cluster, route).await?;
+    let selectors = provider::of(route).selectors(cluster, route).await?;
     let mut all = Vec::new();
     for query in pod_queries(&selectors) {
         all.extend(super::release::pods_of(cluster, &query).await?);

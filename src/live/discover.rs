@@ -93,7 +93,7 @@ pub async fn releases(
     let mut missing = Vec::new();
     let mut managed = Managed::new();
     for info in KINDS {
-        let found = match provider::discover(cluster, info.kind, all).await {
+        let found = match provider::system(info.kind).discover(cluster, all).await {
             Ok(Some(found)) => found,
             Ok(None) => continue,
             Err(e) => {

@@ -8,15 +8,16 @@
 use crate::app::{Action, Actor, Event, GateBy};
 pub use crate::cluster::report::Reporter;
 use crate::cluster::{Cluster, ClusterError};
-use crate::gate::{GateBook, Gates, Handover};
 use crate::model::GateChange;
-use crate::provider::{self, write, Lever};
+use crate::provider::common::write;
+use crate::provider::flagger::gate::{GateBook, Gates, Handover};
+use crate::provider::{self, Lever};
 
 use super::release::Observed;
 use super::stages::{self, SharedUndo};
 
 /// How actions on the release are performed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// A rollback moves the traffic back but leaves the canary's pods running.
     pub keep_canary: bool,
@@ -24,6 +25,22 @@ pub struct Options {
     pub read_only: bool,
     /// The gates this cockpit answers for Flagger (`--gate-listen`), and where.
     pub gates: Option<(GateBook, String)>,
+    /// How long a write may take before the cockpit gives up on it (`--action-timeout`).
+    pub timeout: std::time::Duration,
+}
+
+/// How long a write may take unless the operator says otherwise.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            keep_canary: false,
+            read_only: false,
+            gates: None,
+            timeout: TIMEOUT,
+        }
+    }
 }
 
 fn serves_no_gates() -> ClusterError {
@@ -37,7 +54,7 @@ pub fn lever(seen: &Observed, action: Action, options: &Options) -> Result<Lever
             "the cockpit is read-only (--readonly): nothing was written".to_string(),
         ));
     }
-    provider::lever(&seen.route, action, options.gates.is_some())
+    provider::of(&seen.route).lever(&seen.route, action, options.gates.is_some())
 }
 
 /// Whether the lever runs stage by stage (a task of its own in the cockpit).
@@ -147,6 +164,6 @@ pub async fn route(
             "the cockpit is read-only (--readonly): nothing was written".to_string(),
         ));
     }
-    let writes = provider::route_writes(&seen.route, change)?;
+    let writes = provider::of(&seen.route).route_writes(&seen.route, change)?;
     write::apply(cluster, &seen.route, writes).await.map(drop)
 }

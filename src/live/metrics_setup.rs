@@ -138,7 +138,7 @@ async fn queries(
     entry: &crate::config::PrometheusEntry,
     endpoint: Endpoint,
 ) -> Result<Poller, MetricsError> {
-    let hints = crate::provider::metrics_hints(&o.route);
+    let hints = crate::provider::of(&o.route).metrics_hints(&o.route);
     // the user's templates are read only when one is named
     let mine = match args.metrics_template.as_ref().or(entry.template.as_ref()) {
         Some(_) => config

@@ -38,12 +38,16 @@ pub async fn current_route(
     target: &Target,
     seen: &Route,
 ) -> Result<Route, ClusterError> {
-    let route = provider::read(cluster, target.kind, &target.name, seen.kept().as_ref()).await?;
+    let route = provider::system(target.kind)
+        .read(cluster, &target.name, seen.kept().as_ref())
+        .await?;
     match route.canary_by {
         Some(_) => Ok(route),
-        None => {
-            Err(provider::split::undecided(&route, "the backends changed since it was read").into())
-        }
+        None => Err(provider::two_backends::undecided(
+            &route,
+            "the backends changed since it was read",
+        )
+        .into()),
     }
 }
 
@@ -53,9 +57,11 @@ pub async fn read_route(
     cluster: &Cluster,
     target: &Target,
 ) -> Result<(Route, [Selector; 2]), ClusterError> {
-    let route = provider::read(cluster, target.kind, &target.name, None).await?;
+    let route = provider::system(target.kind)
+        .read(cluster, &target.name, None)
+        .await?;
     let route = super::canary::settle(cluster, target.kind, &target.name, route).await?;
-    let selectors = provider::selectors(cluster, &route).await?;
+    let selectors = provider::of(&route).selectors(cluster, &route).await?;
     Ok((route, selectors))
 }
 
@@ -132,6 +138,7 @@ pub fn assemble(
         paused: Some(route.paused),
         controller: route.controller.clone().map(Box::new),
         rules: route.rules.clone(),
+        refusals: crate::provider::of(&route).refusals(&route),
     };
     let pods = PodSet {
         primary: primary_pods.iter().map(|p| p.pod.clone()).collect(),
@@ -143,6 +150,19 @@ pub fn assemble(
         pods,
         route,
         selectors,
+    }
+}
+
+/// The pod selectors of `route`'s two versions, from those of the release as last seen: the
+/// other way round when the route reads its backends the other way round (a take-over made the
+/// new version the primary, or its rollback undid it).
+pub fn sides(latest: &Observed, route: &Route) -> [Selector; 2] {
+    let [a, b] = &latest.route.names;
+    let [sa, sb] = &latest.selectors;
+    if a != b && route.names[0] == *b && route.names[1] == *a {
+        [sb.clone(), sa.clone()]
+    } else {
+        [sa.clone(), sb.clone()]
     }
 }
 

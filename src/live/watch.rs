@@ -3,9 +3,9 @@
 //! watches.
 //!
 //! Effects go to the one executor ([`super::executor`]); their results come back as
-//! `ActionResult` events. A promotion or rollback runs as a task of its own so that the watches
-//! keep the screen current while it waits for a rollout; a rollback during a promotion stops the
-//! promotion first.
+//! `ActionResult` events. Every write runs as a task of its own ([`super::inflight`]) so that the
+//! watches, the heartbeat and the gate server go on while it waits; a rollback stops whatever
+//! runs first.
 //!
 //! When the cockpit serves Flagger's gates, the source takes the release's gates over from the
 //! gate book for as long as it runs: it tells the cockpit how they stand (`GatesServed`), turns
@@ -14,28 +14,18 @@
 
 use crate::app::{Action, Actor, Effect, Event, GateBy};
 use crate::cluster::Cluster;
-use crate::gate::{GateBook, GateRequest, Handover};
 use crate::model::{wall_clock as now, Millis};
+use crate::provider::flagger::gate::{GateBook, GateRequest, Handover};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-use super::executor::{self, Options, Reporter};
+use super::executor::{self, Options};
+use super::inflight::InFlight;
 use super::release::Observed;
-use super::stages::SharedUndo;
 use super::watches::{Change, Item, WatchSet};
-use crate::provider::Lever;
 
 /// How often the source confirms that its watches are up (and the clock moves on).
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
-
-/// A promotion or rollback under way.
-struct Running {
-    action: Action,
-    actor: Actor,
-    task: tokio::task::JoinHandle<()>,
-    /// What the promotion changed so far, for a rollback that stops it.
-    undo: SharedUndo,
-}
 
 /// Runs until the cockpit closes the channels. `seen` is the release as first read.
 pub async fn run(
@@ -62,7 +52,7 @@ pub async fn run(
         }
     }
     let mut latest = seen;
-    let mut running: Option<Running> = None;
+    let mut in_flight = InFlight::default();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -116,9 +106,7 @@ pub async fn run(
                 }
             },
             _ = heartbeat.tick() => {
-                if running.as_ref().is_some_and(|r| r.task.is_finished()) {
-                    running = None;
-                }
+                in_flight.reap();
                 if set.failing() && cluster.client.apiserver_version().await.is_ok() {
                     // the server answers again: start over with fresh lists, so that nothing
                     // missed during the outage stays missed and freshness is proven, not assumed
@@ -159,7 +147,7 @@ pub async fn run(
                     None
                 }
                 Some(effect) => {
-                    for ev in execute(&cluster, &latest, &options, effect, &mut running, &tx).await {
+                    for ev in execute(&cluster, &latest, &options, effect, &mut in_flight, &tx) {
                         if tx.send(ev).await.is_err() {
                             return;
                         }
@@ -174,9 +162,7 @@ pub async fn run(
             }
         }
     }
-    if let Some(r) = running {
-        r.task.abort();
-    }
+    in_flight.abort();
 }
 
 /// The events that tell the cockpit what changed between two reads.
@@ -251,89 +237,26 @@ fn result(action: Action, actor: Actor, error: Option<String>) -> Event {
     }
 }
 
-/// Performs one effect through the executor. Quick levers answer at once; a promotion or
-/// rollback starts a task that tells its stages as notes, then its result.
-async fn execute(
+/// Starts one effect through the executor, in a task of its own: nothing here awaits the
+/// network. What it says comes back through `tx`.
+fn execute(
     cluster: &Cluster,
     latest: &Observed,
     options: &Options,
     effect: Effect,
-    running: &mut Option<Running>,
+    in_flight: &mut InFlight,
     tx: &mpsc::Sender<Event>,
 ) -> Vec<Event> {
-    let (action, actor) = match effect {
-        Effect::Act { action, actor } => (action, actor),
+    match effect {
+        Effect::Act { action, actor } => {
+            in_flight.act(cluster, latest, options, (action, actor), tx)
+        }
         Effect::Route { change, actor } => {
-            let done = executor::route(cluster, latest, &change, options).await;
-            return vec![Event::RouteResult {
-                at: now(),
-                change,
-                actor,
-                error: done.err().map(|e| e.to_string()),
-            }];
+            in_flight.route(cluster, latest, options, (change, actor), tx)
         }
         // the notifier takes alerts before effects reach the source
-        Effect::Alert { .. } => return Vec::new(),
+        Effect::Alert { .. } => Vec::new(),
         // performed by the loop, which has the gates
-        Effect::PublishGates { .. } => return Vec::new(),
-    };
-    let lever = match executor::lever(latest, action, options) {
-        Ok(lever) => lever,
-        Err(e) => return vec![result(action, actor, Some(e.to_string()))],
-    };
-    let mut out = Vec::new();
-    let mut undo = SharedUndo::default();
-    if let Some(r) = running.take() {
-        if !r.task.is_finished() {
-            if action == Action::Rollback && r.action == Action::Promote {
-                // the operator wants out: stop the promotion where it is, then roll back
-                r.task.abort();
-                undo = r.undo.clone();
-                out.push(result(
-                    r.action,
-                    r.actor,
-                    Some("stopped by a rollback".to_string()),
-                ));
-            } else {
-                let busy = format!("a {} is under way: wait for it to finish", r.action);
-                *running = Some(r);
-                return vec![result(action, actor, Some(busy))];
-            }
-        }
+        Effect::PublishGates { .. } => Vec::new(),
     }
-    if let Lever::Gate { change, what } = lever {
-        // the cockpit owns the gates: it applies the change and asks for them to be published,
-        // and the result is told once they are
-        let changed =
-            executor::gate_changed(latest, options, (change, what), action, actor.clone());
-        out.push(changed.unwrap_or_else(|e| result(action, actor, Some(e.to_string()))));
-        return out;
-    }
-    if !executor::is_staged(&lever) {
-        let mut report = Reporter::Events(tx.clone());
-        let done = executor::pull(cluster, latest, lever, options, &mut report, &undo).await;
-        if let Ok(Some(what)) = &done {
-            out.push(note(what.clone()));
-        }
-        out.push(result(action, actor, done.err().map(|e| e.to_string())));
-        return out;
-    }
-    let (cluster, seen, tx, opts) = (cluster.clone(), latest.clone(), tx.clone(), options.clone());
-    let actor_ = actor.clone();
-    let shared = undo.clone();
-    let task = tokio::spawn(async move {
-        let mut report = Reporter::Events(tx.clone());
-        let done = executor::pull(&cluster, &seen, lever, &opts, &mut report, &shared).await;
-        let ev = result(action, actor_, done.err().map(|e| e.to_string()));
-        if tx.send(ev).await.is_err() {
-            tracing::debug!("the cockpit closed before the action ended");
-        }
-    });
-    *running = Some(Running {
-        action,
-        actor,
-        task,
-        undo,
-    });
-    out
 }

@@ -82,7 +82,7 @@ impl WatchSet {
         let (tx, rx) = mpsc::channel::<Sent>(256);
         let mut tasks = Vec::new();
         let client = || cluster.client.clone();
-        let watched = provider::watches(&latest.route);
+        let watched = provider::of(&latest.route).watches(&latest.route);
         let mut routes = Vec::new();
         for (i, w) in watched.iter().enumerate() {
             let query = w.resource.query(cluster, w.version, w.name.as_deref());
@@ -212,13 +212,13 @@ impl WatchSet {
             gates,
             ..Context::of(ns)
         };
-        let route = match provider::rebuild(&latest.route, &lists, &ctx)? {
+        let route = match provider::of(&latest.route).rebuild(&latest.route, &lists, &ctx)? {
             Ok(route) => route,
             Err(e) => return Some(Err(e.to_string())),
         };
         let pods: Vec<&PodRow> = self.pods.iter().flat_map(|held| held.values()).collect();
-        let mut next =
-            release::assemble(&latest.target, ns, route, latest.selectors.clone(), &pods);
+        let sides = release::sides(latest, &route);
+        let mut next = release::assemble(&latest.target, ns, route, sides, &pods);
         // the operator's stepping plan is the cockpit's, not the cluster's; a controller's own
         // steps come with the route
         if next.route.plan.is_none() {

@@ -122,7 +122,28 @@ pub const TRAEFIK: Template = Template {
     ),
 };
 
-pub const BUILT_IN: [Template; 5] = [NGINX, ISTIO, LINKERD, APP, TRAEFIK];
+/// Contour's series are Envoy's per upstream cluster: `envoy_cluster_upstream_rq` by
+/// `envoy_response_code`, and `envoy_cluster_upstream_rq_time` (milliseconds). Contour names the
+/// cluster of a Service `NAMESPACE_NAME_PORT`; the queries take the Service's name out into the
+/// label `backend` (Kubernetes names hold no `_`).
+pub const CONTOUR: Template = Template {
+    name: Cow::Borrowed("contour"),
+    by: Cow::Borrowed("backend"),
+    requests: Cow::Borrowed(
+        r#"sum by (backend) (label_replace(rate(envoy_cluster_upstream_rq{envoy_cluster_name=~"{namespace}_({primary}|{canary})_[0-9]+"}[{window}]), "backend", "$1", "envoy_cluster_name", "{namespace}_({primary}|{canary})_[0-9]+"))"#,
+    ),
+    errors: Cow::Borrowed(
+        r#"sum by (backend) (label_replace(rate(envoy_cluster_upstream_rq{envoy_cluster_name=~"{namespace}_({primary}|{canary})_[0-9]+",envoy_response_code=~"5.."}[{window}]), "backend", "$1", "envoy_cluster_name", "{namespace}_({primary}|{canary})_[0-9]+"))"#,
+    ),
+    errors_4xx: Some(Cow::Borrowed(
+        r#"sum by (backend) (label_replace(rate(envoy_cluster_upstream_rq{envoy_cluster_name=~"{namespace}_({primary}|{canary})_[0-9]+",envoy_response_code=~"4.."}[{window}]), "backend", "$1", "envoy_cluster_name", "{namespace}_({primary}|{canary})_[0-9]+"))"#,
+    )),
+    p99_ms: Cow::Borrowed(
+        r#"histogram_quantile({quantile}, sum by (backend, le) (label_replace(rate(envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name=~"{namespace}_({primary}|{canary})_[0-9]+"}[{window}]), "backend", "$1", "envoy_cluster_name", "{namespace}_({primary}|{canary})_[0-9]+")))"#,
+    ),
+};
+
+pub const BUILT_IN: [Template; 6] = [NGINX, ISTIO, LINKERD, APP, TRAEFIK, CONTOUR];
 
 pub fn by_name(name: &str) -> Option<Template> {
     BUILT_IN.iter().find(|t| t.name == name).cloned()

@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod analysis;
+pub mod capability;
 pub mod gates;
 pub mod metrics;
 pub mod plan;
@@ -16,6 +17,7 @@ pub mod weight;
 
 pub use alert::{Alert, AlertEvent, Delivery, DeliveryOutcome, Severity, VersionNumbers};
 pub use analysis::{AnalysisSettings, AnalysisState, Outcome, Verdict};
+pub use capability::Capability;
 pub use gates::{flagger_ended, GateChange, GateState, Gates};
 pub use metrics::{MetricsHistory, MetricsSample, Quantile, VersionSample, WindowStats};
 pub use plan::{Plan, PlanError};
@@ -26,5 +28,5 @@ pub use release::{
 pub use resources::{MemoryGrowth, PodResources, PodUsage, ResourceHistory, ResourceSample};
 pub use rules::{CanaryBy, RouteChange, RouteRule, RuleKind, RuleMatch, RuleOwner};
 pub use target::{Kind, KindInfo, Target, TargetError, KINDS};
-pub use time::{wall_clock, Age, Clock, Millis};
+pub use time::{wall_clock, Age, Clock, Millis, TimeOfDay};
 pub use weight::{Weight, WeightError};

@@ -161,6 +161,20 @@ pub struct ReleaseSnapshot {
     /// Rules that send some requests to the canary whatever the weight (testers' routes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<super::rules::RouteRule>,
+    /// What the release's traffic system refuses to do, and why (asked once per read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<Refusal>,
+}
+
+impl ReleaseSnapshot {
+    /// Why the release's system (or its controller) has no lever for `action`, if it has none.
+    pub fn refusal(&self, action: super::Capability) -> Option<&str> {
+        self.refusals
+            .iter()
+            .find(|r| r.action == action)
+            .map(|r| r.why.as_str())
+            .or_else(|| self.controller.as_ref().and_then(|c| c.refusal(action)))
+    }
 }
 
 /// A cluster controller's view of its release: its steps and where it is, what it says, its
@@ -243,20 +257,19 @@ fn short(ms: i64) -> String {
 /// A key the release's controller offers no lever for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
-    /// `step-down`, `set-weight`, `step-up`, `pause`, `promote`, `rollback`.
-    pub action: String,
+    pub action: super::Capability,
     pub why: String,
 }
 
 impl ControllerView {
-    pub fn consequence(&self, action: &str) -> Option<&str> {
+    pub fn consequence(&self, action: super::Capability) -> Option<&str> {
         self.consequences
             .iter()
             .find(|r| r.action == action)
             .map(|r| r.why.as_str())
     }
 
-    pub fn refusal(&self, action: &str) -> Option<&str> {
+    pub fn refusal(&self, action: super::Capability) -> Option<&str> {
         self.refusals
             .iter()
             .find(|r| r.action == action)

@@ -1,6 +1,6 @@
 //! Release targets, kubectl style: `ingress/NAME`, `virtualservice/NAME` (`vs/`), `httproute/NAME`,
 //! `rollout/NAME` (`ro/`), `canary/NAME` (Flagger), `strategy/NAME` (KubeSphere),
-//! `traefikservice/NAME` (`ts/`).
+//! `traefikservice/NAME` (`ts/`), `httpproxy/NAME` (`proxy/`, Contour).
 //!
 //! [`KINDS`] is the one table of the kinds a target can name: its prefix, its short forms and the
 //! name of its traffic system. What each system does with its objects lives in the provider layer.
@@ -26,6 +26,8 @@ pub enum Kind {
     Canary,
     /// Traefik: a TraefikService with two weighted Services.
     TraefikService,
+    /// Contour: an HTTPProxy route with two weighted Services.
+    HttpProxy,
 }
 
 /// One row of [`KINDS`].
@@ -41,7 +43,7 @@ pub struct KindInfo {
 
 /// Every kind a target can name, in the order the release list shows them.
 #[rustfmt::skip]
-pub const KINDS: [KindInfo; 7] = [
+pub const KINDS: [KindInfo; 8] = [
     KindInfo { kind: Kind::Ingress, prefix: "ingress", aliases: &["ingresses", "ing"], provider: "ingress-nginx" },
     KindInfo { kind: Kind::VirtualService, prefix: "virtualservice", aliases: &["virtualservices", "vs"], provider: "istio" },
     KindInfo { kind: Kind::HttpRoute, prefix: "httproute", aliases: &["httproutes"], provider: "gateway-api" },
@@ -49,6 +51,7 @@ pub const KINDS: [KindInfo; 7] = [
     KindInfo { kind: Kind::Strategy, prefix: "strategy", aliases: &["strategies"], provider: "kubesphere" },
     KindInfo { kind: Kind::Canary, prefix: "canary", aliases: &["canaries"], provider: "flagger" },
     KindInfo { kind: Kind::TraefikService, prefix: "traefikservice", aliases: &["traefikservices", "ts"], provider: "traefik" },
+    KindInfo { kind: Kind::HttpProxy, prefix: "httpproxy", aliases: &["httpproxies", "proxy", "proxies"], provider: "contour" },
 ];
 
 impl Kind {
@@ -63,6 +66,7 @@ impl Kind {
             Kind::Strategy => &KINDS[4],
             Kind::Canary => &KINDS[5],
             Kind::TraefikService => &KINDS[6],
+            Kind::HttpProxy => &KINDS[7],
         }
     }
 

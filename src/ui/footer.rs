@@ -1,5 +1,7 @@
-//! One line: the key hints of the current mode (from the key tables) and, on the right, the latest
-//! status message. While the pod filter is typed, the line becomes the filter prompt.
+//! One line: the key hints of the current mode (from the key tables) and, on the right, the
+//! message of the moment (a live error until its source recovers, or the latest answer). The way
+//! out (`R rollback`, `p pause`, `? help`) is always shown; the message is cut to the room left.
+//! While the pod filter is typed, the line becomes the filter prompt.
 
 use super::text;
 use super::theme::Theme;
@@ -19,37 +21,74 @@ pub fn table(mode: &Mode) -> &'static [KeyBinding] {
     }
 }
 
-/// "+ step  w weight  …": the bindings with a hint, as many as fit in `width` cells.
+/// Cells taken by one hint: `R rollback`.
+fn hint_width(b: &KeyBinding) -> Option<usize> {
+    let hint = b.hint?;
+    Some(text::width(key_of(b)) + 1 + text::width(hint))
+}
+
+/// The first of a binding's keys, as the hints write it.
+fn key_of(b: &KeyBinding) -> &'static str {
+    b.label.split(' ').next().unwrap_or(b.label)
+}
+
+/// Cells the kept hints of `table` take (the way out: `p pause  R rollback  ? help`).
+fn kept_width(table: &[KeyBinding]) -> usize {
+    let widths: Vec<usize> = table
+        .iter()
+        .filter(|b| b.kept)
+        .filter_map(hint_width)
+        .collect();
+    widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)
+}
+
+/// "+ step  w weight  …": the bindings with a hint, as many as fit in `width` cells, in the
+/// table's order. The kept ones (the way out) are chosen first, then the others while they fit.
 pub fn hints<'a>(t: Theme, table: &[KeyBinding], width: usize) -> Vec<Span<'a>> {
-    let mut spans = Vec::new();
+    let mut chosen = vec![false; table.len()];
     let mut used = 0;
-    for b in table {
-        let Some(hint) = b.hint else { continue };
-        let key = b.label.split(' ').next().unwrap_or(b.label);
-        let gap = if spans.is_empty() { 0 } else { 2 };
-        let w = gap + text::width(key) + 1 + text::width(hint);
-        if used + w > width {
-            break;
+    for kept in [true, false] {
+        for (i, b) in table.iter().enumerate() {
+            let Some(w) = hint_width(b).filter(|_| b.kept == kept) else {
+                continue;
+            };
+            let gap = if used == 0 { 0 } else { 2 };
+            if used + gap + w <= width {
+                used += gap + w;
+                chosen[i] = true;
+            }
         }
-        used += w;
-        if gap > 0 {
+    }
+    let mut spans = Vec::new();
+    for (b, _) in table.iter().zip(&chosen).filter(|(_, c)| **c) {
+        if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(key.to_string(), t.key()));
-        spans.push(Span::styled(format!(" {hint}"), t.plain()));
+        spans.push(Span::styled(key_of(b).to_string(), t.key()));
+        spans.push(Span::styled(
+            format!(" {}", b.hint.unwrap_or("")),
+            t.plain(),
+        ));
     }
     spans
 }
 
-fn status_line<'a>(app: &App, t: Theme, max: usize) -> Option<Span<'a>> {
-    let status = app.status.as_ref()?;
-    let mark = match status.level {
+/// The footer's message, marked by its level and cut to `max` cells.
+fn message<'a>(app: &App, t: Theme, max: usize) -> Option<Span<'a>> {
+    if let Some(line) = app.in_flight_line() {
+        return Some(Span::styled(
+            text::truncate(&format!("⧗ {line}"), max),
+            t.level(Level::Info),
+        ));
+    }
+    let (level, said) = app.footer_message()?;
+    let mark = match level {
         Level::Info => "",
         Level::Warn => "! ",
         Level::Error => "✖ ",
     };
-    let text = text::truncate(&format!("{mark}{}", status.text), max);
-    Some(Span::styled(text, t.level(status.level)))
+    let text = text::truncate(&format!("{mark}{said}"), max);
+    Some(Span::styled(text, t.level(level))).filter(|s| s.width() > 0)
 }
 
 /// Draws the footer; returns where the terminal cursor goes when the filter prompt is open.
@@ -68,18 +107,19 @@ pub fn render(app: &App, t: Theme, area: Rect, buf: &mut Buffer) -> Option<Posit
             _ => {}
         }
     }
-    let status = status_line(app, t, width * 3 / 5);
+    let shown: Vec<KeyBinding> = table(&app.mode)
+        .iter()
+        .filter(|b| !((app.config.read_only || app.config.no_writes) && b.command.acts()))
+        .copied()
+        .collect();
+    // the message gets what the way out leaves: a space before the keys, two after them
+    let status = message(app, t, width.saturating_sub(kept_width(&shown) + 3));
     let status_w = status.as_ref().map_or(0, Span::width);
     if let Some(s) = &status {
         buf.set_span(area.right() - status_w as u16, area.y, s, status_w as u16);
     }
     let room = width.saturating_sub(status_w + 1);
     let mut spans = vec![Span::raw(" ")];
-    let shown: Vec<KeyBinding> = table(&app.mode)
-        .iter()
-        .filter(|b| !((app.config.read_only || app.config.no_writes) && b.command.acts()))
-        .copied()
-        .collect();
     spans.extend(hints(t, &shown, room.saturating_sub(1)));
     buf.set_line(area.x, area.y, &Line::from(spans), room as u16);
     None

@@ -1,4 +1,5 @@
-//! The confirm modal for promote and rollback, and the weight prompt.
+//! The confirm modal for promote and rollback, and the weight prompt. Their text wraps to the
+//! popup's width and the popup grows to hold it: nothing is clipped.
 
 use super::footer::hints;
 use super::text;
@@ -49,24 +50,45 @@ fn popup(area: Rect, title: Line, style: Style, buf: &mut Buffer) -> Rect {
     inner
 }
 
-/// Rows of wrapped text with a blank margin of one cell on each side.
+/// Cells a popup `width` wide leaves for its text: its border and a blank margin of one cell
+/// on each side.
+fn text_width(width: u16) -> usize {
+    usize::from(width.saturating_sub(4)).max(1)
+}
+
+/// Rows of wrapped text for a popup `width` cells wide.
 fn body(lines: &[(String, Style)], width: u16) -> Vec<(String, Style)> {
-    let w = usize::from(width.saturating_sub(2));
+    let w = text_width(width);
     lines
         .iter()
         .flat_map(|(s, style)| text::wrap(s, w).into_iter().map(move |l| (l, *style)))
         .collect()
 }
 
+/// The width of a popup for `lines` in `area`: `preferred` when the wrapped text and `extra`
+/// rows fit in the height, else wider, up to the whole width less a cell on each side.
+fn fitted_width(lines: &[(String, Style)], extra: u16, preferred: u16, area: Rect) -> u16 {
+    let widest = area.width.saturating_sub(2);
+    let mut width = preferred.min(widest);
+    while width < widest && body(lines, width).len() as u16 + extra > area.height {
+        width = (width + 8).min(widest);
+    }
+    width
+}
+
+/// Draws `rows` in `inner` inside its margins. Rows that do not fit are never dropped silently:
+/// the last row shown ends in `…`.
 fn draw_body(rows: &[(String, Style)], inner: Rect, buf: &mut Buffer) {
-    for (i, (s, style)) in rows.iter().enumerate().take(usize::from(inner.height)) {
-        buf.set_stringn(
-            inner.x + 1,
-            inner.y + i as u16,
-            s,
-            usize::from(inner.width.saturating_sub(2)),
-            *style,
-        );
+    let w = usize::from(inner.width.saturating_sub(2));
+    let room = usize::from(inner.height);
+    for (i, (s, style)) in rows.iter().enumerate().take(room) {
+        let cut = i + 1 == room && rows.len() > room;
+        let shown = if cut {
+            text::truncate(&format!("{s} …"), w)
+        } else {
+            s.clone()
+        };
+        buf.set_stringn(inner.x + 1, inner.y + i as u16, &shown, w, *style);
     }
 }
 
@@ -97,7 +119,7 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
                 )
             });
     let controller = app.release.as_ref().and_then(|r| r.controller.as_ref());
-    let said = |action: &str| {
+    let said = |action: crate::model::Capability| {
         controller
             .and_then(|c| c.consequence(action))
             .map(str::to_string)
@@ -105,7 +127,7 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
     let (title, message, style) = match what {
         Confirm::Promote => (
             format!(" Promote {name}? "),
-            said("promote").unwrap_or_else(|| {
+            said(crate::model::Capability::Promote).unwrap_or_else(|| {
                 format!("Promote {name}: {canary} becomes the primary and takes all traffic.")
             }),
             t.good(),
@@ -124,7 +146,7 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
         ),
         Confirm::Rollback => (
             format!(" Roll back {name}? "),
-            said("rollback").unwrap_or_else(|| {
+            said(crate::model::Capability::Rollback).unwrap_or_else(|| {
                 format!(
                     "Roll back {name}: all traffic returns to {primary} and the canary is scaled to 0."
                 )
@@ -138,15 +160,14 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
         app.analysis.failed,
         app.settings.threshold
     );
-    let width = 60.min(area.width.saturating_sub(4));
-    let rows = body(
-        &[
-            (message, t.bold()),
-            (String::new(), t.plain()),
-            (now, t.dim()),
-        ],
-        width,
-    );
+    let lines = [
+        (message, t.bold()),
+        (String::new(), t.plain()),
+        (now, t.dim()),
+    ];
+    // borders, the blank row and the keys' row
+    let width = fitted_width(&lines, 4, 60.min(area.width.saturating_sub(4)), area);
+    let rows = body(&lines, width);
     let height = rows.len() as u16 + 4;
     let inner = popup(
         centered(area, width, height),
@@ -154,7 +175,11 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
         style,
         buf,
     );
-    draw_body(&rows, inner, buf);
+    let text = Rect {
+        height: inner.height.saturating_sub(2),
+        ..inner
+    };
+    draw_body(&rows, text, buf);
     keys_line(t, keymap::CONFIRM, inner, buf);
 }
 

@@ -145,9 +145,8 @@ fn a_hanging_sink_stalls_no_frame_and_costs_one_message() {
     assert!(told[0].contains("paused to slack"), "{told:?}");
     assert!(!told[0].contains("token"), "{told:?}");
     assert!(app
-        .status
-        .as_ref()
-        .is_some_and(|s| s.text.contains("slack")));
+        .footer_message()
+        .is_some_and(|(_, text)| text.contains("slack")));
 }
 
 fn observed(at: i64) -> App {

@@ -181,7 +181,7 @@ fn a_canarys_alert_providers_become_sinks() {
     assert_eq!(stored.as_array().map(Vec::len), Some(3), "{stored}");
 
     let (cluster, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "canary/podinfo"));
-    let (sinks, notes) = rt.block_on(provider::alert_sinks(&cluster, &seen.route));
+    let (sinks, notes) = rt.block_on(provider::of(&seen.route).alert_sinks(&cluster, &seen.route));
     assert!(notes.is_empty(), "{notes:?}");
     assert_eq!(sinks.len(), 2, "{sinks:?}");
 
@@ -219,7 +219,7 @@ fn a_user_who_may_not_read_secrets_gets_one_note_and_the_other_sinks() {
     });
 
     let (cluster, route) = rt.block_on(canary_route(&cp.restricted_kubeconfig, &ns));
-    let (sinks, notes) = rt.block_on(provider::alert_sinks(&cluster, &route));
+    let (sinks, notes) = rt.block_on(provider::of(&route).alert_sinks(&cluster, &route));
     assert_eq!(sinks.len(), 1, "{sinks:?}");
     assert_eq!(sinks[0].name, format!("flagger/{ops}/chat"));
     assert_eq!(sinks[0].url.expose(), INLINE_URL);
@@ -305,7 +305,7 @@ fn providers_that_cannot_be_used_are_one_note_each() {
     });
 
     let (cluster, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "canary/podinfo"));
-    let (sinks, notes) = rt.block_on(provider::alert_sinks(&cluster, &seen.route));
+    let (sinks, notes) = rt.block_on(provider::of(&seen.route).alert_sinks(&cluster, &seen.route));
     assert_eq!(sinks.len(), 1, "{sinks:?}");
     assert_eq!(sinks[0].name, format!("flagger/{ns}/rocket"));
     assert_eq!(sinks[0].kind, SinkKind::Rocket);
@@ -334,7 +334,7 @@ fn a_release_that_is_not_a_flagger_canary_gets_one_note() {
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(shop(&client, "alerts-nginx", "10", &[]));
     let (cluster, seen) = rt.block_on(read_release(&cp.kubeconfig, &ns, "ingress/shop"));
-    let (sinks, notes) = rt.block_on(provider::alert_sinks(&cluster, &seen.route));
+    let (sinks, notes) = rt.block_on(provider::of(&seen.route).alert_sinks(&cluster, &seen.route));
     assert!(sinks.is_empty(), "{sinks:?}");
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(

@@ -6,8 +6,8 @@
 use crate::support::cluster::*;
 use crate::support::{alice, key, post, runtime};
 use canary_cockpit::app::{Action, App, AppConfig, Effect, Event};
-use canary_cockpit::gate::GateBook;
 use canary_cockpit::model::{Millis, Phase, Weight};
+use canary_cockpit::provider::flagger::gate::GateBook;
 use serde_json::json;
 
 fn canaries() -> kube::api::ApiResource {
@@ -212,11 +212,13 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     rt.block_on(async {
-        let listener = canary_cockpit::gate::bind("127.0.0.1:0").await.unwrap();
+        let listener = canary_cockpit::provider::flagger::gate::bind("127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = listener.local_addr().unwrap();
         let book = GateBook::new();
         let (calls_tx, _calls) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(canary_cockpit::gate::serve(
+        tokio::spawn(canary_cockpit::provider::flagger::gate::serve(
             listener,
             book.clone(),
             calls_tx,

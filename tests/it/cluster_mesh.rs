@@ -7,7 +7,7 @@ use crate::support::runtime;
 use canary_cockpit::app::Event;
 use canary_cockpit::cluster::ClusterError;
 use canary_cockpit::model::Weight;
-use canary_cockpit::provider::write;
+use canary_cockpit::provider::common::write;
 use serde_json::json;
 
 /// An Istio release told apart by subsets: Service `shop` (app=shop), DestinationRule subsets

@@ -8,7 +8,7 @@ use canary_cockpit::cluster::{self, ClusterError};
 use canary_cockpit::live::release;
 use canary_cockpit::model::Target;
 use canary_cockpit::model::{PodStatus, Weight};
-use canary_cockpit::provider::write;
+use canary_cockpit::provider::common::write;
 
 #[test]
 fn a_release_reads_with_its_versions_pods_and_bypass_rules() {
@@ -500,6 +500,12 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
         );
         feed(&mut app, events);
         assert!(app.is_stale(), "data age {:?}", app.data_age_ms());
+        let footer = |app: &App| app.footer_message().map(|(_, t)| t.to_string());
+        assert!(
+            footer(&app).is_some_and(|t| t.starts_with("watch: lost the API server")),
+            "{:?}",
+            footer(&app)
+        );
 
         // the network comes back: the watches reconnect, relist, and bring the missed change
         proxy.restore();
@@ -516,6 +522,8 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
             .await,
         );
         assert!(!app.is_stale());
+        // the footer's error ends with the outage
+        assert_eq!(footer(&app), None);
         assert_eq!(app.weight().percent(), 45);
         // the recovery is told with the outage's length
         assert!(

@@ -146,7 +146,7 @@ fn a_rollback_stops_a_promotion_that_does_not_roll_out_and_restores_the_primary(
             })
             .unwrap();
         until_within(&mut rx, 30, "the refusal", |e| {
-            matches!(e, Event::ActionResult { action: Action::Promote, error: Some(err), .. } if err.contains("under way"))
+            matches!(e, Event::ActionResult { action: Action::Promote, error: Some(err), .. } if err.contains("in flight"))
         })
         .await;
 

@@ -9,7 +9,7 @@ use canary_cockpit::app::{Action, Actor, Effect, Event};
 use canary_cockpit::cluster::ClusterError;
 use canary_cockpit::live::executor::Options;
 use canary_cockpit::model::Weight;
-use canary_cockpit::provider::write;
+use canary_cockpit::provider::common::write;
 use serde_json::json;
 
 fn traefik_services() -> kube::api::ApiResource {
@@ -302,14 +302,14 @@ fn the_live_source_follows_a_traefik_release_and_its_keys_write_it() {
                 actor: Actor::Controller,
             })
             .unwrap();
-        let events = until(&mut rx, "the written weight observed", |e| {
-            matches!(e, Event::ReleaseObserved { release, .. } if release.weight == Weight::clamped(55))
+        // the write runs beside the watch: its result and the weight observed come in either order
+        let (mut result, mut observed) = (false, false);
+        until(&mut rx, "the write's result and the written weight observed", |e| {
+            result |= matches!(e, Event::ActionResult { error: None, .. });
+            observed |= matches!(e, Event::ReleaseObserved { release, .. } if release.weight == Weight::clamped(55));
+            result && observed
         })
         .await;
-        assert!(
-            events.iter().any(|e| matches!(e, Event::ActionResult { error: None, .. })),
-            "{events:?}"
-        );
         let ts = get_custom(&client, &ns, &traefik_services(), "shop").await;
         assert_eq!(ts["spec"]["weighted"]["services"][0]["weight"], 45);
 

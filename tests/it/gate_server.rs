@@ -2,8 +2,8 @@
 //! connection, and the calls the cockpit logs.
 
 use crate::support::{exchange, post, request, runtime, PATIENCE};
-use canary_cockpit::gate::book::{GateBook, GateChange, GateRequest, GateState};
-use canary_cockpit::gate::server::{bind, serve, GateCall};
+use canary_cockpit::provider::flagger::gate::book::{GateBook, GateChange, GateRequest, GateState};
+use canary_cockpit::provider::flagger::gate::server::{bind, serve, GateCall};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,8 +1,13 @@
 //! The layers of `src/`: every top-level module imports only from layers below its own, as the
-//! map in `docs/layers.txt` draws them. A new module must be placed on the map.
+//! map in `docs/layers.txt` draws them. A new module must be placed on the map. A file's imports
+//! are every crate path it names, in `use` trees and in code (`layers/paths.rs` parses them from
+//! the tokens of `layers/lexer.rs`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+mod lexer;
+mod paths;
 
 /// Module name → its layer (0 is the lowest), from the map.
 fn layer_map(text: &str) -> BTreeMap<String, usize> {
@@ -14,39 +19,17 @@ fn layer_map(text: &str) -> BTreeMap<String, usize> {
         .collect()
 }
 
-/// The code of a file without comments and without its unit tests.
-fn code_of(text: &str) -> String {
-    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-    text.lines()
-        .map(|l| match l.find("//") {
-            Some(i) => &l[..i],
-            None => l,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The top-level modules a file's code names: `crate::x` and `use crate::{x, y::z}`.
-fn imports(code: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = code;
-    while let Some(i) = rest.find("crate::") {
-        rest = &rest[i + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let end = group.find('}').unwrap_or(group.len());
-            for item in group[..end].split(',') {
-                let head = item.trim().split("::").next().unwrap_or_default();
-                out.push(head.to_string());
-            }
-        } else {
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            out.push(rest[..end].to_string());
-        }
+/// The module path of a file under `src/`: `app/keys.rs` → `app::keys`, `app/mod.rs` → `app`.
+fn module_of(rel: &Path) -> Vec<String> {
+    let mut module: Vec<String> = rel
+        .with_extension("")
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if module.last().is_some_and(|m| m == "mod") {
+        module.pop();
     }
-    out.retain(|m| !m.is_empty() && m != "self");
-    out
+    module
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -87,8 +70,8 @@ fn violations(src: &Path, map: &BTreeMap<String, usize>) -> Vec<String> {
             ));
             continue;
         };
-        let code = code_of(&std::fs::read_to_string(&file).unwrap());
-        for used in imports(&code) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for used in paths::top_modules(&text, &module_of(rel)) {
             match map.get(&used) {
                 Some(&layer) if used != top && layer >= own => out.push(format!(
                     "{}: {top} (layer {own}) imports {used} (layer {layer})",
@@ -126,10 +109,16 @@ fn an_import_up_a_layer_or_across_one_is_found() {
     std::fs::create_dir_all(dir.join("low")).unwrap();
     std::fs::write(
         dir.join("low/mod.rs"),
-        "// crate::high in a comment is no import\nuse crate::{other, high::Thing};\n",
+        "// crate::high in a comment is no import\nuse crate::{low::{a::{B}}, high};\n\
+         pub fn f() { super::other::g(); }\n",
     )
     .unwrap();
-    std::fs::write(dir.join("other.rs"), "pub fn f() { crate::low::g() }\n").unwrap();
+    std::fs::write(
+        dir.join("other.rs"),
+        "pub fn g() -> &'static str { crate::low::f(); \"crate::high\" }\n\
+         #[cfg(test)]\nmod tests { use crate::high::T; }\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("high.rs"),
         "use crate::low;\n#[cfg(test)]\nuse crate::high;\n",

@@ -102,6 +102,7 @@ fn release(weight: u8, phase: Option<Phase>) -> ReleaseSnapshot {
         paused: None,
         controller: None,
         rules: Vec::new(),
+        refusals: Vec::new(),
     }
 }
 

@@ -2,6 +2,8 @@
 //! at 80×24 and 120×40, from states built only through `App::update`.
 
 mod errors;
+mod footer;
+mod modals;
 mod run;
 mod testers;
 mod usage;
@@ -18,6 +20,11 @@ fn both_sizes(name: &str, h: &Harness) {
         let terminal = draw(&h.app, w, ht);
         insta::assert_snapshot!(format!("{name}_{w}x{ht}"), terminal.backend());
     }
+}
+
+/// Snapshots `app` at `w` × `ht`, beside the other screens.
+fn snapshot(name: &str, app: &canary_cockpit::app::App, w: u16, ht: u16) {
+    insta::assert_snapshot!(format!("{name}_{w}x{ht}"), draw(app, w, ht).backend());
 }
 
 #[test]

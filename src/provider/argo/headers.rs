@@ -7,7 +7,7 @@ use crate::cluster::ClusterError;
 use crate::model::{RouteChange, RouteRule, RuleKind, RuleMatch, RuleOwner};
 use serde_json::Value;
 
-use crate::provider::route::{ObjectWrite, Route};
+use crate::provider::common::route::{ObjectWrite, Route};
 
 /// The rule of one `match` entry of a `setHeaderRoute` step.
 fn rule_of(m: &Value) -> Option<RouteRule> {

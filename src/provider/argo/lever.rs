@@ -9,7 +9,7 @@ use kube::api::DynamicObject;
 
 use super::{abort_writes, analysis_lines, next_step_writes, parse, promote_full_writes};
 use super::{ArgoError, Rollout, ANALYSIS_RUN, ROLLOUT};
-use crate::provider::route::{Controlled, Lever, Route};
+use crate::provider::common::route::{Controlled, Lever, Route};
 use crate::provider::{MetricsHints, Watched};
 
 impl From<ArgoError> for ClusterError {

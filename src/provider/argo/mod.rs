@@ -23,8 +23,11 @@ use std::collections::BTreeMap;
 
 mod headers;
 mod lever;
+mod system;
 mod view;
 mod writes;
+
+pub use system::ArgoRollouts;
 
 pub use headers::route_writes;
 
@@ -35,7 +38,7 @@ pub use writes::{
 };
 
 /// The Rollout's pause writes as object writes.
-pub fn pause_writes(name: &str, paused: bool) -> Vec<super::ObjectWrite> {
+pub fn pause_writes(name: &str, paused: bool) -> Vec<crate::provider::ObjectWrite> {
     pause_patches(paused).on(name)
 }
 

@@ -1,7 +1,7 @@
 //! What the analysis panel shows of a Rollout: its steps, where it is, its AnalysisRuns, and
 //! what each key does to it.
 
-use crate::model::{ControllerView, Refusal, TimedPause};
+use crate::model::{Capability, ControllerView, Refusal, TimedPause};
 use kube::api::DynamicObject;
 
 use super::{Rollout, Step};
@@ -54,21 +54,21 @@ impl Rollout {
             analysis,
             consequences: vec![
                 Refusal {
-                    action: "promote".to_string(),
+                    action: Capability::Promote,
                     why: format!("Promote {} fully: status.promoteFull skips the remaining steps, analysis and pauses; the canary becomes stable.", self.name),
                 },
                 Refusal {
-                    action: "rollback".to_string(),
+                    action: Capability::Rollback,
                     why: format!("Abort {}: status.abort returns all traffic to the stable version and scales the canary down; `canary retry` starts it again.", self.name),
                 },
             ],
             refusals: vec![
                 Refusal {
-                    action: "step-down".to_string(),
+                    action: Capability::StepDown,
                     why: "Argo Rollouts moves the weight only forward, through its steps: R aborts, which returns all traffic to the stable version".to_string(),
                 },
                 Refusal {
-                    action: "set-weight".to_string(),
+                    action: Capability::SetWeight,
                     why: "Argo Rollouts sets the weight by its steps (setWeight): + goes to the next step, P promotes fully, R aborts to stable".to_string(),
                 },
             ],

@@ -1,7 +1,7 @@
 //! The writes of each lever, on the fields `kubectl argo rollouts` writes.
 
 use super::{Rollout, ROLLOUT};
-use crate::provider::route::{ObjectWrite, PatchBody};
+use crate::provider::common::route::{ObjectWrite, PatchBody};
 
 /// Merge patches of the spec, then of the status subresource, for one lever; and the JSON patch
 /// of the status that moves to the next step.

@@ -18,7 +18,6 @@ use crate::alert::sink::{SecretUrl, Sink, SinkKind};
 use crate::cluster::dynamic::{self, Resource};
 use crate::cluster::{Cluster, ClusterError};
 use crate::model::Severity;
-use crate::provider::Route;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::DynamicObject;
 use kube::Api;
@@ -115,15 +114,6 @@ struct ProviderSpec {
 #[serde(default)]
 struct SecretRef {
     name: String,
-}
-
-/// The note for a release that is not a Flagger Canary.
-pub fn not_a_canary(route: &Route) -> String {
-    format!(
-        "--alert flagger: {} is not a Flagger canary, so this release has no AlertProviders for \
-         --alert flagger to use",
-        route.object
-    )
 }
 
 /// The sinks of the Canary's alerts, and a note for each alert or provider left out. One sink per

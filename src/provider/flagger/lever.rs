@@ -6,13 +6,14 @@ use crate::cluster::dynamic;
 use crate::cluster::selector::Selector;
 use crate::cluster::{Cluster, ClusterError};
 use crate::metrics::templates;
+use crate::model::Capability;
 use crate::model::{GateState, Weight};
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{DynamicObject, ListParams};
 use kube::Api;
 
 use super::{parse, skip_analysis_patch, suspend_patch, Canary, FlaggerError, CANARY};
-use crate::provider::route::{Controlled, GateChange, Lever, ObjectWrite, Route};
+use crate::provider::common::route::{Controlled, GateChange, Lever, ObjectWrite, Route};
 use crate::provider::{Context, MetricsHints, Watched};
 
 impl From<FlaggerError> for ClusterError {
@@ -127,7 +128,7 @@ pub fn lever(
     action: Action,
     gates: bool,
 ) -> Result<Lever, ClusterError> {
-    let refused = |key: &str, otherwise: &str| {
+    let refused = |key: Capability, otherwise: &str| {
         let why = route
             .controller
             .as_ref()
@@ -138,7 +139,7 @@ pub fn lever(
     let gate = |change: GateChange, what: String| Ok(Lever::Gate { change, what });
     match action {
         Action::SetWeight { .. } => Err(refused(
-            "set-weight",
+            Capability::SetWeight,
             "Flagger sets the weight by its analysis",
         )),
         Action::Pause | Action::Resume => Ok(Lever::writes(pause_writes(
@@ -155,7 +156,7 @@ pub fn lever(
                 format!("gate open for one step (from {} %)", c.weight),
             )
         }
-        Action::NextStep => Err(refused("step-up", "no gate to open")),
+        Action::NextStep => Err(refused(Capability::StepUp, "no gate to open")),
         Action::Promote if gates && c.gated("confirm-promotion") => gate(
             GateChange::Gate(GateState::Open),
             "promotion gate open".to_string(),
@@ -174,8 +175,8 @@ pub fn lever(
         Action::Rollback if gates && c.rollback_gated() => {
             gate(GateChange::Rollback(true), "rollback gate open".to_string())
         }
-        Action::Rollback => Err(refused("rollback", "no rollback gate")),
-        Action::Retry => Err(crate::provider::route::retry_refused()),
+        Action::Rollback => Err(refused(Capability::Rollback, "no rollback gate")),
+        Action::Retry => Err(crate::provider::common::route::retry_refused()),
     }
 }
 

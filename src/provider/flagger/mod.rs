@@ -20,10 +20,14 @@ use kube::api::DynamicObject;
 use serde::Deserialize;
 
 pub mod alerts;
+pub mod gate;
 mod lever;
+mod system;
 mod view;
 
-pub use alerts::{alert_sinks, not_a_canary, AlertRef};
+pub use system::Flagger;
+
+pub use alerts::{alert_sinks, AlertRef};
 pub use lever::{
     lever, metrics_hints, pause_writes, read, route, route_writes, watches, weight_refused,
 };
@@ -389,10 +393,10 @@ mod tests {
         );
         assert!(v.message.contains("New revision detected"));
         assert!(v
-            .refusal("step-up")
+            .refusal(crate::model::Capability::StepUp)
             .is_some_and(|w| w.contains("--gate-listen")));
         assert!(v
-            .refusal("rollback")
+            .refusal(crate::model::Capability::Rollback)
             .is_some_and(|w| w.contains("rollback/check")));
     }
 
@@ -407,7 +411,10 @@ mod tests {
         assert_eq!(c.phase(), Phase::Paused);
         assert!(c.gated("confirm-promotion") && c.rollback_gated());
         let v = c.view(Some(("closed".to_string(), false)));
-        assert!(v.refusal("step-up").is_none() && v.refusal("rollback").is_none());
+        assert!(
+            v.refusal(crate::model::Capability::StepUp).is_none()
+                && v.refusal(crate::model::Capability::Rollback).is_none()
+        );
         assert!(v
             .analysis
             .iter()

@@ -1,6 +1,6 @@
 //! What the analysis panel shows of a Flagger Canary, and what each key does to it.
 
-use crate::model::{ControllerView, Refusal};
+use crate::model::{Capability, ControllerView, Refusal};
 
 use super::Canary;
 
@@ -30,17 +30,17 @@ impl Canary {
         let serving = gates.is_some();
         let mut refusals = vec![
             Refusal {
-                action: "set-weight".to_string(),
+                action: Capability::SetWeight,
                 why: "Flagger sets the weight by its analysis (stepWeight): + lets it take one step through its confirm-traffic-increase gate".to_string(),
             },
             Refusal {
-                action: "step-down".to_string(),
+                action: Capability::StepDown,
                 why: "Flagger only steps forward: R rolls back through its rollback gate".to_string(),
             },
         ];
         if !(serving && (self.gated("confirm-traffic-increase") || self.gated("confirm-rollout"))) {
             refusals.push(Refusal {
-                action: "step-up".to_string(),
+                action: Capability::StepUp,
                 why: if serving {
                     "no confirm-traffic-increase webhook points at the cockpit's /gate/check: Flagger steps by its own analysis".to_string()
                 } else {
@@ -50,7 +50,7 @@ impl Canary {
         }
         if !(serving && self.rollback_gated()) {
             refusals.push(Refusal {
-                action: "rollback".to_string(),
+                action: Capability::Rollback,
                 why: format!(
                     "no rollback webhook points at the cockpit: add to spec.analysis.webhooks of canary/{}: {{name: cockpit-rollback, type: rollback, url: http://ADDR/rollback/check}} and start the cockpit with --gate-listen ADDR",
                     self.name
@@ -64,11 +64,11 @@ impl Canary {
         };
         let consequences = vec![
             Refusal {
-                action: "promote".to_string(),
+                action: Capability::Promote,
                 why: promote,
             },
             Refusal {
-                action: "rollback".to_string(),
+                action: Capability::Rollback,
                 why: format!("Roll back {}: the cockpit opens its rollback gate; Flagger rolls back at its next check.", self.name),
             },
         ];

@@ -15,8 +15,8 @@ use crate::cluster::ClusterError;
 use crate::model::{RouteChange, RouteRule, RuleKind, RuleMatch, RuleOwner};
 use serde_json::{json, Map, Value};
 
-use crate::provider::route::{ObjectWrite, Route};
-use crate::provider::split::Testers;
+use crate::provider::common::route::{ObjectWrite, Route};
+use crate::provider::two_backends::Testers;
 
 /// The `name` prefix of the http routes the cockpit writes.
 pub const OWN_PREFIX: &str = "canary-cockpit-testers";
@@ -265,13 +265,11 @@ pub fn ops(
 }
 
 /// The writes that make `change` to a VirtualService's testers' routes.
-pub fn route_writes(route: &Route, change: &RouteChange) -> Result<Vec<ObjectWrite>, ClusterError> {
-    let crate::provider::Routing::Istio(r) = &route.routing else {
-        return Err(ClusterError::Refused(format!(
-            "{}: not an Istio VirtualService",
-            route.object
-        )));
-    };
+pub fn route_writes(
+    route: &Route,
+    r: &crate::provider::two_backends::Routing,
+    change: &RouteChange,
+) -> Result<Vec<ObjectWrite>, ClusterError> {
     let split = &r.split;
     Ok(ops(
         &split.testers,
@@ -341,7 +339,7 @@ mod tests {
             "shop",
             "prod",
             "7",
-            &crate::provider::split::Hint::default(),
+            &crate::provider::two_backends::Hint::default(),
             &spec,
         )
         .unwrap();

@@ -306,6 +306,7 @@ impl Sim {
             paused: None,
             controller: None,
             rules: self.rules.clone(),
+            refusals: Vec::new(),
         }
     }
 

@@ -161,6 +161,7 @@ impl Harness {
                 paused: None,
                 controller: None,
                 rules: Vec::new(),
+                refusals: Vec::new(),
             },
             pods: PodSet { primary, canary },
             canary: HEALTHY,

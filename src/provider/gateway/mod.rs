@@ -1,16 +1,21 @@
 //! Gateway API: an HTTPRoute rule with two weighted `backendRefs`, each a Service of the route's
 //! namespace whose selector picks the version's pods. A backendRef without a weight weighs 1.
 //! Rules that send header matches to the canary alone are testers' routes
-//! ([`super::gateway_routes`]).
+//! ([`crate::provider::gateway::routes`]).
 
 use crate::cluster::dynamic::Resource;
+use crate::cluster::selector::{of_services, Selector};
 use crate::cluster::{Cluster, ClusterError};
-use crate::model::{Kind, RouteRule};
-use kube::api::DynamicObject;
+use crate::model::{Kind, Refusal, RouteChange, RouteRule};
 use serde::Deserialize;
 
-use super::route::Route;
-use super::split::{self, ServiceRef, Split, SplitError};
+use crate::provider::system::Pending;
+use crate::provider::two_backends::{
+    self, self as split, ServiceRef, Split, SplitError, TwoBackendSystem,
+};
+use crate::provider::{MetricsHints, ObjectWrite, Route};
+
+pub mod routes;
 
 pub const HTTP_ROUTE: Resource = Resource {
     group: "gateway.networking.k8s.io",
@@ -68,63 +73,60 @@ pub fn split(
     Split::of(&object, where_, hint, pair, resource_version)
 }
 
-/// How the split of the object is read.
-const SPLIT: split::TwoBackends = split::TwoBackends {
+/// How the provider layer reads the object: the split, then the testers' routes.
+pub const OBJECT: two_backends::TwoBackends = two_backends::TwoBackends {
     kind: Kind::HttpRoute,
     resource: HTTP_ROUTE,
-    variant: super::Routing::Gateway,
     parse: |n, ns, rv, hint, spec| Ok((split(n, ns, rv, hint, spec)?, Vec::new())),
+    finish: with_rules,
 };
 
-/// How the provider layer reads the object: the split, then the testers' routes.
-pub struct Object;
-
-/// How the provider layer reads the object.
-pub const OBJECT: Object = Object;
-
-impl Object {
-    /// The release's route from its HTTPRoute, with its testers' routes; `kept` is the canary as
-    /// decided by an earlier read.
-    pub fn route(
-        &self,
-        version: &'static str,
-        namespace: &str,
-        obj: &DynamicObject,
-        kept: Option<&super::infer::Kept>,
-    ) -> Result<Route, ClusterError> {
-        with_rules(SPLIT.route(version, namespace, obj, kept)?)
-    }
-
-    /// The HTTPRoute `name` as it is now, and its route.
-    pub async fn read(
-        &self,
-        cluster: &Cluster,
-        name: &str,
-        kept: Option<&super::infer::Kept>,
-    ) -> Result<Route, ClusterError> {
-        let (obj, version) = crate::cluster::dynamic::get(cluster, HTTP_ROUTE, name).await?;
-        self.route(version, &cluster.namespace, &obj, kept)
-    }
-
-    /// The route rebuilt after a change, keeping the canary of `seen`.
-    pub fn rebuilt(
-        &self,
-        version: &'static str,
-        namespace: &str,
-        obj: &DynamicObject,
-        seen: &Route,
-    ) -> Result<Route, ClusterError> {
-        with_rules(SPLIT.rebuilt(version, namespace, obj, seen)?)
-    }
-}
-
 /// The route with the testers' routes of its HTTPRoute.
-fn with_rules(mut route: Route) -> Result<Route, ClusterError> {
-    if let super::Routing::Gateway(r) = &route.routing {
-        route.rules = super::gateway_routes::rules(r);
+fn with_rules(mut route: Route) -> Route {
+    if let crate::provider::Routing::Split(r) = &route.routing {
+        route.rules = routes::rules(r);
     }
     route.bypass = route.rules.iter().map(RouteRule::describe).collect();
-    Ok(route)
+    route
+}
+
+/// Gateway API: an HTTPRoute rule with two weighted backendRefs, driven by the cockpit.
+pub struct GatewayApi;
+
+impl TwoBackendSystem for GatewayApi {
+    fn name(&self) -> &'static str {
+        "Gateway API"
+    }
+
+    fn shape(&self) -> &'static two_backends::TwoBackends {
+        &OBJECT
+    }
+
+    fn selectors<'a>(
+        &'a self,
+        cluster: &'a Cluster,
+        route: &'a Route,
+        _r: &'a two_backends::Routing,
+    ) -> Pending<'a, Result<[Selector; 2], ClusterError>> {
+        Box::pin(of_services(cluster, &route.names))
+    }
+
+    fn route_writes(
+        &self,
+        route: &Route,
+        r: &two_backends::Routing,
+        change: &RouteChange,
+    ) -> Result<Vec<ObjectWrite>, ClusterError> {
+        routes::route_writes(route, r, change)
+    }
+
+    fn metrics_hints(&self, _route: &Route) -> MetricsHints {
+        MetricsHints::template(crate::metrics::templates::APP)
+    }
+
+    fn refusals(&self, _route: &Route) -> Vec<Refusal> {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::cluster::selector::Selector;
 use crate::cluster::ClusterError;
 pub use crate::model::GateChange;
 
-use super::infer::{Decided, Kept};
+use crate::provider::common::infer::{Decided, Kept};
 
 /// Set to `"true"` on the object that carries the weight (the canary Ingress, the VirtualService,
 /// the HTTPRoute) while the cockpit's progression of the release is paused: every cockpit and
@@ -49,7 +49,7 @@ impl Ended {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Route {
     /// How the provider holds the split, as read: writes are conditional on it.
-    pub routing: super::Routing,
+    pub routing: crate::provider::Routing,
     /// The object that carries the weight, `ingress/shop-canary`, `virtualservice/shop`.
     pub object: String,
     pub weight: Weight,
@@ -93,7 +93,7 @@ impl Route {
     /// A route whose object is `object`, read from `meta`, with the fields a provider without a
     /// controller of its own leaves empty.
     pub fn plain(
-        routing: super::Routing,
+        routing: crate::provider::Routing,
         object: String,
         name: String,
         names: [String; 2],
@@ -138,6 +138,14 @@ impl Route {
     /// again (image tags, the newer Deployment).
     pub fn kept(&self) -> Option<Kept> {
         let by = self.canary_by?;
+        // after a take-over the primary is the version that was the canary: it stays the
+        // canary by the versions once the take-over is undone
+        if let Some(t) = super::takeover::recorded(self) {
+            return Some(Kept {
+                canary: t.new.clone(),
+                decided: Decided::new(by, format!("the version that took over ({})", t.new)),
+            });
+        }
         matches!(by, CanaryBy::Version | CanaryBy::Newer).then(|| Kept {
             canary: self.names[1].clone(),
             decided: Decided::new(by, self.canary_why.clone()),
@@ -312,13 +320,12 @@ pub fn paused_value(paused: bool) -> serde_json::Value {
 pub fn cockpit_lever(route: &Route, action: crate::app::Action) -> Result<Lever, ClusterError> {
     use crate::app::Action;
     match action {
-        Action::SetWeight { weight } => {
-            Ok(Lever::writes(super::weight_writes(route, weight, None)?))
-        }
-        Action::Pause | Action::Resume => Ok(Lever::writes(super::pause_writes(
-            route,
-            action == Action::Pause,
-        ))),
+        Action::SetWeight { weight } => Ok(Lever::writes(
+            crate::provider::of(route).weight_writes(route, weight, None)?,
+        )),
+        Action::Pause | Action::Resume => Ok(Lever::writes(
+            crate::provider::of(route).pause_writes(route, action == Action::Pause)?,
+        )),
         Action::Promote => Ok(Lever::StagedPromote),
         Action::Rollback => Ok(Lever::StagedRollback),
         Action::NextStep => Err(ClusterError::Refused(
@@ -331,4 +338,42 @@ pub fn cockpit_lever(route: &Route, action: crate::app::Action) -> Result<Lever,
 /// `canary retry` on a release that is not an Argo rollout.
 pub fn retry_refused() -> ClusterError {
     ClusterError::Refused("retry applies to Argo Rollouts (an aborted rollout)".to_string())
+}
+
+/// A route handed to a system that did not read it: a caller's mistake, said as a refusal.
+pub fn foreign(route: &Route, system: &str) -> ClusterError {
+    ClusterError::Refused(format!(
+        "{} was not read as a {system} release: nothing was written",
+        route.object
+    ))
+}
+
+/// The pod selectors a route carries (a controller's objects name the pods), else its
+/// backends' Services'.
+pub async fn known_selectors(
+    cluster: &crate::cluster::Cluster,
+    route: &Route,
+) -> Result<[Selector; 2], ClusterError> {
+    match &route.pod_selectors {
+        Some(s) => Ok(s.clone()),
+        None => crate::cluster::selector::of_services(cluster, &route.names).await,
+    }
+}
+
+/// The note for `--alert flagger` on a release of a system without alert providers of its own.
+pub fn no_alert_providers(route: &Route) -> String {
+    format!(
+        "--alert flagger: {} is not a Flagger canary, so this release has no AlertProviders for \
+         --alert flagger to use",
+        route.object
+    )
+}
+
+/// How the cockpit's own pause is written, for the operator.
+pub fn pause_annotation_field(paused: bool) -> String {
+    if paused {
+        format!("annotated {PAUSED}=true")
+    } else {
+        format!("annotation {PAUSED} removed")
+    }
 }

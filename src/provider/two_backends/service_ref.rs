@@ -1,6 +1,6 @@
 //! A reference to a Service as Gateway API backendRefs and Traefik weighted services write it.
 
-use super::split::{Backend, SplitError};
+use super::{Backend, SplitError};
 
 /// A reference to a Service as a Gateway API backendRef or a Traefik weighted service writes it.
 #[derive(Debug, Default, serde::Deserialize)]

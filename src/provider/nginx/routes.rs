@@ -21,8 +21,8 @@ use k8s_openapi::api::networking::v1::Ingress;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-use super::nginx::{name, Routing, INGRESS};
-use super::route::ObjectWrite;
+use super::{name, Routing, INGRESS};
+use crate::provider::common::route::ObjectWrite;
 
 /// Lists the testers' routes the cockpit wrote on the canary Ingress: `header=NAME,cookie=NAME`.
 pub const ROUTES: &str = "canary-cockpit.io/routes";
@@ -233,7 +233,7 @@ pub fn route_writes(r: &Routing, change: &RouteChange) -> Result<Vec<ObjectWrite
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::route::PatchBody;
+    use crate::provider::common::route::PatchBody;
 
     fn canary(annotations: &[(&str, &str)]) -> Ingress {
         let a: BTreeMap<&str, &str> = annotations.iter().copied().collect();
@@ -244,11 +244,11 @@ mod tests {
 
     fn routing(c: Ingress) -> Routing {
         Routing {
-            pair: super::super::nginx::Pair {
+            pair: crate::provider::nginx::Pair {
                 primary: canary(&[]),
                 canary: c,
             },
-            weight: super::super::nginx::CanaryWeight {
+            weight: crate::provider::nginx::CanaryWeight {
                 weight: 0,
                 total: 100,
             },

@@ -12,10 +12,14 @@ use crate::model::Kind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::split::{self, Backend, Split, SplitError, Testers};
+use crate::model::{Refusal, RouteChange};
+use crate::provider::system::Pending;
+use crate::provider::two_backends::{
+    self as split, Backend, Split, SplitError, Testers, TwoBackendSystem,
+};
+use crate::provider::{MetricsHints, ObjectWrite, Route};
 
 pub mod routes;
-pub use routes::route_writes;
 
 pub const VIRTUAL_SERVICE: Resource = Resource {
     group: "networking.istio.io",
@@ -211,9 +215,48 @@ pub fn subset_labels(
 pub const OBJECT: split::TwoBackends = split::TwoBackends {
     kind: Kind::VirtualService,
     resource: VIRTUAL_SERVICE,
-    variant: super::Routing::Istio,
     parse: split,
+    finish: |route| route,
 };
+
+/// Istio: a VirtualService route with two weighted destinations, driven by the cockpit.
+pub struct Istio;
+
+impl TwoBackendSystem for Istio {
+    fn name(&self) -> &'static str {
+        "Istio"
+    }
+
+    fn shape(&self) -> &'static split::TwoBackends {
+        &OBJECT
+    }
+
+    fn selectors<'a>(
+        &'a self,
+        cluster: &'a Cluster,
+        _route: &'a Route,
+        r: &'a split::Routing,
+    ) -> Pending<'a, Result<[Selector; 2], ClusterError>> {
+        Box::pin(selectors(cluster, r))
+    }
+
+    fn route_writes(
+        &self,
+        route: &Route,
+        r: &split::Routing,
+        change: &RouteChange,
+    ) -> Result<Vec<ObjectWrite>, ClusterError> {
+        routes::route_writes(route, r, change)
+    }
+
+    fn metrics_hints(&self, _route: &Route) -> MetricsHints {
+        MetricsHints::template(crate::metrics::templates::ISTIO)
+    }
+
+    fn refusals(&self, _route: &Route) -> Vec<Refusal> {
+        Vec::new()
+    }
+}
 
 /// Each destination's pods: its Service's selector, narrowed by its subset's labels from the
 /// namespace's DestinationRules.

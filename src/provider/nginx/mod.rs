@@ -2,7 +2,7 @@
 //! `nginx.ingress.kubernetes.io/canary: "true"`) for the same host and path. The canary takes
 //! `canary-weight` out of `canary-weight-total` (default 100) of the requests; requests matched by
 //! `canary-by-header`/`canary-by-cookie` go to the canary whatever the weight (read and written
-//! as testers' routes in [`super::nginx_routes`]).
+//! as testers' routes in [`crate::provider::nginx::routes`]).
 
 use crate::cluster::dynamic::{self, Resource};
 use crate::cluster::{Cluster, ClusterError};
@@ -12,8 +12,15 @@ use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::DynamicObject;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::route::{outcome_value, paused_value, Ended, ObjectWrite, Route, OUTCOME, PAUSED};
-use super::{Found, MetricsHints, Watched};
+use crate::provider::common::route::{
+    outcome_value, paused_value, Ended, ObjectWrite, Route, OUTCOME, PAUSED,
+};
+use crate::provider::{Found, MetricsHints, Watched};
+
+pub mod routes;
+mod system;
+
+pub use system::Nginx;
 
 /// Ingresses, read and watched like the custom objects of the other providers.
 pub const INGRESS: Resource = Resource {
@@ -265,8 +272,8 @@ pub fn route(ingresses: &[Ingress], name_: &str) -> Result<Route, ClusterError> 
     let release = name(&pair.primary).to_string();
     let canary_meta = pair.canary.metadata.clone();
     let bypass = bypass_rules(&pair.canary);
-    let rules = super::nginx_routes::rules(&pair.canary);
-    let routing = super::Routing::Nginx(Routing { pair, weight });
+    let rules = crate::provider::nginx::routes::rules(&pair.canary);
+    let routing = crate::provider::Routing::Nginx(Routing { pair, weight });
     let mut route = Route::plain(
         routing,
         object,

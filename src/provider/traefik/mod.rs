@@ -9,12 +9,17 @@
 //! which the cockpit does not read; a match written there would apply to the whole route.
 
 use crate::cluster::dynamic::Resource;
+use crate::cluster::selector::{of_services, Selector};
+use crate::cluster::{Cluster, ClusterError};
 use crate::metrics::templates;
-use crate::model::Kind;
+use crate::model::{Capability, Kind, Refusal, RouteChange};
 use serde::Deserialize;
 
-use super::split::{self, ServiceRef, Split, SplitError};
-use super::MetricsHints;
+use crate::provider::system::Pending;
+use crate::provider::two_backends::{
+    self as split, ServiceRef, Split, SplitError, TwoBackendSystem,
+};
+use crate::provider::{MetricsHints, ObjectWrite, Route};
 
 pub const TRAEFIK_SERVICE: Resource = Resource {
     group: "traefik.io",
@@ -72,33 +77,70 @@ pub fn split(
 pub const OBJECT: split::TwoBackends = split::TwoBackends {
     kind: Kind::TraefikService,
     resource: TRAEFIK_SERVICE,
-    variant: super::Routing::Traefik,
     parse: |n, ns, rv, hint, spec| Ok((split(n, ns, rv, hint, spec)?, Vec::new())),
+    finish: |route| route,
 };
 
-/// Testers' routes are not written for a TraefikService: see the module's doc.
-pub fn route_writes(
-    route: &super::Route,
-    change: &crate::model::RouteChange,
-) -> Result<Vec<super::ObjectWrite>, crate::cluster::ClusterError> {
-    Err(crate::cluster::ClusterError::Refused(format!(
-        "{}: the cockpit does not {change} for Traefik: a TraefikService's weighted round robin \
-         has no per-request match, and a match on the IngressRoute that points at it would route \
-         the whole route; add an IngressRoute route matching the header (Header(`NAME`, `VALUE`)) \
-         with the canary Service alone and a higher priority",
-        route.object
-    )))
+/// Traefik: a TraefikService's weighted round robin of two Services, driven by the cockpit.
+pub struct Traefik;
+
+impl TwoBackendSystem for Traefik {
+    fn name(&self) -> &'static str {
+        "Traefik"
+    }
+
+    fn shape(&self) -> &'static split::TwoBackends {
+        &OBJECT
+    }
+
+    fn selectors<'a>(
+        &'a self,
+        cluster: &'a Cluster,
+        route: &'a Route,
+        _r: &'a split::Routing,
+    ) -> Pending<'a, Result<[Selector; 2], ClusterError>> {
+        Box::pin(of_services(cluster, &route.names))
+    }
+
+    fn route_writes(
+        &self,
+        route: &Route,
+        _r: &split::Routing,
+        change: &RouteChange,
+    ) -> Result<Vec<ObjectWrite>, ClusterError> {
+        Err(ClusterError::Refused(format!(
+            "{}: {}",
+            route.object,
+            refusal(change)
+        )))
+    }
+
+    fn metrics_hints(&self, _route: &Route) -> MetricsHints {
+        MetricsHints::template(templates::TRAEFIK)
+    }
+
+    fn refusals(&self, _route: &Route) -> Vec<Refusal> {
+        vec![Refusal {
+            action: Capability::TestersRoute,
+            why: TESTERS_REFUSED.to_string(),
+        }]
+    }
 }
 
-/// Traefik's own series per Service.
-pub fn metrics_hints() -> MetricsHints {
-    MetricsHints::template(templates::TRAEFIK)
+const TESTERS_REFUSED: &str = "a TraefikService's weighted round robin has no per-request match, \
+    and a match on the IngressRoute that points at it would route the whole route; add an \
+    IngressRoute route matching the header (Header(`NAME`, `VALUE`)) with the canary Service \
+    alone and a higher priority";
+
+/// Testers' routes are not written for a TraefikService: see the module's doc.
+fn refusal(change: &RouteChange) -> String {
+    format!("the cockpit does not {change} for Traefik: {TESTERS_REFUSED}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::split::CANARY_BACKEND;
+    use crate::provider::two_backends::CANARY_BACKEND;
     use serde_json::json;
 
     #[test]
@@ -167,6 +209,7 @@ mod tests {
         let hint = split::Hint {
             annotation: Some("shop-v1".to_string()),
             kept: None,
+            took_over: None,
         };
         let named = split("shop", "prod", "1", &hint, &spec).unwrap();
         assert_eq!(named.canary.service, "shop-v1");
@@ -176,6 +219,7 @@ mod tests {
         let bad = split::Hint {
             annotation: Some(CANARY_BACKEND.to_string()),
             kept: None,
+            took_over: None,
         };
         assert!(split("shop", "prod", "1", &bad, &spec).is_err());
     }

@@ -8,8 +8,8 @@ use crate::cluster::{Cluster, ClusterError};
 use crate::model::Weight;
 use kube::api::{Patch, PatchParams};
 
-use super::route::{Ended, ObjectWrite, PatchBody, Route};
-use super::Context;
+use crate::provider::common::route::{Ended, ObjectWrite, PatchBody, Route};
+use crate::provider::Context;
 
 /// Applies `writes` in order; the route from the object the last one stored (or from a fresh
 /// read of the routing object when there were none).
@@ -27,15 +27,12 @@ pub async fn apply(
         stored = Some(one(cluster, &w).await?);
     }
     match stored {
-        Some(obj) => super::stored(seen, &obj, &ctx),
+        Some(obj) => crate::provider::of(seen).stored(seen, &obj, &ctx),
         None => {
-            super::read(
-                cluster,
-                super::kind_of(seen),
-                &seen.name,
-                seen.kept().as_ref(),
-            )
-            .await
+            let kept = seen.kept();
+            crate::provider::of(seen)
+                .read(cluster, &seen.name, kept.as_ref())
+                .await
         }
     }
 }
@@ -87,15 +84,6 @@ pub async fn set_weight(
     weight: Weight,
     ended: Option<Ended>,
 ) -> Result<Route, ClusterError> {
-    let writes = super::weight_writes(seen, weight, ended)?;
+    let writes = crate::provider::of(seen).weight_writes(seen, weight, ended)?;
     apply(cluster, seen, writes).await
-}
-
-/// Sets or clears the pause of the release's progression.
-pub async fn set_paused(
-    cluster: &Cluster,
-    seen: &Route,
-    paused: bool,
-) -> Result<Route, ClusterError> {
-    apply(cluster, seen, super::pause_writes(seen, paused)).await
 }

@@ -18,9 +18,9 @@ use crate::cluster::ClusterError;
 use crate::model::{RouteChange, RouteRule, RuleKind, RuleMatch, RuleOwner};
 use serde_json::{json, Value};
 
-use super::gateway::HTTP_ROUTE;
-use super::route::{ObjectWrite, Route};
-use super::split::Routing;
+use super::HTTP_ROUTE;
+use crate::provider::common::route::{ObjectWrite, Route};
+use crate::provider::two_backends::Routing;
 
 /// The start of the `name` of every rule the cockpit writes.
 pub const NAME_PREFIX: &str = "canary-cockpit-testers";
@@ -336,7 +336,7 @@ pub fn route_writes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::split::{Backend, Split};
+    use crate::provider::two_backends::{Backend, Split};
 
     fn routing(spec: Value) -> Routing {
         let backend = |s: &str| Backend {
@@ -346,6 +346,7 @@ mod tests {
             weight: 1,
         };
         Routing {
+            kind: crate::model::Kind::HttpRoute,
             version: "v1",
             split: Split {
                 route: "spec.rules[1]".to_string(),
@@ -398,7 +399,7 @@ mod tests {
     fn an_add_appends_a_rule_on_the_weighted_paths_to_the_canary_alone() {
         let route_ = |_: ()| {
             Route::plain(
-                super::super::Routing::Gateway(routing(spec())),
+                crate::provider::Routing::Split(routing(spec())),
                 "httproute/shop".into(),
                 "shop".into(),
                 ["shop".into(), "shop-canary".into()],

@@ -14,7 +14,7 @@
 //! Testers' routes: the template's routes before the weighted one are read as the release's rules
 //! (as for Istio); the cockpit writes none, for the reason [`route_writes`] gives.
 
-use crate::model::{ControllerView, Phase, Refusal, RouteChange, Weight};
+use crate::model::{Capability, ControllerView, Phase, Refusal, RouteChange, Weight};
 use kube::api::DynamicObject;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -23,11 +23,17 @@ use crate::app::Action;
 use crate::cluster::dynamic::{self, Resource};
 use crate::cluster::{Cluster, ClusterError};
 
-use super::istio;
-use super::route::{cockpit_lever, paused_value, Controlled, Lever, ObjectWrite, Route, PAUSED};
-use super::split::{self, Split, SplitError};
-use super::Watched;
 use crate::cluster::selector::Selector as Pods;
+use crate::provider::common::route::{
+    cockpit_lever, paused_value, Controlled, Lever, ObjectWrite, Route, PAUSED,
+};
+use crate::provider::istio;
+use crate::provider::two_backends::{self as split, Split, SplitError};
+use crate::provider::Watched;
+
+mod system;
+
+pub use system::KubeSphere;
 
 pub const STRATEGY: Resource = Resource {
     group: "servicemesh.kubesphere.io",
@@ -159,10 +165,11 @@ pub fn parse(obj: &DynamicObject, namespace: &str) -> Result<Strategy, SplitErro
     let hint = split::Hint {
         annotation: Some(canary.clone()),
         kept: None,
+        took_over: None,
     };
     let (mut split, bypass) = istio::split(&name, namespace, &rv, &hint, &spec.template.spec)
         .map_err(|e| malformed(format!("spec.template: {e}")))?;
-    split.decided = Some(super::infer::Decided::new(
+    split.decided = Some(crate::provider::common::infer::Decided::new(
         crate::model::CanaryBy::Definition,
         "the Strategy's spec",
     ));
@@ -259,14 +266,14 @@ impl Strategy {
             analysis,
             consequences: vec![
                 Refusal {
-                    action: "promote".to_string(),
+                    action: Capability::Promote,
                     why: format!(
                         "Take over: spec.governor = {} sends all traffic to the canary.",
                         self.canary
                     ),
                 },
                 Refusal {
-                    action: "rollback".to_string(),
+                    action: Capability::Rollback,
                     why: format!(
                         "Back to the principal: spec.governor = {} sends all traffic to it.",
                         self.principal
@@ -300,7 +307,7 @@ pub fn route(obj: &DynamicObject, namespace: &str) -> Result<Route, ClusterError
     let phase = s.phase();
     let view = s.view();
     let (bypass, rules) = (s.bypass.clone(), s.split.testers.rules.clone());
-    let routing = super::Routing::Strategy(Box::new(s));
+    let routing = crate::provider::Routing::Strategy(Box::new(s));
     let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
     route.bypass = bypass;
     route.rules = rules;
