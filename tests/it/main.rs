@@ -16,6 +16,7 @@ mod cluster_mesh;
 mod cluster_nginx;
 mod cluster_promote;
 mod cluster_traefik;
+mod conformance;
 mod controller;
 mod gate_server;
 mod layers;
