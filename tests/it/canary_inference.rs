@@ -66,7 +66,7 @@ fn name_app(name: &str) -> &str {
 
 /// A DestinationRule for `host` with `subsets` (name, version label), and a VirtualService
 /// `name` splitting between the first two subsets at `weights`.
-async fn mesh(
+pub(crate) async fn mesh(
     client: &kube::Client,
     ns: &str,
     host: &str,

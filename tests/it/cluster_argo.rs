@@ -33,7 +33,7 @@ fn labelled_pod(name: &str, hash: &str) -> serde_json::Value {
 /// A Rollout mid-release: paused at step 1 (after setWeight 20), stable hash `aaa`, canary
 /// `bbb`, the router reporting 20 %; its pods; the canary Ingress Argo made (owned by the
 /// Rollout); an AnalysisRun it owns.
-async fn argo_release(client: &kube::Client, prefix: &str) -> String {
+pub(crate) async fn argo_release(client: &kube::Client, prefix: &str) -> String {
     let ns = namespace(client, prefix).await;
     create_custom(
         client,
