@@ -162,11 +162,7 @@ pub fn parse(obj: &DynamicObject, namespace: &str) -> Result<Strategy, SplitErro
         })?;
     let rv = obj.metadata.resource_version.clone().unwrap_or_default();
     // the Strategy names its canary: its definition decides
-    let hint = split::Hint {
-        annotation: Some(canary.clone()),
-        kept: None,
-        took_over: None,
-    };
+    let hint = split::Hint::annotated(&canary);
     let (mut split, bypass) = istio::split(&name, namespace, &rv, &hint, &spec.template.spec)
         .map_err(|e| malformed(format!("spec.template: {e}")))?;
     split.decided = Some(crate::provider::common::infer::Decided::new(
