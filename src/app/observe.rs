@@ -67,9 +67,10 @@ impl App {
             if !paused {
                 self.paused_by = None;
             }
-            match (paused, self.phase) {
-                (true, Phase::Progressing) => self.set_phase(at, Phase::Paused),
-                (false, Phase::Paused) => self.set_phase(at, Phase::Progressing),
+            // a controller's phase is its own to report
+            match (paused, self.phase, release.phase) {
+                (true, Phase::Progressing, None) => self.set_phase(at, Phase::Paused),
+                (false, Phase::Paused, None) => self.set_phase(at, Phase::Progressing),
                 _ => {}
             }
         }

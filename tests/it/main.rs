@@ -15,6 +15,7 @@ mod cluster_mesh;
 mod cluster_nginx;
 mod cluster_promote;
 mod cluster_traefik;
+mod confirm;
 mod controller;
 mod gate_server;
 mod layers;
