@@ -10,6 +10,7 @@ mod alert_flagger;
 mod alert_verbs;
 mod canary_inference;
 mod cluster_argo;
+mod cluster_argo_confirm;
 mod cluster_flagger;
 mod cluster_mesh;
 mod cluster_nginx;
