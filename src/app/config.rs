@@ -1,5 +1,10 @@
 //! The cockpit's settings, fixed when it starts.
 
+/// What the metrics panels say when no Prometheus is configured or found. The cockpit's note at
+/// the start of such a session ends with it: replay reads the note to say it again.
+pub const NO_PROMETHEUS: &str =
+    "no Prometheus: --prometheus URL, --prometheus-service NS/SVC:PORT, or [prometheus] in the config";
+
 /// Settings fixed when the cockpit starts.
 #[derive(Clone, Debug)]
 pub struct AppConfig {

@@ -22,7 +22,7 @@ mod routes;
 pub mod rows;
 pub mod usage;
 
-pub use config::AppConfig;
+pub use config::{AppConfig, NO_PROMETHEUS};
 pub use confirm::{Awaiting, CONFIRM_WITHIN_MS};
 pub use effect::{Action, Actor, Effect};
 pub use event::{Event, PickedFrom};
@@ -83,7 +83,7 @@ pub struct App {
     pub pods: PodSet,
     pub history: MetricsHistory,
     pub analysis: AnalysisState,
-    /// Present when the cockpit drives the release itself (demo, later `--drive`).
+    /// Present when the cockpit drives the release itself (the demo, `watch --drive`).
     pub controller: Option<Controller>,
     /// Analysis settings shown in the analysis panel.
     pub settings: AnalysisSettings,
@@ -108,6 +108,9 @@ pub struct App {
     pub should_quit: bool,
     /// Why metrics are unavailable, while they are (the panels say so with the last sample's age).
     pub metrics_error: Option<String>,
+    /// The session has no metrics source, as the cockpit's note said at its start (live and in
+    /// replay); see [`App::no_metrics_source`].
+    pub metrics_absent: bool,
     /// The operator leaves this release for another (`canary watch` only).
     pub exit: Option<Exit>,
     /// The plan of the cockpit's own analysis, from `AnalysisStarted` (live and in replay).
@@ -163,6 +166,7 @@ impl App {
             outcome: None,
             should_quit: false,
             metrics_error: None,
+            metrics_absent: false,
             exit: None,
             analysis_plan: None,
             gates: None,
@@ -296,6 +300,9 @@ impl App {
             Event::Note { at, author, text } => {
                 self.now = self.now.max(at);
                 self.remember_note(at, &author, &text);
+                if author == "cockpit" && text.ends_with(NO_PROMETHEUS) {
+                    self.metrics_absent = true;
+                }
                 self.log
                     .push(at, LogKind::Note, format!("note by {author}: {text}"));
                 Vec::new()
@@ -360,6 +367,12 @@ impl App {
 
     pub fn weight(&self) -> Weight {
         self.release.as_ref().map_or(Weight::ZERO, |r| r.weight)
+    }
+
+    /// No Prometheus was named or found: the metrics panels say how to name one instead of
+    /// waiting for metrics.
+    pub fn no_metrics_source(&self) -> bool {
+        self.config.no_metrics_source || self.metrics_absent
     }
 
     /// Milliseconds since the newest observation, `None` before the first one.

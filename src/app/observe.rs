@@ -37,7 +37,13 @@ impl App {
                 };
                 self.log.push(at, LogKind::Info, text);
             }
-            if prev.canary.image != release.canary.image && !release.canary.image.is_empty() {
+            // a take-over (or its rollback) swaps the sides: the old version is no new canary
+            let swapped = prev.primary.name == release.canary.name
+                && prev.canary.name == release.primary.name;
+            if prev.canary.image != release.canary.image
+                && !release.canary.image.is_empty()
+                && !swapped
+            {
                 self.log.push(
                     at,
                     LogKind::Info,

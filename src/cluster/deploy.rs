@@ -205,10 +205,12 @@ pub fn rollout(d: &Deployment, generation: i64) -> Rollout {
 }
 
 /// Waits until the Deployment has rolled out `generation` (a watch, no polling), telling each new
-/// state to `report`. Gives up after the Deployment's own progress deadline (default 600 s).
+/// state to `report` as a stage of `action` (`promote`). Gives up after the
+/// Deployment's own progress deadline (default 600 s).
 pub async fn wait_rollout(
     cluster: &Cluster,
     stored: &Deployment,
+    action: &str,
     report: &mut super::report::Reporter,
 ) -> Result<(), ClusterError> {
     let deployment = name(stored).to_string();
@@ -233,11 +235,11 @@ pub async fn wait_rollout(
             match rollout(&d, generation) {
                 Rollout::Done => return Ok(()),
                 Rollout::Failed(why) => return Err(why),
-                Rollout::Waiting(what) if what != last => {
+                Rollout::Waiting(state) if state != last => {
                     report
-                        .say("promote", format!("deployment/{deployment}: {what}"))
+                        .say(action, format!("deployment/{deployment}: {state}"))
                         .await;
-                    last = what;
+                    last = state;
                 }
                 Rollout::Waiting(_) => {}
             }

@@ -1,6 +1,7 @@
 //! A live release: read from the cluster ([`release`]; its canary decided by [`canary`] when the
 //! routing object alone does not tell it), followed by watches ([`watch`]), acted
-//! on by the one executor ([`executor`]), listed ([`discover`]), reported ([`status`]) and
+//! on by the one executor ([`executor`]; promotion and rollback stage by stage in [`stages`], a
+//! take-over of backends named by version in [`takeover`]), listed ([`discover`]), reported ([`status`]) and
 //! measured ([`metrics_setup`], Prometheus found by [`prometheus_discovery`]; CPU and memory by
 //! [`resources`]). What is particular to a traffic system is asked of
 //! the provider layer.
@@ -15,6 +16,7 @@ pub mod release;
 pub mod resources;
 pub mod stages;
 pub mod status;
+pub mod takeover;
 pub mod watch;
 pub mod watches;
 

@@ -153,6 +153,19 @@ pub fn assemble(
     }
 }
 
+/// The pod selectors of `route`'s two versions, from those of the release as last seen: the
+/// other way round when the route reads its backends the other way round (a take-over made the
+/// new version the primary, or its rollback undid it).
+pub fn sides(latest: &Observed, route: &Route) -> [Selector; 2] {
+    let [a, b] = &latest.route.names;
+    let [sa, sb] = &latest.selectors;
+    if a != b && route.names[0] == *b && route.names[1] == *a {
+        [sb.clone(), sa.clone()]
+    } else {
+        [sa.clone(), sb.clone()]
+    }
+}
+
 /// The list of the pods a label selector selects.
 pub fn pod_query(cluster: &Cluster, labels: &Selector) -> Query {
     Query {

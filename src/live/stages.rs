@@ -1,9 +1,14 @@
 //! The multi-stage actions on plain providers, where the cockpit itself is the controller: roll
-//! back and promote. Each stage is told to a [`Reporter`] as it happens (the event log, or the
-//! terminal of a scriptable verb); a failed stage stops the rest and says what was done.
+//! back and promote. How a release is promoted depends on its layout ([`Layout`]): stable/canary
+//! and primary/canary layouts copy the canary's pod template to the primary (here); backends
+//! named by version take over ([`super::takeover`]). Each stage is told to a [`Reporter`] as it
+//! happens (the event log, or the terminal of a scriptable verb); a failed stage stops the rest
+//! and says what was done. The final write of each also ends the cockpit's testers' routes.
 
 use crate::cluster::{deploy, Cluster, ClusterError};
 use crate::model::Weight;
+use crate::provider::common::ending::{self, Ending};
+use crate::provider::common::takeover::{self, Layout};
 use crate::provider::common::write;
 use crate::provider::Ended;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
@@ -29,9 +34,17 @@ fn take_undo(undo: &SharedUndo) -> Option<(String, PodTemplateSpec)> {
     }
 }
 
-/// Rolls back: the canary's weight to 0 at once; the primary's own pod template back if a
-/// stopped promotion had replaced it; then (unless `keep_canary`) the canary's Deployment scaled
-/// to 0.
+/// Tells the line about the cockpit's testers' routes the final write ended, if there were any.
+pub async fn say_routes(report: &mut Reporter, action: &str, ending: &Ending) {
+    if let Some(note) = ending.routes_note() {
+        report.say(action, note).await;
+    }
+}
+
+/// Rolls back: the canary's weight to 0 at once (and the cockpit's testers' routes removed); the
+/// primary's own pod template back if a stopped promotion had replaced it; then (unless
+/// `keep_canary`) the canary's Deployment scaled to 0. A release whose last promotion was a
+/// take-over gets its old version back instead ([`super::takeover::rollback`]).
 pub async fn rollback(
     cluster: &Cluster,
     seen: &Observed,
@@ -39,21 +52,33 @@ pub async fn rollback(
     report: &mut Reporter,
     undo: &SharedUndo,
 ) -> Result<(), ClusterError> {
+    if takeover::last(&seen.route).is_some() {
+        return super::takeover::rollback(cluster, &seen.target, &seen.route, keep_canary, report)
+            .await;
+    }
     // the way back does not depend on what was seen before: whatever the weight is now (a
     // promotion under way may just have moved it), it goes to 0, conditional on the route as
     // read right now
-    let route = match write::set_weight(cluster, &seen.route, Weight::ZERO, Some(Ended::RolledBack))
-        .await
-    {
+    let end = |route| ending::finish(cluster, route, Weight::ZERO, Ended::RolledBack, &[]);
+    let ended = match end(&seen.route).await {
         Err(ClusterError::Conflict { .. }) => {
             let now = release::current_route(cluster, &seen.target, &seen.route).await?;
-            write::set_weight(cluster, &now, Weight::ZERO, Some(Ended::RolledBack)).await?
+            // a take-over landed meanwhile: undo it
+            if takeover::last(&now).is_some() {
+                return super::takeover::rollback(cluster, &seen.target, &now, keep_canary, report)
+                    .await;
+            }
+            end(&now).await?
         }
         done => done?,
     };
     report
-        .say("rollback", format!("{}: canary weight 0 %", route.object))
+        .say(
+            "rollback",
+            format!("{}: canary weight 0 %", ended.route.object),
+        )
         .await;
+    say_routes(report, "rollback", &ended).await;
     if let Some((primary, template)) = take_undo(undo) {
         deploy::restore_template(cluster, &primary, &template).await?;
         report
@@ -80,10 +105,25 @@ pub async fn rollback(
     Ok(())
 }
 
-/// Promotes: all traffic to the canary; the canary's pod template copied to the primary's
-/// Deployment; its rollout waited for; the traffic back to the primary; the canary scaled to 0.
-/// When a stage fails, the traffic stays where the last stage put it and the error says where.
+/// Promotes as the release's layout asks: backends named by version take over
+/// ([`super::takeover::promote`]), every other layout copies the pod template ([`copy`]).
 pub async fn promote(
+    cluster: &Cluster,
+    seen: &Observed,
+    report: &mut Reporter,
+    undo: &SharedUndo,
+) -> Result<(), ClusterError> {
+    match Layout::of(&seen.route) {
+        Layout::TakeOver => super::takeover::promote(cluster, seen, report).await,
+        Layout::TemplateCopy => copy(cluster, seen, report, undo).await,
+    }
+}
+
+/// Promotes by the template copy: all traffic to the canary; the canary's pod template copied to
+/// the primary's Deployment; its rollout waited for; the traffic back to the primary (and the
+/// cockpit's testers' routes removed); the canary scaled to 0. When a stage fails, the traffic
+/// stays where the last stage put it and the error says where.
+pub async fn copy(
     cluster: &Cluster,
     seen: &Observed,
     report: &mut Reporter,
@@ -132,7 +172,7 @@ pub async fn promote(
             ),
         )
         .await;
-    deploy::wait_rollout(cluster, &stored, report)
+    deploy::wait_rollout(cluster, &stored, WHAT, report)
         .await
         .map_err(|e| stopped("wait for the primary's rollout", e))?;
     report
@@ -141,7 +181,7 @@ pub async fn promote(
             format!("deployment/{} rolled out", deploy::name(&primary)),
         )
         .await;
-    let route = write::set_weight(cluster, &route, Weight::ZERO, Some(Ended::Promoted))
+    let ended = ending::finish(cluster, &route, Weight::ZERO, Ended::Promoted, &[])
         .await
         .map_err(|e| stopped("move the traffic back to the primary", e))?;
     report
@@ -149,10 +189,11 @@ pub async fn promote(
             WHAT,
             format!(
                 "{}: all traffic back to the primary, now on {image}",
-                route.object
+                ended.route.object
             ),
         )
         .await;
+    say_routes(report, WHAT, &ended).await;
     // promoted: nothing is left to undo
     take_undo(undo);
     deploy::scale(cluster, deploy::name(&canary), 0).await?;

@@ -217,8 +217,8 @@ impl WatchSet {
             Err(e) => return Some(Err(e.to_string())),
         };
         let pods: Vec<&PodRow> = self.pods.iter().flat_map(|held| held.values()).collect();
-        let mut next =
-            release::assemble(&latest.target, ns, route, latest.selectors.clone(), &pods);
+        let sides = release::sides(latest, &route);
+        let mut next = release::assemble(&latest.target, ns, route, sides, &pods);
         // the operator's stepping plan is the cockpit's, not the cluster's; a controller's own
         // steps come with the route
         if next.route.plan.is_none() {

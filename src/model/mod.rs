@@ -30,5 +30,5 @@ pub use release::{
 pub use resources::{MemoryGrowth, PodResources, PodUsage, ResourceHistory, ResourceSample};
 pub use rules::{CanaryBy, RouteChange, RouteRule, RuleKind, RuleMatch, RuleOwner};
 pub use target::{Kind, KindInfo, Target, TargetError, KINDS};
-pub use time::{wall_clock, Age, Clock, Millis};
+pub use time::{wall_clock, Age, Clock, Millis, TimeOfDay};
 pub use weight::{Weight, WeightError};

@@ -50,6 +50,22 @@ impl fmt::Display for Clock {
     }
 }
 
+/// The time of day of an instant, `14:03:10`, in UTC.
+pub struct TimeOfDay(pub Millis);
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0 .0.div_euclid(1000).rem_euclid(86_400);
+        write!(
+            f,
+            "{:02}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    }
+}
+
 /// A compact age such as `12s`, `4m`, `3h`, `2d` (kubectl style).
 pub struct Age(pub i64);
 
@@ -76,5 +92,9 @@ mod tests {
         assert_eq!(Age(45_000).to_string(), "45s");
         assert_eq!(Age(600_000).to_string(), "10m");
         assert_eq!(Age(-5).to_string(), "0s");
+        // 2026-01-01T14:03:10.900Z
+        let at = Millis(1_767_225_600_000 + 50_590_900);
+        assert_eq!(TimeOfDay(at).to_string(), "14:03:10");
+        assert_eq!(TimeOfDay(Millis(-1000)).to_string(), "23:59:59");
     }
 }

@@ -1,11 +1,12 @@
 //! One line: which release, where it comes from, its phase and step, how long it runs, how fresh
-//! the data is. A stale screen says so in red.
+//! the data is. A stale screen says so in red. In replay, the recording's time at the position
+//! (`recorded 14:03:10 UTC`) stands in place of the data's age.
 
 use super::text;
 use super::theme::{phase_mark, Theme};
 use crate::app::App;
 use crate::hygiene::field;
-use crate::model::{Age, Clock};
+use crate::model::{Age, Clock, TimeOfDay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -93,20 +94,34 @@ impl Widget for Header<'_> {
             ],
         });
         let age = app.data_age_ms().unwrap_or(0);
-        parts.push(Part {
-            rank: 8,
-            spans: if app.is_stale() {
-                vec![Span::styled(
-                    format!("STALE: no data for {}", Age(age)),
-                    t.alarm(),
-                )]
-            } else {
-                vec![
-                    Span::styled("data ", t.dim()),
-                    Span::raw(format!("{} ago", Age(age))),
-                ]
-            },
-        });
+        let stale = app
+            .is_stale()
+            .then(|| Span::styled(format!("STALE: no data for {}", Age(age)), t.alarm()));
+        if app.config.read_only {
+            // replay: the recording's time at the position, not the age of data shown now
+            parts.push(Part {
+                rank: 8,
+                spans: vec![
+                    Span::styled("recorded ", t.dim()),
+                    Span::raw(format!("{} UTC", TimeOfDay(app.now))),
+                ],
+            });
+            parts.extend(stale.map(|s| Part {
+                rank: 7,
+                spans: vec![s],
+            }));
+        } else {
+            parts.push(Part {
+                rank: 8,
+                spans: match stale {
+                    Some(s) => vec![s],
+                    None => vec![
+                        Span::styled("data ", t.dim()),
+                        Span::raw(format!("{} ago", Age(age))),
+                    ],
+                },
+            });
+        }
 
         let sep = " │ ";
         let total = |parts: &[Part]| -> usize {

@@ -144,9 +144,7 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
     lines
 }
 
-/// What the metrics panels say when the cockpit knows no Prometheus is configured or found.
-pub const NO_PROMETHEUS: &str =
-    "no Prometheus: --prometheus URL, --prometheus-service NS/SVC:PORT, or [prometheus] in the config";
+pub use crate::app::NO_PROMETHEUS;
 
 /// What a metrics panel says before its first sample, wrapped to `area`: [`NO_PROMETHEUS`] when
 /// there is no source, else "no metrics yet".
@@ -156,7 +154,7 @@ pub fn no_metrics(
     area: ratatui::layout::Rect,
     buf: &mut ratatui::buffer::Buffer,
 ) {
-    if !app.config.no_metrics_source {
+    if !app.no_metrics_source() {
         buf.set_string(area.x, area.y, "no metrics yet", t.dim());
         return;
     }

@@ -24,7 +24,7 @@ fn traefik_services() -> kube::api::ApiResource {
 /// A Traefik release: Services `shop` (version=v1) and `shop-canary` (version=v2), Deployments
 /// behind them, the TraefikService `shop` weighting them 90/10; and `solo`, a TraefikService
 /// with one Service, which is no canary release.
-async fn traefik_release(client: &kube::Client, prefix: &str) -> String {
+pub(crate) async fn traefik_release(client: &kube::Client, prefix: &str) -> String {
     let ns = deployed_versions(client, prefix).await;
     create_custom(
         client,
@@ -302,14 +302,14 @@ fn the_live_source_follows_a_traefik_release_and_its_keys_write_it() {
                 actor: Actor::Controller,
             })
             .unwrap();
-        let events = until(&mut rx, "the written weight observed", |e| {
-            matches!(e, Event::ReleaseObserved { release, .. } if release.weight == Weight::clamped(55))
+        // the write runs beside the watch: its result and the weight observed come in either order
+        let (mut result, mut observed) = (false, false);
+        until(&mut rx, "the write's result and the written weight observed", |e| {
+            result |= matches!(e, Event::ActionResult { error: None, .. });
+            observed |= matches!(e, Event::ReleaseObserved { release, .. } if release.weight == Weight::clamped(55));
+            result && observed
         })
         .await;
-        assert!(
-            events.iter().any(|e| matches!(e, Event::ActionResult { error: None, .. })),
-            "{events:?}"
-        );
         let ts = get_custom(&client, &ns, &traefik_services(), "shop").await;
         assert_eq!(ts["spec"]["weighted"]["services"][0]["weight"], 45);
 

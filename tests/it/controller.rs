@@ -305,9 +305,25 @@ fn paused_holds_the_weight_but_keeps_the_rollback_armed() {
 fn manual_steps_and_progression_continues_from_a_manual_weight() {
     let mut app = app();
     start(&mut app, 10);
+    // a write refused by the cluster leaves the weight where it was
+    let refused = |app: &mut App, weight: u8| {
+        app.update(Event::ActionResult {
+            at: Millis::from_secs(0),
+            action: Action::SetWeight { weight: w(weight) },
+            actor: alice(),
+            error: Some("conflict".to_string()),
+        });
+    };
     assert_eq!(app.update(key('+')), vec![set_weight(20, alice())]);
+    // one action at a time: a key while the first is in flight is refused with the reason
+    assert!(app.update(key('-')).is_empty());
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("set weight 20 % in flight"), "{status}");
+    refused(&mut app, 20);
     assert_eq!(app.update(key('=')), vec![set_weight(20, alice())]);
+    refused(&mut app, 20);
     assert_eq!(app.update(key('-')), vec![set_weight(0, alice())]);
+    refused(&mut app, 0);
     // an exact weight through the prompt
     app.update(key('w'));
     for c in "35".chars() {

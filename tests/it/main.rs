@@ -1,24 +1,33 @@
 //! The integration tests, built as one crate: a module per area of the cockpit, and `support`,
 //! the harness, control plane, fault proxy and Prometheus helpers they share.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod alert_cli;
 mod alert_cockpit;
 mod alert_delivery;
 mod alert_flagger;
+mod alert_secrets;
 mod alert_verbs;
 mod canary_inference;
 mod cluster_argo;
 mod cluster_argo_confirm;
+mod cluster_contour;
 mod cluster_flagger;
 mod cluster_mesh;
 mod cluster_nginx;
 mod cluster_promote;
 mod cluster_traefik;
+mod config_sections;
 mod confirm;
+mod conformance;
 mod controller;
 mod gate_server;
+mod hostile_screen;
+mod hostile_text;
 mod layers;
 mod metrics_prometheus;
 mod picker;
@@ -27,6 +36,7 @@ mod prometheus_discovery;
 mod record;
 mod replay;
 mod replay_cli;
+mod replay_header;
 mod replay_post_mortem;
 mod resource_metrics;
 mod scenario_errors;
@@ -34,6 +44,7 @@ mod scenarios;
 mod screens;
 mod shell_plugin;
 mod slow_write;
+mod takeover;
 mod testers_routes;
 mod testers_routes_mesh;
 mod tmux_smoke;

@@ -4,7 +4,7 @@
 //! (Prometheus stopped, a server that never answers, an answer that is not JSON).
 
 use crate::support::prometheus::*;
-use crate::support::{runtime, scratch};
+use crate::support::{runtime, scratch, wait_until};
 use canary_cockpit::app::Event;
 use canary_cockpit::metrics::templates::{self, Context, Template};
 use canary_cockpit::metrics::{Endpoint, MetricsError, Poller};
@@ -572,19 +572,20 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
             "{failed:?}"
         );
         // the rollback landed on the cluster: weight 0, the canary's Deployment at 0
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let w = annotation(&client, &ns, "shop-canary", WEIGHT).await;
-            let r = deployment_replicas(&client, &ns, "shop-v2").await;
-            if w.as_deref() == Some("0") && r == 0 {
-                break;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "weight {w:?}, replicas {r}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        wait_until(
+            "the rollback lands: weight 0, shop-v2 at 0 replicas",
+            Duration::from_secs(20),
+            || async {
+                let w = annotation(&client, &ns, "shop-canary", WEIGHT).await;
+                let r = deployment_replicas(&client, &ns, "shop-v2").await;
+                if w.as_deref() == Some("0") && r == 0 {
+                    Ok(())
+                } else {
+                    Err(format!("weight {w:?}, replicas {r}"))
+                }
+            },
+        )
+        .await;
         source.abort();
         metrics.abort();
     });

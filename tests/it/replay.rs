@@ -3,7 +3,7 @@
 
 use crate::support::{scratch, screen, text};
 use canary_cockpit::app::{App, AppConfig, Event, Mode};
-use canary_cockpit::model::{MetricsSample, Millis, VersionSample};
+use canary_cockpit::model::{MetricsSample, Millis, TimeOfDay, VersionSample};
 use canary_cockpit::record::{self, Header, Recorder, Recording, SessionSource};
 use canary_cockpit::replay::playback::Playback;
 use canary_cockpit::replay::player::CHECKPOINT_EVERY;
@@ -34,10 +34,11 @@ fn replay_screen(player: &Player, playback: &Playback, width: u16, height: u16) 
     terminal.backend().buffer().clone()
 }
 
-/// Every row but the last (the footer's key hints), cell by cell with styles.
+/// Every row but the header (replay names the recording's time) and the footer (its key
+/// hints), cell by cell with styles.
 fn above_footer(buf: &Buffer) -> Vec<ratatui::buffer::Cell> {
     let area = buf.area;
-    (0..area.height - 1)
+    (1..area.height - 1)
         .flat_map(|y| (0..area.width).map(move |x| buf[(x, y)].clone()))
         .collect()
 }
@@ -105,9 +106,16 @@ fn the_replayed_screen_at_t_is_the_live_screen_at_t() {
             above_footer(small),
             "80×24 at {at:?}"
         );
-        // the footer differs on purpose: replay offers no action keys
-        let footer = text(&screen(player.app(), 120, 40));
-        let footer = footer.lines().last().unwrap();
+        // the header and the footer differ on purpose: replay says when it was recorded and
+        // offers no action keys
+        let shown = text(&screen(player.app(), 120, 40));
+        let header = shown.lines().next().unwrap();
+        let recorded = format!("recorded {} UTC", TimeOfDay(*at));
+        assert!(
+            header.contains(&recorded) && !header.contains("data "),
+            "{header}"
+        );
+        let footer = shown.lines().last().unwrap();
         assert!(
             footer.contains("? help") && !footer.contains("P promote"),
             "{footer}"

@@ -1,9 +1,12 @@
 //! What every traffic system shares: the route as read and the levers it names ([`route`]), the
 //! writes the executor performs ([`write`]), which backend is the canary ([`infer`]), where the
-//! metrics are ([`hints`]) and the list a system's releases are found in ([`discover`]).
+//! metrics are ([`hints`]), the list a system's releases are found in ([`discover`]), how a
+//! release ends by its layout ([`takeover`]) and the write that ends it ([`ending`]).
 
 pub mod discover;
+pub mod ending;
 pub mod hints;
 pub mod infer;
 pub mod route;
+pub mod takeover;
 pub mod write;

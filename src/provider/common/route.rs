@@ -138,6 +138,14 @@ impl Route {
     /// again (image tags, the newer Deployment).
     pub fn kept(&self) -> Option<Kept> {
         let by = self.canary_by?;
+        // after a take-over the primary is the version that was the canary: it stays the
+        // canary by the versions once the take-over is undone
+        if let Some(t) = super::takeover::recorded(self) {
+            return Some(Kept {
+                canary: t.new.clone(),
+                decided: Decided::new(by, format!("the version that took over ({})", t.new)),
+            });
+        }
         matches!(by, CanaryBy::Version | CanaryBy::Newer).then(|| Kept {
             canary: self.names[1].clone(),
             decided: Decided::new(by, self.canary_why.clone()),

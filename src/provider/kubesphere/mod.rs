@@ -165,6 +165,7 @@ pub fn parse(obj: &DynamicObject, namespace: &str) -> Result<Strategy, SplitErro
     let hint = split::Hint {
         annotation: Some(canary.clone()),
         kept: None,
+        took_over: None,
     };
     let (mut split, bypass) = istio::split(&name, namespace, &rv, &hint, &spec.template.spec)
         .map_err(|e| malformed(format!("spec.template: {e}")))?;

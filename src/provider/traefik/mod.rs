@@ -209,6 +209,7 @@ mod tests {
         let hint = split::Hint {
             annotation: Some("shop-v1".to_string()),
             kept: None,
+            took_over: None,
         };
         let named = split("shop", "prod", "1", &hint, &spec).unwrap();
         assert_eq!(named.canary.service, "shop-v1");
@@ -218,6 +219,7 @@ mod tests {
         let bad = split::Hint {
             annotation: Some(CANARY_BACKEND.to_string()),
             kept: None,
+            took_over: None,
         };
         assert!(split("shop", "prod", "1", &bad, &spec).is_err());
     }

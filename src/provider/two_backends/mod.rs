@@ -3,21 +3,19 @@
 //! changes them.
 
 mod service_ref;
+mod shape;
 mod system;
 mod testers;
 
-use crate::cluster::dynamic::Resource;
-use crate::cluster::{Cluster, ClusterError};
-use crate::model::{CanaryBy, Kind, Weight};
-use kube::api::DynamicObject;
+use crate::cluster::ClusterError;
+use crate::model::{CanaryBy, Weight};
+pub use shape::{pause_writes, watched, weight_writes, Parser, Routing, TwoBackends};
 pub use system::TwoBackendSystem;
 pub use testers::Testers;
 
 use crate::provider::common::infer::{self, Decided, Kept, Side};
-use crate::provider::common::route::{
-    outcome_value, paused_value, Ended, ObjectWrite, Route, OUTCOME, PAUSED,
-};
-use crate::provider::Watched;
+use crate::provider::common::route::Route;
+use crate::provider::common::takeover;
 
 pub use service_ref::ServiceRef;
 
@@ -99,6 +97,9 @@ pub fn spec_of<T: serde::de::DeserializeOwned>(
 pub struct Hint {
     pub annotation: Option<String>,
     pub kept: Option<Kept>,
+    /// The backend that took the traffic over from the other one (annotation
+    /// [`takeover::TOOK_OVER`]): the primary.
+    pub took_over: Option<String>,
 }
 
 /// Orders the two backends as (primary, canary), with the rule that decided: the annotation,
@@ -133,6 +134,21 @@ pub fn order(
                 ),
             }),
         };
+    }
+    // a take-over the cockpit recorded: the version that took over is the primary (a backend
+    // it does not name is an older release's: the other rules decide)
+    if let Some(t) = hint.took_over.as_deref() {
+        match (named(&a, t), named(&b, t)) {
+            (true, false) => {
+                let why = takeover::why(a.label(), b.label());
+                return Ok(ordered(Side::B, a, b, Decided::new(CanaryBy::Version, why)));
+            }
+            (false, true) => {
+                let why = takeover::why(b.label(), a.label());
+                return Ok(ordered(Side::A, a, b, Decided::new(CanaryBy::Version, why)));
+            }
+            _ => {}
+        }
     }
     let services = (a.service != b.service).then_some((a.service.as_str(), b.service.as_str()));
     let by_names = infer::by_names(a.label(), b.label())
@@ -222,169 +238,6 @@ impl Split {
     }
 }
 
-/// A two-backend route as read (Istio, Gateway API, Traefik, Contour): the object's kind and
-/// API version, and its split.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Routing {
-    pub kind: Kind,
-    pub version: &'static str,
-    pub split: Split,
-    /// The object's `spec` as read: testers' routes are written from it.
-    pub spec: serde_json::Value,
-}
-
-/// A two-backend object's parser: its name, namespace, resourceVersion, the canary hint and its
-/// `spec` in; the split and the rules that bypass the weight out.
-pub type Parser =
-    fn(&str, &str, &str, &Hint, &serde_json::Value) -> Result<(Split, Vec<String>), SplitError>;
-
-/// A kind of object that holds a two-backend split: how the provider layer reads it.
-pub struct TwoBackends {
-    pub kind: Kind,
-    pub resource: Resource,
-    pub parse: Parser,
-    /// What the system adds to the route it read (Gateway API: its testers' routes).
-    pub finish: fn(Route) -> Route,
-}
-
-impl TwoBackends {
-    /// The release's route from its object (an Istio VirtualService, a Gateway API HTTPRoute, a
-    /// TraefikService), as the cluster served it at `version`; `kept` is the canary as decided
-    /// by an earlier read. A route whose canary no rule decides has no `canary_by`.
-    pub fn route(
-        &self,
-        version: &'static str,
-        namespace: &str,
-        obj: &DynamicObject,
-        kept: Option<&Kept>,
-    ) -> Result<Route, ClusterError> {
-        let name = obj.metadata.name.clone().unwrap_or_default();
-        let rv = obj.metadata.resource_version.clone().unwrap_or_default();
-        let hint = Hint {
-            annotation: crate::provider::common::route::annotations(&obj.metadata)
-                .get(CANARY_BACKEND)
-                .cloned(),
-            kept: kept.cloned(),
-        };
-        let spec = obj.data.get("spec").cloned().unwrap_or_default();
-        let (split, bypass) = (self.parse)(&name, namespace, &rv, &hint, &spec)?;
-        let routing = crate::provider::Routing::Split(Routing {
-            kind: self.kind,
-            version,
-            split: split.clone(),
-            spec,
-        });
-        route(self.kind, routing, obj, &split, bypass).map(self.finish)
-    }
-
-    /// The object `name` as it is now, and its route.
-    pub async fn read(
-        &self,
-        cluster: &Cluster,
-        name: &str,
-        kept: Option<&Kept>,
-    ) -> Result<Route, ClusterError> {
-        let (obj, version) = crate::cluster::dynamic::get(cluster, self.resource, name).await?;
-        self.route(version, &cluster.namespace, &obj, kept)
-    }
-
-    /// The route rebuilt after a change, keeping the canary of `seen`: an error when no rule
-    /// decides it any more (the backends were renamed).
-    pub fn rebuilt(
-        &self,
-        version: &'static str,
-        namespace: &str,
-        obj: &DynamicObject,
-        seen: &Route,
-    ) -> Result<Route, ClusterError> {
-        let route = self.route(version, namespace, obj, seen.kept().as_ref())?;
-        match &route.canary_by {
-            Some(_) => Ok(route),
-            None => {
-                Err(undecided(&route, "the backends changed since the canary was decided").into())
-            }
-        }
-    }
-}
-
-/// The route of a release whose object holds a two-backend split.
-fn route(
-    kind: Kind,
-    routing: crate::provider::Routing,
-    obj: &DynamicObject,
-    split: &Split,
-    bypass: Vec<String>,
-) -> Result<Route, ClusterError> {
-    let name = obj.metadata.name.clone().unwrap_or_default();
-    let object = format!("{}/{name}", kind.prefix());
-    let weight = split.percent().map_err(|what| SplitError::Malformed {
-        object: object.clone(),
-        what,
-    })?;
-    let names = [
-        split.primary.label().to_string(),
-        split.canary.label().to_string(),
-    ];
-    let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
-    route.bypass = bypass;
-    route.rules = split.testers.rules.clone();
-    route.decided(split.decided.clone());
-    Ok(route)
-}
-
-/// The object by name.
-pub fn watched(resource: Resource, r: &Routing, name: &str) -> Watched {
-    Watched {
-        resource,
-        version: r.version,
-        name: Some(name.to_string()),
-    }
-}
-
-/// JSON pointer escaping of one path segment.
-fn pointer(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
-
-/// The conditional JSON patch of both weights, with the outcome annotation when the weight ends
-/// the release (or clears it when a new one starts).
-pub fn weight_writes(
-    seen: &Route,
-    r: &Routing,
-    resource: Resource,
-    weight: Weight,
-    ended: Option<Ended>,
-) -> Vec<ObjectWrite> {
-    let mut ops = r.split.weight_patch(weight);
-    if let (Some(list), Some(v)) = (ops.as_array_mut(), outcome_value(seen, weight, ended)) {
-        match (&v, seen.annotations.is_empty()) {
-            (serde_json::Value::Null, _) => list.push(serde_json::json!(
-                {"op": "remove", "path": format!("/metadata/annotations/{}", pointer(OUTCOME))}
-            )),
-            (_, true) => list.push(serde_json::json!(
-                {"op": "add", "path": "/metadata/annotations", "value": {OUTCOME: v}}
-            )),
-            (_, false) => list.push(serde_json::json!(
-                {"op": "add", "path": format!("/metadata/annotations/{}", pointer(OUTCOME)), "value": v}
-            )),
-        }
-    }
-    vec![ObjectWrite::json(resource, r.version, &seen.name, ops)]
-}
-
-/// The pause annotation, conditional on the version read.
-pub fn pause_writes(
-    seen: &Route,
-    r: &Routing,
-    resource: Resource,
-    paused: bool,
-) -> Vec<ObjectWrite> {
-    let patch = serde_json::json!({"metadata": {
-        "resourceVersion": r.split.resource_version,
-        "annotations": {PAUSED: paused_value(paused)}}});
-    vec![ObjectWrite::merge(resource, r.version, &seen.name, patch)]
-}
-
 /// A route that has no two-backend split is no canary release: the release list skips it.
 pub fn is_no_split(e: &ClusterError) -> bool {
     matches!(e, ClusterError::Object(inner)
@@ -417,6 +270,7 @@ mod tests {
                 canary: c.to_string(),
                 decided: Decided::new(by, "earlier"),
             }),
+            took_over: None,
         }
     }
 
@@ -490,6 +344,42 @@ mod tests {
             sub("v2")
         )
         .is_err());
+    }
+
+    #[test]
+    fn a_take_over_makes_the_new_version_the_primary() {
+        let sub = |s: &str| backend("reviews", Some(s), 50);
+        let took = |t: &str| Hint {
+            took_over: Some(t.to_string()),
+            ..Hint::default()
+        };
+        assert_eq!(
+            decide(&took("v2"), sub("v1"), sub("v2")),
+            owned("v2", "v1", Some(CanaryBy::Version))
+        );
+        assert_eq!(
+            decide(&took("v2"), sub("v2"), sub("v1")),
+            owned("v2", "v1", Some(CanaryBy::Version))
+        );
+        let (_, _, d) = order("vs/reviews", "http[0]", &took("v2"), sub("v1"), sub("v2")).unwrap();
+        assert_eq!(
+            d.map(|d| d.why).as_deref(),
+            Some("the take-over (v2 took over from v1: annotation canary-cockpit.io/took-over)")
+        );
+        // a take-over of an older release (it names neither backend): the versions decide
+        assert_eq!(
+            decide(&took("v1"), sub("v2"), sub("v3")),
+            owned("v2", "v3", Some(CanaryBy::Version))
+        );
+        // the operator's annotation comes first
+        let both = Hint {
+            annotation: Some("v2".to_string()),
+            ..took("v2")
+        };
+        assert_eq!(
+            decide(&both, sub("v1"), sub("v2")),
+            owned("v1", "v2", Some(CanaryBy::Annotation))
+        );
     }
 
     #[test]

@@ -10,11 +10,15 @@
 //! scales the canary to 0).
 
 pub mod alert_receiver;
+pub mod audit;
 pub mod cluster;
 pub mod fault_proxy;
 pub mod metrics_stand_in;
 pub mod netns;
 pub mod prometheus;
+pub mod wait;
+
+pub use wait::{wait_until, wait_until_sync};
 
 use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event};
 use canary_cockpit::model::{
