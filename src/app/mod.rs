@@ -5,10 +5,12 @@
 
 mod alerts;
 mod config;
+pub mod confirm;
 pub mod effect;
 pub mod event;
 pub mod footer;
 pub mod gates;
+pub mod hold;
 mod keybinding;
 pub mod keymap;
 pub(crate) mod keys;
@@ -21,9 +23,11 @@ pub mod rows;
 pub mod usage;
 
 pub use config::{AppConfig, NO_PROMETHEUS};
+pub use confirm::{Awaiting, CONFIRM_WITHIN_MS};
 pub use effect::{Action, Actor, Effect};
 pub use event::{Event, PickedFrom};
 pub use gates::{GateBy, ServedGates};
+pub use hold::Held;
 pub use log::{EventLog, LogEntry, LogKind};
 pub use mode::{Confirm, Level, Mode, Panel, Prompt, PromptKind, Status};
 pub use rows::PodRow;
@@ -120,6 +124,14 @@ pub struct App {
     pub alerts: alerts::AlertState,
     /// The action the cockpit asked for and whose result has not come back yet.
     pub in_flight: Option<InFlight>,
+    /// A promotion or rollback the release's controller was asked for and has not confirmed.
+    pub awaiting: Option<Awaiting>,
+    /// Who paused the release in this cockpit, while it is paused.
+    pub paused_by: Option<Actor>,
+    /// The primary's and the canary's names when the release ended.
+    pub ended_from: Option<(String, String)>,
+    /// The cockpit's latest note (what an action wrote), for the result that follows it.
+    last_note: Option<(Millis, String)>,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
     /// the runner, which records them. Replay feeds them back through `update`.
     produced: Vec<Event>,
@@ -162,6 +174,10 @@ impl App {
             alerts: alerts::AlertState::default(),
             produced: Vec::new(),
             in_flight: None,
+            awaiting: None,
+            paused_by: None,
+            ended_from: None,
+            last_note: None,
         }
     }
 
@@ -205,12 +221,16 @@ impl App {
             Event::Key(key) => self.on_key(key),
             Event::Resize { .. } => Vec::new(),
             Event::Tick { at } => {
+                self.now = self.now.max(at);
+                self.check_controller(at);
                 let mut effects = self.alert_outages(at);
                 effects.extend(self.advance(at));
                 effects
             }
             Event::Heartbeat { at } => {
                 self.touch(at);
+                self.now = self.now.max(at);
+                self.check_controller(at);
                 let mut effects = self.source_up(at, "watch");
                 effects.extend(self.alert_outages(at));
                 effects.extend(self.advance(at));
@@ -279,6 +299,7 @@ impl App {
             } => self.on_gate_changed(at, namespace, name, change, by),
             Event::Note { at, author, text } => {
                 self.now = self.now.max(at);
+                self.remember_note(at, &author, &text);
                 if author == "cockpit" && text.ends_with(NO_PROMETHEUS) {
                     self.metrics_absent = true;
                 }

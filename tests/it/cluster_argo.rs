@@ -11,7 +11,7 @@ use canary_cockpit::live::executor;
 use canary_cockpit::model::{Millis, Phase, Weight};
 use serde_json::json;
 
-fn rollouts() -> kube::api::ApiResource {
+pub(crate) fn rollouts() -> kube::api::ApiResource {
     custom("argoproj.io", "v1alpha1", "Rollout", "rollouts")
 }
 
@@ -20,7 +20,7 @@ fn analysis_runs() -> kube::api::ApiResource {
 }
 
 /// Plays the Argo controller: writes the Rollout's status through the status subresource.
-async fn controller_status(client: &kube::Client, ns: &str, status: serde_json::Value) {
+pub(crate) async fn controller_status(client: &kube::Client, ns: &str, status: serde_json::Value) {
     patch_custom_status(client, ns, &rollouts(), "shop", status).await;
 }
 

@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 mod headers;
 mod lever;
 mod system;
+mod versions;
 mod view;
 mod writes;
 
@@ -31,7 +32,8 @@ pub use system::ArgoRollouts;
 
 pub use headers::route_writes;
 
-pub use lever::{lever, metrics_hints, read, route, watches, weight_refused};
+pub use lever::{known, lever, metrics_hints, read, route, watches, weight_refused};
+pub use versions::{Revision, REVISION};
 pub use view::analysis_lines;
 pub use writes::{
     abort_writes, next_step_writes, pause_writes as pause_patches, promote_full_writes, Writes,
@@ -78,6 +80,8 @@ struct Spec {
     strategy: Strategy,
     #[serde(default)]
     workload_ref: Option<WorkloadRef>,
+    #[serde(default)]
+    template: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,6 +125,11 @@ struct Status {
     message: Option<String>,
     #[serde(default)]
     abort: bool,
+    /// Set by the controller once it has carried out an abort.
+    #[serde(default)]
+    aborted_at: Option<String>,
+    #[serde(default)]
+    promote_full: bool,
     #[serde(default)]
     pause_conditions: Option<Vec<PauseCondition>>,
     #[serde(default, rename = "stableRS")]
@@ -214,6 +223,10 @@ pub struct Rollout {
     /// When the controller's pause began (`status.pauseConditions[].startTime`).
     pub pause_started: Option<crate::model::Millis>,
     pub abort: bool,
+    /// `status.abortedAt`: the controller has carried the abort out.
+    pub aborted: bool,
+    /// `status.promoteFull`: a full promotion is asked for.
+    pub promote_full: bool,
     pub phase: Option<String>,
     pub message: String,
     pub stable_hash: Option<String>,
@@ -229,6 +242,10 @@ pub struct Rollout {
     /// The header routes its steps set, as rules (the release's own) and as lines.
     pub rules: Vec<crate::model::RouteRule>,
     pub header_routes: Vec<String>,
+    /// The revision and image of the pod template hashes known (the stable's and the canary's).
+    pub revisions: BTreeMap<String, Revision>,
+    /// The Rollout's own revision annotation and the spec's image: the current pod template's.
+    pub current_revision: Option<Revision>,
 }
 
 pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
@@ -262,7 +279,11 @@ pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
     };
     let (rules, header_routes) = headers::read(&canary.steps, canary.traffic_routing.as_ref());
     let pauses = status.pause_conditions.unwrap_or_default();
+    let current = versions::current(&obj.metadata, spec.template.as_ref());
     Ok(Rollout {
+        revisions: BTreeMap::new(),
+        aborted: status.aborted_at.is_some_and(|t| !t.is_empty()),
+        promote_full: status.promote_full,
         rules,
         header_routes,
         uid: obj.metadata.uid.clone().unwrap_or_default(),
@@ -296,6 +317,7 @@ pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
         selector,
         workload: spec.workload_ref.map(|w| format!("{}/{}", w.kind, w.name)),
         name,
+        current_revision: current,
     })
 }
 
@@ -339,14 +361,28 @@ impl Rollout {
             .map_or_else(|| self.set_weight(), Weight::clamped)
     }
 
+    /// The controller has carried out an abort: it says so (`status.abortedAt`), or reports
+    /// the aborted rollout as degraded.
+    pub fn abort_done(&self) -> bool {
+        self.abort && (self.aborted || self.phase.as_deref() == Some("Degraded"))
+    }
+
+    /// The phase as the controller's status confirms it. An abort asked for and not yet carried
+    /// out is under way; promoted needs the controller's `Healthy` with the new stable
+    /// ReplicaSet: the stable hash is the current pod template's.
     pub fn phase(&self) -> Phase {
         if self.abort {
-            return Phase::RolledBack;
+            return if self.abort_done() {
+                Phase::RolledBack
+            } else {
+                Phase::RollingBack
+            };
         }
+        let promoted = self.stable_hash.is_some() && self.stable_hash == self.canary_hash;
         match self.phase.as_deref() {
             Some("Paused") => Phase::Paused,
             Some("Degraded") => Phase::Failed,
-            Some("Healthy") if self.settled() => Phase::Promoted,
+            Some("Healthy") if promoted => Phase::Promoted,
             _ if self.is_paused() => Phase::Paused,
             _ => Phase::Progressing,
         }

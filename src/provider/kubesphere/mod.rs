@@ -309,6 +309,10 @@ pub fn route(obj: &DynamicObject, namespace: &str) -> Result<Route, ClusterError
     route.rules = rules;
     // the cockpit's own pause annotation, as on the releases it drives
     let paused = route.paused;
+    let mut view = view;
+    view.hold = paused.then(|| crate::model::Hold::Paused {
+        field: PAUSED.to_string(),
+    });
     Ok(route.controlled(Controlled {
         paused,
         phase,

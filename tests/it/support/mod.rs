@@ -70,6 +70,7 @@ pub fn config(color: bool) -> AppConfig {
         refresh_ms: 2000,
         raise_alerts: true,
         no_metrics_source: false,
+        confirm_within_ms: canary_cockpit::app::CONFIRM_WITHIN_MS,
     }
 }
 
