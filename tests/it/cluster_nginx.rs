@@ -209,7 +209,7 @@ fn rbac_denial_and_bad_objects_give_one_clear_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("canary-weight is \"abc\", not a whole number"),
+        err.contains("canary-weight is 'abc', not a whole number"),
         "{err}"
     );
 

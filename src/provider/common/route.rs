@@ -81,6 +81,74 @@ pub struct Route {
     pub canary_by: Option<CanaryBy>,
     /// Why, for the operator: `version order (v1 < v2)`.
     pub canary_why: String,
+    /// Fields of the routing object that could not be read (a weight of `abc`): the release
+    /// stays readable for the way back, and every action but rollback and pause is refused.
+    pub malformed: Vec<Malformed>,
+}
+
+/// A field of the routing object the cockpit could not read, as found. The way back never
+/// depends on it: a rollback writes its own value there whatever it held, a pause leaves it; every
+/// other action is refused with it as the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Malformed {
+    /// The object that holds it: `ingress/shop-canary`.
+    pub object: String,
+    /// The field as the operator knows it: `canary-weight`, `the weights of spec.http[0]`.
+    pub field: String,
+    /// What it held, as written.
+    pub value: String,
+    /// What it should hold: `a whole number`.
+    pub expected: String,
+    /// What a rollback writes there (`0`); `None` when the rollback leaves it as it is.
+    pub rollback: Option<String>,
+}
+
+impl Malformed {
+    /// The value as it may be quoted: one line, at most 60 characters, through the hygiene.
+    fn quoted(&self) -> String {
+        crate::hygiene::short(&self.value, 60)
+    }
+
+    /// What a rollback did with the field: `canary-weight was 'abc'; set to 0`.
+    pub fn after_rollback(&self) -> String {
+        match &self.rollback {
+            Some(v) => format!("{} was '{}'; set to {v}", self.field, self.quoted()),
+            None => format!(
+                "{} is '{}', not {}; left as it is",
+                self.field,
+                self.quoted(),
+                self.expected
+            ),
+        }
+    }
+
+    /// What a pause did with the field: nothing.
+    pub fn after_pause(&self) -> String {
+        format!(
+            "{} is '{}', not {}; the pause leaves it as it is, `canary rollback` sets it right",
+            self.field,
+            self.quoted(),
+            self.expected
+        )
+    }
+
+    /// Why an action that moves the release forward is refused.
+    pub fn refusal(&self, action: &str) -> String {
+        format!("{self}: {action} is refused until it is set right; rollback and pause still work")
+    }
+}
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} is '{}', not {}",
+            self.object,
+            self.field,
+            self.quoted(),
+            self.expected
+        )
+    }
 }
 
 impl Route {
@@ -117,6 +185,7 @@ impl Route {
             pod_selectors: None,
             canary_by: Some(CanaryBy::Definition),
             canary_why: "the release's definition".to_string(),
+            malformed: Vec::new(),
         }
     }
 
@@ -150,6 +219,36 @@ impl Route {
             canary: self.names[1].clone(),
             decided: Decided::new(by, self.canary_why.clone()),
         })
+    }
+
+    /// The refusal of `action` on a release whose routing object has a field the cockpit could
+    /// not read: only the way back (rollback, pause) goes on.
+    pub fn refuse_malformed(&self, action: crate::app::Action) -> Result<(), ClusterError> {
+        use crate::app::Action;
+        match (self.malformed.first(), action) {
+            (None, _) | (Some(_), Action::Rollback | Action::Pause) => Ok(()),
+            (Some(m), action) => Err(ClusterError::Refused(m.refusal(&action.to_string()))),
+        }
+    }
+
+    /// The capabilities a malformed field takes away, for the keys and the help.
+    pub fn malformed_refusals(&self) -> Vec<crate::model::Refusal> {
+        use crate::model::Capability;
+        let Some(m) = self.malformed.first() else {
+            return Vec::new();
+        };
+        [
+            Capability::StepDown,
+            Capability::SetWeight,
+            Capability::StepUp,
+            Capability::Promote,
+        ]
+        .into_iter()
+        .map(|action| crate::model::Refusal {
+            action,
+            why: m.refusal(action.name()),
+        })
+        .collect()
     }
 
     /// One line for the event log: `canary v2 decided by version order (v1 < v2)`; `None` when
