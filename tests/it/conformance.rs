@@ -238,6 +238,9 @@ fn run(test: &str, row: Row) {
         "{said}"
     );
 
+    // a take-over asks for the new version's available pods: the kubelet has made them so
+    rt.block_on(all_available(&client, &ns));
+
     let script = Script {
         test,
         kubeconfig: &cp.kubeconfig,
@@ -278,6 +281,41 @@ fn run(test: &str, row: Row) {
     ];
     for (step, args, expect) in steps {
         script.check(step, &args, expect, row.object);
+    }
+}
+
+/// Waits until every Deployment of `ns` has all its replicas available.
+async fn all_available(client: &kube::Client, ns: &str) {
+    let api: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+        kube::Api::namespaced(client.clone(), ns);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let list = api
+            .list(&Default::default())
+            .await
+            .expect("list deployments");
+        let short: Vec<String> = list
+            .items
+            .iter()
+            .filter(|d| {
+                let want = d.spec.replicas.unwrap_or(1);
+                let have = d
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.available_replicas)
+                    .unwrap_or(0);
+                have < want
+            })
+            .map(|d| d.metadata.name.clone().unwrap_or_default())
+            .collect();
+        if short.is_empty() {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "deployments not available within 60 s: {short:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 
