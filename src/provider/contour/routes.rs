@@ -191,7 +191,7 @@ pub fn testers(spec: &Value, index: usize, split: &Split) -> Testers {
         .unwrap_or_default();
     Testers {
         rules,
-        routes: routes.clone(),
+        routes,
         index,
         canary,
     }
