@@ -11,6 +11,8 @@ pub mod event;
 pub mod footer;
 pub mod gates;
 pub mod hold;
+mod inflight;
+pub use inflight::InFlight;
 mod keybinding;
 pub mod keymap;
 pub(crate) mod keys;
@@ -64,13 +66,6 @@ impl ReleaseOutcome {
             ReleaseOutcome::Failed => "failed",
         }
     }
-}
-
-/// An action asked of the release's executor, until its result comes back.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InFlight {
-    pub action: Action,
-    pub since: Millis,
 }
 
 #[derive(Clone, Debug)]
@@ -206,14 +201,6 @@ impl App {
             self.in_flight = Some(InFlight { action, since: at });
         }
         effects
-    }
-
-    /// `setting weight 30 % · 4 s`: the action in flight and how long it has been, for the
-    /// footer.
-    pub fn in_flight_line(&self) -> Option<String> {
-        let f = self.in_flight.as_ref()?;
-        let secs = self.now.since(f.since).max(0) / 1000;
-        Some(format!("{} in flight · {secs} s", f.action))
     }
 
     fn dispatch(&mut self, event: Event) -> Vec<Effect> {

@@ -37,6 +37,20 @@ fn managed_by(managed: &mut Managed, meta: &kube::api::ObjectMeta, what: String)
 
 fn listed(namespace: &str, kind: Kind, name: &str, route: Result<Route, ClusterError>) -> Listed {
     match route {
+        // a field that could not be read: no weight to show, and why
+        Ok(route) if !route.malformed.is_empty() => Listed {
+            namespace: namespace.to_string(),
+            target: format!("{}/{}", kind.prefix(), route.name),
+            provider: kind.provider().to_string(),
+            phase: "unreadable".to_string(),
+            weight: None,
+            note: route
+                .malformed
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
         Ok(route) => Listed {
             namespace: namespace.to_string(),
             target: format!("{}/{}", kind.prefix(), route.name),

@@ -54,6 +54,8 @@ pub fn lever(seen: &Observed, action: Action, options: &Options) -> Result<Lever
             "the cockpit is read-only (--readonly): nothing was written".to_string(),
         ));
     }
+    // a field that could not be read leaves only the way back
+    seen.route.refuse_malformed(action)?;
     provider::of(&seen.route).lever(&seen.route, action, options.gates.is_some())
 }
 

@@ -138,7 +138,11 @@ pub fn assemble(
         paused: Some(route.paused),
         controller: route.controller.clone().map(Box::new),
         rules: route.rules.clone(),
-        refusals: crate::provider::of(&route).refusals(&route),
+        refusals: {
+            let mut r = crate::provider::of(&route).refusals(&route);
+            r.extend(route.malformed_refusals());
+            r
+        },
     };
     let pods = PodSet {
         primary: primary_pods.iter().map(|p| p.pod.clone()).collect(),

@@ -57,10 +57,10 @@ pub async fn rollback(
             .await;
     }
     // the way back does not depend on what was seen before: whatever the weight is now (a
-    // promotion under way may just have moved it), it goes to 0, conditional on the route as
-    // read right now
+    // promotion under way may just have moved it, or it cannot even be read), it goes to 0,
+    // conditional on the route as read right now
     let end = |route| ending::finish(cluster, route, Weight::ZERO, Ended::RolledBack, &[]);
-    let ended = match end(&seen.route).await {
+    let (ended, basis) = match end(&seen.route).await {
         Err(ClusterError::Conflict { .. }) => {
             let now = release::current_route(cluster, &seen.target, &seen.route).await?;
             // a take-over landed meanwhile: undo it
@@ -68,10 +68,19 @@ pub async fn rollback(
                 return super::takeover::rollback(cluster, &seen.target, &now, keep_canary, report)
                     .await;
             }
-            end(&now).await?
+            let basis = now.malformed.clone();
+            (end(&now).await?, basis)
         }
-        done => done?,
+        done => (done?, seen.route.malformed.clone()),
     };
+    for m in &basis {
+        report
+            .say(
+                "rollback",
+                format!("{}: warning: {}", m.object, m.after_rollback()),
+            )
+            .await;
+    }
     report
         .say(
             "rollback",

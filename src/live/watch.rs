@@ -51,6 +51,11 @@ pub async fn run(
             return;
         }
     }
+    if let Some(ev) = malformed_error(None, &seen, true) {
+        if tx.send(ev).await.is_err() {
+            return;
+        }
+    }
     let mut latest = seen;
     let mut in_flight = InFlight::default();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
@@ -87,7 +92,9 @@ pub async fn run(
                     let gates = options.gates.as_ref().map(|(b, _)| gate_state(b, &latest.snapshot.namespace, &latest.route.name));
                     match set.rebuild(&latest, gates) {
                         Some(Ok(next)) => {
-                            let events = differences(&latest, &next, now());
+                            let mut events = differences(&latest, &next, now());
+                            // after the release, whose news clears the cluster's error
+                            events.extend(malformed_error(Some(&latest), &next, !events.is_empty()));
                             latest = next;
                             for ev in events {
                                 if tx.send(ev).await.is_err() {
@@ -181,6 +188,21 @@ fn differences(before: &Observed, after: &Observed, at: Millis) -> Vec<Event> {
         });
     }
     out
+}
+
+/// The error that a field of the routing object could not be read, when it is new or the news
+/// of the release just cleared it (`cleared`).
+fn malformed_error(before: Option<&Observed>, after: &Observed, cleared: bool) -> Option<Event> {
+    let m = after.route.malformed.first()?;
+    let new = before.is_none_or(|b| b.route.malformed != after.route.malformed);
+    (new || cleared).then(|| Event::SourceError {
+        at: now(),
+        source: "cluster".to_string(),
+        message: format!(
+            "{m}: the weight is unknown (shown as 0 %); R rolls back to 0, p pauses, every other \
+             action is refused"
+        ),
+    })
 }
 
 /// How the cockpit's gates stand for a canary as published, for its analysis panel.

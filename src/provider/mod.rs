@@ -33,7 +33,9 @@ pub mod two_backends;
 use crate::model::Kind;
 
 pub use common::hints::MetricsHints;
-pub use common::route::{Ended, GateChange, Lever, ObjectWrite, PatchBody, Route, OUTCOME, PAUSED};
+pub use common::route::{
+    Ended, GateChange, Lever, Malformed, ObjectWrite, PatchBody, Route, OUTCOME, PAUSED,
+};
 pub use registry::system;
 pub use system::{Context, Found, TrafficSystem, Watched};
 pub use two_backends::is_no_split;

@@ -209,7 +209,7 @@ fn rbac_denial_and_bad_objects_give_one_clear_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("canary-weight is \"abc\", not a whole number"),
+        err.contains("canary-weight is 'abc', not a whole number"),
         "{err}"
     );
 
@@ -222,13 +222,12 @@ fn rbac_denial_and_bad_objects_give_one_clear_line() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// The cockpit's requests in `ns` after the first `skip` lines of the API server's audit log:
-/// `(verb, path)` once per request, the controller-manager's own left out.
-fn requests_in(ns: &str, skip: usize) -> Vec<(String, String)> {
-    let text = audit::text();
+/// The cockpit's requests in `ns` after `mark` in the API server's audit log: `(verb, path)`
+/// once per request, the controller-manager's own left out.
+fn requests_in(ns: &str, mark: audit::Mark) -> Vec<(String, String)> {
+    let text = audit::since(mark);
     let mut seen = std::collections::HashSet::new();
     text.lines()
-        .skip(skip)
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|e| e["objectRef"]["namespace"] == ns)
         .filter(|e| {
@@ -286,6 +285,8 @@ fn requests_at_startup_and_none_in_steady_state() {
     // the live source: the same read (without the look for Prometheus), then watches of the
     // Ingresses and the release's pods from the resourceVersions of those lists, and list+watch
     // of the pods' Warning events
+    let count =
+        |reqs: &[(String, String)], verb: &str| reqs.iter().filter(|(v, _)| v == verb).count();
     let before = rt.block_on(audit::mark(&client));
     let (startup, steady, all, mut rx) = rt.block_on(async {
         let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "ingress/shop").await;
@@ -298,15 +299,12 @@ fn requests_at_startup_and_none_in_steady_state() {
             seen,
             canary_cockpit::live::executor::Options::default(),
         );
-        let lists =
-            |reqs: &[(String, String)], verb: &str| reqs.iter().filter(|(v, _)| v == verb).count();
         wait_until(
             "the source's four lists",
             Duration::from_secs(10),
             || async {
-                audit::mark(&client).await;
                 let startup = requests_in(&ns, before);
-                (lists(&startup, "list") >= 4).then_some(()).ok_or(startup)
+                (count(&startup, "list") >= 4).then_some(()).ok_or(startup)
             },
         )
         .await;
@@ -320,13 +318,11 @@ fn requests_at_startup_and_none_in_steady_state() {
         // the API server logs a quiet watch once it ends: wait for the three to close
         wait_until("the three watches end", Duration::from_secs(10), || async {
             let all = requests_in(&ns, before);
-            (lists(&all, "watch") >= 3).then_some(()).ok_or(all)
+            (count(&all, "watch") >= 3).then_some(()).ok_or(all)
         })
         .await;
         (startup, steady, requests_in(&ns, before), rx)
     });
-    let count =
-        |reqs: &[(String, String)], verb: &str| reqs.iter().filter(|(v, _)| v == verb).count();
     // one list per kind: the first read's Ingresses, Services and pods, then the events
     assert_eq!(count(&startup, "list"), 4, "{startup:?}");
     let mut listed: Vec<&str> = startup
@@ -547,9 +543,9 @@ fn a_dropped_watch_turns_stale_then_recovers_with_what_it_missed() {
     });
 }
 
-/// The patch requests for the namespace's Ingresses since `skip` audit lines.
-fn ingress_patches(ns: &str, skip: usize) -> usize {
-    requests_in(ns, skip)
+/// The patch requests for the namespace's Ingresses since `mark` in the audit log.
+fn ingress_patches(ns: &str, mark: audit::Mark) -> usize {
+    requests_in(ns, mark)
         .iter()
         .filter(|(verb, path)| verb == "patch" && path.contains("/ingresses/"))
         .count()

@@ -17,6 +17,7 @@ mod cluster_argo;
 mod cluster_argo_confirm;
 mod cluster_contour;
 mod cluster_flagger;
+mod cluster_malformed;
 mod cluster_mesh;
 mod cluster_nginx;
 mod cluster_promote;

@@ -35,13 +35,12 @@ fn status(kubeconfig: &std::path::Path, ns: &str, extra: &[&str]) -> (Value, Str
     (json, stderr)
 }
 
-/// The requests about Services in `ns` after the first `skip` lines of the audit log, once each:
+/// The requests about Services in `ns` after `mark` in the audit log, once each:
 /// `(verb, name, requestURI)`.
-fn service_requests(ns: &str, skip: usize) -> Vec<(String, String, String)> {
+fn service_requests(ns: &str, mark: audit::Mark) -> Vec<(String, String, String)> {
     let mut seen = std::collections::HashSet::new();
-    audit::text()
+    audit::since(mark)
         .lines()
-        .skip(skip)
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|e| e["objectRef"]["namespace"] == ns && e["objectRef"]["resource"] == "services")
         .filter(|e| seen.insert(e["auditID"].as_str().unwrap_or("").to_string()))

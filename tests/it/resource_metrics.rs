@@ -33,13 +33,12 @@ impl Drop for Unregister {
     }
 }
 
-/// The requests for PodMetrics in `ns` after the first `skip` lines of the audit log, once
-/// each: their request URIs.
-fn pod_metrics_requests(ns: &str, skip: usize) -> Vec<String> {
+/// The requests for PodMetrics in `ns` after `mark` in the audit log, once each: their request
+/// URIs.
+fn pod_metrics_requests(ns: &str, mark: audit::Mark) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    audit::text()
+    audit::since(mark)
         .lines()
-        .skip(skip)
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|e| {
             e["objectRef"]["apiGroup"] == "metrics.k8s.io" && e["objectRef"]["namespace"] == ns

@@ -356,10 +356,10 @@ mod tests {
                 primary: Default::default(),
                 canary: Default::default(),
             },
-            weight: crate::provider::nginx::CanaryWeight {
+            weight: Some(crate::provider::nginx::CanaryWeight {
                 weight: 0,
                 total: 100,
-            },
+            }),
         });
         Route::plain(
             routing,

@@ -1,7 +1,6 @@
 //! What every provider reads a release into ([`Route`]) and what it asks the executor to do
 //! ([`Lever`], [`ObjectWrite`]). Providers decide; the live layer's executor performs.
 
-use crate::cluster::dynamic::Resource;
 use crate::model::{CanaryBy, ControllerView, Phase, Plan, Weight};
 use kube::api::ObjectMeta;
 use std::collections::BTreeMap;
@@ -81,6 +80,74 @@ pub struct Route {
     pub canary_by: Option<CanaryBy>,
     /// Why, for the operator: `version order (v1 < v2)`.
     pub canary_why: String,
+    /// Fields of the routing object that could not be read (a weight of `abc`): the release
+    /// stays readable for the way back, and every action but rollback and pause is refused.
+    pub malformed: Vec<Malformed>,
+}
+
+/// A field of the routing object the cockpit could not read, as found. The way back never
+/// depends on it: a rollback writes its own value there whatever it held, a pause leaves it; every
+/// other action is refused with it as the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Malformed {
+    /// The object that holds it: `ingress/shop-canary`.
+    pub object: String,
+    /// The field as the operator knows it: `canary-weight`, `the weights of spec.http[0]`.
+    pub field: String,
+    /// What it held, as written.
+    pub value: String,
+    /// What it should hold: `a whole number`.
+    pub expected: String,
+    /// What a rollback writes there (`0`); `None` when the rollback leaves it as it is.
+    pub rollback: Option<String>,
+}
+
+impl Malformed {
+    /// The value as it may be quoted: one line, at most 60 characters, through the hygiene.
+    fn quoted(&self) -> String {
+        crate::hygiene::short(&self.value, 60)
+    }
+
+    /// What a rollback did with the field: `canary-weight was 'abc'; set to 0`.
+    pub fn after_rollback(&self) -> String {
+        match &self.rollback {
+            Some(v) => format!("{} was '{}'; set to {v}", self.field, self.quoted()),
+            None => format!(
+                "{} is '{}', not {}; left as it is",
+                self.field,
+                self.quoted(),
+                self.expected
+            ),
+        }
+    }
+
+    /// What a pause did with the field: nothing.
+    pub fn after_pause(&self) -> String {
+        format!(
+            "{} is '{}', not {}; the pause leaves it as it is, `canary rollback` sets it right",
+            self.field,
+            self.quoted(),
+            self.expected
+        )
+    }
+
+    /// Why an action that moves the release forward is refused.
+    pub fn refusal(&self, action: &str) -> String {
+        format!("{self}: {action} is refused until it is set right; rollback and pause still work")
+    }
+}
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} is '{}', not {}",
+            self.object,
+            self.field,
+            self.quoted(),
+            self.expected
+        )
+    }
 }
 
 impl Route {
@@ -117,6 +184,7 @@ impl Route {
             pod_selectors: None,
             canary_by: Some(CanaryBy::Definition),
             canary_why: "the release's definition".to_string(),
+            malformed: Vec::new(),
         }
     }
 
@@ -150,6 +218,36 @@ impl Route {
             canary: self.names[1].clone(),
             decided: Decided::new(by, self.canary_why.clone()),
         })
+    }
+
+    /// The refusal of `action` on a release whose routing object has a field the cockpit could
+    /// not read: only the way back (rollback, pause) goes on.
+    pub fn refuse_malformed(&self, action: crate::app::Action) -> Result<(), ClusterError> {
+        use crate::app::Action;
+        match (self.malformed.first(), action) {
+            (None, _) | (Some(_), Action::Rollback | Action::Pause) => Ok(()),
+            (Some(m), action) => Err(ClusterError::Refused(m.refusal(&action.to_string()))),
+        }
+    }
+
+    /// The capabilities a malformed field takes away, for the keys and the help.
+    pub fn malformed_refusals(&self) -> Vec<crate::model::Refusal> {
+        use crate::model::Capability;
+        let Some(m) = self.malformed.first() else {
+            return Vec::new();
+        };
+        [
+            Capability::StepDown,
+            Capability::SetWeight,
+            Capability::StepUp,
+            Capability::Promote,
+        ]
+        .into_iter()
+        .map(|action| crate::model::Refusal {
+            action,
+            why: m.refusal(action.name()),
+        })
+        .collect()
     }
 
     /// One line for the event log: `canary v2 decided by version order (v1 < v2)`; `None` when
@@ -214,166 +312,7 @@ pub fn ended(meta: &ObjectMeta, weight: Weight) -> Option<Ended> {
     ended.filter(|_| weight == Weight::ZERO)
 }
 
-/// The body of one patch.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PatchBody {
-    /// A JSON merge patch.
-    Merge(serde_json::Value),
-    /// A JSON patch (RFC 6902): its `test` and `replace resourceVersion` operations make it
-    /// conditional.
-    Json(serde_json::Value),
-}
-
-/// One write to an object of the release, as a provider plans it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ObjectWrite {
-    pub resource: Resource,
-    pub version: &'static str,
-    pub name: String,
-    /// The status subresource rather than the object, named as in messages and RBAC
-    /// (`rollouts/status`).
-    pub status: Option<&'static str>,
-    pub patch: PatchBody,
-}
-
-impl ObjectWrite {
-    /// A merge patch of the object `name`.
-    pub fn merge(
-        resource: Resource,
-        version: &'static str,
-        name: &str,
-        patch: serde_json::Value,
-    ) -> Self {
-        ObjectWrite {
-            resource,
-            version,
-            name: name.to_string(),
-            status: None,
-            patch: PatchBody::Merge(patch),
-        }
-    }
-
-    /// A JSON patch of the object `name`.
-    pub fn json(
-        resource: Resource,
-        version: &'static str,
-        name: &str,
-        ops: serde_json::Value,
-    ) -> Self {
-        ObjectWrite {
-            patch: PatchBody::Json(ops),
-            ..ObjectWrite::merge(resource, version, name, serde_json::Value::Null)
-        }
-    }
-}
-
-/// The lever an action pulls on one release.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Lever {
-    /// Writes to the release's objects, in this order; `what` says what they did, for the
-    /// operator (`status.abort: true`).
-    Writes {
-        writes: Vec<ObjectWrite>,
-        what: Option<String>,
-    },
-    /// The cockpit's own promotion, stage by stage: it is the release's controller.
-    StagedPromote,
-    /// The cockpit's own rollback, stage by stage.
-    StagedRollback,
-    /// A gate the cockpit serves for Flagger.
-    Gate { change: GateChange, what: String },
-}
-
-impl Lever {
-    pub fn writes(writes: Vec<ObjectWrite>) -> Lever {
-        Lever::Writes { writes, what: None }
-    }
-}
-
-/// The outcome annotation a weight write sets: the end it records, or none (cleared) once a
-/// weight above 0 starts the next release. `None` leaves it as it is.
-pub fn outcome_value(
-    seen: &Route,
-    weight: Weight,
-    ended: Option<Ended>,
-) -> Option<serde_json::Value> {
-    match ended {
-        Some(e) => Some(serde_json::Value::String(e.label().to_string())),
-        None if weight > Weight::ZERO && seen.annotations.contains_key(OUTCOME) => {
-            Some(serde_json::Value::Null)
-        }
-        None => None,
-    }
-}
-
-/// The pause annotation's value in a merge patch: set, or removed.
-pub fn paused_value(paused: bool) -> serde_json::Value {
-    if paused {
-        serde_json::Value::String("true".to_string())
-    } else {
-        serde_json::Value::Null
-    }
-}
-
-/// The levers of a release the cockpit itself drives (ingress-nginx, Istio, Gateway API): the
-/// weight and the pause annotation on the routing object, promotion and rollback stage by stage.
-pub fn cockpit_lever(route: &Route, action: crate::app::Action) -> Result<Lever, ClusterError> {
-    use crate::app::Action;
-    match action {
-        Action::SetWeight { weight } => Ok(Lever::writes(
-            crate::provider::of(route).weight_writes(route, weight, None)?,
-        )),
-        Action::Pause | Action::Resume => Ok(Lever::writes(
-            crate::provider::of(route).pause_writes(route, action == Action::Pause)?,
-        )),
-        Action::Promote => Ok(Lever::StagedPromote),
-        Action::Rollback => Ok(Lever::StagedRollback),
-        Action::NextStep => Err(ClusterError::Refused(
-            "the cockpit drives this release by weight: + moves it by the step weight".to_string(),
-        )),
-        Action::Retry => Err(retry_refused()),
-    }
-}
-
-/// `canary retry` on a release that is not an Argo rollout.
-pub fn retry_refused() -> ClusterError {
-    ClusterError::Refused("retry applies to Argo Rollouts (an aborted rollout)".to_string())
-}
-
-/// A route handed to a system that did not read it: a caller's mistake, said as a refusal.
-pub fn foreign(route: &Route, system: &str) -> ClusterError {
-    ClusterError::Refused(format!(
-        "{} was not read as a {system} release: nothing was written",
-        route.object
-    ))
-}
-
-/// The pod selectors a route carries (a controller's objects name the pods), else its
-/// backends' Services'.
-pub async fn known_selectors(
-    cluster: &crate::cluster::Cluster,
-    route: &Route,
-) -> Result<[Selector; 2], ClusterError> {
-    match &route.pod_selectors {
-        Some(s) => Ok(s.clone()),
-        None => crate::cluster::selector::of_services(cluster, &route.names).await,
-    }
-}
-
-/// The note for `--alert flagger` on a release of a system without alert providers of its own.
-pub fn no_alert_providers(route: &Route) -> String {
-    format!(
-        "--alert flagger: {} is not a Flagger canary, so this release has no AlertProviders for \
-         --alert flagger to use",
-        route.object
-    )
-}
-
-/// How the cockpit's own pause is written, for the operator.
-pub fn pause_annotation_field(paused: bool) -> String {
-    if paused {
-        format!("annotated {PAUSED}=true")
-    } else {
-        format!("annotation {PAUSED} removed")
-    }
-}
+pub use super::lever::{
+    cockpit_lever, foreign, known_selectors, no_alert_providers, outcome_value,
+    pause_annotation_field, paused_value, retry_refused, Lever, ObjectWrite, PatchBody,
+};

@@ -129,10 +129,10 @@ mod tests {
                 primary: Default::default(),
                 canary: Default::default(),
             },
-            weight: crate::provider::nginx::CanaryWeight {
+            weight: Some(crate::provider::nginx::CanaryWeight {
                 weight: 0,
                 total: 100,
-            },
+            }),
         });
         let mut r = Route::plain(
             routing,

@@ -10,15 +10,18 @@ use crate::metrics::templates;
 use crate::model::Weight;
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::DynamicObject;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::provider::common::route::{
-    outcome_value, paused_value, Ended, ObjectWrite, Route, OUTCOME, PAUSED,
+    outcome_value, paused_value, Ended, Malformed, ObjectWrite, Route, OUTCOME, PAUSED,
 };
-use crate::provider::{Found, MetricsHints, Watched};
+use crate::provider::{MetricsHints, Watched};
 
+mod discover;
 pub mod routes;
 mod system;
+
+pub use discover::discover;
 
 pub use system::Nginx;
 
@@ -57,13 +60,6 @@ pub enum NginxError {
         name: String,
         what: &'static str,
         candidates: Vec<String>,
-    },
-    #[error("ingress/{ingress}: annotation {annotation} is {value:?}, not {expected}")]
-    Malformed {
-        ingress: String,
-        annotation: &'static str,
-        value: String,
-        expected: &'static str,
     },
     #[error(
         "ingress/{0} routes to no Service (no rule with a service backend, no defaultBackend)"
@@ -174,37 +170,38 @@ pub fn find_pair(ingresses: &[Ingress], name_: &str) -> Result<Pair, NginxError>
     })
 }
 
-fn number(ing: &Ingress, key: &'static str, default: u32) -> Result<u32, NginxError> {
+/// A weight annotation that is not what it should be.
+fn malformed(ing: &Ingress, key: &str, value: &str, expected: &str) -> Malformed {
+    Malformed {
+        object: format!("ingress/{}", name(ing)),
+        field: key.strip_prefix(PREFIX).unwrap_or(key).to_string(),
+        value: value.to_string(),
+        expected: expected.to_string(),
+        // weight 0 is 0 of any total: a rollback writes the weight alone
+        rollback: (key == WEIGHT).then(|| "0".to_string()),
+    }
+}
+
+fn number(ing: &Ingress, key: &'static str, default: u32) -> Result<u32, Malformed> {
     match annotation(ing, key) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| NginxError::Malformed {
-            ingress: name(ing).to_string(),
-            annotation: key,
-            value: v.to_string(),
-            expected: "a whole number",
-        }),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| malformed(ing, key, v, "a whole number")),
     }
 }
 
 /// The canary's weight and total; a missing weight is 0, a missing total 100.
-pub fn canary_weight(canary: &Ingress) -> Result<CanaryWeight, NginxError> {
+pub fn canary_weight(canary: &Ingress) -> Result<CanaryWeight, Malformed> {
     let total = number(canary, WEIGHT_TOTAL, 100)?;
     if total == 0 {
-        return Err(NginxError::Malformed {
-            ingress: name(canary).to_string(),
-            annotation: WEIGHT_TOTAL,
-            value: "0".to_string(),
-            expected: "a total above 0",
-        });
+        return Err(malformed(canary, WEIGHT_TOTAL, "0", "a total above 0"));
     }
     let weight = number(canary, WEIGHT, 0)?;
     if weight > total {
-        return Err(NginxError::Malformed {
-            ingress: name(canary).to_string(),
-            annotation: WEIGHT,
-            value: weight.to_string(),
-            expected: "at most canary-weight-total",
-        });
+        let expected = format!("at most canary-weight-total ({total})");
+        return Err(malformed(canary, WEIGHT, &weight.to_string(), &expected));
     }
     Ok(CanaryWeight { weight, total })
 }
@@ -253,17 +250,22 @@ impl From<NginxError> for ClusterError {
     }
 }
 
-/// The two Ingresses and the canary's weight annotations, as read.
+/// The two Ingresses and the canary's weight annotations, as read; `None` when they could not
+/// be read (the route says why in `malformed`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Routing {
     pub pair: Pair,
-    pub weight: CanaryWeight,
+    pub weight: Option<CanaryWeight>,
 }
 
 /// The release's route from the namespace's Ingresses; `name` is either of its Ingresses.
 pub fn route(ingresses: &[Ingress], name_: &str) -> Result<Route, ClusterError> {
     let pair = find_pair(ingresses, name_)?;
-    let weight = canary_weight(&pair.canary)?;
+    // a weight that cannot be read keeps the release readable for the way back
+    let (weight, malformed) = match canary_weight(&pair.canary) {
+        Ok(w) => (Some(w), None),
+        Err(m) => (None, Some(m)),
+    };
     let names = [
         backend_service(&pair.primary)?,
         backend_service(&pair.canary)?,
@@ -279,15 +281,16 @@ pub fn route(ingresses: &[Ingress], name_: &str) -> Result<Route, ClusterError> 
         object,
         release,
         names,
-        weight.percent(),
+        weight.map_or(Weight::ZERO, CanaryWeight::percent),
         &canary_meta,
     );
     route.bypass = bypass;
     route.rules = rules;
+    route.malformed.extend(malformed);
     Ok(route)
 }
 
-fn ingresses(objects: &[DynamicObject]) -> Result<Vec<Ingress>, ClusterError> {
+pub(super) fn ingresses(objects: &[DynamicObject]) -> Result<Vec<Ingress>, ClusterError> {
     objects
         .iter()
         .map(|o| {
@@ -329,23 +332,39 @@ pub fn stored(r: &Routing, obj: &DynamicObject) -> Result<Route, ClusterError> {
     route(&list, name(&r.pair.primary))
 }
 
-/// The canary Ingress's weight annotation (in its own total), with the outcome annotation.
+/// The canary Ingress's weight annotation (in its own total), with the outcome annotation. A
+/// weight of 0 is written whatever the annotations held; another only in a total that was read.
 pub fn weight_writes(
     seen: &Route,
     r: &Routing,
     weight: Weight,
     ended: Option<Ended>,
-) -> Vec<ObjectWrite> {
-    let mut patch = weight_patch(&r.pair.canary, r.weight.value_for(weight));
+) -> Result<Vec<ObjectWrite>, ClusterError> {
+    let value = match (r.weight, seen.malformed.first()) {
+        _ if weight == Weight::ZERO => 0,
+        (Some(w), None) => w.value_for(weight),
+        (_, Some(m)) => {
+            return Err(ClusterError::Refused(
+                m.refusal(&format!("set weight {weight} %")),
+            ))
+        }
+        (None, None) => {
+            return Err(ClusterError::Refused(format!(
+                "{}: the weight annotations were not read: nothing was written",
+                seen.object
+            )))
+        }
+    };
+    let mut patch = weight_patch(&r.pair.canary, value);
     if let Some(v) = outcome_value(seen, weight, ended) {
         patch["metadata"]["annotations"][OUTCOME] = v;
     }
-    vec![ObjectWrite::merge(
+    Ok(vec![ObjectWrite::merge(
         INGRESS,
         INGRESS.versions[0],
         name(&r.pair.canary),
         patch,
-    )]
+    )])
 }
 
 /// The pause annotation on the canary Ingress, conditional on the version read.
@@ -371,33 +390,6 @@ pub fn metrics_hints(r: &Routing) -> MetricsHints {
         )),
         workloads: None,
     }
-}
-
-/// Every canary Ingress of the namespace (`all`: of every namespace), with its release.
-pub async fn discover(cluster: &Cluster, all: bool) -> Result<Vec<Found>, ClusterError> {
-    let list = match dynamic::list_any(cluster, INGRESS, all).await? {
-        Some((list, _)) => ingresses(&list)?,
-        None => Vec::new(),
-    };
-    let mut by_ns: BTreeMap<String, Vec<Ingress>> = BTreeMap::new();
-    for ing in list {
-        by_ns
-            .entry(ing.metadata.namespace.clone().unwrap_or_default())
-            .or_default()
-            .push(ing);
-    }
-    let mut out = Vec::new();
-    for (ns, ings) in &by_ns {
-        for canary in ings.iter().filter(|i| is_canary(i)) {
-            out.push(Found {
-                namespace: ns.clone(),
-                name: name(canary).to_string(),
-                meta: canary.metadata.clone(),
-                route: route(ings, name(canary)),
-            });
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -475,7 +467,13 @@ mod tests {
         let err = canary_weight(&ingress("c", "h", Some(("abc", None)))).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "ingress/c: annotation nginx.ingress.kubernetes.io/canary-weight is \"abc\", not a whole number"
+            "ingress/c: canary-weight is 'abc', not a whole number"
+        );
+        assert_eq!(err.after_rollback(), "canary-weight was 'abc'; set to 0");
+        let err = canary_weight(&ingress("c", "h", Some(("1", Some("x"))))).unwrap_err();
+        assert_eq!(
+            err.after_rollback(),
+            "canary-weight-total is 'x', not a whole number; left as it is"
         );
         assert!(canary_weight(&ingress("c", "h", Some(("120", None)))).is_err());
         assert!(canary_weight(&ingress("c", "h", Some(("1", Some("0"))))).is_err());

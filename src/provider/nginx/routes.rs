@@ -248,10 +248,10 @@ mod tests {
                 primary: canary(&[]),
                 canary: c,
             },
-            weight: crate::provider::nginx::CanaryWeight {
+            weight: Some(crate::provider::nginx::CanaryWeight {
                 weight: 0,
                 total: 100,
-            },
+            }),
         }
     }
 

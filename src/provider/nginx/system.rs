@@ -79,7 +79,7 @@ impl TrafficSystem for Nginx {
         ended: Option<Ended>,
     ) -> Result<Vec<ObjectWrite>, ClusterError> {
         match &route.routing {
-            Routing::Nginx(r) => Ok(weight_writes(route, r, weight, ended)),
+            Routing::Nginx(r) => weight_writes(route, r, weight, ended),
             _ => Err(foreign(route, NAME)),
         }
     }

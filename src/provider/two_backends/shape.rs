@@ -9,7 +9,7 @@ use kube::api::DynamicObject;
 use super::{undecided, Hint, Split, SplitError, CANARY_BACKEND};
 use crate::provider::common::infer::Kept;
 use crate::provider::common::route::{
-    outcome_value, paused_value, Ended, ObjectWrite, Route, OUTCOME, PAUSED,
+    outcome_value, paused_value, Ended, Malformed, ObjectWrite, Route, OUTCOME, PAUSED,
 };
 use crate::provider::common::takeover;
 use crate::provider::Watched;
@@ -109,10 +109,20 @@ fn route(
 ) -> Result<Route, ClusterError> {
     let name = obj.metadata.name.clone().unwrap_or_default();
     let object = format!("{}/{name}", kind.prefix());
-    let weight = split.percent().map_err(|what| SplitError::Malformed {
-        object: object.clone(),
-        what,
-    })?;
+    // both weights 0: the release stays readable for the way back (a rollback writes 100 and 0)
+    let (weight, malformed) = match split.percent() {
+        Ok(w) => (w, None),
+        Err(_) => (
+            Weight::ZERO,
+            Some(Malformed {
+                object: object.clone(),
+                field: format!("the split of {}", split.route),
+                value: "0 and 0".to_string(),
+                expected: "a weight above 0".to_string(),
+                rollback: Some("100 (primary) and 0 (canary)".to_string()),
+            }),
+        ),
+    };
     let names = [
         split.primary.label().to_string(),
         split.canary.label().to_string(),
@@ -121,6 +131,7 @@ fn route(
     route.bypass = bypass;
     route.rules = split.testers.rules.clone();
     route.decided(split.decided.clone());
+    route.malformed.extend(malformed);
     Ok(route)
 }
 
@@ -139,14 +150,20 @@ fn pointer(segment: &str) -> String {
 }
 
 /// The conditional JSON patch of both weights, with the outcome annotation when the weight ends
-/// the release (or clears it when a new one starts).
+/// the release (or clears it when a new one starts). Weights that could not be read are
+/// replaced by a rollback's alone.
 pub fn weight_writes(
     seen: &Route,
     r: &Routing,
     resource: Resource,
     weight: Weight,
     ended: Option<Ended>,
-) -> Vec<ObjectWrite> {
+) -> Result<Vec<ObjectWrite>, ClusterError> {
+    if let (Some(m), true) = (seen.malformed.first(), weight > Weight::ZERO) {
+        return Err(ClusterError::Refused(
+            m.refusal(&format!("set weight {weight} %")),
+        ));
+    }
     let mut ops = r.split.weight_patch(weight);
     if let (Some(list), Some(v)) = (ops.as_array_mut(), outcome_value(seen, weight, ended)) {
         match (&v, seen.annotations.is_empty()) {
@@ -161,7 +178,9 @@ pub fn weight_writes(
             )),
         }
     }
-    vec![ObjectWrite::json(resource, r.version, &seen.name, ops)]
+    Ok(vec![ObjectWrite::json(
+        resource, r.version, &seen.name, ops,
+    )])
 }
 
 /// The pause annotation, conditional on the version read.
@@ -175,4 +194,75 @@ pub fn pause_writes(
         "resourceVersion": r.split.resource_version,
         "annotations": {PAUSED: paused_value(paused)}}});
     vec![ObjectWrite::merge(resource, r.version, &seen.name, patch)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::two_backends::{Backend, Testers};
+
+    fn backend(service: &str, subset: Option<&str>, weight: u32) -> Backend {
+        Backend {
+            service: service.to_string(),
+            subset: subset.map(str::to_string),
+            weight_path: format!("/w/{service}"),
+            weight,
+        }
+    }
+
+    #[test]
+    fn both_weights_0_leave_only_the_way_back() {
+        let split = Split {
+            route: "spec.http[0]".to_string(),
+            primary: backend("a", None, 0),
+            canary: backend("b", None, 0),
+            resource_version: "42".to_string(),
+            testers: Testers::default(),
+            decided: None,
+        };
+        let obj: DynamicObject = serde_json::from_value(serde_json::json!({
+            "apiVersion": "v1", "kind": "X", "metadata": {"name": "shop", "resourceVersion": "42"}
+        }))
+        .unwrap();
+        let r = Routing {
+            kind: Kind::VirtualService,
+            version: "v1",
+            split: split.clone(),
+            spec: serde_json::Value::Null,
+        };
+        let seen = route(
+            Kind::VirtualService,
+            crate::provider::Routing::Split(r.clone()),
+            &obj,
+            &split,
+            Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(seen.malformed.len(), 1);
+        assert_eq!(
+            seen.malformed[0].after_rollback(),
+            "the split of spec.http[0] was '0 and 0'; set to 100 (primary) and 0 (canary)"
+        );
+        let res = crate::cluster::dynamic::Resource {
+            group: "g",
+            kind: "X",
+            plural: "xs",
+            versions: &["v1"],
+        };
+        let back = weight_writes(&seen, &r, res, Weight::ZERO, Some(Ended::RolledBack)).unwrap();
+        let crate::provider::PatchBody::Json(ops) = &back[0].patch else {
+            panic!("a JSON patch")
+        };
+        assert_eq!(
+            (ops[1]["value"].as_u64(), ops[2]["value"].as_u64()),
+            (Some(100), Some(0))
+        );
+        let err = weight_writes(&seen, &r, res, Weight::clamped(30), None).unwrap_err();
+        assert!(
+            err.to_string().contains("is refused until it is set right"),
+            "{err}"
+        );
+        assert!(seen.refuse_malformed(crate::app::Action::Promote).is_err());
+        assert!(seen.refuse_malformed(crate::app::Action::Pause).is_ok());
+    }
 }

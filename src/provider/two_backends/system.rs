@@ -122,13 +122,7 @@ impl<T: TwoBackendSystem> TrafficSystem for T {
         ended: Option<Ended>,
     ) -> Result<Vec<ObjectWrite>, ClusterError> {
         let r = split_of(route, self.name())?;
-        Ok(weight_writes(
-            route,
-            r,
-            self.shape().resource,
-            weight,
-            ended,
-        ))
+        weight_writes(route, r, self.shape().resource, weight, ended)
     }
 
     fn pause_writes(&self, route: &Route, paused: bool) -> Result<Vec<ObjectWrite>, ClusterError> {

@@ -3,7 +3,8 @@
 //! screens as text, scratch directories, a runtime, the real binary, and an HTTP client that
 //! speaks to the gate server as Flagger's webhooks do. In the submodules: the real control plane
 //! (`cluster`), a fault-injecting proxy in front of it (`fault_proxy`), a real Prometheus
-//! (`prometheus`) and network namespaces the API server reaches it in (`netns`).
+//! (`prometheus`) and network namespaces the API server reaches it in (`netns`), the API server's
+//! audit log (`audit`), and waiting for a condition rather than for a fixed time (`wait`).
 //!
 //! `Harness` plays the part of the source and the executor: it sends observations and metrics, and
 //! answers every effect the app returns the way a cluster would (the weight changes, a rollback
