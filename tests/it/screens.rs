@@ -3,6 +3,7 @@
 
 mod errors;
 mod footer;
+mod holds;
 mod modals;
 mod run;
 mod testers;
