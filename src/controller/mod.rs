@@ -5,6 +5,7 @@
 //! API releases reuse it.
 
 pub mod judge;
+pub mod stats;
 
 use crate::model::{
     AnalysisSettings, MetricsHistory, Millis, Outcome, Phase, Plan, PodSet, ResourceHistory,
