@@ -5,6 +5,7 @@
 //! API releases reuse it.
 
 pub mod judge;
+pub mod statistical;
 pub mod stats;
 
 use crate::model::{
