@@ -70,6 +70,7 @@ impl DriveArgs {
             min_requests: self.min_requests,
             max_4xx_rate: self.max_4xx_rate,
             max_memory_growth: self.max_memory_growth,
+            ..crate::model::AnalysisSettings::default()
         })
     }
 }

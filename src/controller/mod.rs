@@ -7,6 +7,8 @@
 //! the cockpit shows it and drives none of them.
 
 pub mod judge;
+pub mod statistical;
+pub mod stats;
 
 use crate::model::{
     AnalysisSettings, MetricsHistory, Millis, Outcome, Phase, Plan, PodSet, ResourceHistory,

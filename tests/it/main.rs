@@ -29,6 +29,7 @@ mod controller;
 mod gate_server;
 mod hostile_screen;
 mod hostile_text;
+mod judge_reference;
 mod layers;
 mod metrics_prometheus;
 mod picker;

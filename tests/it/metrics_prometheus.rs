@@ -555,6 +555,7 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
             min_requests: 5,
             max_4xx_rate: None,
             max_memory_growth: None,
+            ..AnalysisSettings::default()
         };
         let plan = Plan::linear(Weight::clamped(10), Weight::clamped(50)).unwrap();
         let mut app = App::driving(AppConfig::default(), settings, plan);

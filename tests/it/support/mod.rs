@@ -52,6 +52,7 @@ pub fn settings() -> AnalysisSettings {
         min_requests: 20,
         max_4xx_rate: None,
         max_memory_growth: None,
+        ..AnalysisSettings::default()
     }
 }
 
