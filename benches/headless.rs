@@ -1,5 +1,8 @@
 //! A whole faulty-v2 demo, headless, at max speed.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use canary_cockpit::app::AppConfig;
 use canary_cockpit::model::Millis;
 use canary_cockpit::source::demo::{DemoSession, Scenario};

@@ -5,6 +5,9 @@
 //! Prints the file size, then criterion measures "open + seek to the end" and "seek anywhere".
 //! `CANARY_BENCH_HOURS` changes the length (default 8).
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use canary_cockpit::app::{Action, Actor, AppConfig, Event};
 use canary_cockpit::controller::Step;
 use canary_cockpit::model::{

@@ -1,6 +1,9 @@
 //! Full-frame render at 120×40 and 200×60 with 1,000 pods, and at 120×40 with 5,000 (goal: ≤ 1 ms
 //! median).
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use canary_cockpit::app::{App, AppConfig, Event};
 use canary_cockpit::model::{
     AnalysisSettings, MetricsSample, Millis, Plan, Pod, PodSet, PodStatus, ReleaseSnapshot,

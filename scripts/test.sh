@@ -38,6 +38,13 @@ if ! command -v prometheus >/dev/null 2>&1 && [ ! -x /usr/bin/prometheus ]; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus
 fi
+# R, the reference the judge's statistics are tested against (tests/it/judge_reference.rs:
+# wilcox.test, prop.test, pnorm, qnorm); Debian's package
+if ! command -v Rscript >/dev/null 2>&1; then
+    echo "== installing r-base-core"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-base-core
+fi
 for component in rustfmt clippy; do
     if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
         echo "== installing $component"

@@ -191,8 +191,11 @@ impl App {
         if before == phase {
             return Vec::new();
         }
-        let (primary, canary) = self.release.as_ref().map_or_else(Default::default, |r| {
-            (r.primary.name.clone(), r.canary.name.clone())
+        // the versions as they were when it ended: a controller may rename them after
+        let (primary, canary) = self.ended_from.clone().unwrap_or_else(|| {
+            self.release.as_ref().map_or_else(Default::default, |r| {
+                (r.primary.name.clone(), r.canary.name.clone())
+            })
         });
         match phase {
             Phase::Progressing => {

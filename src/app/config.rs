@@ -29,6 +29,9 @@ pub struct AppConfig {
     pub raise_alerts: bool,
     /// Live, with no Prometheus configured or found: the metrics panels say how to name one.
     pub no_metrics_source: bool,
+    /// How long a cluster controller may take to act on a promotion or rollback it was asked
+    /// for before the cockpit warns that it has not.
+    pub confirm_within_ms: i64,
 }
 
 impl AppConfig {
@@ -60,6 +63,7 @@ impl Default for AppConfig {
             refresh_ms: 2000,
             raise_alerts: true,
             no_metrics_source: false,
+            confirm_within_ms: super::confirm::CONFIRM_WITHIN_MS,
         }
     }
 }

@@ -71,6 +71,18 @@ impl FooterState {
     pub fn live(&self) -> &[LiveError] {
         &self.live
     }
+
+    /// How many messages were said so far: a mark for [`Self::holds_since`].
+    pub(super) fn said(&self) -> u64 {
+        self.said
+    }
+
+    /// Whether something said after `mark` holds the footer at `now`: a live error, or a
+    /// status set less than [`ERROR_SHOWN_MS`] ago.
+    pub(super) fn holds_since(&self, mark: u64, now: Millis) -> bool {
+        self.live.iter().any(|e| e.said > mark)
+            || (self.status_said > mark && now.since(self.status_at) < ERROR_SHOWN_MS)
+    }
 }
 
 impl App {

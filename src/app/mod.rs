@@ -5,10 +5,14 @@
 
 mod alerts;
 mod config;
+pub mod confirm;
 pub mod effect;
 pub mod event;
 pub mod footer;
 pub mod gates;
+pub mod hold;
+mod inflight;
+pub use inflight::InFlight;
 mod keybinding;
 pub mod keymap;
 pub(crate) mod keys;
@@ -21,9 +25,11 @@ pub mod rows;
 pub mod usage;
 
 pub use config::{AppConfig, NO_PROMETHEUS};
+pub use confirm::{Awaiting, CONFIRM_WITHIN_MS};
 pub use effect::{Action, Actor, Effect};
 pub use event::{Event, PickedFrom};
 pub use gates::{GateBy, ServedGates};
+pub use hold::Held;
 pub use log::{EventLog, LogEntry, LogKind};
 pub use mode::{Confirm, Level, Mode, Panel, Prompt, PromptKind, Status};
 pub use rows::PodRow;
@@ -62,13 +68,6 @@ impl ReleaseOutcome {
     }
 }
 
-/// An action asked of the release's executor, until its result comes back.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InFlight {
-    pub action: Action,
-    pub since: Millis,
-}
-
 #[derive(Clone, Debug)]
 pub struct App {
     pub config: AppConfig,
@@ -79,7 +78,7 @@ pub struct App {
     pub pods: PodSet,
     pub history: MetricsHistory,
     pub analysis: AnalysisState,
-    /// Present when the cockpit drives the release itself (demo, later `--drive`).
+    /// Present when the cockpit drives the release itself (the demo, `watch --drive`).
     pub controller: Option<Controller>,
     /// Analysis settings shown in the analysis panel.
     pub settings: AnalysisSettings,
@@ -120,6 +119,14 @@ pub struct App {
     pub alerts: alerts::AlertState,
     /// The action the cockpit asked for and whose result has not come back yet.
     pub in_flight: Option<InFlight>,
+    /// A promotion or rollback the release's controller was asked for and has not confirmed.
+    pub awaiting: Option<Awaiting>,
+    /// Who paused the release in this cockpit, while it is paused.
+    pub paused_by: Option<Actor>,
+    /// The primary's and the canary's names when the release ended.
+    pub ended_from: Option<(String, String)>,
+    /// The cockpit's latest note (what an action wrote), for the result that follows it.
+    last_note: Option<(Millis, String)>,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
     /// the runner, which records them. Replay feeds them back through `update`.
     produced: Vec<Event>,
@@ -162,6 +169,10 @@ impl App {
             alerts: alerts::AlertState::default(),
             produced: Vec::new(),
             in_flight: None,
+            awaiting: None,
+            paused_by: None,
+            ended_from: None,
+            last_note: None,
         }
     }
 
@@ -192,25 +203,21 @@ impl App {
         effects
     }
 
-    /// `setting weight 30 % · 4 s`: the action in flight and how long it has been, for the
-    /// footer.
-    pub fn in_flight_line(&self) -> Option<String> {
-        let f = self.in_flight.as_ref()?;
-        let secs = self.now.since(f.since).max(0) / 1000;
-        Some(format!("{} in flight · {secs} s", f.action))
-    }
-
     fn dispatch(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Key(key) => self.on_key(key),
             Event::Resize { .. } => Vec::new(),
             Event::Tick { at } => {
+                self.now = self.now.max(at);
+                self.check_controller(at);
                 let mut effects = self.alert_outages(at);
                 effects.extend(self.advance(at));
                 effects
             }
             Event::Heartbeat { at } => {
                 self.touch(at);
+                self.now = self.now.max(at);
+                self.check_controller(at);
                 let mut effects = self.source_up(at, "watch");
                 effects.extend(self.alert_outages(at));
                 effects.extend(self.advance(at));
@@ -279,6 +286,7 @@ impl App {
             } => self.on_gate_changed(at, namespace, name, change, by),
             Event::Note { at, author, text } => {
                 self.now = self.now.max(at);
+                self.remember_note(at, &author, &text);
                 if author == "cockpit" && text.ends_with(NO_PROMETHEUS) {
                     self.metrics_absent = true;
                 }

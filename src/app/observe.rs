@@ -11,6 +11,7 @@ use crate::model::{
 impl App {
     pub(super) fn on_release(&mut self, at: Millis, release: ReleaseSnapshot) {
         self.touch(at);
+        let held = self.held();
         if let Some(prev) = &self.release {
             if prev.weight != release.weight {
                 self.log.push(
@@ -24,10 +25,7 @@ impl App {
                 self.log.push(
                     at,
                     LogKind::Info,
-                    format!(
-                        "primary now runs {} ({})",
-                        release.primary.name, release.primary.image
-                    ),
+                    format!("primary now runs {}", release.primary.described()),
                 );
             }
             if prev.rules != release.rules {
@@ -49,10 +47,7 @@ impl App {
                 self.log.push(
                     at,
                     LogKind::Info,
-                    format!(
-                        "new canary {} ({})",
-                        release.canary.name, release.canary.image
-                    ),
+                    format!("new canary {}", release.canary.described()),
                 );
             }
         } else {
@@ -60,13 +55,11 @@ impl App {
                 at,
                 LogKind::Info,
                 format!(
-                    "watching {}/{}: primary {} ({}), canary {} ({}), weight {} %",
+                    "watching {}/{}: primary {}, canary {}, weight {} %",
                     release.namespace,
                     release.name,
-                    release.primary.name,
-                    release.primary.image,
-                    release.canary.name,
-                    release.canary.image,
+                    release.primary.described(),
+                    release.canary.described(),
                     release.weight
                 ),
             );
@@ -77,19 +70,26 @@ impl App {
         // a pause recorded on the cluster (by another cockpit or `canary pause`) holds here too
         if let Some(paused) = release.paused.filter(|p| *p != self.paused) {
             self.paused = paused;
-            let word = if paused { "paused" } else { "resumed" };
-            self.log.push(
-                at,
-                LogKind::Info,
-                format!("progression {word} (recorded on the release)"),
-            );
-            match (paused, self.phase) {
-                (true, Phase::Progressing) => self.set_phase(at, Phase::Paused),
-                (false, Phase::Paused) => self.set_phase(at, Phase::Progressing),
+            if !paused {
+                self.paused_by = None;
+            }
+            // a controller's phase is its own to report
+            match (paused, self.phase, release.phase) {
+                (true, Phase::Progressing, None) => self.set_phase(at, Phase::Paused),
+                (false, Phase::Paused, None) => self.set_phase(at, Phase::Progressing),
                 _ => {}
             }
         }
         self.release = Some(release);
+        // whose pause it is, when that changed
+        match (held, self.held()) {
+            (before, Some(now)) if before.as_ref() != Some(&now) => {
+                self.log.push(at, LogKind::Info, now.text);
+            }
+            (Some(_), None) => self.log.push(at, LogKind::Info, "progression resumed"),
+            _ => {}
+        }
+        self.follow_controller(at);
         self.rebuild_rows();
     }
 
@@ -144,6 +144,10 @@ impl App {
             }
             return;
         }
+        if self.await_controller(at, action, &actor) {
+            // the controller carries it out: requested until its status says done
+            return;
+        }
         let by_operator = matches!(actor, Actor::Operator { .. });
         if by_operator || !matches!(action, Action::SetWeight { .. }) {
             self.log
@@ -156,12 +160,14 @@ impl App {
             Action::SetWeight { .. } | Action::NextStep | Action::Retry => {}
             Action::Pause => {
                 self.paused = true;
+                self.paused_by = by_operator.then_some(actor);
                 if self.phase == Phase::Progressing {
                     self.set_phase(at, Phase::Paused);
                 }
             }
             Action::Resume => {
                 self.paused = false;
+                self.paused_by = None;
                 if self.phase == Phase::Paused {
                     self.set_phase(at, Phase::Progressing);
                 }
@@ -201,6 +207,13 @@ impl App {
                 LogKind::Phase,
                 format!("phase {}→{}", self.phase, phase),
             );
+            if phase.is_final() {
+                // the versions as they were when it ended: a controller may rename them after
+                self.ended_from = self
+                    .release
+                    .as_ref()
+                    .map(|r| (r.primary.name.clone(), r.canary.name.clone()));
+            }
             self.phase = phase;
         }
         self.outcome = match phase {

@@ -1,7 +1,9 @@
 //! The flags of the cockpit's own analysis (`--drive` and its thresholds).
 
-/// The cockpit's own analysis and progression on a release it drives (ingress-nginx, Istio,
-/// Gateway API), fed by Prometheus: Flagger's semantics, as in the demo.
+/// The cockpit's own analysis and progression on a release it drives, fed by Prometheus:
+/// Flagger's semantics, as in the demo. It drives releases whose traffic system has no
+/// controller of its own (ingress-nginx, Istio, Gateway API, Traefik, Contour); Argo Rollouts,
+/// Flagger and KubeSphere run their own analysis, and `--drive` refuses them.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DriveArgs {
     /// Run the analysis and move the weight by --step-weight up to --max-weight; roll back after
@@ -68,6 +70,7 @@ impl DriveArgs {
             min_requests: self.min_requests,
             max_4xx_rate: self.max_4xx_rate,
             max_memory_growth: self.max_memory_growth,
+            ..crate::model::AnalysisSettings::default()
         })
     }
 }

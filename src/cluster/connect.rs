@@ -34,7 +34,11 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
         Some(path) => Kubeconfig::read_from(path),
         None => Kubeconfig::read(),
     }
-    .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+    // the parser's first line only: the snippet it adds below quotes the file, tokens included
+    .map_err(|e| {
+        let said = e.to_string();
+        ClusterError::Kubeconfig(said.lines().next().unwrap_or_default().to_string())
+    })?;
     let context = args
         .context
         .clone()

@@ -101,10 +101,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
             alerts::test(names, config.config.as_deref())
         }
         Command::Scenarios => {
+            let mut out = String::new();
             for (name, text) in BUILT_IN {
                 let s = Scenario::parse(text, name)?;
-                println!("{name:<14} {}", s.description);
+                out.push_str(&format!("{name:<14} {}\n", s.description));
             }
+            verbs::print(&out)?;
             Ok(ExitCode::SUCCESS)
         }
     }

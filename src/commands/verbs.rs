@@ -230,7 +230,9 @@ pub fn retry(args: TargetArgs) -> Result<ExitCode, RunError> {
 
 pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
     if !args.yes {
-        crate::stdout::error_line("error: promote sends all traffic to the canary and replaces the primary's pod template with the canary's: pass --yes to confirm");
+        crate::stdout::error_line(
+            "error: promote sends all traffic to the canary and replaces the primary's pod template with the canary's: pass --yes to confirm",
+        );
         return Ok(ExitCode::from(EXIT_USAGE));
     }
     let alerts = VerbAlerts::resolve(&args.alerts, &args.config)?;
@@ -287,7 +289,9 @@ pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
 
 pub fn rollback(args: RollbackArgs) -> Result<ExitCode, RunError> {
     if !args.yes {
-        crate::stdout::error_line("error: rollback moves all traffic to the primary and scales the canary to 0: pass --yes to confirm");
+        crate::stdout::error_line(
+            "error: rollback moves all traffic to the primary and scales the canary to 0: pass --yes to confirm",
+        );
         return Ok(ExitCode::from(EXIT_USAGE));
     }
     let alerts = VerbAlerts::resolve(&args.alerts, &args.config)?;

@@ -172,6 +172,7 @@ fn cockpit(
         refresh_ms,
         raise_alerts: true,
         no_metrics_source: false,
+        confirm_within_ms: crate::app::CONFIRM_WITHIN_MS,
     };
     let header = Header::new(
         SessionSource::cluster(

@@ -1,10 +1,14 @@
 //! The release controller: Flagger's analysis and progression as a pure state machine.
 //!
 //! It reads observations (weight, pods, metrics) and decides what should happen next; it performs no
-//! I/O. The app turns its decisions into effects. The demo uses it today; live nginx, Istio and Gateway
-//! API releases reuse it.
+//! I/O. The app turns its decisions into effects. The demo runs on it, and so does `watch --drive`
+//! on a live release whose traffic system has no controller of its own: ingress-nginx, Istio,
+//! Gateway API, Traefik or Contour. Argo Rollouts, Flagger and KubeSphere run their own analysis;
+//! the cockpit shows it and drives none of them.
 
 pub mod judge;
+pub mod statistical;
+pub mod stats;
 
 use crate::model::{
     AnalysisSettings, MetricsHistory, Millis, Outcome, Phase, Plan, PodSet, ResourceHistory,

@@ -39,9 +39,20 @@ pub fn is_hazard(c: char) -> bool {
     )
 }
 
-/// Whether `s` holds a hazard; false at once for printable ASCII.
+/// Whether `s` holds a hazard. A byte scan first (every frame's cells pass here): the C0
+/// controls and DEL are single bytes, the C1 controls start `C2 80`–`C2 9F`, U+061C is `D8 9C`
+/// and the other marks and separators start `E2 80` or `E2 81`; only a string with such a start
+/// is read as characters.
 pub fn has_hazard(s: &str) -> bool {
-    s.bytes().any(|b| !(0x20..0x7f).contains(&b)) && s.chars().any(is_hazard)
+    let b = s.as_bytes();
+    let maybe = b.iter().enumerate().any(|(i, &x)| match x {
+        0x00..=0x1f | 0x7f => true,
+        0xc2 => matches!(b.get(i + 1), Some(0x80..=0x9f)),
+        0xd8 => b.get(i + 1) == Some(&0x9c),
+        0xe2 => matches!(b.get(i + 1), Some(0x80 | 0x81)),
+        _ => false,
+    });
+    maybe && s.chars().any(is_hazard)
 }
 
 /// Appends the visible form of the hazard `c`: a control picture for C0 and DEL (`␛`, `␡`),
@@ -143,6 +154,13 @@ mod tests {
         // printable text, accents, CJK and emoji pass untouched and unallocated
         for fine in ["frontend-v2", "café ✔ 日本 🚀", "‖ ◆ ○ █░", ""] {
             assert!(matches!(field(fine), Cow::Borrowed(_)), "{fine}");
+        }
+    }
+
+    #[test]
+    fn the_byte_scan_finds_every_hazard() {
+        for c in (0..=0x2fffu32).filter_map(char::from_u32) {
+            assert_eq!(has_hazard(&format!("a{c}b")), is_hazard(c), "{c:?}");
         }
     }
 

@@ -68,7 +68,8 @@ pub async fn rollback(
                 return super::takeover::rollback(cluster, &seen.target, &now, keep_canary, report)
                     .await;
             }
-            (end(&now).await?, now.malformed)
+            let basis = now.malformed.clone();
+            (end(&now).await?, basis)
         }
         done => (done?, seen.route.malformed.clone()),
     };

@@ -394,6 +394,72 @@ mod tests {
         );
     }
 
+    /// Whether Envoy's cluster name `name` is one the rendered matcher `=~"NS_(A|B)_[0-9]+"`
+    /// takes: PromQL anchors the expression at both ends.
+    fn envoy_cluster_matches(matcher: &str, name: &str) -> bool {
+        let Some((ns, rest)) = matcher.split_once("_(") else {
+            return false;
+        };
+        let Some((alternatives, tail)) = rest.split_once(')') else {
+            return false;
+        };
+        assert_eq!(tail, "_[0-9]+", "{matcher}");
+        alternatives.split('|').any(|service| {
+            name.strip_prefix(&format!("{ns}_{service}_"))
+                .is_some_and(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+        })
+    }
+
+    #[test]
+    fn contour_reads_envoys_cluster_of_each_service() {
+        let q = CONTOUR
+            .render(&Context {
+                primary: "shop".into(),
+                canary: "shop-canary".into(),
+                extra: BTreeMap::new(),
+                ..ctx()
+            })
+            .unwrap();
+        let matcher = r#"envoy_cluster_name=~"prod_(shop|shop-canary)_[0-9]+""#;
+        for query in [&q.requests, &q.errors, &q.p99_ms] {
+            assert!(query.contains(matcher), "{query}");
+        }
+        assert!(
+            q.requests
+                .starts_with("sum by (backend) (label_replace(rate(envoy_cluster_upstream_rq{"),
+            "{}",
+            q.requests
+        );
+        assert!(
+            q.errors.contains(r#"envoy_response_code=~"5..""#),
+            "{}",
+            q.errors
+        );
+        assert!(
+            q.p99_ms
+                .contains("rate(envoy_cluster_upstream_rq_time_bucket{"),
+            "{}",
+            q.p99_ms
+        );
+        // label_replace takes the Service's name out into `backend`, the group label
+        assert!(
+            q.requests
+                .contains(r#""backend", "$1", "envoy_cluster_name""#),
+            "{}",
+            q.requests
+        );
+        assert_eq!(q.by, "backend");
+        let needle = r#"envoy_cluster_name=~""#;
+        let at = q.requests.find(needle).unwrap() + needle.len();
+        let pattern = q.requests[at..].split('"').next().unwrap();
+        assert_eq!(pattern, "prod_(shop|shop-canary)_[0-9]+");
+        assert!(envoy_cluster_matches(pattern, "prod_shop_80"));
+        assert!(envoy_cluster_matches(pattern, "prod_shop-canary_8080"));
+        assert!(!envoy_cluster_matches(pattern, "prod_shop-admin_80"));
+        assert!(!envoy_cluster_matches(pattern, "staging_shop_80"));
+        assert!(!envoy_cluster_matches(pattern, "prod_shop_http"));
+    }
+
     #[test]
     fn an_unknown_placeholder_names_template_and_placeholder() {
         let t = Template {

@@ -24,6 +24,12 @@ pub struct AnalysisSettings {
     /// `None`: memory never fails a check. Without resource samples the check is skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_memory_growth: Option<f64>,
+    /// Which judge decides the automatic steps (recordings before it: the thresholds).
+    #[serde(default)]
+    pub judge: super::judge::JudgeKind,
+    /// The statistical judge's thresholds.
+    #[serde(default)]
+    pub statistical: super::judge::JudgeSettings,
 }
 
 impl Default for AnalysisSettings {
@@ -36,6 +42,8 @@ impl Default for AnalysisSettings {
             min_requests: 20,
             max_4xx_rate: None,
             max_memory_growth: None,
+            judge: super::judge::JudgeKind::default(),
+            statistical: super::judge::JudgeSettings::default(),
         }
     }
 }

@@ -5,6 +5,8 @@ pub mod alert;
 pub mod analysis;
 pub mod capability;
 pub mod gates;
+pub mod hold;
+pub mod judge;
 pub mod metrics;
 pub mod plan;
 pub mod quantity;
@@ -19,6 +21,10 @@ pub use alert::{Alert, AlertEvent, Delivery, DeliveryOutcome, Severity, VersionN
 pub use analysis::{AnalysisSettings, AnalysisState, Outcome, Verdict};
 pub use capability::Capability;
 pub use gates::{flagger_ended, GateChange, GateState, Gates};
+pub use hold::Hold;
+pub use judge::{
+    Group, JudgeKind, JudgeReport, JudgeSettings, JudgeVerdict, MetricClass, MetricJudgement,
+};
 pub use metrics::{MetricsHistory, MetricsSample, Quantile, VersionSample, WindowStats};
 pub use plan::{Plan, PlanError};
 pub use release::{

@@ -128,6 +128,36 @@ pub struct Version {
     pub image: String,
 }
 
+impl Version {
+    /// `v2 (registry/frontend:1.5.0)`: the name, and the image unless the name already says it
+    /// (`rev 2 (frontend:1.5.0)`) or it is not known.
+    pub fn described(&self) -> String {
+        let said = format!("({})", short_image(&self.image));
+        if self.image.is_empty() || self.name.ends_with(&said) {
+            self.name.clone()
+        } else {
+            format!("{} ({})", self.name, self.image)
+        }
+    }
+}
+
+/// An image without its registry and path, its digest cut to 12 characters:
+/// `registry.example.com/shop/frontend:1.5.0` → `frontend:1.5.0`.
+pub fn short_image(image: &str) -> String {
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (image, None),
+    };
+    let last = name.rsplit('/').next().unwrap_or(name);
+    match digest {
+        Some(d) => {
+            let hex = d.split_once(':').map_or(d, |(_, h)| h);
+            format!("{last}@{}", hex.chars().take(12).collect::<String>())
+        }
+        None => last.to_string(),
+    }
+}
+
 /// What a source reports about the release itself (pods and metrics arrive separately).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseSnapshot {
@@ -210,6 +240,10 @@ pub struct ControllerView {
     /// A timed pause under way, from the controller's own start of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pause: Option<TimedPause>,
+    /// Who holds the release where it is, when something does (a pause step, a gate, a pause
+    /// written on the release).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<super::hold::Hold>,
 }
 
 /// A pause step with a duration, as the controller started it.
@@ -262,6 +296,16 @@ pub struct Refusal {
 }
 
 impl ControllerView {
+    /// The controller's name as its project writes it: `Argo Rollouts`, `Flagger`, `KubeSphere`.
+    pub fn system(&self) -> &str {
+        match self.kind.as_str() {
+            "argo-rollouts" => "Argo Rollouts",
+            "flagger" => "Flagger",
+            "kubesphere" => "KubeSphere",
+            other => other,
+        }
+    }
+
     pub fn consequence(&self, action: super::Capability) -> Option<&str> {
         self.consequences
             .iter()
@@ -294,5 +338,32 @@ impl PodSet {
 
     pub fn ready_count(&self, side: Side) -> usize {
         self.side(side).iter().filter(|p| p.ready).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_shortened_and_said_once() {
+        assert_eq!(
+            short_image("registry.example.com:5000/shop/frontend:1.5.0"),
+            "frontend:1.5.0"
+        );
+        assert_eq!(
+            short_image("shop@sha256:0123456789abcdef0123"),
+            "shop@0123456789ab"
+        );
+        let rev = Version {
+            name: "rev 2 (frontend:1.5.0)".to_string(),
+            image: "registry.example.com/frontend:1.5.0".to_string(),
+        };
+        assert_eq!(rev.described(), "rev 2 (frontend:1.5.0)");
+        let v2 = Version {
+            name: "v2".to_string(),
+            image: "registry.example.com/frontend:1.5.0".to_string(),
+        };
+        assert_eq!(v2.described(), "v2 (registry.example.com/frontend:1.5.0)");
     }
 }

@@ -43,7 +43,6 @@ pub struct Recorder {
     last_flush: Instant,
     flush_interval: Duration,
     dirty: bool,
-    written: u64,
 }
 
 impl Recorder {
@@ -71,7 +70,6 @@ impl Recorder {
             last_flush: Instant::now(),
             flush_interval: FLUSH_INTERVAL,
             dirty: false,
-            written: 0,
         };
         serde_json::to_writer(&mut recorder.line, header)?;
         recorder.write_line()?;
@@ -90,11 +88,6 @@ impl Recorder {
         &self.path
     }
 
-    /// Event lines written so far.
-    pub fn events_written(&self) -> u64 {
-        self.written
-    }
-
     /// Records one event. Key presses and resizes are skipped (returns `Ok(false)`); URLs inside
     /// error messages and notes lose their credentials (see [`redact_text`]).
     pub fn record(&mut self, event: &Event) -> Result<bool, RecordError> {
@@ -106,7 +99,6 @@ impl Recorder {
         let event = redacted.as_ref().unwrap_or(event);
         serde_json::to_writer(&mut self.line, &LineOut { t, event })?;
         self.write_line()?;
-        self.written += 1;
         self.dirty = true;
         self.flush_if_due()?;
         Ok(true)

@@ -95,12 +95,12 @@ impl Widget for Analysis<'_> {
         let cut = |s: &str| text::truncate(s, width);
 
         if let Some(outcome) = app.outcome {
-            let (primary, canary) = app
-                .release
-                .as_ref()
-                .map_or(("the primary", "the canary"), |r| {
-                    (r.primary.name.as_str(), r.canary.name.as_str())
-                });
+            // the versions as they were when the release ended
+            let (primary, canary) = match (&app.ended_from, &app.release) {
+                (Some((p, c)), _) => (p.as_str(), c.as_str()),
+                (None, Some(r)) => (r.primary.name.as_str(), r.canary.name.as_str()),
+                (None, None) => ("the primary", "the canary"),
+            };
             let (mark, what, style) = match outcome {
                 ReleaseOutcome::Promoted => (
                     "✔",
@@ -123,14 +123,33 @@ impl Widget for Analysis<'_> {
                 Some(compact),
             ));
         }
-        if app.paused {
-            let lines = wrapped(
-                vec![Span::styled("‖ ", t.warn())],
-                "paused: progression held; the automatic rollback stays armed",
-                width,
-                t.warn(),
-            );
-            let compact = Line::styled(cut("‖ paused · auto-rollback armed"), t.warn());
+        if let Some(a) = &app.awaiting {
+            // asked of the release's controller, not confirmed yet
+            let what = match (&a.acting, a.warned) {
+                (Some(phase), _) => format!("{} requested: {} at {phase}", a.action, a.system),
+                (None, true) => format!("{} requested: {} has not acted on it", a.action, a.system),
+                (None, false) => format!("{} requested: waiting for {}", a.action, a.system),
+            };
+            let style = if a.warned { t.alarm() } else { t.accent() };
+            let compact = Line::styled(cut(&format!("⧗ {what}")), style);
+            let lines = wrapped(vec![Span::styled("⧗ ", style)], &what, width, style);
+            sections.push(Section::new(9, lines, Some(compact)));
+        }
+        if let Some(held) = app.held() {
+            // whose pause it is; only the cockpit's own keeps its automatic rollback armed
+            let (text, compact) = if held.rollback_armed(app) {
+                (
+                    format!(
+                        "{}: progression held; the automatic rollback stays armed",
+                        held.text
+                    ),
+                    format!("‖ {} · auto-rollback armed", held.text),
+                )
+            } else {
+                (held.text.clone(), format!("‖ {}", held.text))
+            };
+            let lines = wrapped(vec![Span::styled("‖ ", t.warn())], &text, width, t.warn());
+            let compact = Line::styled(cut(&compact), t.warn());
             sections.push(Section::new(8, lines, Some(compact)));
         }
 

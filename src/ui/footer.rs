@@ -75,10 +75,16 @@ pub fn hints<'a>(t: Theme, table: &[KeyBinding], width: usize) -> Vec<Span<'a>> 
 
 /// The footer's message, marked by its level and cut to `max` cells.
 fn message<'a>(app: &App, t: Theme, max: usize) -> Option<Span<'a>> {
-    if let Some(line) = app.in_flight_line() {
+    // an action in flight, or one its controller has yet to confirm
+    let pending = app
+        .in_flight_line()
+        .map(|line| (Level::Info, line))
+        .or_else(|| app.awaiting_line());
+    if let Some((level, line)) = pending {
+        let mark = if level == Level::Info { "⧗" } else { "!" };
         return Some(Span::styled(
-            text::truncate(&format!("⧗ {line}"), max),
-            t.level(Level::Info),
+            text::truncate(&format!("{mark} {line}"), max),
+            t.level(level),
         ));
     }
     let (level, said) = app.footer_message()?;

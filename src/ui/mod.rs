@@ -170,7 +170,14 @@ fn draw(
 /// characters already (`␛`, `\u{202e}`); this pass makes sure of it for the rest.
 pub fn scrub(buf: &mut Buffer) {
     for cell in &mut buf.content {
-        if let Some(clean) = crate::hygiene::cell(cell.symbol()) {
+        let symbol = cell.symbol();
+        // most cells hold one printable ASCII character
+        if let [b] = symbol.as_bytes() {
+            if (0x20..0x7f).contains(b) {
+                continue;
+            }
+        }
+        if let Some(clean) = crate::hygiene::cell(symbol) {
             cell.set_symbol(&clean);
         }
     }
@@ -193,5 +200,33 @@ fn too_small(t: Theme, area: Rect, buf: &mut Buffer) {
         .take(usize::from(h))
     {
         buf.set_string(area.x, area.y + i as u16, line, t.warn());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::text::{Line, Span};
+
+    #[test]
+    fn the_frame_pass_leaves_no_hazard_in_any_cell_and_moves_no_column() {
+        let area = Rect::new(0, 0, 12, 1);
+        let mut buf = Buffer::empty(area);
+        let line = Line::from(vec![
+            Span::raw("ab\u{202e}cd"),
+            Span::raw("\u{2066}e\u{1b}]0;x\u{7}f"),
+        ]);
+        line.render(area, &mut buf);
+        let hazard = |b: &Buffer| {
+            b.content
+                .iter()
+                .any(|c| crate::hygiene::has_hazard(c.symbol()))
+        };
+        // ratatui drops the controls but appends a bidi control to the cell before it
+        assert!(hazard(&buf));
+        scrub(&mut buf);
+        assert!(!hazard(&buf));
+        let row: String = buf.content.iter().map(|c| c.symbol()).collect();
+        assert_eq!(row, "abcde]0;xf  ");
     }
 }

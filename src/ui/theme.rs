@@ -21,10 +21,6 @@ impl Theme {
         Self { color }
     }
 
-    pub fn has_color(self) -> bool {
-        self.color
-    }
-
     fn fg(self, color: Color) -> Style {
         if self.color {
             Style::new().fg(color)

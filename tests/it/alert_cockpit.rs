@@ -87,7 +87,8 @@ fn a_hanging_sink_stalls_no_frame_and_costs_one_message() {
         notifier.handle().beside(source),
     );
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    // p at once, q 300 ms later: the loop ends on time although one sink never answers
+    // p at once, q 300 ms later: the loop ends on time although one sink never answers (a
+    // timeline on purpose: the time the quit takes is what is checked)
     let keys = stream::iter([(10, press('p')), (300, press('q'))])
         .then(|(ms, e)| async move {
             tokio::time::sleep(Duration::from_millis(ms)).await;

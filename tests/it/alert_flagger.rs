@@ -4,7 +4,7 @@
 //! that is no webhook URL) is one note each, never the URL, and the rest still become sinks.
 
 use crate::support::cluster::*;
-use crate::support::runtime;
+use crate::support::{runtime, wait_until};
 use canary_cockpit::alert::{Sink, SinkKind};
 use canary_cockpit::cluster::{self, dynamic, Cluster};
 use canary_cockpit::model::Severity;
@@ -148,13 +148,12 @@ pub(crate) async fn grant_flagger(client: &Client, ns: &str, resources: &[&str])
 /// Waits until the restricted user may list AlertProviders in `ns` (RBAC takes a moment).
 pub(crate) async fn until_granted(restricted: &Client, ns: &str) {
     let api: Api<DynamicObject> = Api::namespaced_with(restricted.clone(), ns, &alert_providers());
-    for _ in 0..100 {
-        if api.list(&Default::default()).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the restricted user was not granted alertproviders in {ns}");
+    wait_until(
+        &format!("the restricted user may list alertproviders in {ns}"),
+        Duration::from_secs(10),
+        || async { api.list(&Default::default()).await.map(drop) },
+    )
+    .await;
 }
 
 fn by_name<'a>(sinks: &'a [Sink], name: &str) -> &'a Sink {

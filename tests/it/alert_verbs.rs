@@ -10,7 +10,7 @@ use crate::alert_flagger::{
 };
 use crate::support::alert_receiver::{AlertReceiver, Received};
 use crate::support::cluster::*;
-use crate::support::{runtime, scratch};
+use crate::support::{runtime, scratch, wait_until};
 use canary_cockpit::alert::SinkKind;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
@@ -91,13 +91,6 @@ async fn verb(kubeconfig: &Path, ns: &str, args: &[&str], env: &[(&str, String)]
     }
 }
 
-/// The requests to `route` after a short wait for late ones: the verb has exited, so nothing
-/// more should come.
-async fn settled(receiver: &AlertReceiver, route: &str) -> Vec<Received> {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    receiver.requests_to(route)
-}
-
 /// The shop release at 40 % with its Deployments (shop-v1 ×2, shop-v2 ×1).
 async fn shop_at_40(client: &Client, prefix: &str) -> String {
     let ns = shop(client, prefix, "40", &[]).await;
@@ -130,7 +123,7 @@ fn a_rollback_tells_the_webhook_once_and_never_prints_its_url() {
         );
         assert_eq!(deployment_replicas(&client, &ns, "shop-v2").await, 0);
 
-        let got = settled(&receiver, "webhook").await;
+        let got = receiver.settled("webhook").await;
         assert_eq!(got.len(), 1, "{got:#?}\n{}", run.both());
         let r = &got[0];
         assert!(r.problems.is_empty(), "{:?}: {}", r.problems, r.body);
@@ -298,7 +291,7 @@ fn a_pause_tells_the_canarys_own_alert_providers() {
             "{annotations}"
         );
 
-        let slack = settled(&receiver, "slack").await;
+        let slack = receiver.settled("slack").await;
         assert_eq!(slack.len(), 1, "{slack:#?}\n{}", run.both());
         slack_pause(&slack[0]);
         let discord = receiver.requests_to("discord");
@@ -330,7 +323,7 @@ fn a_pause_tells_the_canarys_own_alert_providers() {
         .await;
         assert_eq!(again.code, Some(0), "{}", again.both());
         assert!(again.stdout.contains("already paused"), "{}", again.both());
-        assert_eq!(settled(&receiver, "slack").await.len(), 1);
+        assert_eq!(receiver.settled("slack").await.len(), 1);
     });
 }
 
@@ -365,13 +358,12 @@ async fn grant_pause(client: &Client, ns: &str) {
 /// Waits until the restricted user may list Deployments in `ns`.
 async fn until_deployments(restricted: &Client, ns: &str) {
     let api: Api<Deployment> = Api::namespaced(restricted.clone(), ns);
-    for _ in 0..100 {
-        if api.list(&Default::default()).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the restricted user was not granted deployments in {ns}");
+    wait_until(
+        &format!("the restricted user may list deployments in {ns}"),
+        Duration::from_secs(10),
+        || async { api.list(&Default::default()).await.map(drop) },
+    )
+    .await;
 }
 
 #[test]
@@ -420,7 +412,7 @@ fn a_user_who_may_not_read_the_secret_gets_one_note_and_the_pause_goes_on() {
             assert!(notes[0].contains(&part), "{part:?} not in {}", notes[0]);
         }
         // nothing for the provider whose Secret is unread; the other still told
-        assert!(settled(&receiver, "slack").await.is_empty());
+        assert!(receiver.settled("slack").await.is_empty());
         let discord = receiver.requests_to("discord");
         assert_eq!(discord.len(), 1, "{discord:#?}\n{}", run.both());
         assert!(discord[0].problems.is_empty(), "{:?}", discord[0].problems);
@@ -545,7 +537,7 @@ fn a_bad_sink_or_config_entry_is_exit_2_with_nothing_written_or_sent() {
         );
         assert_eq!(deployment_replicas(&client, &ns, "shop-v2").await, 1);
         assert!(
-            settled(&receiver, "webhook").await.is_empty() && receiver.requests().is_empty(),
+            receiver.settled("webhook").await.is_empty() && receiver.requests().is_empty(),
             "{:#?}",
             receiver.requests()
         );

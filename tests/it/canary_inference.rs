@@ -5,7 +5,7 @@
 //! source agree.
 
 use crate::support::cluster::*;
-use crate::support::runtime;
+use crate::support::{runtime, wait_until};
 use canary_cockpit::app::Event;
 use canary_cockpit::live::discover;
 use canary_cockpit::model::{CanaryBy, Weight};
@@ -66,7 +66,7 @@ fn name_app(name: &str) -> &str {
 
 /// A DestinationRule for `host` with `subsets` (name, version label), and a VirtualService
 /// `name` splitting between the first two subsets at `weights`.
-async fn mesh(
+pub(crate) async fn mesh(
     client: &kube::Client,
     ns: &str,
     host: &str,
@@ -213,12 +213,32 @@ fn names_tell_the_canary_of_subsets_and_of_services() {
 }
 
 /// Subsets blue and green of Service `app`, each with a Deployment and a pod running `images`;
-/// green's Deployment created first, blue's `gap` later. The route lists green first at 80 %.
-async fn blue_green(client: &kube::Client, prefix: &str, images: (&str, &str), gap: u64) -> String {
+/// green's Deployment created first, blue's in a later second (creation times are whole
+/// seconds). The route lists green first at 80 %.
+async fn blue_green(client: &kube::Client, prefix: &str, images: (&str, &str)) -> String {
     let ns = namespace(client, prefix).await;
     service_selecting(client, &ns, "app", json!({"app": "app"})).await;
     version_deployment(client, &ns, "app-green", "green", images.1).await;
-    tokio::time::sleep(std::time::Duration::from_millis(gap)).await;
+    let api: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+        kube::Api::namespaced(client.clone(), &ns);
+    let green = api.get("app-green").await.expect("get app-green");
+    let created = green
+        .metadata
+        .creation_timestamp
+        .expect("a creation time")
+        .0;
+    // the API server runs on this machine, on this clock
+    wait_until(
+        "a second later than green's creation",
+        std::time::Duration::from_secs(5),
+        || async {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            now > created.as_second()
+        },
+    )
+    .await;
     version_deployment(client, &ns, "app-blue", "blue", images.0).await;
     running_pod(
         client,
@@ -259,7 +279,6 @@ fn image_tags_tell_the_canary_and_the_watch_keeps_it() {
         &client,
         "infer-tags",
         ("app:1.9.0", "app:1.10.0"),
-        1100,
     ));
     let v = status(&cp.kubeconfig, &ns, "vs/app");
     assert_eq!(v["canary_by"], "version");
@@ -311,13 +330,8 @@ fn the_newer_deployment_tells_the_canary_when_names_and_tags_do_not() {
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
-    // same image; blue's Deployment is created over a second after green's
-    let ns = rt.block_on(blue_green(
-        &client,
-        "infer-newer",
-        ("app:1.0", "app:1.0"),
-        1100,
-    ));
+    // same image; blue's Deployment is created in a later second than green's
+    let ns = rt.block_on(blue_green(&client, "infer-newer", ("app:1.0", "app:1.0")));
     let v = status(&cp.kubeconfig, &ns, "vs/app");
     assert_eq!(v["canary_by"], "newer");
     assert_eq!(v["versions"][1]["name"], "blue");

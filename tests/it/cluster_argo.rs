@@ -11,7 +11,7 @@ use canary_cockpit::live::executor;
 use canary_cockpit::model::{Millis, Phase, Weight};
 use serde_json::json;
 
-fn rollouts() -> kube::api::ApiResource {
+pub(crate) fn rollouts() -> kube::api::ApiResource {
     custom("argoproj.io", "v1alpha1", "Rollout", "rollouts")
 }
 
@@ -20,7 +20,7 @@ fn analysis_runs() -> kube::api::ApiResource {
 }
 
 /// Plays the Argo controller: writes the Rollout's status through the status subresource.
-async fn controller_status(client: &kube::Client, ns: &str, status: serde_json::Value) {
+pub(crate) async fn controller_status(client: &kube::Client, ns: &str, status: serde_json::Value) {
     patch_custom_status(client, ns, &rollouts(), "shop", status).await;
 }
 
@@ -33,7 +33,7 @@ fn labelled_pod(name: &str, hash: &str) -> serde_json::Value {
 /// A Rollout mid-release: paused at step 1 (after setWeight 20), stable hash `aaa`, canary
 /// `bbb`, the router reporting 20 %; its pods; the canary Ingress Argo made (owned by the
 /// Rollout); an AnalysisRun it owns.
-async fn argo_release(client: &kube::Client, prefix: &str) -> String {
+pub(crate) async fn argo_release(client: &kube::Client, prefix: &str) -> String {
     let ns = namespace(client, prefix).await;
     create_custom(
         client,

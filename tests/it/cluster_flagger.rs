@@ -30,7 +30,7 @@ async fn flagger_status(client: &kube::Client, ns: &str, status: serde_json::Val
 
 /// A Flagger release: Deployments podinfo (the canary target) and podinfo-primary, each with a
 /// pod, a Canary at 10 % whose webhooks point at `gate` (when given).
-async fn flagger_release(
+pub(crate) async fn flagger_release(
     client: &kube::Client,
     prefix: &str,
     gate: Option<std::net::SocketAddr>,
@@ -339,30 +339,36 @@ fn flagger_waits_at_the_cockpits_gates_until_the_operator_opens_them() {
     });
 }
 
+/// A KubeSphere release: a Strategy `reviews` with principal v1 splitting 80/20 between the
+/// subsets v1 and v2 of its template, and a pod of each version.
+pub(crate) async fn kubesphere_release(client: &kube::Client, prefix: &str) -> String {
+    let ns = namespace(client, prefix).await;
+    for (name, version) in [("reviews-v1-a", "v1"), ("reviews-v2-a", "v2")] {
+        let image = format!("reviews:{version}");
+        running_pod(client, &ns, name, ("reviews", version, &image), true, 0).await;
+    }
+    create_custom(
+        client,
+        &ns,
+        &strategies(),
+        json!({"metadata": {"name": "reviews"}, "spec": {
+            "type": "Canary", "principal": "v1", "strategyPolicy": "Immediately",
+            "selector": {"matchLabels": {"app": "reviews"}},
+            "template": {"spec": {"hosts": ["reviews"], "http": [{"route": [
+                {"destination": {"host": "reviews", "subset": "v1"}, "weight": 80},
+                {"destination": {"host": "reviews", "subset": "v2"}, "weight": 20}]}]}}},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Applied"}]}}),
+    )
+    .await;
+    ns
+}
+
 #[test]
 fn a_kubesphere_strategy_sets_template_weights_and_its_governor() {
     let cp = control_plane();
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
-    let ns = rt.block_on(namespace(&client, "kubesphere"));
-    rt.block_on(async {
-        for (name, version) in [("reviews-v1-a", "v1"), ("reviews-v2-a", "v2")] {
-            running_pod(&client, &ns, name, ("reviews", version, &format!("reviews:{version}")), true, 0).await;
-        }
-        create_custom(
-            &client,
-            &ns,
-            &strategies(),
-            json!({"metadata": {"name": "reviews"}, "spec": {
-                "type": "Canary", "principal": "v1", "strategyPolicy": "Immediately",
-                "selector": {"matchLabels": {"app": "reviews"}},
-                "template": {"spec": {"hosts": ["reviews"], "http": [{"route": [
-                    {"destination": {"host": "reviews", "subset": "v1"}, "weight": 80},
-                    {"destination": {"host": "reviews", "subset": "v2"}, "weight": 20}]}]}}},
-                "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Applied"}]}}),
-        )
-        .await;
-    });
+    let ns = rt.block_on(kubesphere_release(&client, "kubesphere"));
     let run = |args: &[&str]| canary_at(&cp.kubeconfig, &ns, args);
     let out = run(&["status", "strategy/reviews", "-o", "json"]);
     assert_eq!(

@@ -13,7 +13,7 @@ use serde_json::json;
 /// An Istio release told apart by subsets: Service `shop` (app=shop), DestinationRule subsets
 /// `stable` (version=v1) and `canary` (version=v2), the VirtualService at 80/20 with a header
 /// route to the canary first. Pods: two v1, one v2, and a v1 pod of another app.
-async fn istio_subsets(client: &kube::Client, prefix: &str) -> String {
+pub(crate) async fn istio_subsets(client: &kube::Client, prefix: &str) -> String {
     let ns = namespace(client, prefix).await;
     service_selecting(client, &ns, "shop", json!({"app": "shop"})).await;
     for (name, version, image) in [
@@ -52,7 +52,7 @@ async fn istio_subsets(client: &kube::Client, prefix: &str) -> String {
 /// A Gateway API release: Services `shop` (version=v1) and `shop-canary` (version=v2), Deployments
 /// behind them, the HTTPRoute's second rule splitting between them (the primary without a weight,
 /// which the schema defaults to 1; the canary at 0).
-async fn gateway_release(client: &kube::Client, prefix: &str) -> String {
+pub(crate) async fn gateway_release(client: &kube::Client, prefix: &str) -> String {
     let ns = deployed_versions(client, prefix).await;
     create_custom(
         client,

@@ -9,7 +9,7 @@ use canary_cockpit::app::{Action, Effect, Event};
 
 /// An ingress-nginx release run by Deployments: shop-v1 (2 replicas, shop:1.0) behind Service
 /// `shop`, shop-v2 (1 replica, shop:2.0) behind `shop-canary`, the canary Ingress at 20 %.
-async fn deployed_shop(client: &kube::Client, prefix: &str) -> String {
+pub(crate) async fn deployed_shop(client: &kube::Client, prefix: &str) -> String {
     let ns = deployed_versions(client, prefix).await;
     shop_ingresses(client, &ns, "20", &[]).await;
     ns

@@ -24,7 +24,7 @@ fn traefik_services() -> kube::api::ApiResource {
 /// A Traefik release: Services `shop` (version=v1) and `shop-canary` (version=v2), Deployments
 /// behind them, the TraefikService `shop` weighting them 90/10; and `solo`, a TraefikService
 /// with one Service, which is no canary release.
-async fn traefik_release(client: &kube::Client, prefix: &str) -> String {
+pub(crate) async fn traefik_release(client: &kube::Client, prefix: &str) -> String {
     let ns = deployed_versions(client, prefix).await;
     create_custom(
         client,

@@ -8,6 +8,7 @@
 //! after the window ends, which revokes its token: a cockpit that used an expired token would be
 //! answered 401. The API server's audit log shows which tokens were used.
 
+use crate::support::audit;
 use crate::support::cluster::*;
 use crate::support::kubeconfig::{exec_user, kubeconfig_with};
 use crate::support::{alice, runtime, scratch};
@@ -95,13 +96,11 @@ printf '{{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCreden
     path
 }
 
-/// The usernames of the cockpit's requests in the audit log, from line `skip` on, and how many
-/// of its requests were answered 401.
-fn audited(skip: usize) -> (Vec<String>, usize) {
-    let log = std::env::var("CANARY_TEST_AUDIT_LOG").expect("CANARY_TEST_AUDIT_LOG");
-    let text = std::fs::read_to_string(log).expect("the audit log");
+/// The usernames of the cockpit's requests in `log` (audit lines), and how many of its requests
+/// were answered 401.
+fn audited(log: &str) -> (Vec<String>, usize) {
     let (mut users, mut refused) = (Vec::new(), 0);
-    for line in text.lines().skip(skip) {
+    for line in log.lines() {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
@@ -123,11 +122,6 @@ fn audited(skip: usize) -> (Vec<String>, usize) {
     (users, refused)
 }
 
-fn audit_lines() -> usize {
-    let log = std::env::var("CANARY_TEST_AUDIT_LOG").expect("CANARY_TEST_AUDIT_LOG");
-    std::fs::read_to_string(log).map_or(0, |t| t.lines().count())
-}
-
 #[test]
 fn a_watch_outlives_its_tokens_and_each_request_carries_a_fresh_one() {
     let cp = control_plane();
@@ -142,7 +136,7 @@ fn a_watch_outlives_its_tokens_and_each_request_carries_a_fresh_one() {
         }
         ns
     });
-    let skip = audit_lines();
+    let from = rt.block_on(audit::mark(&admin));
     let start = epoch();
     let command = plugin(&dir, start);
     let kc = dir.join("kubeconfig");
@@ -237,7 +231,9 @@ fn a_watch_outlives_its_tokens_and_each_request_carries_a_fresh_one() {
     let windows: std::collections::BTreeSet<&str> =
         runs.lines().filter_map(|l| l.split(' ').nth(1)).collect();
     assert!(windows.len() >= 3, "plugin runs: {runs}");
-    let (users, refused) = audited(skip);
+    // everything the cockpit asked lies before a mark taken now
+    rt.block_on(audit::mark(&admin));
+    let (users, refused) = audited(&audit::since(from));
     assert_eq!(refused, 0, "the cockpit was answered 401");
     let rotated: Vec<&String> = users
         .iter()

@@ -279,6 +279,8 @@ fn bodies_may_arrive_in_pieces_and_after_expect_continue() {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
         let (first, rest) = raw.split_at(20);
         stream.write_all(first).await.expect("send");
+        // a pause on purpose: time passes between the pieces, so the server reads the first
+        // alone (nothing the test can watch for tells when it has)
         tokio::time::sleep(Duration::from_millis(50)).await;
         stream.write_all(rest).await.expect("send");
         let mut answer = Vec::new();

@@ -184,8 +184,39 @@ fn status_shows_hostile_cluster_text_and_never_sends_it() {
         "{said}"
     );
 
+    // a kubeconfig YAML refuses (a raw C1 control in a plain scalar): the parser's complaint,
+    // clean, without the lines of the file it would quote (the token is on one of them)
+    let yaml = std::fs::read_to_string(&cp.kubeconfig).unwrap();
+    let broken = dir.join("broken-kubeconfig");
+    std::fs::write(
+        &broken,
+        yaml.replace("current-context: canary-test", "current-context: a\u{9b}b"),
+    )
+    .unwrap();
+    let args = [
+        "status",
+        "ingress/shop",
+        "-n",
+        &ns,
+        "--kubeconfig",
+        broken.to_str().unwrap(),
+    ];
+    let out = canary(&dir, &[], &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_all_clean("status with a broken kubeconfig", &out);
+    let token = yaml
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("token: "))
+        .expect("a token");
+    assert!(
+        !stderr(&out).contains(token),
+        "the token leaked: {}",
+        stderr(&out)
+    );
+
     let log = std::fs::read(dir.join("state/canary-cockpit/canary.log")).expect("the log");
     assert_clean("the log", &log);
+    assert!(!String::from_utf8_lossy(&log).contains(token));
 }
 
 /// The shipped recording, as plain JSON Lines, with [`EVIL`] in its header (release, context,
@@ -215,9 +246,7 @@ pub(crate) fn hostile_recording(dir: &Path) -> PathBuf {
         )
         .replace(
             "registry.example.com/shop/frontend:1.5.0",
-            &q(&format!("frontend:1.5.0{EVIL}"))
-                .trim_matches('"')
-                .to_string(),
+            q(&format!("frontend:1.5.0{EVIL}")).trim_matches('"'),
         )
         .replace(
             "\"author\":\"oncall\"",

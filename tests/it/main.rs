@@ -1,6 +1,9 @@
 //! The integration tests, built as one crate: a module per area of the cockpit, and `support`,
 //! the harness, control plane, fault proxy and Prometheus helpers they share.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod alert_cli;
@@ -11,6 +14,8 @@ mod alert_secrets;
 mod alert_verbs;
 mod canary_inference;
 mod cluster_argo;
+mod cluster_argo_confirm;
+mod cluster_contour;
 mod cluster_flagger;
 mod cluster_malformed;
 mod cluster_mesh;
@@ -18,12 +23,15 @@ mod cluster_nginx;
 mod cluster_promote;
 mod cluster_traefik;
 mod config_sections;
+mod confirm;
+mod conformance;
 mod controller;
 mod credentials;
 mod expiring_credentials;
 mod gate_server;
 mod hostile_screen;
 mod hostile_text;
+mod judge_reference;
 mod layers;
 mod metrics_prometheus;
 mod picker;

@@ -1,10 +1,10 @@
 //! Per-version numbers from a REAL Prometheus (Debian's package, started by the test) scraping an
 //! exporter served by the test with known rates, error shares and latency histograms in the
-//! names and labels of ingress-nginx, Istio and Linkerd; the backfill; and the degraded states
-//! (Prometheus stopped, a server that never answers, an answer that is not JSON).
+//! names and labels of ingress-nginx, Istio, Linkerd, Traefik and Contour; the backfill; and the
+//! degraded states (Prometheus stopped, a server that never answers, an answer that is not JSON).
 
 use crate::support::prometheus::*;
-use crate::support::{runtime, scratch};
+use crate::support::{runtime, scratch, wait_until};
 use canary_cockpit::app::Event;
 use canary_cockpit::metrics::templates::{self, Context, Template};
 use canary_cockpit::metrics::{Endpoint, MetricsError, Poller};
@@ -112,6 +112,37 @@ fn traefik(t: f64) -> String {
     out
 }
 
+/// Contour (Envoy): the primary Service `shop` (cluster `prod_shop_80`) 30 req/s, no errors,
+/// fast; the canary `shop-canary` 10 req/s, 30 % 5xx, half of it slow (milliseconds, as Envoy
+/// measures). Clusters of Services whose names only begin like the release's, and of the same
+/// Service in another namespace, must not count.
+fn contour(t: f64) -> String {
+    let mut out = String::new();
+    for (cluster, rps, err, slow) in [
+        ("prod_shop_80", 30.0, 0.0, 0.0),
+        ("prod_shop-canary_8080", 10.0, 0.3, 0.5),
+        ("prod_shop-canary-v2_80", 70.0, 0.9, 1.0),
+        ("staging_shop_80", 70.0, 0.9, 1.0),
+    ] {
+        let l = format!(r#"envoy_cluster_name="{cluster}""#);
+        out.push_str(&format!(
+            "envoy_cluster_upstream_rq{{{l},envoy_response_code=\"200\"}} {}\n",
+            rps * (1.0 - err) * t
+        ));
+        out.push_str(&format!(
+            "envoy_cluster_upstream_rq{{{l},envoy_response_code=\"503\"}} {}\n",
+            rps * err * t
+        ));
+        out.push_str(&histogram(
+            "envoy_cluster_upstream_rq_time",
+            &l,
+            rps * t,
+            &[("100", 1.0 - slow), ("300", 0.0), ("1200", slow)],
+        ));
+    }
+    out
+}
+
 /// The application's own series (the `app` template): v1 50 req/s with 2 % 5xx and 6 % 4xx,
 /// v2 20 req/s with 10 % 5xx and 15 % 4xx; latency histograms whose p50, p95 and p99 follow
 /// from the buckets (v1: 75, 325, 600 ms; v2: 250, 1200, 1520 ms).
@@ -202,7 +233,7 @@ fn now() -> Millis {
 fn per_version_numbers_from_a_real_prometheus() {
     let rt = runtime();
     // the exporters answer on a thread of their own, whatever this test's runtime is doing
-    let prom = Prometheus::start("numbers", &exporters(vec![nginx, mesh, traefik]));
+    let prom = Prometheus::start("numbers", &exporters(vec![nginx, mesh, traefik, contour]));
     // enough scrapes for a 5 s rate window
     prom.wait_scrapes(7);
     rt.block_on(async {
@@ -244,6 +275,16 @@ fn per_version_numbers_from_a_real_prometheus() {
         close("traefik canary errors", s.canary.error_rate(), 0.3, 0.03);
         close("traefik primary p99", s.primary.p99_ms, 99.0, 2.0);
         close("traefik canary p99", s.canary.p99_ms, 1182.0, 15.0);
+
+        // Contour's Services, told apart by the Service's name inside Envoy's cluster name
+        let p = poller(&prom.url, templates::CONTOUR, "shop", "shop-canary", &[]);
+        let s = p.now(now()).await.unwrap();
+        close("contour primary rps", Some(s.primary.rps), 30.0, 3.0);
+        close("contour canary rps", Some(s.canary.rps), 10.0, 1.0);
+        close("contour primary errors", s.primary.error_rate(), 0.0, 0.001);
+        close("contour canary errors", s.canary.error_rate(), 0.3, 0.03);
+        close("contour primary p99", s.primary.p99_ms, 99.0, 2.0);
+        close("contour canary p99", s.canary.p99_ms, 1182.0, 15.0);
 
         // a version without traffic is "no traffic", not 0 % errors
         let p = poller(&prom.url, templates::ISTIO, "v1", "v9", &[]);
@@ -514,6 +555,7 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
             min_requests: 5,
             max_4xx_rate: None,
             max_memory_growth: None,
+            ..AnalysisSettings::default()
         };
         let plan = Plan::linear(Weight::clamped(10), Weight::clamped(50)).unwrap();
         let mut app = App::driving(AppConfig::default(), settings, plan);
@@ -572,19 +614,20 @@ fn the_cockpit_drives_a_live_release_and_rolls_a_faulty_canary_back() {
             "{failed:?}"
         );
         // the rollback landed on the cluster: weight 0, the canary's Deployment at 0
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let w = annotation(&client, &ns, "shop-canary", WEIGHT).await;
-            let r = deployment_replicas(&client, &ns, "shop-v2").await;
-            if w.as_deref() == Some("0") && r == 0 {
-                break;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "weight {w:?}, replicas {r}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        wait_until(
+            "the rollback lands: weight 0, shop-v2 at 0 replicas",
+            Duration::from_secs(20),
+            || async {
+                let w = annotation(&client, &ns, "shop-canary", WEIGHT).await;
+                let r = deployment_replicas(&client, &ns, "shop-v2").await;
+                if w.as_deref() == Some("0") && r == 0 {
+                    Ok(())
+                } else {
+                    Err(format!("weight {w:?}, replicas {r}"))
+                }
+            },
+        )
+        .await;
         source.abort();
         metrics.abort();
     });

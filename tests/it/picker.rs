@@ -2,7 +2,7 @@
 //! the cockpit logs, the recording holds and replay shows; the list runs in the terminal loop,
 //! here on a test backend with scripted keys.
 
-use crate::support::{self, runtime, scratch, text, Harness, T0};
+use crate::support::{self, runtime, scratch, text, wait_until, Harness, T0};
 use canary_cockpit::app::picker::{Choice, Listed, Pick, Picker};
 use canary_cockpit::app::{App, Event, LogKind, PickedFrom};
 use canary_cockpit::model::Target;
@@ -165,7 +165,9 @@ fn chars(text: &str) -> Vec<TermEvent> {
     text.chars().map(|c| press(KeyCode::Char(c))).collect()
 }
 
-/// Terminal events, each `gap` after the one before; then the input stays open.
+/// Terminal events, each `gap` after the one before; then the input stays open. A timeline on
+/// purpose: the loop under test owns the screen and the picker, so nothing outside it can tell
+/// when it has handled a key; the gaps give it time to, as a typist's would.
 fn input(gap: Duration, events: Vec<TermEvent>) -> BoxStream<'static, std::io::Result<TermEvent>> {
     stream::iter(events)
         .then(move |e| async move {
@@ -275,8 +277,11 @@ fn a_typed_target_opens_at_once_and_abandons_the_listing_under_way() {
         })
     );
     assert!(picker.loading, "no listing came back");
-    rt.block_on(async { tokio::time::sleep(Duration::from_millis(20)).await });
-    assert!(dropped.load(Ordering::SeqCst), "the listing was aborted");
+    rt.block_on(wait_until(
+        "the listing under way is aborted",
+        Duration::from_secs(5),
+        || async { dropped.load(Ordering::SeqCst) },
+    ));
 }
 
 #[test]
@@ -285,6 +290,7 @@ fn sigterm_and_the_end_of_the_input_close_the_list() {
     let list = || async { Listing::Err("forbidden: cannot list ingresses".to_string()) };
     let mut picker = Picker::new("namespace prod".into(), "prod".into(), false);
     let mut terminal = Terminal::new(TestBackend::new(80, 10)).unwrap();
+    // SIGTERM a moment after the start, as a timeline (the listing's answer is drawn first)
     let stop = stream::once(async { tokio::time::sleep(Duration::from_millis(50)).await }).boxed();
     let choice = rt
         .block_on(tui::drive(

@@ -6,7 +6,7 @@
 use crate::support::cluster::*;
 use crate::support::netns::{service_at, Netns};
 use crate::support::prometheus::Prometheus;
-use crate::support::runtime;
+use crate::support::{audit, runtime};
 use k8s_openapi::api::core::v1::{Endpoints, Namespace, Pod, Service, ServiceAccount};
 use kube::api::{Api, DeleteParams, PostParams};
 use serde_json::{json, Value};
@@ -35,19 +35,12 @@ fn status(kubeconfig: &std::path::Path, ns: &str, extra: &[&str]) -> (Value, Str
     (json, stderr)
 }
 
-fn audit_log() -> String {
-    let log = std::env::var("CANARY_TEST_AUDIT_LOG")
-        .expect("CANARY_TEST_AUDIT_LOG is not set: run ./scripts/test.sh");
-    std::fs::read_to_string(log).expect("read the audit log")
-}
-
-/// The requests about Services in `ns` after the first `skip` lines of the audit log, once each:
+/// The requests about Services in `ns` after `mark` in the audit log, once each:
 /// `(verb, name, requestURI)`.
-fn service_requests(ns: &str, skip: usize) -> Vec<(String, String, String)> {
+fn service_requests(ns: &str, mark: audit::Mark) -> Vec<(String, String, String)> {
     let mut seen = std::collections::HashSet::new();
-    audit_log()
+    audit::since(mark)
         .lines()
-        .skip(skip)
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|e| e["objectRef"]["namespace"] == ns && e["objectRef"]["resource"] == "services")
         .filter(|e| seen.insert(e["auditID"].as_str().unwrap_or("").to_string()))
@@ -217,9 +210,8 @@ fn of_several_candidates_the_first_that_answers_is_used() {
         .await;
         ns
     });
-    std::thread::sleep(std::time::Duration::from_millis(500));
 
-    let before = audit_log().lines().count();
+    let before = rt.block_on(audit::mark(&client));
     let (json, stderr) = status(&cp.kubeconfig, &ns, &[]);
     assert_eq!(
         json["metrics_source"],
@@ -227,7 +219,7 @@ fn of_several_candidates_the_first_that_answers_is_used() {
         "{json} {stderr}"
     );
     assert!(json["metrics"]["canary"].is_object(), "{json}");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    rt.block_on(audit::mark(&client));
     let found = service_requests(&ns, before);
     assert_eq!(probes(&found, "prometheus-k8s"), 1, "{found:#?}");
     assert_eq!(probes(&found, "prometheus-server"), 1, "{found:#?}");
@@ -239,10 +231,10 @@ fn of_several_candidates_the_first_that_answers_is_used() {
     assert_eq!(to_dead, 1, "{found:#?}");
 
     // discovery costs one list of the namespace's Services
-    let before = audit_log().lines().count();
+    let before = rt.block_on(audit::mark(&client));
     let (json, _) = status(&cp.kubeconfig, &ns, &["--no-prometheus"]);
     assert_eq!(json["metrics_source"], Value::Null);
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    rt.block_on(audit::mark(&client));
     let off = service_requests(&ns, before);
     assert_eq!(probes(&off, "prometheus"), 0, "{off:#?}");
     assert_eq!(lists(&found), lists(&off) + 1, "{found:#?}\n{off:#?}");

@@ -1,7 +1,7 @@
 //! `canary replay`, `canary sessions` and `canary demo --record` through the real binary: the
 //! shipped recording, summaries, the sessions list, and every kind of bad input.
 
-use crate::support::{canary_in, scratch};
+use crate::support::{canary_in, scratch, wait_until_sync};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -137,7 +137,8 @@ fn a_headless_demo_records_when_asked_and_sessions_lists_it() {
         );
         assert!(out.status.code() == Some(0) || out.status.code() == Some(3));
         assert!(file.exists());
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        // the next session is newer by its time, not only by its name
+        until_newer_than(&file, &dir.join("clock-probe"));
     }
     let out = canary_in(&dir, &["sessions"]);
     let text = stdout(&out);
@@ -301,16 +302,45 @@ fn a_killed_session_replays_up_to_its_last_flush() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start the demo");
-    std::thread::sleep(std::time::Duration::from_millis(3500));
+    // at 1× the demo sends an event a second; the writer flushes at least once a second
+    wait_until_sync(
+        "a second of the session is flushed to the recording",
+        std::time::Duration::from_secs(20),
+        || {
+            let rec = canary_cockpit::record::read(&file).map_err(|e| e.to_string())?;
+            let start = rec.header.started_at;
+            let last = rec.events.last().map(|(t, _)| t.since(start)).unwrap_or(0);
+            if last >= 1_000 {
+                Ok(())
+            } else {
+                Err(format!("{last} ms"))
+            }
+        },
+    );
     // SIGKILL: no chance to finish the zstd frame
     child.kill().unwrap();
     child.wait().unwrap();
     let rec = canary_cockpit::record::read(&file).expect("a killed session still reads");
     let start = rec.header.started_at;
     let last = rec.events.last().map(|(t, _)| t.since(start)).unwrap_or(0);
-    // at 1× the demo sends an event a second; the writer flushes at least once a second
+    // what was flushed before the kill is still there
     assert!(last >= 1_000, "only {last} ms of the session survived");
     assert!(!rec.warnings.is_empty(), "the cut is reported");
     let out = canary_in(&dir, &["replay", file.to_str().unwrap(), "--summary"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// Waits until a file written now would have a later modification time than `file`: the file
+/// system's clock has moved on. `probe` is written (and left) to tell.
+fn until_newer_than(file: &Path, probe: &Path) {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).unwrap();
+    let then = modified(file);
+    wait_until_sync(
+        &format!("the file system's clock moves past {}", file.display()),
+        std::time::Duration::from_secs(5),
+        || {
+            std::fs::write(probe, b"").unwrap();
+            modified(probe) > then
+        },
+    );
 }

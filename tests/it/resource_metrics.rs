@@ -7,7 +7,7 @@
 use crate::support::cluster::*;
 use crate::support::metrics_stand_in::{register, unregister, MetricsStandIn};
 use crate::support::netns::Netns;
-use crate::support::runtime;
+use crate::support::{audit, runtime};
 use canary_cockpit::app::Event;
 use canary_cockpit::live::resources::{Fetcher, Source};
 use serde_json::{json, Value};
@@ -33,19 +33,12 @@ impl Drop for Unregister {
     }
 }
 
-fn audit_log() -> String {
-    let log = std::env::var("CANARY_TEST_AUDIT_LOG")
-        .expect("CANARY_TEST_AUDIT_LOG is not set: run ./scripts/test.sh");
-    std::fs::read_to_string(log).expect("read the audit log")
-}
-
-/// The requests for PodMetrics in `ns` after the first `skip` lines of the audit log, once
-/// each: their request URIs.
-fn pod_metrics_requests(ns: &str, skip: usize) -> Vec<String> {
+/// The requests for PodMetrics in `ns` after `mark` in the audit log, once each: their request
+/// URIs.
+fn pod_metrics_requests(ns: &str, mark: audit::Mark) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    audit_log()
+    audit::since(mark)
         .lines()
-        .skip(skip)
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|e| {
             e["objectRef"]["apiGroup"] == "metrics.k8s.io" && e["objectRef"]["namespace"] == ns
@@ -215,8 +208,7 @@ fn pod_metrics_through_the_aggregator_per_pod_and_per_version() {
     );
 
     // the live fetch: the release's pods only, one list of the namespace per fetch
-    std::thread::sleep(Duration::from_millis(500));
-    let before = audit_log().lines().count();
+    let before = rt.block_on(audit::mark(&client));
     let (events, ended) = rt.block_on(fetch_events(&cp.kubeconfig, &ns, 3));
     assert!(!ended, "the fetching goes on: {events:?}");
     let [Event::ResourcesSampled { sample }] = events.as_slice() else {
@@ -234,7 +226,7 @@ fn pod_metrics_through_the_aggregator_per_pod_and_per_version() {
         ),
         (1500, 1 << 30)
     );
-    std::thread::sleep(Duration::from_millis(500));
+    rt.block_on(audit::mark(&client));
     let requests = pod_metrics_requests(&ns, before);
     assert_eq!(requests.len(), 1, "{requests:#?}");
     assert!(

@@ -1,13 +1,16 @@
 //! Every scenario run headless through the real binary with a fixed seed: outcome and exit code.
 
-use std::process::Command;
+use crate::support::{canary_in, scratch};
+use std::path::Path;
 
-fn headless(scenario: &str, seed: &str) -> (i32, String) {
-    let dir = std::env::temp_dir().join(format!("canary-scenario-test-{}", std::process::id()));
-    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-        .args(["--log-file"])
-        .arg(dir.join("canary.log"))
-        .args([
+/// Runs `scenario` headless with `seed`; its log and state go to the test's own `dir`.
+fn headless(dir: &Path, scenario: &str, seed: &str) -> (i32, String) {
+    let log = dir.join("canary.log");
+    let out = canary_in(
+        dir,
+        &[
+            "--log-file",
+            &log.to_string_lossy(),
             "demo",
             "--headless",
             "--speed",
@@ -16,16 +19,16 @@ fn headless(scenario: &str, seed: &str) -> (i32, String) {
             seed,
             "--scenario",
             scenario,
-        ])
-        .output()
-        .expect("run canary");
+        ],
+    );
     let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
     (out.status.code().unwrap_or(-1), stdout)
 }
 
 #[test]
 fn faulty_v2_rolls_back_by_itself() {
-    let (code, out) = headless("faulty-v2", "42");
+    let dir = scratch("faulty");
+    let (code, out) = headless(&dir, "faulty-v2", "42");
     assert_eq!(code, 3, "{out}");
     assert_eq!(out.lines().last(), Some("outcome: rolled-back"));
     assert!(out.contains("check failed (error rate"), "{out}");
@@ -47,7 +50,8 @@ fn faulty_v2_rolls_back_by_itself() {
 
 #[test]
 fn healthy_v2_is_promoted() {
-    let (code, out) = headless("healthy-v2", "42");
+    let dir = scratch("healthy");
+    let (code, out) = headless(&dir, "healthy-v2", "42");
     assert_eq!(code, 0, "{out}");
     assert_eq!(out.lines().last(), Some("outcome: promoted"));
     for step in ["weight 0→5", "weight 5→10", "weight 10→25", "weight 25→50"] {
@@ -59,7 +63,8 @@ fn healthy_v2_is_promoted() {
 
 #[test]
 fn slow_v2_is_rolled_back_for_latency_alone() {
-    let (code, out) = headless("slow-v2", "7");
+    let dir = scratch("slow");
+    let (code, out) = headless(&dir, "slow-v2", "7");
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("check failed (p99"), "{out}");
     assert!(!out.contains("error rate 1"), "errors stay low: {out}");
@@ -67,7 +72,8 @@ fn slow_v2_is_rolled_back_for_latency_alone() {
 
 #[test]
 fn crashloop_v2_never_gets_traffic_and_rolls_back() {
-    let (code, out) = headless("crashloop-v2", "3");
+    let dir = scratch("crashloop");
+    let (code, out) = headless(&dir, "crashloop-v2", "3");
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("CrashLoopBackOff"), "{out}");
     assert!(
@@ -78,7 +84,8 @@ fn crashloop_v2_never_gets_traffic_and_rolls_back() {
 
 #[test]
 fn leaky_v2_is_rolled_back_by_the_memory_check_alone() {
-    let (code, out) = headless("leaky-v2", "5");
+    let dir = scratch("leaky");
+    let (code, out) = headless(&dir, "leaky-v2", "5");
     assert_eq!(code, 3, "{out}");
     assert_eq!(out.lines().last(), Some("outcome: rolled-back"));
     let failed: Vec<&str> = out.lines().filter(|l| l.contains("check failed")).collect();
@@ -99,20 +106,25 @@ fn leaky_v2_is_rolled_back_by_the_memory_check_alone() {
 
 #[test]
 fn the_demo_flag_overrides_the_scenarios_memory_limit() {
+    let dir = scratch("memory-flag");
+    let log = dir.join("canary.log");
     let run = |growth: &str| {
-        Command::new(env!("CARGO_BIN_EXE_canary"))
-            .args([
+        canary_in(
+            &dir,
+            &[
                 "--log-file",
-                "/dev/null",
+                &log.to_string_lossy(),
                 "demo",
                 "--headless",
                 "--speed",
                 "max",
-            ])
-            .args(["--seed", "5", "--scenario", "leaky-v2"])
-            .arg(format!("--max-memory-growth={growth}"))
-            .output()
-            .expect("run canary")
+                "--seed",
+                "5",
+                "--scenario",
+                "leaky-v2",
+                &format!("--max-memory-growth={growth}"),
+            ],
+        )
     };
     let lenient = run("1000");
     let out = String::from_utf8_lossy(&lenient.stdout);
@@ -126,10 +138,15 @@ fn the_demo_flag_overrides_the_scenarios_memory_limit() {
 
 #[test]
 fn the_scenarios_verb_lists_leaky_v2() {
-    let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-        .arg("scenarios")
-        .output()
-        .expect("run canary");
+    let dir = scratch("verb");
+    let out = canary_in(
+        &dir,
+        &[
+            "--log-file",
+            &dir.join("canary.log").to_string_lossy(),
+            "scenarios",
+        ],
+    );
     let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
     assert!(out.status.success(), "{stdout}");
     let line = stdout.lines().find(|l| l.contains("leaky-v2"));
@@ -138,21 +155,23 @@ fn the_scenarios_verb_lists_leaky_v2() {
 
 #[test]
 fn same_seed_same_story_other_seed_other_numbers() {
-    let (_, a) = headless("faulty-v2", "11");
-    let (_, b) = headless("faulty-v2", "11");
-    let (_, c) = headless("faulty-v2", "12");
+    let dir = scratch("same-seed");
+    let (_, a) = headless(&dir, "faulty-v2", "11");
+    let (_, b) = headless(&dir, "faulty-v2", "11");
+    let (_, c) = headless(&dir, "faulty-v2", "12");
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
 
 #[test]
 fn every_seed_in_a_range_tells_the_same_outcome() {
+    let dir = scratch("every-seed");
     for seed in 0..20 {
-        let (code, out) = headless("faulty-v2", &seed.to_string());
+        let (code, out) = headless(&dir, "faulty-v2", &seed.to_string());
         assert_eq!(code, 3, "seed {seed}: {out}");
-        let (code, out) = headless("healthy-v2", &seed.to_string());
+        let (code, out) = headless(&dir, "healthy-v2", &seed.to_string());
         assert_eq!(code, 0, "seed {seed}: {out}");
-        let (code, out) = headless("leaky-v2", &seed.to_string());
+        let (code, out) = headless(&dir, "leaky-v2", &seed.to_string());
         assert_eq!(code, 3, "seed {seed}: {out}");
     }
 }

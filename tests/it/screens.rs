@@ -3,6 +3,7 @@
 
 mod errors;
 mod footer;
+mod holds;
 mod modals;
 mod run;
 mod testers;
@@ -363,7 +364,7 @@ fn a_thousand_pods_render_only_the_visible_slice() {
 #[test]
 fn argo_rollout_steps_and_analysis() {
     use canary_cockpit::app::{App, Event};
-    use canary_cockpit::model::{ControllerView, Phase, Plan, Weight};
+    use canary_cockpit::model::{ControllerView, Hold, Phase, Plan, Weight};
     let h = support::just_observed(false);
     let mut app = App::new(support::config(false));
     let mut release = h.release.clone();
@@ -392,6 +393,11 @@ fn argo_rollout_steps_and_analysis() {
         refusals: Vec::new(),
         consequences: Vec::new(),
         pause: None,
+        hold: Some(Hold::PauseStep {
+            index: 1,
+            steps: 4,
+            duration: None,
+        }),
     }));
     app.update(Event::ReleaseObserved {
         at: support::T0,

@@ -8,7 +8,8 @@
 
 use crate::support::cluster::*;
 use crate::support::{alice, runtime};
-use canary_cockpit::app::{Action, Effect, Event};
+use canary_cockpit::app::{Action, App, AppConfig, Effect, Event};
+use canary_cockpit::model::{Millis, ReleaseSnapshot, Version, Weight};
 use canary_cockpit::record::{Header, Recording, SessionSource};
 use canary_cockpit::replay::summary::summarize;
 use k8s_openapi::api::apps::v1::Deployment;
@@ -350,6 +351,11 @@ fn the_event_log_and_the_post_mortem_say_v2_took_over() {
         available(&client, &ns, "reviews-v2", 1).await;
         let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "vs/reviews").await;
         let started = canary_cockpit::model::wall_clock();
+        // the session as the cockpit records it: the release as first read, then what followed
+        let first = Event::ReleaseObserved {
+            at: started,
+            release: seen.snapshot.clone(),
+        };
         let Live {
             mut rx,
             effects,
@@ -443,8 +449,8 @@ fn the_event_log_and_the_post_mortem_say_v2_took_over() {
                 started,
                 "reviews",
             ),
-            events: events
-                .into_iter()
+            events: std::iter::once(first)
+                .chain(events)
                 .filter_map(|e| Some((e.at()?, e)))
                 .collect(),
             warnings: Vec::new(),
@@ -457,6 +463,10 @@ fn the_event_log_and_the_post_mortem_say_v2_took_over() {
         );
         let text = summary.to_text();
         assert!(text.contains(TAKE_OVER), "{text}");
+        assert!(
+            text.contains("primary v1 (reviews:1.16.1), canary v2 (reviews:1.16.2)"),
+            "{text}"
+        );
     });
 }
 
@@ -654,5 +664,50 @@ fn nginx_testers_routes_end_with_the_rollback_and_with_the_promotion() {
     assert_eq!(
         rt.block_on(deployment_image(&client, &ns, "shop-v1")),
         "shop:2.0"
+    );
+}
+
+fn snapshot(primary: (&str, &str), canary: (&str, &str), weight: u8) -> ReleaseSnapshot {
+    let version = |(name, image): (&str, &str)| Version {
+        name: name.to_string(),
+        image: image.to_string(),
+    };
+    ReleaseSnapshot {
+        name: "reviews".to_string(),
+        namespace: "bookinfo".to_string(),
+        source: "istio".to_string(),
+        primary: version(primary),
+        canary: version(canary),
+        weight: Weight::clamped(weight),
+        canary_replicas: 1,
+        phase: None,
+        plan: None,
+        paused: Some(false),
+        controller: None,
+        rules: Vec::new(),
+        refusals: Vec::new(),
+    }
+}
+
+#[test]
+fn the_event_log_tells_the_new_primary_and_no_new_canary_after_a_take_over() {
+    let mut app = App::new(AppConfig::default());
+    let v1 = ("v1", "reviews:1.16.1");
+    let v2 = ("v2", "reviews:1.16.2");
+    for (at, release) in [(1000, snapshot(v1, v2, 20)), (2000, snapshot(v2, v1, 0))] {
+        app.update(Event::ReleaseObserved {
+            at: Millis(at),
+            release,
+        });
+    }
+    let lines: Vec<&str> = app.log.iter().map(|e| e.text.as_str()).collect();
+    assert!(
+        lines.contains(&"primary now runs v2 (reviews:1.16.2)"),
+        "{lines:?}"
+    );
+    // v1's pods, still there while they stop, are the old version's, not a new canary's
+    assert!(
+        !lines.iter().any(|l| l.starts_with("new canary")),
+        "{lines:?}"
     );
 }

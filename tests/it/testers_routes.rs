@@ -7,7 +7,7 @@
 
 use crate::alert_flagger::RESTRICTED_USER;
 use crate::support::cluster::*;
-use crate::support::runtime;
+use crate::support::{runtime, wait_until};
 use canary_cockpit::cluster::ClusterError;
 use canary_cockpit::live::executor::{self, Options};
 use canary_cockpit::model::{RouteChange, RouteRule, RuleMatch};
@@ -84,13 +84,12 @@ pub(crate) async fn grant_view(client: &Client, restricted: &Client, ns: &str) {
         .await
         .expect("create role binding");
     let api: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(restricted.clone(), ns);
-    for _ in 0..100 {
-        if api.list(&Default::default()).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the restricted user was not granted the view of {ns}");
+    wait_until(
+        &format!("the restricted user may list services in {ns}"),
+        Duration::from_secs(10),
+        || async { api.list(&Default::default()).await.map(drop) },
+    )
+    .await;
 }
 
 /// A viewer's `canary route`: exit 1, one line naming the verb and the resource.

@@ -5,7 +5,7 @@
 //! the reason; Traefik refuses.
 
 use crate::support::cluster::*;
-use crate::support::runtime;
+use crate::support::{runtime, wait_until};
 use canary_cockpit::cluster::ClusterError;
 use canary_cockpit::live::executor::{self, Options};
 use canary_cockpit::model::{RouteChange, RouteRule, RuleMatch, RuleOwner};
@@ -223,28 +223,27 @@ fn an_istio_viewer_is_refused_naming_the_verb_and_the_resource() {
         &["virtualservices", "destinationrules"],
     ));
     let err = rt.block_on(async {
-        let mut last = None;
-        for _ in 0..100 {
-            let Ok(cluster) =
-                canary_cockpit::cluster::connect(&connect_args(&cp.restricted_kubeconfig, &ns))
+        // RBAC takes a moment
+        let (cluster, seen) = wait_until(
+            "the viewer reads the release",
+            std::time::Duration::from_secs(10),
+            || async {
+                let args = connect_args(&cp.restricted_kubeconfig, &ns);
+                let cluster = canary_cockpit::cluster::connect(&args)
                     .await
-            else {
-                continue;
-            };
-            let target = "vs/shop".parse().unwrap();
-            match canary_cockpit::live::release::read(&cluster, &target).await {
-                Ok(seen) => {
-                    let rule = RouteRule::header("x-tester", "yes", RuleMatch::Exact);
-                    return executor::route(&cluster, &seen, &add(rule), &Options::default())
-                        .await
-                        .unwrap_err();
-                }
-                // RBAC takes a moment
-                Err(e) => last = Some(e),
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the viewer never read the release: {last:?}");
+                    .map_err(|e| e.to_string())?;
+                let target = "vs/shop".parse().unwrap();
+                let seen = canary_cockpit::live::release::read(&cluster, &target)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>((cluster, seen))
+            },
+        )
+        .await;
+        let rule = RouteRule::header("x-tester", "yes", RuleMatch::Exact);
+        executor::route(&cluster, &seen, &add(rule), &Options::default())
+            .await
+            .unwrap_err()
     });
     assert!(
         matches!(

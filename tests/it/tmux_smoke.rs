@@ -1,10 +1,10 @@
 //! The real binary in a real terminal (tmux): start the demo, press keys, read the screen, quit.
 //! tmux answers crossterm's terminal queries, which a bare pty does not. `scripts/test.sh` installs it.
 
-use crate::support::{runtime, scratch};
+use crate::support::{runtime, scratch, wait_until_sync};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 struct Tmux {
     socket: String,
@@ -60,18 +60,14 @@ impl Tmux {
 
     /// Waits until the screen satisfies `pred`; panics with the screen after 15 s.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
+        wait_until_sync(what, Duration::from_secs(15), || {
             let s = self.screen();
             if pred(&s) {
-                return s;
+                Ok(s)
+            } else {
+                Err(format!("screen:\n{s}"))
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        })
     }
 
     fn status_file(&self) -> PathBuf {
@@ -89,16 +85,15 @@ impl Drop for Tmux {
 }
 
 fn wait_for_file(path: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(s) = std::fs::read_to_string(path) {
-            if !s.trim().is_empty() {
-                return s.trim().to_string();
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("the cockpit did not exit: no {}", path.display());
+    wait_until_sync(
+        &format!("the cockpit exits and its status is in {}", path.display()),
+        Duration::from_secs(10),
+        || {
+            let s = std::fs::read_to_string(path).unwrap_or_default();
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_string())
+        },
+    )
 }
 
 #[test]
@@ -195,22 +190,32 @@ fn h_adds_a_testers_route_and_h_again_removes_it() {
 /// Waits until the recording reads back whole: `canary replay FILE --summary` exits 0 with no
 /// warning (the cockpit finishes the file as it quits).
 fn replays_cleanly(file: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-            .args(["replay", &file.display().to_string(), "--summary"])
-            .output()
-            .expect("run canary replay");
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        if out.status.success() && !stderr.contains("warning") {
-            return String::from_utf8_lossy(&out.stdout).into_owned();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the recording never read back whole: {stderr}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until_sync(
+        "the recording reads back whole",
+        Duration::from_secs(15),
+        || {
+            let out = Command::new(env!("CARGO_BIN_EXE_canary"))
+                .args(["replay", &file.display().to_string(), "--summary"])
+                .output()
+                .expect("run canary replay");
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            if out.status.success() && !stderr.contains("warning") {
+                Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+            } else {
+                Err(stderr)
+            }
+        },
+    )
+}
+
+/// Waits until the cockpit has opened its recording `file`: from then on, a hangup must leave
+/// it whole.
+fn recording_opened(file: &Path) {
+    wait_until_sync(
+        &format!("the recording {} is opened", file.display()),
+        Duration::from_secs(10),
+        || file.exists(),
+    );
 }
 
 #[test]
@@ -228,7 +233,7 @@ fn closing_the_terminal_finishes_the_recording() {
     t.wait_for("the cockpit", |s| {
         s.contains("frontend") && s.contains("v2")
     });
-    std::thread::sleep(Duration::from_millis(1500));
+    recording_opened(&file);
     // the terminal goes away, as when an ssh connection drops: the cockpit gets SIGHUP
     let ok = Command::new("tmux")
         .args(["-L", &t.socket, "kill-session", "-t", "smoke"])
@@ -261,7 +266,7 @@ fn closing_the_terminal_of_a_live_session_finishes_its_recording() {
     t.wait_for("the release", |s| {
         s.contains("shop-v1-a") && s.contains("20 %")
     });
-    std::thread::sleep(Duration::from_millis(1500));
+    recording_opened(&file);
     let ok = Command::new("tmux")
         .args(["-L", &t.socket, "kill-session", "-t", "smoke"])
         .status()

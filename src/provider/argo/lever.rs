@@ -6,9 +6,10 @@ use crate::cluster::selector::Selector;
 use crate::cluster::{Cluster, ClusterError};
 use crate::metrics::templates;
 use kube::api::DynamicObject;
+use std::collections::BTreeMap;
 
 use super::{abort_writes, analysis_lines, next_step_writes, parse, promote_full_writes};
-use super::{ArgoError, Rollout, ANALYSIS_RUN, ROLLOUT};
+use super::{ArgoError, Revision, Rollout, ANALYSIS_RUN, ROLLOUT};
 use crate::provider::common::route::{Controlled, Lever, Route};
 use crate::provider::{MetricsHints, Watched};
 
@@ -18,23 +19,25 @@ impl From<ArgoError> for ClusterError {
     }
 }
 
-/// The release's route from its Rollout and the namespace's AnalysisRuns.
-pub fn route(obj: &DynamicObject, runs: &[DynamicObject]) -> Result<Route, ClusterError> {
-    let r = parse(obj)?;
+/// The release's route from its Rollout and the namespace's AnalysisRuns; `known` are the
+/// revisions of its pod templates known so far (see [`super::versions`]).
+pub fn route(
+    obj: &DynamicObject,
+    runs: &[DynamicObject],
+    known: &BTreeMap<String, Revision>,
+) -> Result<Route, ClusterError> {
+    let mut r = parse(obj)?;
+    r.learn(known);
     let [p, c] = r.pod_selectors();
-    // the versions are the pod template hashes, as `kubectl argo rollouts get` shows them
-    let version = |hash: &Option<String>, role: &str| match hash {
-        Some(h) => h.clone(),
-        None => format!("no {role} yet"),
-    };
+    // the versions by revision and image, as `kubectl argo rollouts get` shows them
     let canary_hash = if r.settled() {
         None
     } else {
-        r.canary_hash.clone()
+        r.canary_hash.as_ref()
     };
     let names = [
-        version(&r.stable_hash, "stable"),
-        version(&canary_hash, "canary"),
+        r.version_name(r.stable_hash.as_ref(), "stable"),
+        r.version_name(canary_hash, "canary"),
     ];
     let (object, name) = (format!("rollout/{}", r.name), r.name.clone());
     let (weight, paused, phase, plan) = (r.weight(), r.is_paused(), r.phase(), r.plan());
@@ -53,10 +56,19 @@ pub fn route(obj: &DynamicObject, runs: &[DynamicObject]) -> Result<Route, Clust
     }))
 }
 
+/// The revisions known of the release as last read.
+pub fn known(seen: &Route) -> BTreeMap<String, Revision> {
+    match &seen.routing {
+        crate::provider::Routing::Rollout(r) => r.revisions.clone(),
+        _ => BTreeMap::new(),
+    }
+}
+
 pub async fn read(cluster: &Cluster, name: &str) -> Result<Route, ClusterError> {
     let (obj, _) = dynamic::get(cluster, ROLLOUT, name).await?;
     let runs = dynamic::list(cluster, ANALYSIS_RUN, ANALYSIS_RUN.versions[0]).await?;
-    route(&obj, &runs)
+    let known = super::versions::read(cluster, &parse(&obj)?).await;
+    route(&obj, &runs, &known)
 }
 
 /// The Rollout by name, and the namespace's AnalysisRuns.

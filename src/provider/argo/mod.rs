@@ -16,6 +16,7 @@
 //! canary. AnalysisRuns the Rollout owns fill the analysis panel.
 
 use crate::cluster::dynamic::Resource;
+#[cfg(test)]
 use crate::model::{Phase, Plan, Weight};
 use kube::api::DynamicObject;
 use serde::Deserialize;
@@ -23,7 +24,9 @@ use std::collections::BTreeMap;
 
 mod headers;
 mod lever;
+mod rollout;
 mod system;
+mod versions;
 mod view;
 mod writes;
 
@@ -31,7 +34,8 @@ pub use system::ArgoRollouts;
 
 pub use headers::route_writes;
 
-pub use lever::{lever, metrics_hints, read, route, watches, weight_refused};
+pub use lever::{known, lever, metrics_hints, read, route, watches, weight_refused};
+pub use versions::{Revision, REVISION};
 pub use view::analysis_lines;
 pub use writes::{
     abort_writes, next_step_writes, pause_writes as pause_patches, promote_full_writes, Writes,
@@ -78,6 +82,8 @@ struct Spec {
     strategy: Strategy,
     #[serde(default)]
     workload_ref: Option<WorkloadRef>,
+    #[serde(default)]
+    template: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,6 +127,11 @@ struct Status {
     message: Option<String>,
     #[serde(default)]
     abort: bool,
+    /// Set by the controller once it has carried out an abort.
+    #[serde(default)]
+    aborted_at: Option<String>,
+    #[serde(default)]
+    promote_full: bool,
     #[serde(default)]
     pause_conditions: Option<Vec<PauseCondition>>,
     #[serde(default, rename = "stableRS")]
@@ -214,6 +225,10 @@ pub struct Rollout {
     /// When the controller's pause began (`status.pauseConditions[].startTime`).
     pub pause_started: Option<crate::model::Millis>,
     pub abort: bool,
+    /// `status.abortedAt`: the controller has carried the abort out.
+    pub aborted: bool,
+    /// `status.promoteFull`: a full promotion is asked for.
+    pub promote_full: bool,
     pub phase: Option<String>,
     pub message: String,
     pub stable_hash: Option<String>,
@@ -229,6 +244,10 @@ pub struct Rollout {
     /// The header routes its steps set, as rules (the release's own) and as lines.
     pub rules: Vec<crate::model::RouteRule>,
     pub header_routes: Vec<String>,
+    /// The revision and image of the pod template hashes known (the stable's and the canary's).
+    pub revisions: BTreeMap<String, Revision>,
+    /// The Rollout's own revision annotation and the spec's image: the current pod template's.
+    pub current_revision: Option<Revision>,
 }
 
 pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
@@ -262,7 +281,11 @@ pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
     };
     let (rules, header_routes) = headers::read(&canary.steps, canary.traffic_routing.as_ref());
     let pauses = status.pause_conditions.unwrap_or_default();
+    let current = versions::current(&obj.metadata, spec.template.as_ref());
     Ok(Rollout {
+        revisions: BTreeMap::new(),
+        aborted: status.aborted_at.is_some_and(|t| !t.is_empty()),
+        promote_full: status.promote_full,
         rules,
         header_routes,
         uid: obj.metadata.uid.clone().unwrap_or_default(),
@@ -296,97 +319,8 @@ pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
         selector,
         workload: spec.workload_ref.map(|w| format!("{}/{}", w.kind, w.name)),
         name,
+        current_revision: current,
     })
-}
-
-impl Rollout {
-    /// Paused by the operator (`spec.paused`) or by a pause step (`status.pauseConditions`).
-    pub fn is_paused(&self) -> bool {
-        self.paused || !self.pause_reasons.is_empty()
-    }
-
-    /// The canary and the stable version are the same: nothing is being rolled out.
-    pub fn settled(&self) -> bool {
-        self.canary_hash.is_none() || self.canary_hash == self.stable_hash
-    }
-
-    /// The weight the steps ask for at the current step: the last `setWeight` at or before it;
-    /// 100 once every step is done; 0 when aborted or settled.
-    pub fn set_weight(&self) -> Weight {
-        if self.abort || self.settled() {
-            return Weight::ZERO;
-        }
-        let upto = self.current_step.unwrap_or(0);
-        if upto >= self.steps.len() {
-            return Weight::FULL;
-        }
-        self.steps[..=upto]
-            .iter()
-            .rev()
-            .find_map(|s| match s {
-                Step::SetWeight(w) => Some(Weight::clamped(*w)),
-                _ => None,
-            })
-            .unwrap_or(Weight::ZERO)
-    }
-
-    /// The weight shown: what the traffic router reports when it reports, else the steps'.
-    pub fn weight(&self) -> Weight {
-        if self.settled() {
-            return Weight::ZERO;
-        }
-        self.actual_weight
-            .map_or_else(|| self.set_weight(), Weight::clamped)
-    }
-
-    pub fn phase(&self) -> Phase {
-        if self.abort {
-            return Phase::RolledBack;
-        }
-        match self.phase.as_deref() {
-            Some("Paused") => Phase::Paused,
-            Some("Degraded") => Phase::Failed,
-            Some("Healthy") if self.settled() => Phase::Promoted,
-            _ if self.is_paused() => Phase::Paused,
-            _ => Phase::Progressing,
-        }
-    }
-
-    /// The ascending setWeight steps as the cockpit's plan (for the gauge), when they ascend.
-    pub fn plan(&self) -> Option<Plan> {
-        let mut weights: Vec<Weight> = Vec::new();
-        for s in &self.steps {
-            if let Step::SetWeight(w) = s {
-                let w = Weight::clamped(*w);
-                if weights.last().is_some_and(|last| w <= *last) {
-                    return None;
-                }
-                if w > Weight::ZERO {
-                    weights.push(w);
-                }
-            }
-        }
-        Plan::steps(weights).ok()
-    }
-
-    /// The label selectors of the stable and the canary pods.
-    pub fn pod_selectors(&self) -> [BTreeMap<String, String>; 2] {
-        let with = |hash: &Option<String>| {
-            let mut s = self.selector.clone();
-            // before the controller has named a hash, no pod is that version's
-            s.insert(
-                HASH_LABEL.to_string(),
-                hash.clone().unwrap_or_else(|| "-".to_string()),
-            );
-            s
-        };
-        let canary = if self.settled() {
-            None
-        } else {
-            self.canary_hash.clone()
-        };
-        [with(&self.stable_hash), with(&canary)]
-    }
 }
 
 #[cfg(test)]

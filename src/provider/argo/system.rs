@@ -8,7 +8,9 @@ use crate::cluster::{Cluster, ClusterError};
 use crate::model::{Kind, Refusal, RouteChange, Weight};
 use kube::api::DynamicObject;
 
-use super::{lever, metrics_hints, pause_writes, read, route, route_writes, watches, ROLLOUT};
+use super::{
+    known, lever, metrics_hints, pause_writes, read, route, route_writes, watches, ROLLOUT,
+};
 use crate::provider::common::discover::objects;
 use crate::provider::common::infer::Kept;
 use crate::provider::common::route::{foreign, known_selectors, no_alert_providers};
@@ -44,20 +46,20 @@ impl TrafficSystem for ArgoRollouts {
 
     fn rebuild(
         &self,
-        _seen: &Route,
+        seen: &Route,
         lists: &[Vec<DynamicObject>],
         _ctx: &Context,
     ) -> Option<Result<Route, ClusterError>> {
-        Some(route(lists.first()?.first()?, lists.get(1)?))
+        Some(route(lists.first()?.first()?, lists.get(1)?, &known(seen)))
     }
 
     fn stored(
         &self,
-        _seen: &Route,
+        seen: &Route,
         obj: &DynamicObject,
         _ctx: &Context,
     ) -> Result<Route, ClusterError> {
-        route(obj, &[])
+        route(obj, &[], &known(seen))
     }
 
     fn selectors<'a>(
@@ -130,7 +132,9 @@ impl TrafficSystem for ArgoRollouts {
         cluster: &'a Cluster,
         all: bool,
     ) -> Pending<'a, Result<Option<Vec<Found>>, ClusterError>> {
-        Box::pin(objects(cluster, ROLLOUT, all, |_, _, o| route(o, &[])))
+        Box::pin(objects(cluster, ROLLOUT, all, |_, _, o| {
+            route(o, &[], &Default::default())
+        }))
     }
 
     fn alert_sinks<'a>(

@@ -1,7 +1,7 @@
 //! What the analysis panel shows of a Rollout: its steps, where it is, its AnalysisRuns, and
 //! what each key does to it.
 
-use crate::model::{Capability, ControllerView, Refusal, TimedPause};
+use crate::model::{Capability, ControllerView, Hold, Refusal, TimedPause};
 use kube::api::DynamicObject;
 
 use super::{Rollout, Step};
@@ -25,7 +25,23 @@ impl Rollout {
                 format!("{message} · pod template from {w}")
             };
         }
-        let phase = match (self.abort, self.phase.as_deref()) {
+        // what the cockpit (or anyone) asked that the controller has not carried out yet
+        let asked = if self.abort && !self.abort_done() {
+            Some("abort requested (status.abort), not yet carried out")
+        } else if self.promote_full && !self.abort && self.phase() != crate::model::Phase::Promoted
+        {
+            Some("full promotion requested (status.promoteFull)")
+        } else {
+            None
+        };
+        if let Some(asked) = asked {
+            message = if message.is_empty() {
+                asked.to_string()
+            } else {
+                format!("{message} · {asked}")
+            };
+        }
+        let phase = match (self.abort_done(), self.phase.as_deref()) {
             (true, _) => "Aborted".to_string(),
             (false, Some(p)) => p.to_string(),
             (false, None) => "Pending".to_string(),
@@ -44,6 +60,7 @@ impl Rollout {
             _ => None,
         };
         ControllerView {
+            hold: self.hold(),
             pause,
             kind: "argo-rollouts".to_string(),
             phase,
@@ -72,6 +89,34 @@ impl Rollout {
                     why: "Argo Rollouts sets the weight by its steps (setWeight): + goes to the next step, P promotes fully, R aborts to stable".to_string(),
                 },
             ],
+        }
+    }
+}
+
+impl Rollout {
+    /// Who holds the rollout: a pause written on it (`spec.paused`) before the controller's own
+    /// pause step or reason.
+    fn hold(&self) -> Option<Hold> {
+        if self.paused {
+            return Some(Hold::Paused {
+                field: "spec.paused".to_string(),
+            });
+        }
+        let reason = self.pause_reasons.first()?;
+        match self
+            .current_step
+            .and_then(|i| Some((i, self.steps.get(i)?)))
+        {
+            Some((index, Step::Pause(duration))) if reason == "CanaryPauseStep" => {
+                Some(Hold::PauseStep {
+                    index,
+                    steps: self.steps.len(),
+                    duration: duration.clone(),
+                })
+            }
+            _ => Some(Hold::Controller {
+                reason: reason.clone(),
+            }),
         }
     }
 }

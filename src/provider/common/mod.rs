@@ -7,6 +7,7 @@ pub mod discover;
 pub mod ending;
 pub mod hints;
 pub mod infer;
+pub mod lever;
 pub mod route;
 pub mod takeover;
 pub mod write;

@@ -3,10 +3,14 @@
 //! of the proxy's namespace whose selector picks the version's pods. Contour splits evenly when no
 //! service of the route has a weight, and gives an unweighted service 0 when another has one.
 //! Setting the weight patches both weights so that they sum to 100, conditional on the version
-//! read. Mirror services (`mirror: true`) take no share and are not part of the split.
+//! read. Mirror services (`mirror: true`) take no share and are not part of the split. Pause,
+//! promotion and rollback are the cockpit's own, as for the other systems of two weighted
+//! backends. Testers' routes are routes with a `header` condition to the canary's Service alone
+//! ([`routes`]: how the cockpit tells its own from the release's).
 //!
 //! Fields checked against ../shared/crds/projectcontour.io_httpproxies.yaml: `spec.routes[]`,
-//! `.conditions[].{prefix,header.{name,exact,contains}}`, `.services[].{name,port,weight,mirror}`.
+//! `.conditions[].{prefix,header.{name,exact,contains,regex,present,ignoreCase}}`,
+//! `.services[].{name,port,weight,mirror}`, `.requestHeadersPolicy.set[].{name,value}`.
 
 use crate::cluster::dynamic::Resource;
 use crate::cluster::selector::{of_services, Selector};
@@ -146,5 +150,62 @@ impl TwoBackendSystem for Contour {
 
     fn refusals(&self, _route: &Route) -> Vec<Refusal> {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(spec: serde_json::Value) -> Result<Split, SplitError> {
+        split("shop", "prod", "3", &Default::default(), &spec).map(|(s, _)| s)
+    }
+
+    #[test]
+    fn the_first_route_with_two_services_is_the_split_mirrors_aside() {
+        let spec = json!({"routes": [
+            {"conditions": [{"prefix": "/admin"}], "services": [{"name": "admin", "port": 80}]},
+            {"services": [{"name": "shop-shadow", "port": 80, "mirror": true},
+                          {"name": "shop-canary", "port": 80, "weight": 30},
+                          {"name": "shop", "port": 80, "weight": 70}]}]});
+        let s = read(spec).unwrap();
+        assert_eq!(
+            (s.primary.service.as_str(), s.canary.service.as_str()),
+            ("shop", "shop-canary")
+        );
+        assert_eq!(s.canary.weight_path, "/spec/routes/1/services/1/weight");
+        assert_eq!(s.primary.weight_path, "/spec/routes/1/services/2/weight");
+        assert_eq!(s.route, "spec.routes[1]");
+        assert_eq!(s.percent().unwrap().percent(), 30);
+    }
+
+    #[test]
+    fn unset_weights_split_evenly_or_weigh_nothing_beside_a_set_one() {
+        let even = json!({"routes": [{"services": [{"name": "shop", "port": 80}, {"name": "shop-canary", "port": 80}]}]});
+        assert_eq!(read(even).unwrap().percent().unwrap().percent(), 50);
+        let one = json!({"routes": [{"services": [{"name": "shop", "port": 80, "weight": 5}, {"name": "shop-canary", "port": 80}]}]});
+        assert_eq!(read(one).unwrap().percent().unwrap().percent(), 0);
+    }
+
+    #[test]
+    fn no_two_services_is_no_release_and_a_negative_weight_is_malformed() {
+        let solo = json!({"routes": [{"services": [{"name": "shop", "port": 80}]}]});
+        assert!(matches!(read(solo), Err(SplitError::NoSplit { .. })));
+        assert!(matches!(
+            read(json!({"includes": [{"name": "x"}]})),
+            Err(SplitError::NoSplit { .. })
+        ));
+        let negative = json!({"routes": [{"services": [{"name": "shop", "port": 80, "weight": -1}, {"name": "shop-canary", "port": 80}]}]});
+        let err = read(negative).unwrap_err();
+        assert!(err.to_string().contains("services[0].weight"), "{err}");
+        // names with versions tell the canary
+        let versions = json!({"routes": [{"services": [{"name": "reviews-v2", "port": 9080, "weight": 10}, {"name": "reviews-v1", "port": 9080, "weight": 90}]}]});
+        let s = read(versions).unwrap();
+        assert_eq!(s.canary.service, "reviews-v2");
+        assert_eq!(
+            s.decided.map(|d| d.by),
+            Some(crate::model::CanaryBy::Version)
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! What the analysis panel shows of a Flagger Canary, and what each key does to it.
 
-use crate::model::{Capability, ControllerView, Refusal};
+use crate::model::{Capability, ControllerView, Hold, Refusal};
 
 use super::Canary;
 
@@ -87,6 +87,25 @@ impl Canary {
             analysis,
             refusals,
             pause: None,
+            hold: self.hold(),
         }
+    }
+
+    /// Who holds the canary: its suspension (`spec.suspend`), else the gate Flagger waits at
+    /// (`Waiting`: confirm-rollout, `WaitingPromotion`: confirm-promotion).
+    fn hold(&self) -> Option<Hold> {
+        if self.suspend {
+            return Some(Hold::Paused {
+                field: "spec.suspend".to_string(),
+            });
+        }
+        let gate = match self.phase.as_str() {
+            "Waiting" => "confirm-rollout",
+            "WaitingPromotion" => "confirm-promotion",
+            _ => return None,
+        };
+        Some(Hold::Gate {
+            gate: gate.to_string(),
+        })
     }
 }

@@ -14,7 +14,7 @@
 //! Testers' routes: the template's routes before the weighted one are read as the release's rules
 //! (as for Istio); the cockpit writes none, for the reason [`route_writes`] gives.
 
-use crate::model::{Capability, ControllerView, Phase, Refusal, RouteChange, Weight};
+use crate::model::{Phase, RouteChange, Weight};
 use kube::api::DynamicObject;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -32,6 +32,7 @@ use crate::provider::two_backends::{self as split, Split, SplitError};
 use crate::provider::Watched;
 
 mod system;
+mod view;
 
 pub use system::KubeSphere;
 
@@ -162,11 +163,7 @@ pub fn parse(obj: &DynamicObject, namespace: &str) -> Result<Strategy, SplitErro
         })?;
     let rv = obj.metadata.resource_version.clone().unwrap_or_default();
     // the Strategy names its canary: its definition decides
-    let hint = split::Hint {
-        annotation: Some(canary.clone()),
-        kept: None,
-        took_over: None,
-    };
+    let hint = split::Hint::annotated(&canary);
     let (mut split, bypass) = istio::split(&name, namespace, &rv, &hint, &spec.template.spec)
         .map_err(|e| malformed(format!("spec.template: {e}")))?;
     split.decided = Some(crate::provider::common::infer::Decided::new(
@@ -239,50 +236,6 @@ impl Strategy {
         };
         [with(&self.principal), with(&self.canary)]
     }
-
-    pub fn view(&self) -> ControllerView {
-        let phase = match self.phase() {
-            Some(Phase::Promoted) => format!("taken over by {}", self.canary),
-            Some(_) => format!("governed by {}", self.principal),
-            None => "Canary".to_string(),
-        };
-        let mut analysis = vec![format!(
-            "principal {} · canary {} · policy {}",
-            self.principal,
-            self.canary,
-            if self.policy.is_empty() {
-                "—"
-            } else {
-                &self.policy
-            }
-        )];
-        if !self.governor.is_empty() {
-            analysis.push(format!("governor {}: it takes all traffic", self.governor));
-        }
-        ControllerView {
-            kind: "kubesphere".to_string(),
-            phase,
-            message: self.condition.clone(),
-            analysis,
-            consequences: vec![
-                Refusal {
-                    action: Capability::Promote,
-                    why: format!(
-                        "Take over: spec.governor = {} sends all traffic to the canary.",
-                        self.canary
-                    ),
-                },
-                Refusal {
-                    action: Capability::Rollback,
-                    why: format!(
-                        "Back to the principal: spec.governor = {} sends all traffic to it.",
-                        self.principal
-                    ),
-                },
-            ],
-            ..ControllerView::default()
-        }
-    }
 }
 
 /// Take over (`governor` = the canary) or back to the principal, conditional on the version read.
@@ -313,6 +266,10 @@ pub fn route(obj: &DynamicObject, namespace: &str) -> Result<Route, ClusterError
     route.rules = rules;
     // the cockpit's own pause annotation, as on the releases it drives
     let paused = route.paused;
+    let mut view = view;
+    view.hold = paused.then(|| crate::model::Hold::Paused {
+        field: PAUSED.to_string(),
+    });
     Ok(route.controlled(Controlled {
         paused,
         phase,

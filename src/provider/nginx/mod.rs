@@ -10,15 +10,18 @@ use crate::metrics::templates;
 use crate::model::Weight;
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::DynamicObject;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::provider::common::route::{
     outcome_value, paused_value, Ended, Malformed, ObjectWrite, Route, OUTCOME, PAUSED,
 };
-use crate::provider::{Found, MetricsHints, Watched};
+use crate::provider::{MetricsHints, Watched};
 
+mod discover;
 pub mod routes;
 mod system;
+
+pub use discover::discover;
 
 pub use system::Nginx;
 
@@ -287,7 +290,7 @@ pub fn route(ingresses: &[Ingress], name_: &str) -> Result<Route, ClusterError> 
     Ok(route)
 }
 
-fn ingresses(objects: &[DynamicObject]) -> Result<Vec<Ingress>, ClusterError> {
+pub(super) fn ingresses(objects: &[DynamicObject]) -> Result<Vec<Ingress>, ClusterError> {
     objects
         .iter()
         .map(|o| {
@@ -387,33 +390,6 @@ pub fn metrics_hints(r: &Routing) -> MetricsHints {
         )),
         workloads: None,
     }
-}
-
-/// Every canary Ingress of the namespace (`all`: of every namespace), with its release.
-pub async fn discover(cluster: &Cluster, all: bool) -> Result<Vec<Found>, ClusterError> {
-    let list = match dynamic::list_any(cluster, INGRESS, all).await? {
-        Some((list, _)) => ingresses(&list)?,
-        None => Vec::new(),
-    };
-    let mut by_ns: BTreeMap<String, Vec<Ingress>> = BTreeMap::new();
-    for ing in list {
-        by_ns
-            .entry(ing.metadata.namespace.clone().unwrap_or_default())
-            .or_default()
-            .push(ing);
-    }
-    let mut out = Vec::new();
-    for (ns, ings) in &by_ns {
-        for canary in ings.iter().filter(|i| is_canary(i)) {
-            out.push(Found {
-                namespace: ns.clone(),
-                name: name(canary).to_string(),
-                meta: canary.metadata.clone(),
-                route: route(ings, name(canary)),
-            });
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -206,21 +206,13 @@ mod tests {
             ),
             ("shop-v2", Some(crate::model::CanaryBy::Version))
         );
-        let hint = split::Hint {
-            annotation: Some("shop-v1".to_string()),
-            kept: None,
-            took_over: None,
-        };
+        let hint = split::Hint::annotated("shop-v1");
         let named = split("shop", "prod", "1", &hint, &spec).unwrap();
         assert_eq!(named.canary.service, "shop-v1");
         let plain = json!({"weighted": {"services": [{"name": "shop-a"}, {"name": "shop-b"}]}});
         let undecided = split("shop", "prod", "1", &Default::default(), &plain).unwrap();
         assert_eq!(undecided.decided, None);
-        let bad = split::Hint {
-            annotation: Some(CANARY_BACKEND.to_string()),
-            kept: None,
-            took_over: None,
-        };
+        let bad = split::Hint::annotated(CANARY_BACKEND);
         assert!(split("shop", "prod", "1", &bad, &spec).is_err());
     }
 }

@@ -375,6 +375,7 @@ impl Scenario {
             min_requests: self.analysis.min_requests,
             max_4xx_rate: self.analysis.max_4xx_rate,
             max_memory_growth: self.analysis.max_memory_growth,
+            ..crate::model::AnalysisSettings::default()
         }
     }
 

@@ -26,7 +26,9 @@ fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
 
-/// Terminal events, each `gap` after the one before; then the input stays open.
+/// Terminal events, each `gap` after the one before; then the input stays open. A timeline on
+/// purpose: these tests check what the loop does over time (frames per 16 ms, ticks while the
+/// screen asks for them), so the keys come at set times.
 fn input(gap: Duration, events: Vec<TermEvent>) -> BoxStream<'static, std::io::Result<TermEvent>> {
     stream::iter(events)
         .then(move |e| async move {
@@ -163,6 +165,7 @@ fn the_loop_hands_a_screen_presses_drains_its_channel_and_ticks_while_asked() {
 fn a_stop_signal_or_the_end_of_the_input_terminates_the_screen() {
     let rt = runtime();
     let mut terminal = Terminal::new(TestBackend::new(40, 3)).unwrap();
+    // the stop signal comes while the loop idles, as a timeline
     let stop = stream::once(async { tokio::time::sleep(Duration::from_millis(30)).await }).boxed();
     let probe = rt
         .block_on(tui::drive(

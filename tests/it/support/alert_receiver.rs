@@ -6,6 +6,7 @@
 //! `Retry-After`, a 500 (with a body of the test's choosing), a redirect, a refusal, or not at
 //! all (the connection hangs).
 
+use super::wait::wait_until;
 use http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -16,6 +17,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -119,7 +121,25 @@ impl State {
 pub struct AlertReceiver {
     pub addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    /// Connections accepted and not yet ended.
+    open: Arc<AtomicUsize>,
     accept: JoinHandle<()>,
+}
+
+/// Counts a connection as open while it lives.
+struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    fn new(open: &Arc<AtomicUsize>) -> Open {
+        open.fetch_add(1, Ordering::SeqCst);
+        Open(open.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl AlertReceiver {
@@ -130,11 +150,15 @@ impl AlertReceiver {
             .expect("bind the receiver");
         let addr = listener.local_addr().expect("receiver address");
         let state: Arc<Mutex<State>> = Arc::default();
+        let open: Arc<AtomicUsize> = Arc::default();
         let shared = state.clone();
+        let counted = open.clone();
         let accept = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let state = shared.clone();
+                let open = Open::new(&counted);
                 tokio::spawn(async move {
+                    let _open = open;
                     let service = service_fn(move |request| {
                         let state = state.clone();
                         async move { Ok::<_, Infallible>(handle(state, request).await) }
@@ -148,6 +172,7 @@ impl AlertReceiver {
         AlertReceiver {
             addr,
             state,
+            open,
             accept,
         }
     }
@@ -214,14 +239,23 @@ impl AlertReceiver {
 
     /// Waits up to `patience` for `n` requests to `route`; the requests there by then.
     pub async fn wait_for(&self, route: &str, n: usize, patience: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + patience;
-        loop {
+        wait_until(&format!("{n} requests to /{route}"), patience, || async {
             let got = self.requests_to(route);
-            if got.len() >= n || Instant::now() >= deadline {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+            (got.len() >= n).then_some(got)
+        })
+        .await
+    }
+
+    /// The requests to `route` once every connection the receiver took has ended: when the
+    /// client is gone, nothing more can come.
+    pub async fn settled(&self, route: &str) -> Vec<Received> {
+        wait_until(
+            "every connection to the receiver ended",
+            Duration::from_secs(10),
+            || async { self.open.load(Ordering::SeqCst) == 0 },
+        )
+        .await;
+        self.requests_to(route)
     }
 }
 
@@ -300,8 +334,7 @@ async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Respons
     let response = match (service, mode) {
         (_, Some(Mode::Hang)) => {
             state.lock().unwrap().requests.push(received);
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            return answer(StatusCode::GATEWAY_TIMEOUT, "text/plain", String::new());
+            return std::future::pending().await;
         }
         (None, _) => answer(StatusCode::NOT_FOUND, "text/plain", "no such route".into()),
         (_, Some(Mode::RateLimit { secs, .. })) => {

@@ -420,6 +420,8 @@ pub fn kubelet(client: Client, ns: String) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             kubelet_pass(&client, &ns).await;
+            // not a wait of a test: the pace of a pretend kubelet, which makes its passes
+            // over the namespace for as long as the test runs
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     })
@@ -607,24 +609,20 @@ pub async fn until(
 
 /// Plays the kubelet on a runtime of its own until the returned guard is dropped.
 pub struct Kubelet(
-    Option<std::sync::mpsc::Sender<()>>,
+    Option<tokio::sync::oneshot::Sender<()>>,
     Option<std::thread::JoinHandle<()>>,
 );
 
 impl Kubelet {
     pub fn start(kubeconfig: std::path::PathBuf, ns: String) -> Kubelet {
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let rt = super::runtime();
             rt.block_on(async {
                 let client = client(&kubeconfig).await;
                 let task = kubelet(client, ns);
-                while matches!(
-                    stopped.try_recv(),
-                    Err(std::sync::mpsc::TryRecvError::Empty)
-                ) {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
+                // the guard's drop drops the sender, which ends the wait
+                let _ = stopped.await;
                 task.abort();
             });
         });

@@ -61,6 +61,7 @@ impl FaultProxy {
                             };
                             let ms = delay.load(Ordering::SeqCst);
                             if ms > 0 {
+                                // the passage of time is the fault: a slow server's answer
                                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
                             }
                             if c_write.write_all(&buf[..n]).await.is_err() {

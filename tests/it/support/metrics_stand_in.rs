@@ -4,11 +4,12 @@
 //! `v1beta1.metrics.k8s.io` so the API server's aggregator proxies to it. Stopped when dropped.
 
 use super::netns::{service_at, Netns};
+use super::wait::{wait_until, wait_until_sync};
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, PostParams};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The port it listens on inside its namespace.
 pub const PORT: u16 = 4443;
@@ -42,17 +43,16 @@ impl MetricsStandIn {
             dir,
         };
         stand_in.set_pods(pods);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !stand_in.dir.join("ready").exists() {
-            if let Ok(Some(status)) = stand_in.child.try_wait() {
-                panic!("the metrics stand-in exited: {status}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the metrics stand-in did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until_sync(
+            "the metrics stand-in starts",
+            Duration::from_secs(20),
+            || {
+                if let Ok(Some(status)) = stand_in.child.try_wait() {
+                    panic!("the metrics stand-in exited: {status}");
+                }
+                stand_in.dir.join("ready").exists()
+            },
+        );
         stand_in
     }
 
@@ -114,29 +114,30 @@ pub async fn register(client: &kube::Client, ns: &str, netns: &Netns) {
     api.create(&PostParams::default(), &obj)
         .await
         .expect("create the APIService");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let got = api.get(API_SERVICE).await.expect("get the APIService");
-        let got = serde_json::to_value(&got).unwrap_or_default();
-        let available = got["status"]["conditions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|c| c["type"] == "Available" && c["status"] == "True");
-        // Available comes from the availability controller; the aggregator's proxy for the
-        // group is set up by another, a moment later
-        let req = http::Request::get("/apis/metrics.k8s.io/v1beta1")
-            .body(Vec::new())
-            .expect("a request");
-        if available && client.request_text(req).await.is_ok() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the APIService never became Available: {got}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until(
+        "the APIService is Available and the group served",
+        Duration::from_secs(60),
+        || async {
+            let got = api.get(API_SERVICE).await.expect("get the APIService");
+            let got = serde_json::to_value(&got).unwrap_or_default();
+            let available = got["status"]["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c["type"] == "Available" && c["status"] == "True");
+            // Available comes from the availability controller; the aggregator's proxy for the
+            // group is set up by another, a moment later
+            let req = http::Request::get("/apis/metrics.k8s.io/v1beta1")
+                .body(Vec::new())
+                .expect("a request");
+            if available && client.request_text(req).await.is_ok() {
+                Ok(())
+            } else {
+                Err(got.to_string())
+            }
+        },
+    )
+    .await;
 }
 
 /// Removes the APIService (the resource metrics API is then not served) and waits until the
@@ -144,9 +145,10 @@ pub async fn register(client: &kube::Client, ns: &str, netns: &Netns) {
 pub async fn unregister(client: &kube::Client) {
     let api = api_services(client);
     let _ = api.delete(API_SERVICE, &DeleteParams::default()).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while api.get_opt(API_SERVICE).await.ok().flatten().is_some() {
-        assert!(Instant::now() < deadline, "the APIService was not removed");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until(
+        "the APIService is removed",
+        Duration::from_secs(30),
+        || async { api.get_opt(API_SERVICE).await.ok().flatten().is_none() },
+    )
+    .await;
 }

@@ -3,14 +3,17 @@
 //! screens as text, scratch directories, a runtime, the real binary, and an HTTP client that
 //! speaks to the gate server as Flagger's webhooks do. In the submodules: the real control plane
 //! (`cluster`), a fault-injecting proxy in front of it (`fault_proxy`), `kubectl proxy` and a
-//! proxy that judges each request behind it (`kubectl_proxy`), a real Prometheus
-//! (`prometheus`) and network namespaces the API server reaches it in (`netns`).
+//! proxy that judges each request behind it (`kubectl_proxy`), kubeconfigs with users of a test's
+//! own (`kubeconfig`), a real Prometheus (`prometheus`) and network namespaces the API server
+//! reaches it in (`netns`), the API server's audit log (`audit`), and waiting for a condition
+//! rather than for a fixed time (`wait`).
 //!
 //! `Harness` plays the part of the source and the executor: it sends observations and metrics, and
 //! answers every effect the app returns the way a cluster would (the weight changes, a rollback
 //! scales the canary to 0).
 
 pub mod alert_receiver;
+pub mod audit;
 pub mod cluster;
 pub mod fault_proxy;
 pub mod kubeconfig;
@@ -18,6 +21,9 @@ pub mod kubectl_proxy;
 pub mod metrics_stand_in;
 pub mod netns;
 pub mod prometheus;
+pub mod wait;
+
+pub use wait::{wait_until, wait_until_sync};
 
 use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event};
 use canary_cockpit::model::{
@@ -50,6 +56,7 @@ pub fn settings() -> AnalysisSettings {
         min_requests: 20,
         max_4xx_rate: None,
         max_memory_growth: None,
+        ..AnalysisSettings::default()
     }
 }
 
@@ -69,6 +76,7 @@ pub fn config(color: bool) -> AppConfig {
         refresh_ms: 2000,
         raise_alerts: true,
         no_metrics_source: false,
+        confirm_within_ms: canary_cockpit::app::CONFIRM_WITHIN_MS,
     }
 }
 

@@ -2,6 +2,7 @@
 //! on a free loopback port with a config written here, scraping exporters the tests serve every
 //! second. Stopped when dropped.
 
+use super::wait::wait_until_sync;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -82,9 +83,8 @@ impl Prometheus {
     }
 
     fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
         let addr = self.url.trim_start_matches("http://").to_string();
-        while Instant::now() < deadline {
+        wait_until_sync("prometheus is ready", Duration::from_secs(30), || {
             if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
                 use std::io::{Read, Write};
                 let _ = s
@@ -92,47 +92,44 @@ impl Prometheus {
                 let mut answer = String::new();
                 let _ = s.read_to_string(&mut answer);
                 if answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200") {
-                    return;
+                    return Ok(());
                 }
             }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        let log = std::fs::read_to_string(self.dir.join("prometheus.log")).unwrap_or_default();
-        panic!("prometheus not ready within 30 s:\n{log}");
+            Err(format!("its log:\n{}", self.log()))
+        });
     }
 
     /// Waits until every target has been scraped at least `n` times (Prometheus starts scraping
     /// some seconds after it is ready).
     pub fn wait_scrapes(&self, n: usize) {
-        let deadline = Instant::now() + Duration::from_secs(60);
         let addr = self.url.trim_start_matches("http://").to_string();
-        loop {
-            let mut got = 0usize;
-            if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
-                use std::io::{Read, Write};
-                let q = "min(count_over_time(up%5B1m%5D))";
-                let _ = s.write_all(
-                    format!("GET /api/v1/query?query={q} HTTP/1.0\r\nHost: {addr}\r\n\r\n")
-                        .as_bytes(),
-                );
-                let mut answer = String::new();
-                let _ = s.read_to_string(&mut answer);
-                got = answer
-                    .rsplit_once(",\"")
-                    .and_then(|(_, v)| v.split('"').next())
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .map_or(0, |v| v as usize);
-            }
-            if got >= n {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "prometheus scraped only {got} times in 60 s:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(250));
-        }
+        wait_until_sync(
+            "prometheus scrapes every target",
+            Duration::from_secs(60),
+            || {
+                let mut got = 0usize;
+                if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+                    use std::io::{Read, Write};
+                    let q = "min(count_over_time(up%5B1m%5D))";
+                    let _ = s.write_all(
+                        format!("GET /api/v1/query?query={q} HTTP/1.0\r\nHost: {addr}\r\n\r\n")
+                            .as_bytes(),
+                    );
+                    let mut answer = String::new();
+                    let _ = s.read_to_string(&mut answer);
+                    got = answer
+                        .rsplit_once(",\"")
+                        .and_then(|(_, v)| v.split('"').next())
+                        .and_then(|v| v.parse::<f64>().ok())
+                        .map_or(0, |v| v as usize);
+                }
+                if got >= n {
+                    Ok(())
+                } else {
+                    Err(format!("{got} of {n} scrapes; its log:\n{}", self.log()))
+                }
+            },
+        );
     }
 
     pub fn log(&self) -> String {
