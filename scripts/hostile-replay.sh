@@ -59,7 +59,8 @@ for i in "${!files[@]}"; do
     set -e
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (j = 1; j <= n; j++) s = s * 60 + p[j]; print s }' "$work/time")
     rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$work/time")
-    said=$(grep -v '^note:' "$work/err" | head -n 2 | sed "s|$work/||g" | tr '\n' ' ' | sed 's/ *$//')
+    said=$({ grep -v '^note:' "$work/err" || true; } | head -n 2 | sed "s|$work/||g" | tr '\n' ' ' | sed 's/ *$//')
+    [ -n "$said" ] || said="(nothing on stderr; $(wc -l <"$work/out") lines of summary)"
     python3 -c 'import json, sys; print(json.dumps({"file": sys.argv[1], "bytes": int(sys.argv[2]), "exit": int(sys.argv[3]), "seconds": float(sys.argv[4]), "peak_rss_mb": float(sys.argv[5]), "said": sys.argv[6]}))' \
         "${names[$i]}" "$size" "$code" "$wall" "$rss" "$said"
     rows+=("| ${names[$i]} | $size | $code | $wall | $rss | $said |")
