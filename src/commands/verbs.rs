@@ -88,6 +88,13 @@ pub(super) fn print(text: &str) -> Result<(), RunError> {
 pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
+    // a weight that could not be read is said, never shown as a number
+    if let Some(m) = observed.route.malformed.first() {
+        return Err(ClusterError::Refused(format!(
+            "{m}: `canary rollback` sets it right, `canary pause` still works"
+        ))
+        .into());
+    }
     let mut report = StatusReport::new(&observed);
     {
         // metrics when Prometheus is given on the command line, in the environment or in the
@@ -191,6 +198,9 @@ pub fn pause(args: TargetArgs, paused: bool) -> Result<ExitCode, RunError> {
         Action::Resume
     };
     perform(&runtime, &cluster, &observed, action, false)?;
+    for m in &observed.route.malformed {
+        crate::stdout::error_line(&format!("warning: {}: {}", m.object, m.after_pause()));
+    }
     tracing::info!(target = %args.target, user = %cluster.user, paused, "pause");
     print(&format!(
         "{}: progression {word} ({} {})\n",
@@ -239,6 +249,8 @@ pub fn promote(args: PromoteArgs) -> Result<ExitCode, RunError> {
     let runtime = runtime()?;
     let (cluster, observed) = runtime.block_on(observe(&args.connect, &args.target))?;
     let action = crate::provider::of(&observed.route).promote_action(args.full);
+    // refused before anything moves: no stage failed (exit 1, not 3)
+    observed.route.refuse_malformed(action)?;
     let done = perform(&runtime, &cluster, &observed, action, false);
     let canary = observed.snapshot.canary.name.clone();
     let primary = observed.snapshot.primary.name.clone();
