@@ -86,6 +86,15 @@ impl Call<'_> {
             kube::Error::Auth(auth) => {
                 ClusterError::Credentials(super::words::credentials(&auth, self.plugin))
             }
+            // the credentials refreshed for a request (an exec plugin run again) come back
+            // through the client's stack
+            kube::Error::Service(e) if e.is::<kube::client::AuthError>() => {
+                let auth = e.downcast_ref::<kube::client::AuthError>();
+                ClusterError::Credentials(auth.map_or_else(
+                    || e.to_string(),
+                    |a| super::words::credentials(a, self.plugin),
+                ))
+            }
             kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden {
                 user: self.user.to_string(),
                 verb: self.verb,

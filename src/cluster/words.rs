@@ -83,6 +83,9 @@ pub fn cause_in_words(e: &(dyn Error + 'static)) -> String {
         if let Some(d) = err.downcast_ref::<super::throttle::Deadline>() {
             return d.to_string();
         }
+        if let Some(auth) = err.downcast_ref::<AuthError>() {
+            return credentials(auth, None);
+        }
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
             return match io.kind() {
                 ErrorKind::ConnectionRefused => "connection refused".to_string(),

@@ -146,3 +146,44 @@ fn who_acts_falls_back_to_the_kubeconfig_user_where_the_server_does_not_say() {
     assert_eq!(id.seen, Err("it serves no SelfSubjectReview".to_string()));
     assert_eq!(id.actor().as_deref(), Some("kubeconfig user canary-admin"));
 }
+
+/// The plugin runs at connect, then again before the first request (its token expires within a
+/// minute): failing then is said the same way.
+#[test]
+fn an_exec_plugin_that_fails_when_run_again_is_named() {
+    let cp = control_plane();
+    let dir = scratch("exec-fails-later");
+    let plugin = dir.join("aws");
+    let token = std::env::var("CANARY_TEST_ADMIN_TOKEN").expect("CANARY_TEST_ADMIN_TOKEN");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\nif [ -e \"{ran}\" ]; then echo 'the session expired' >&2; exit 2; fi\n\
+             touch \"{ran}\"\nexp=$(date -u -d @$(( $(date +%s) + 20 )) +%Y-%m-%dT%H:%M:%SZ)\n\
+             printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\
+             \"status\":{{\"token\":\"{token}\",\"expirationTimestamp\":\"%s\"}}}}\\n' \"$exp\"\n",
+            ran = dir.join("ran").display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kc = dir.join("kubeconfig");
+    kubeconfig_with(&cp.kubeconfig, &kc, "default", "u", &exec_user("aws"));
+    let out = canary_with_path(
+        &dir,
+        &[
+            "status",
+            "ingress/shop",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(dir.join("ran").exists(), "the plugin ran at connect");
+    assert_eq!(
+        err,
+        "error: the kubeconfig's exec plugin `aws` failed (exit 2): the session expired\n"
+    );
+}
