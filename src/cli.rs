@@ -316,4 +316,24 @@ pub struct ConnectArgs {
     /// The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<std::path::PathBuf>,
+    /// How long one request to the API server may take, its waits after 429 Too Many Requests
+    /// included, before the command gives up on it: `60`, `90s`, `2m` (default 60 s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub request_timeout: Option<std::time::Duration>,
+}
+
+/// `60`, `60s`, `2m`: a duration of at least one second and at most an hour.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.strip_suffix('m') {
+        Some(d) => (d, 60),
+        None => (t.strip_suffix('s').unwrap_or(t), 1),
+    };
+    let secs = digits
+        .parse::<u64>()
+        .ok()
+        .map(|n| n.saturating_mul(unit))
+        .filter(|s| (1..=3600).contains(s))
+        .ok_or_else(|| format!("{t:?} is not a duration of 1 s to 60 m (60, 90s, 2m)"))?;
+    Ok(std::time::Duration::from_secs(secs))
 }

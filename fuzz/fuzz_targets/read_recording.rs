@@ -17,9 +17,10 @@
 //!
 //! Besides "no panic", every result is checked against a small in-memory model of the documented
 //! contract (`docs/recording-format.md`): the header is the first line; each later line is an
-//! event, a blank, or skipped with a warning; `t` of each event is the line's `t`; a last line
-//! without its newline that does not parse is reported as incomplete; a file with no readable event
-//! but some unreadable lines is refused. The model splits lines on `\n` over the whole input, so it
+//! event, a blank, or skipped with a warning; a line longer than 1 MiB ends the reading (a file
+//! whose first such line comes before any event is refused); `t` of each event is the line's `t`;
+//! a last line without its newline that does not parse is reported as incomplete; a file with no
+//! readable event but some unreadable lines is refused. The model splits lines on `\n` over the whole input, so it
 //! also checks the reader's streaming line splitter across read and buffer boundaries.
 
 #![no_main]
@@ -187,7 +188,8 @@ enum Model {
         events: Vec<(Millis, Event)>,
         /// Whole lines that are not JSON events.
         bad: usize,
-        oversized: usize,
+        /// The number of the first line longer than 1 MiB, where the reading stops.
+        oversized: Option<usize>,
         /// The last line has no newline and does not parse.
         incomplete: bool,
     },
@@ -212,13 +214,13 @@ fn model(text: &[u8]) -> Model {
     else {
         return Model::BadHeader;
     };
-    let (mut events, mut bad, mut oversized, mut incomplete) = (Vec::new(), 0, 0, false);
+    let (mut events, mut bad, mut oversized, mut incomplete) = (Vec::new(), 0, None, false);
     for (i, line) in lines.iter().enumerate().skip(1) {
         let whole = i + 1 < count || ends_with_newline;
         let trimmed = line.trim_ascii();
         if line.len() > MAX_LINE_BYTES {
-            oversized += 1;
-            continue;
+            oversized = Some(i + 1);
+            break;
         }
         if trimmed.is_empty() {
             continue;
@@ -279,7 +281,7 @@ fn check_against_model(result: &Result<Recording, RecordError>, model: &Model, c
             },
             result,
         ) => {
-            let skipped = bad + oversized;
+            let skipped = bad + usize::from(oversized.is_some());
             if cut_short {
                 let rec = match result {
                     Ok(rec) => rec,
@@ -290,6 +292,10 @@ fn check_against_model(result: &Result<Recording, RecordError>, model: &Model, c
                         );
                         return;
                     }
+                    Err(RecordError::LineTooLong { line, .. }) => {
+                        assert_eq!(Some(*line), *oversized, "the first long line");
+                        return;
+                    }
                     Err(e) => panic!("cut stream refused for a wrong reason: {e}"),
                 };
                 assert_eq!(rec.header, **header);
@@ -298,6 +304,15 @@ fn check_against_model(result: &Result<Recording, RecordError>, model: &Model, c
                         && rec.events[..] == events[..rec.events.len()],
                     "events of a cut stream are not a prefix of the whole stream's"
                 );
+                return;
+            }
+            if let (true, Some(n)) = (events.is_empty(), oversized) {
+                match result {
+                    Err(RecordError::LineTooLong { line, .. }) => {
+                        assert_eq!(line, n, "the first long line")
+                    }
+                    other => panic!("no event before long line {n}, but read as {other:?}"),
+                }
                 return;
             }
             if events.is_empty() && skipped > 0 {
@@ -320,9 +335,11 @@ fn check_against_model(result: &Result<Recording, RecordError>, model: &Model, c
                 let word = if *bad == 1 { "line" } else { "lines" };
                 expected.push(format!("skipped {bad} unreadable {word} ("));
             }
-            if *oversized > 0 {
-                let word = if *oversized == 1 { "line" } else { "lines" };
-                expected.push(format!("skipped {oversized} {word} longer than 1 MiB ("));
+            if let Some(n) = oversized {
+                expected.push(format!(
+                    "line {n} is longer than 1 MiB: not a recording's line; replaying up to line {}",
+                    n - 1
+                ));
             }
             if *incomplete {
                 expected.push("is incomplete".to_string());
@@ -350,5 +367,6 @@ fn is_header_error(e: &RecordError) -> bool {
             | RecordError::BadHeader { .. }
             | RecordError::NewerFormat { .. }
             | RecordError::UnsupportedFormat { .. }
+            | RecordError::LineTooLong { line: 1, .. }
     )
 }

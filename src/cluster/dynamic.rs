@@ -171,6 +171,7 @@ pub fn call<'a>(
         name,
         namespace: &cluster.namespace,
         user: &cluster.user,
+        plugin: cluster.plugin.as_deref(),
     }
 }
 

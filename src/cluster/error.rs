@@ -4,6 +4,10 @@
 pub enum ClusterError {
     #[error("kubeconfig: {0}")]
     Kubeconfig(String),
+    /// The kubeconfig's credentials were refused (401) or could not be had (its exec plugin), in
+    /// words ([`super::words`]).
+    #[error("{0}")]
+    Credentials(String),
     #[error(
         "forbidden: {user} cannot {verb} {resource} in namespace {namespace} (RBAC): {message}"
     )]
@@ -68,11 +72,29 @@ pub struct Call<'a> {
     pub name: &'a str,
     pub namespace: &'a str,
     pub user: &'a str,
+    /// The command of the kubeconfig's exec plugin, if it has one.
+    pub plugin: Option<&'a str>,
 }
 
 impl Call<'_> {
     pub fn error(&self, e: kube::Error) -> ClusterError {
         match e {
+            kube::Error::Api(status) if status.code == 401 => {
+                tracing::warn!(%status.message, "401 Unauthorized");
+                ClusterError::Credentials(super::words::unauthorized(self.user))
+            }
+            kube::Error::Auth(auth) => {
+                ClusterError::Credentials(super::words::credentials(&auth, self.plugin))
+            }
+            // the credentials refreshed for a request (an exec plugin run again) come back
+            // through the client's stack
+            kube::Error::Service(e) if e.is::<kube::client::AuthError>() => {
+                let auth = e.downcast_ref::<kube::client::AuthError>();
+                ClusterError::Credentials(auth.map_or_else(
+                    || e.to_string(),
+                    |a| super::words::credentials(a, self.plugin),
+                ))
+            }
             kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden {
                 user: self.user.to_string(),
                 verb: self.verb,
@@ -91,6 +113,13 @@ impl Call<'_> {
                     namespace: self.namespace.to_string(),
                 }
             }
+            // the request's deadline, its 429 waits included: said as it is
+            kube::Error::Service(e) if e.is::<super::throttle::Deadline>() => ClusterError::Api {
+                verb: self.verb,
+                resource: self.resource,
+                namespace: self.namespace.to_string(),
+                message: e.to_string(),
+            },
             other => ClusterError::Api {
                 verb: self.verb,
                 resource: self.resource,

@@ -7,11 +7,13 @@ pub mod deploy;
 pub mod dynamic;
 pub mod error;
 pub mod follow;
+pub mod identity;
 pub mod listing;
 pub mod pods;
 pub mod reads;
 pub mod report;
 pub mod selector;
+pub mod throttle;
 pub mod words;
 
 pub use connect::{connect, Cluster};

@@ -2,14 +2,90 @@
 //! `no answer in time`, `TLS handshake failed`, or the API server's own status. The library's
 //! chain of errors stays in the log file.
 
+use kube::client::AuthError;
 use std::error::Error;
 use std::io::ErrorKind;
+
+/// A 401: the kubeconfig's credentials were refused.
+pub fn unauthorized(user: &str) -> String {
+    format!(
+        "the API server refused the credentials of kubeconfig user '{}' (401 Unauthorized): the \
+         token may have expired",
+        crate::hygiene::field(user)
+    )
+}
+
+/// A failure of the kubeconfig's credentials, `plugin` being the command of its exec plugin if it
+/// has one: what the plugin did, with the first line of what it said. The whole failure goes to
+/// the log file.
+pub fn credentials(e: &AuthError, plugin: Option<&str>) -> String {
+    log_credentials(e);
+    let plugin = crate::hygiene::field(plugin.unwrap_or("?")).into_owned();
+    match e {
+        AuthError::AuthExecStart(io) if io.kind() == ErrorKind::NotFound => {
+            format!("the kubeconfig's exec plugin `{plugin}` was not found on PATH")
+        }
+        AuthError::AuthExecStart(io) => {
+            format!("the kubeconfig's exec plugin `{plugin}` could not be started: {io}")
+        }
+        AuthError::AuthExecRun { out, .. } => {
+            let code = out
+                .status
+                .code()
+                .map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+            let said = String::from_utf8_lossy(&out.stderr);
+            match said.lines().map(str::trim).find(|l| !l.is_empty()) {
+                Some(first) => format!(
+                    "the kubeconfig's exec plugin `{plugin}` failed ({code}): {}",
+                    crate::hygiene::short(first, 200)
+                ),
+                None => format!(
+                    "the kubeconfig's exec plugin `{plugin}` failed ({code}) and said nothing"
+                ),
+            }
+        }
+        AuthError::AuthExecParse(_) | AuthError::ExecPluginFailed => format!(
+            "the kubeconfig's exec plugin `{plugin}` answered with no credential it could use: \
+             see the log file"
+        ),
+        AuthError::MalformedTokenExpirationDate(_) => format!(
+            "the kubeconfig's exec plugin `{plugin}` gave a token with an unreadable \
+             expirationTimestamp"
+        ),
+        other => format!(
+            "the kubeconfig's credentials cannot be used: {}",
+            crate::hygiene::short(&other.to_string(), 200)
+        ),
+    }
+}
+
+/// The whole failure for the log file; never a plugin's stdout, which may hold a token.
+fn log_credentials(e: &AuthError) {
+    match e {
+        AuthError::AuthExecRun { cmd, out } => tracing::warn!(
+            command = %cmd,
+            status = %out.status,
+            stderr = %String::from_utf8_lossy(&out.stderr),
+            "the kubeconfig's exec plugin failed"
+        ),
+        AuthError::AuthExecParse(_) => {
+            tracing::warn!("the kubeconfig's exec plugin answered no ExecCredential")
+        }
+        other => tracing::warn!(error = %other, "the kubeconfig's credentials failed"),
+    }
+}
 
 /// The cause of `e`, found along its chain of sources, said plainly.
 pub fn cause_in_words(e: &(dyn Error + 'static)) -> String {
     let mut cur: Option<&(dyn Error + 'static)> = Some(e);
     let mut api: Option<String> = None;
     while let Some(err) = cur {
+        if let Some(d) = err.downcast_ref::<super::throttle::Deadline>() {
+            return d.to_string();
+        }
+        if let Some(auth) = err.downcast_ref::<AuthError>() {
+            return credentials(auth, None);
+        }
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
             return match io.kind() {
                 ErrorKind::ConnectionRefused => "connection refused".to_string(),
@@ -24,8 +100,17 @@ pub fn cause_in_words(e: &(dyn Error + 'static)) -> String {
                 _ => io.to_string(),
             };
         }
-        if let Some(kube::Error::Api(status)) = err.downcast_ref::<kube::Error>() {
-            api = Some(format!("HTTP {}: {}", status.code, status.message));
+        match err.downcast_ref::<kube::Error>() {
+            Some(kube::Error::Api(status)) if status.code == 401 => {
+                return "the API server refused the credentials (401 Unauthorized): the token may \
+                        have expired"
+                    .to_string();
+            }
+            Some(kube::Error::Api(status)) => {
+                api = Some(format!("HTTP {}: {}", status.code, status.message));
+            }
+            Some(kube::Error::Auth(auth)) => return credentials(auth, None),
+            _ => {}
         }
         let text = err.to_string().to_ascii_lowercase();
         if text.contains("certificate") || text.contains("tls") {

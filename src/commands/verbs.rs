@@ -64,9 +64,11 @@ impl VerbAlerts {
         for note in &resolved.notes {
             crate::stdout::error_line(&format!("note: {note}"));
         }
+        // who acts, as the API server sees it
+        let identity = runtime.block_on(crate::cluster::identity::who(cluster));
         let actor = Actor::Operator {
             user: crate::paths::os_user(),
-            kube_user: Some(cluster.user.clone()).filter(|u| !u.is_empty()),
+            kube_user: identity.actor(),
         };
         let Some(alert) = alert(&actor) else { return };
         match super::alerts::start(runtime, resolved.sinks, None) {

@@ -3,6 +3,7 @@
 use crate::app::picker::{Choice, Picker};
 use crate::app::{App, AppConfig, Event, Exit, Level, PickedFrom};
 use crate::cli::WatchArgs;
+use crate::cluster::identity::Identity;
 use crate::cluster::{connect, Cluster};
 use crate::live::Observed;
 use crate::model::Target;
@@ -19,6 +20,11 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
     let plan = crate::model::Plan::linear(args.step_weight, args.max_weight)
         .map_err(|e| RunError::Plan(e.to_string()))?;
     let cluster = runtime.block_on(connect(&args.connect))?;
+    // the screen is up from here on: the API server's waits go to the log, and to the cockpit's
+    // event log once a release is open
+    cluster.waits.quiet();
+    // who acts, as the API server sees it: asked once for the session
+    let identity = runtime.block_on(crate::cluster::identity::who(&cluster));
     // every --alert name is checked before the cockpit opens: a bad one sends nothing
     let alerting = super::alerts::resolve(
         &args.alerts.alert,
@@ -93,6 +99,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
             cluster: here,
             observed,
             from,
+            identity: identity.clone(),
         };
         match cockpit(
             &runtime,
@@ -123,11 +130,12 @@ struct Next {
     from: Option<PickedFrom>,
 }
 
-/// A release as read when the cockpit opens it, and how the operator chose it.
+/// A release as read when the cockpit opens it, how the operator chose it, and who acts.
 struct Opened {
     cluster: Cluster,
     observed: Observed,
     from: Option<PickedFrom>,
+    identity: Identity,
 }
 
 /// The cockpit on one release until the operator quits (`None`) or leaves it for another.
@@ -143,6 +151,7 @@ fn cockpit(
         cluster,
         mut observed,
         from,
+        identity,
     } = opened;
     let target = observed.target.clone();
     // a release whose controller walks its own steps shows them; the operator's stepping plan
@@ -154,7 +163,7 @@ fn cockpit(
     let refresh_ms = crate::live::watch::HEARTBEAT.as_millis() as i64;
     let config = AppConfig {
         user: crate::paths::os_user(),
-        kube_user: Some(cluster.user.clone()).filter(|u| !u.is_empty()),
+        kube_user: identity.actor(),
         color: crate::paths::colour_enabled(),
         read_only: false,
         no_writes: args.readonly,
@@ -245,6 +254,12 @@ fn cockpit(
             pods: observed.pods.clone(),
         },
     ]);
+    // who the actions are recorded as
+    first.push(Event::Note {
+        at: start,
+        author: "cockpit".to_string(),
+        text: identity.note(),
+    });
     // which backend is the canary, when a rule rather than the release's definition told it
     first.extend(observed.route.canary_note().map(|text| Event::Note {
         at: start,

@@ -56,7 +56,11 @@ pub async fn run(
             return;
         }
     }
+    // the waits the API server asks for (429), told in the event log
+    let mut waits = cluster.waits.divert();
     let mut latest = seen;
+    // the Warning events from before the session are shown once, when the watches first listed
+    let mut told_earlier = false;
     let mut in_flight = InFlight::default();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -88,6 +92,13 @@ pub async fn run(
                     }
                     if !set.listed.iter().all(|l| *l) {
                         continue;
+                    }
+                    if !std::mem::replace(&mut told_earlier, true) {
+                        for text in earlier(&set, &latest) {
+                            if tx.send(Event::Note { at: now(), author: "cluster".to_string(), text }).await.is_err() {
+                                return;
+                            }
+                        }
                     }
                     let gates = options.gates.as_ref().map(|(b, _)| gate_state(b, &latest.snapshot.namespace, &latest.route.name));
                     match set.rebuild(&latest, gates) {
@@ -127,6 +138,11 @@ pub async fn run(
                     Event::Heartbeat { at: now() }
                 })
             }
+            Some(text) = waits.recv() => Some(Event::Note {
+                at: now(),
+                author: "cluster".to_string(),
+                text,
+            }),
             request = next_request(&mut handover) => match request {
                 Some(GateRequest { namespace, name, change, path }) => Some(Event::GateChanged {
                     at: now(),
@@ -170,6 +186,17 @@ pub async fn run(
         }
     }
     in_flight.abort();
+}
+
+/// The last Warning events about the release's pods from before the session, marked as such.
+fn earlier(set: &WatchSet, latest: &Observed) -> Vec<String> {
+    let pods = &latest.pods;
+    super::watches::earlier_lines(&set.earlier, |pod| {
+        pods.primary
+            .iter()
+            .chain(&pods.canary)
+            .any(|p| p.name == pod)
+    })
 }
 
 /// The events that tell the cockpit what changed between two reads.

@@ -59,6 +59,9 @@ pub struct WatchSet {
     pods: Vec<BTreeMap<String, PodRow>>,
     /// Warning events already seen (name and count): the list that starts the watch is history.
     known: HashSet<String>,
+    /// That history as the last list of the events' watch had it, for the cockpit to show what
+    /// happened before it opened.
+    pub earlier: Vec<Earlier>,
     rx: mpsc::Receiver<Sent>,
     tasks: Vec<JoinHandle<()>>,
     /// The set is only complete once every watch has listed: no release from half a list.
@@ -140,6 +143,7 @@ impl WatchSet {
             routes,
             pods,
             known: HashSet::new(),
+            earlier: Vec::new(),
             rx,
             tasks,
             listed: vec![false; watches + 1],
@@ -181,6 +185,14 @@ impl WatchSet {
     fn warning(&mut self, u: Update<Warning>) -> Option<Item> {
         match u {
             Update::Listed(all) => {
+                self.earlier = all
+                    .iter()
+                    .map(|w| Earlier {
+                        pod: w.pod.clone(),
+                        text: w.text.clone(),
+                        when: w.when.clone(),
+                    })
+                    .collect();
                 self.known = all.into_iter().map(|w| w.key).collect();
                 Some(Item::Listed)
             }
@@ -248,6 +260,44 @@ fn apply<K>(held: &mut BTreeMap<String, K>, u: Update<K>, name: impl Fn(&K) -> S
     }
 }
 
+/// A Warning event that was there before the cockpit opened the release.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Earlier {
+    pub pod: String,
+    pub text: String,
+    /// When it last happened (RFC 3339, as the API server wrote it), if it says.
+    pub when: Option<String>,
+}
+
+/// How many of the earlier Warning events the cockpit shows when it opens a release.
+pub const EARLIER_SHOWN: usize = 10;
+
+/// The last [`EARLIER_SHOWN`] of `all` about the pods `ours` says are the release's, oldest
+/// first, each as the line the event log shows: marked as earlier than the session.
+pub fn earlier_lines(all: &[Earlier], ours: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut mine: Vec<&Earlier> = all.iter().filter(|e| ours(&e.pod)).collect();
+    // RFC 3339 times of one server sort as text; an event without one counts as the oldest
+    mine.sort_by(|a, b| a.when.cmp(&b.when));
+    let skip = mine.len().saturating_sub(EARLIER_SHOWN);
+    mine[skip..]
+        .iter()
+        .map(|e| match e.when.as_deref().and_then(utc) {
+            Some(t) => format!("earlier than this session ({t}): {}", e.text),
+            None => format!("earlier than this session: {}", e.text),
+        })
+        .collect()
+}
+
+/// `2026-01-01T14:02:11Z` (or with fractions) as `2026-01-01 14:02:11 UTC`.
+fn utc(t: &str) -> Option<String> {
+    let date = t.get(..10)?;
+    let time = t.get(11..19)?;
+    let well_formed = t.as_bytes().get(10) == Some(&b'T')
+        && date.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+        && time.bytes().all(|b| b.is_ascii_digit() || b == b':');
+    well_formed.then(|| format!("{date} {time} UTC"))
+}
+
 /// The fields of a Warning event the cockpit tells.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -257,6 +307,8 @@ struct WarningWire {
     reason: Option<String>,
     message: Option<String>,
     count: Option<i64>,
+    last_timestamp: Option<String>,
+    event_time: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -264,6 +316,7 @@ struct WarningWire {
 struct EventMeta {
     name: String,
     resource_version: Option<String>,
+    creation_timestamp: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -272,11 +325,13 @@ struct Involved {
     name: String,
 }
 
-/// A Warning event as the loop tells it: its key (name and count), its pod and its text.
+/// A Warning event as the loop tells it: its key (name and count), its pod, its text and when it
+/// last happened.
 struct Warning {
     key: String,
     pod: String,
     text: String,
+    when: Option<String>,
 }
 
 impl Wire for WarningWire {
@@ -292,6 +347,10 @@ impl Wire for WarningWire {
 
     fn keep(self) -> Warning {
         let count = self.count.unwrap_or(1);
+        let when = self
+            .last_timestamp
+            .or(self.event_time)
+            .or(self.metadata.creation_timestamp);
         let pod = self.involved_object.name;
         let reason = self.reason.as_deref().unwrap_or("Warning");
         let message = self.message.as_deref().unwrap_or_default();
@@ -304,6 +363,50 @@ impl Wire for WarningWire {
             key: format!("{}/{count}", self.metadata.name),
             pod,
             text,
+            when,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn earlier(pod: &str, i: u32, when: Option<&str>) -> Earlier {
+        Earlier {
+            pod: pod.to_string(),
+            text: format!("pod {pod}: BackOff: {i}"),
+            when: when.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_last_ten_of_the_release_oldest_first_marked_as_earlier() {
+        let mut all: Vec<Earlier> = (0..12)
+            .rev()
+            .map(|i| earlier("a", i, Some(&format!("2026-01-01T00:00:{i:02}.123456Z"))))
+            .collect();
+        all.push(earlier("b", 99, Some("2026-01-01T00:01:00Z")));
+        all.push(earlier("a", 100, None));
+        let lines = earlier_lines(&all, |p| p == "a");
+        assert_eq!(lines.len(), EARLIER_SHOWN);
+        assert_eq!(
+            lines[0],
+            "earlier than this session (2026-01-01 00:00:02 UTC): pod a: BackOff: 2"
+        );
+        assert_eq!(
+            lines[9],
+            "earlier than this session (2026-01-01 00:00:11 UTC): pod a: BackOff: 11"
+        );
+        // without a time it counts as the oldest, and says no time
+        let lines = earlier_lines(&all[12..], |_| true);
+        assert_eq!(
+            lines,
+            [
+                "earlier than this session: pod a: BackOff: 100",
+                "earlier than this session (2026-01-01 00:01:00 UTC): pod b: BackOff: 99"
+            ]
+        );
+        assert_eq!(utc("yesterday"), None);
     }
 }

@@ -35,6 +35,12 @@ pub enum RecordError {
     Empty { path: PathBuf },
     #[error("{} is not a canary cockpit recording ({reason})", path.display())]
     NotARecording { path: PathBuf, reason: String },
+    #[error(
+        "{}: line {line} is longer than {} MiB: not a recording",
+        path.display(),
+        reader::MAX_LINE_BYTES >> 20
+    )]
+    LineTooLong { path: PathBuf, line: usize },
     #[error("{}: the recording header is damaged ({reason})", path.display())]
     BadHeader { path: PathBuf, reason: String },
     #[error(

@@ -13,13 +13,16 @@ use std::path::Path;
 use super::format::{parse_header, Header, LineIn, FORMAT_NAME};
 use super::RecordError;
 
-/// Lines longer than this are skipped without being held in memory.
+/// No line of a recording is longer than this: reading stops at the first byte past it, so a file
+/// without line breaks (`/dev/zero`, a 2 GB line) is refused after 1 MiB, not read to its end.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
-/// Reading stops, with a warning, after this many events or this many bytes of lines: a small zstd
-/// file can expand to gigabytes, and every event is held in memory. An 8-hour session with a sample
-/// a second holds about 60,000 events in about 30 MB.
-pub const MAX_EVENTS: usize = 1_000_000;
-pub const MAX_DECODED_BYTES: usize = 256 << 20;
+/// Reading stops, with a warning, after this many events or this many bytes of lines (decompressed,
+/// line breaks included): a 17 KB zstd file can expand to gigabytes, and every event is held in
+/// memory (336 bytes each, before its text). An 8-hour session with a sample a second holds about
+/// 60,000 events in about 30 MB of lines; these bounds keep a replay's memory near 64 MB whatever
+/// the file, and let about 17 hours of such a session be read.
+pub const MAX_EVENTS: usize = 150_000;
+pub const MAX_DECODED_BYTES: usize = 64 << 20;
 /// The first bytes of every zstd frame.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 /// The largest zstd window accepted: 16 MiB (the writer's level 3 uses at most 2 MiB).
@@ -77,16 +80,15 @@ fn parse<R: BufRead>(
     let header = read_header(&mut lines, path, zstd)?;
     let mut events = Vec::new();
     let mut warnings = Vec::new();
-    let (mut bad, mut first_bad, mut oversized) = (Vec::new(), None, Vec::new());
-    let mut decoded = 0usize;
+    let (mut bad, mut first_bad, mut oversized) = (Vec::new(), None, None);
     loop {
-        if events.len() >= MAX_EVENTS || decoded >= MAX_DECODED_BYTES {
+        if events.len() >= MAX_EVENTS || lines.consumed >= MAX_DECODED_BYTES {
             warnings.push(format!(
                 "stopped reading after line {} ({} events, {} MiB): the rest of the recording is \
                  beyond what one replay holds",
                 lines.number,
                 events.len(),
-                decoded >> 20
+                lines.consumed >> 20
             ));
             break;
         }
@@ -103,10 +105,13 @@ fn parse<R: BufRead>(
             }
         };
         let n = lines.number;
-        decoded += lines.buf.len();
         let text = lines.buf.trim_ascii();
         match kind {
-            LineKind::Oversized => oversized.push(n),
+            // no recording has such a line: what follows it is not read
+            LineKind::Oversized => {
+                oversized = Some(n);
+                break;
+            }
             _ if text.is_empty() => {}
             LineKind::Whole | LineKind::Partial => match serde_json::from_slice::<LineIn>(text) {
                 Ok(line) => events.push((line.t, line.event)),
@@ -121,11 +126,17 @@ fn parse<R: BufRead>(
             },
         }
     }
-    if events.is_empty() && !(bad.is_empty() && oversized.is_empty()) {
+    if let (Some(line), true) = (oversized, events.is_empty()) {
+        return Err(RecordError::LineTooLong {
+            path: path.to_path_buf(),
+            line,
+        });
+    }
+    if events.is_empty() && !bad.is_empty() {
         return Err(RecordError::NoReadableEvents {
             path: path.to_path_buf(),
-            bad: bad.len() + oversized.len(),
-            first: first_bad.unwrap_or_else(|| "every line is longer than 1 MiB".to_string()),
+            bad: bad.len(),
+            first: first_bad.unwrap_or_default(),
         });
     }
     let mut skipped = Vec::new();
@@ -137,13 +148,11 @@ fn parse<R: BufRead>(
             ranges(&bad)
         ));
     }
-    if !oversized.is_empty() {
+    if let Some(n) = oversized {
         skipped.push(format!(
-            "skipped {} {} longer than {} MiB ({})",
-            oversized.len(),
-            plural(oversized.len(), "line"),
+            "line {n} is longer than {} MiB: not a recording's line; replaying up to line {}",
             MAX_LINE_BYTES >> 20,
-            ranges(&oversized)
+            n - 1
         ));
     }
     warnings.splice(0..0, skipped);
@@ -172,9 +181,10 @@ fn read_header<R: BufRead>(
         }),
         Err(e) if zstd => Err(not_ours(format!("its zstd stream cannot be decoded: {e}"))),
         Err(e) => Err(RecordError::io("read", path, e)),
-        Ok(Some(LineKind::Oversized)) => {
-            Err(not_ours("its first line is longer than 1 MiB".into()))
-        }
+        Ok(Some(LineKind::Oversized)) => Err(RecordError::LineTooLong {
+            path: path.to_path_buf(),
+            line: 1,
+        }),
         Ok(Some(kind)) => {
             let line = lines.buf.trim_ascii();
             let cut_short = kind == LineKind::Partial
@@ -243,16 +253,19 @@ enum LineKind {
     Whole,
     /// The input ended before a newline; the text read so far is in `Lines::buf`.
     Partial,
-    /// Longer than [`MAX_LINE_BYTES`]: read past and dropped, `Lines::buf` is empty.
+    /// Longer than [`MAX_LINE_BYTES`]: read up to the byte past the limit and no further,
+    /// `Lines::buf` is empty.
     Oversized,
 }
 
-/// Splits input into lines, never holding more than [`MAX_LINE_BYTES`] of one line.
+/// Splits input into lines, never reading more than [`MAX_LINE_BYTES`] of one line.
 struct Lines<R> {
     inner: R,
     buf: Vec<u8>,
     /// 1-based number of the line last returned.
     number: usize,
+    /// Bytes taken from the input, line breaks included.
+    consumed: usize,
 }
 
 impl<R: BufRead> Lines<R> {
@@ -261,12 +274,12 @@ impl<R: BufRead> Lines<R> {
             inner,
             buf: Vec::new(),
             number: 0,
+            consumed: 0,
         }
     }
 
     fn next_line(&mut self) -> io::Result<Option<LineKind>> {
         self.buf.clear();
-        let mut oversized = false;
         let mut started = false;
         loop {
             let available = match self.inner.fill_buf() {
@@ -279,32 +292,28 @@ impl<R: BufRead> Lines<R> {
                     return Ok(None);
                 }
                 self.number += 1;
-                let kind = if oversized {
-                    LineKind::Oversized
-                } else {
-                    LineKind::Partial
-                };
-                return Ok(Some(kind));
+                return Ok(Some(LineKind::Partial));
             }
             started = true;
-            let newline = available.iter().position(|&b| b == b'\n');
-            let take = newline.unwrap_or(available.len());
-            if !oversized && self.buf.len() + take > MAX_LINE_BYTES {
-                oversized = true;
+            // at most one byte past the limit is looked at
+            let room = MAX_LINE_BYTES + 1 - self.buf.len();
+            let window = &available[..available.len().min(room)];
+            let newline = window.iter().position(|&b| b == b'\n');
+            let take = newline.unwrap_or(window.len());
+            if newline.is_none() && self.buf.len() + take > MAX_LINE_BYTES {
+                self.inner.consume(take);
+                self.consumed += take;
+                self.number += 1;
                 self.buf = Vec::new();
+                return Ok(Some(LineKind::Oversized));
             }
-            if !oversized {
-                self.buf.extend_from_slice(&available[..take]);
-            }
-            self.inner.consume(newline.map_or(take, |i| i + 1));
+            self.buf.extend_from_slice(&window[..take]);
+            let used = newline.map_or(take, |i| i + 1);
+            self.inner.consume(used);
+            self.consumed += used;
             if newline.is_some() {
                 self.number += 1;
-                let kind = if oversized {
-                    LineKind::Oversized
-                } else {
-                    LineKind::Whole
-                };
-                return Ok(Some(kind));
+                return Ok(Some(LineKind::Whole));
             }
         }
     }

@@ -138,7 +138,7 @@ fn a_rollback_tells_the_webhook_once_and_never_prints_its_url() {
         assert_eq!(b["weight"], 40, "{b}");
         assert_eq!(
             b["actor"],
-            format!("{OS_USER} ({ADMIN_USER})").as_str(),
+            format!("{OS_USER} (kubeconfig user {ADMIN_USER})").as_str(),
             "{b}"
         );
         let reason = b["reason"].as_str().unwrap_or_default();

@@ -7,109 +7,31 @@
 //! is not the real thing is the delay.
 
 use crate::support::cluster::*;
+use crate::support::kubectl_proxy::{chunk_proxy, kubeconfig_at, KubectlProxy, Verdict};
 use crate::support::{alice, runtime, scratch};
 use canary_cockpit::app::{Action, Effect, Event};
 use canary_cockpit::model::Weight;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 const HOLD: Duration = Duration::from_secs(10);
 
-/// `kubectl proxy` on a free loopback port, stopped when dropped.
-struct KubectlProxy {
-    child: std::process::Child,
-    addr: SocketAddr,
-}
-
-impl KubectlProxy {
-    fn start(kubeconfig: &std::path::Path) -> KubectlProxy {
-        let mut child = std::process::Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(kubeconfig)
-            .args(["proxy", "--port=0", "--address=127.0.0.1"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("kubectl proxy starts");
-        let out = child.stdout.take().expect("its stdout");
-        let mut line = String::new();
-        BufReader::new(out)
-            .read_line(&mut line)
-            .expect("kubectl proxy says where it serves");
-        // "Starting to serve on 127.0.0.1:PORT"
-        let addr = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        KubectlProxy { child, addr }
-    }
-}
-
-impl Drop for KubectlProxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Forwards loopback connections to `upstream`; a connection whose client sends a chunk that
-/// starts a PATCH request has that chunk held for [`HOLD`], the first `holds` times.
+/// Passes everything to `upstream`; a chunk that starts a PATCH request is held for [`HOLD`],
+/// the first `holds` times. Returns the address and how many PATCHes came.
 async fn patch_holding_proxy(upstream: SocketAddr, holds: usize) -> (SocketAddr, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("address");
     let held = Arc::new(AtomicUsize::new(0));
     let held_ = held.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let held = held_.clone();
-            tokio::spawn(async move {
-                let Ok(server) = TcpStream::connect(upstream).await else {
-                    return;
-                };
-                let (mut cr, mut cw) = client.into_split();
-                let (mut sr, mut sw) = server.into_split();
-                let up = async move {
-                    let mut buf = vec![0u8; 64 * 1024];
-                    loop {
-                        let n = match cr.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        if buf[..n].starts_with(b"PATCH ")
-                            && held.fetch_add(1, Ordering::SeqCst) < holds
-                        {
-                            tokio::time::sleep(HOLD).await;
-                        }
-                        if sw.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                };
-                let down = async move {
-                    let _ = tokio::io::copy(&mut sr, &mut cw).await;
-                };
-                tokio::join!(up, down);
-            });
+    let (addr, _) = chunk_proxy(upstream, move |chunk, _| {
+        if chunk.starts_with(b"PATCH ") && held_.fetch_add(1, Ordering::SeqCst) < holds {
+            Verdict::Hold(HOLD)
+        } else {
+            Verdict::Pass
         }
-    });
+    })
+    .await;
     (addr, held)
-}
-
-/// A kubeconfig that reaches the API server through `proxy`, in plain HTTP.
-fn kubeconfig_at(proxy: SocketAddr, ns: &str, out: &std::path::Path) {
-    let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: slow\n  cluster:\n    server: http://{proxy}\n\
-         users:\n- name: slow\n  user: {{}}\ncontexts:\n- name: slow\n  context:\n    cluster: slow\n    user: slow\n    namespace: {ns}\n\
-         current-context: slow\n"
-    );
-    std::fs::write(out, text).expect("write the kubeconfig");
 }
 
 #[test]

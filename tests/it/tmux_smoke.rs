@@ -408,7 +408,8 @@ fn watch_shows_cluster_changes_and_writes_the_weight() {
     t.wait_for("the weight prompt", |s| s.contains("weight (0"));
     t.keys(&["3", "0", "Enter"]);
     t.wait_for("the write and its echo", |s| {
-        s.contains("smoke (canary-admin): set weight 30 % ok") && s.contains("weight 45→30")
+        s.contains("smoke (kubeconfig user canary-admin): set weight 30 % ok")
+            && s.contains("weight 45→30")
     });
     assert_eq!(
         rt.block_on(annotation(&client, &ns, "shop-canary", weight))
@@ -443,11 +444,16 @@ fn watch_shows_cluster_changes_and_writes_the_weight() {
     t.keys(&["q"]);
     assert_eq!(wait_for_file(&status), "0");
 
-    // the session was recorded with who acted
+    // the session was recorded with who acted: the API server (Kubernetes 1.20) does not say
+    // who it sees, so the kubeconfig's user entry, marked as such
     let rec = canary_cockpit::record::read(&recording).unwrap();
     assert!(rec.events.iter().any(|(_, e)| matches!(e,
         canary_cockpit::app::Event::ActionResult { actor: canary_cockpit::app::Actor::Operator { user, kube_user }, error: None, .. }
-            if user == "smoke" && kube_user.as_deref() == Some("canary-admin"))));
+            if user == "smoke" && kube_user.as_deref() == Some("kubeconfig user canary-admin"))));
+    assert!(rec.events.iter().any(|(_, e)| matches!(e,
+        canary_cockpit::app::Event::Note { text, .. }
+            if text == "the API server does not say who it sees (it serves no SelfSubjectReview): \
+                        actions are recorded as kubeconfig user canary-admin")));
 }
 
 /// `canary watch` without a target: the list of the namespace's releases across providers,

@@ -105,7 +105,7 @@ fn a_header_without_events_reads_with_a_warning() {
 }
 
 #[test]
-fn a_huge_line_is_skipped_without_being_held() {
+fn a_huge_line_ends_the_reading_without_being_held() {
     let dir = scratch("huge");
     let mut lines = event_lines(4);
     lines[2] = format!(
@@ -114,12 +114,33 @@ fn a_huge_line_is_skipped_without_being_held() {
     );
     let path = plain_with(&dir, "s.jsonl", &lines);
     let rec = record::read(&path).unwrap();
-    assert_eq!(rec.events.len(), 3);
-    assert_eq!(rec.warnings, ["skipped 1 line longer than 1 MiB (4)"]);
+    // the lines before it are replayed, none after
+    assert_eq!(rec.events.len(), 2);
+    assert_eq!(
+        rec.warnings,
+        ["line 4 is longer than 1 MiB: not a recording's line; replaying up to line 3"]
+    );
 
     let huge_header = dir.join("huge-header.jsonl");
     std::fs::write(&huge_header, "x".repeat(2 << 20)).unwrap();
-    assert!(err(&huge_header).contains("first line is longer than 1 MiB"));
+    assert_eq!(
+        err(&huge_header),
+        format!(
+            "{}: line 1 is longer than 1 MiB: not a recording",
+            huge_header.display()
+        )
+    );
+    // a good header, then a line without end
+    let endless = dir.join("endless.jsonl");
+    let head = std::fs::read_to_string(plain_with(&dir, "h.jsonl", &[])).unwrap();
+    std::fs::write(&endless, format!("{head}{}", "0".repeat(2 << 20))).unwrap();
+    assert_eq!(
+        err(&endless),
+        format!(
+            "{}: line 2 is longer than 1 MiB: not a recording",
+            endless.display()
+        )
+    );
 }
 
 fn with_version(dir: &Path, version: &str, extra: &str) -> PathBuf {

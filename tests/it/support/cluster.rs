@@ -479,6 +479,7 @@ pub fn connect_args(kubeconfig: &Path, ns: &str) -> ConnectArgs {
         namespace: Some(ns.to_string()),
         context: None,
         kubeconfig: Some(kubeconfig.to_path_buf()),
+        request_timeout: None,
     }
 }
 

@@ -2,9 +2,11 @@
 //! `App::update`, on a fixed virtual clock, so every screen is the same on every run; keys,
 //! screens as text, scratch directories, a runtime, the real binary, and an HTTP client that
 //! speaks to the gate server as Flagger's webhooks do. In the submodules: the real control plane
-//! (`cluster`), a fault-injecting proxy in front of it (`fault_proxy`), a real Prometheus
-//! (`prometheus`) and network namespaces the API server reaches it in (`netns`), the API server's
-//! audit log (`audit`), and waiting for a condition rather than for a fixed time (`wait`).
+//! (`cluster`), a fault-injecting proxy in front of it (`fault_proxy`), `kubectl proxy` and a
+//! proxy that judges each request behind it (`kubectl_proxy`), kubeconfigs with users of a test's
+//! own (`kubeconfig`), a real Prometheus (`prometheus`) and network namespaces the API server
+//! reaches it in (`netns`), the API server's audit log (`audit`), and waiting for a condition
+//! rather than for a fixed time (`wait`).
 //!
 //! `Harness` plays the part of the source and the executor: it sends observations and metrics, and
 //! answers every effect the app returns the way a cluster would (the weight changes, a rollback
@@ -14,6 +16,8 @@ pub mod alert_receiver;
 pub mod audit;
 pub mod cluster;
 pub mod fault_proxy;
+pub mod kubeconfig;
+pub mod kubectl_proxy;
 pub mod metrics_stand_in;
 pub mod netns;
 pub mod prometheus;
