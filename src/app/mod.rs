@@ -9,6 +9,7 @@ pub mod effect;
 pub mod event;
 pub mod footer;
 pub mod gates;
+pub mod judging;
 mod keybinding;
 pub mod keymap;
 pub(crate) mod keys;
@@ -120,6 +121,8 @@ pub struct App {
     pub alerts: alerts::AlertState,
     /// The action the cockpit asked for and whose result has not come back yet.
     pub in_flight: Option<InFlight>,
+    /// Both judges' view of the canary, for the analysis panel.
+    pub judging: judging::Judging,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
     /// the runner, which records them. Replay feeds them back through `update`.
     produced: Vec<Event>,
@@ -162,6 +165,7 @@ impl App {
             alerts: alerts::AlertState::default(),
             produced: Vec::new(),
             in_flight: None,
+            judging: judging::Judging::default(),
         }
     }
 
@@ -234,6 +238,7 @@ impl App {
                 self.metrics_error = None;
                 self.history.push(sample);
                 self.touch(at);
+                self.refresh_judging(at);
                 let mut effects = self.source_up(at, "metrics");
                 effects.extend(self.advance(at));
                 effects
