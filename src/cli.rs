@@ -275,7 +275,7 @@ pub struct ReplayArgs {
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// A built-in scenario (faulty-v2, healthy-v2, slow-v2, crashloop-v2,
-    /// leaky-v2) or a path to a TOML file.
+    /// leaky-v2, noisy-v2, subtle-v2) or a path to a TOML file.
     #[arg(long, default_value = crate::source::demo::scenario::DEFAULT, value_name = "NAME|PATH")]
     pub scenario: String,
     /// Seed of the simulation: the same seed gives the same run.
@@ -296,6 +296,10 @@ pub struct DemoArgs {
     /// the scenario's `analysis.max_memory_growth`.
     #[arg(long, value_name = "PERCENT")]
     pub max_memory_growth: Option<f64>,
+    /// Which judge decides (see `watch --judge`); default: the config's `[analysis] judge`, else
+    /// the scenario's, else threshold.
+    #[arg(long, value_name = "threshold|statistical")]
+    pub judge: Option<crate::model::JudgeKind>,
     #[command(flatten)]
     pub alerts: AlertArgs,
     #[command(flatten)]

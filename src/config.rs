@@ -44,6 +44,20 @@ struct Tables {
     prometheus: Option<IgnoredAny>,
     templates: Option<IgnoredAny>,
     alerts: Option<IgnoredAny>,
+    analysis: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct AnalysisSection {
+    #[serde(default)]
+    analysis: AnalysisEntry,
+}
+
+/// `[analysis]`: how the cockpit's own analysis judges.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnalysisEntry {
+    judge: Option<crate::model::JudgeKind>,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +171,13 @@ impl Config {
             other => self.invalid(other.to_string()),
         })?;
         Ok(entries)
+    }
+}
+
+impl Config {
+    /// `[analysis] judge`: which judge decides, when the file says.
+    pub fn judge(&self) -> Result<Option<crate::model::JudgeKind>, ConfigError> {
+        Ok(self.section::<AnalysisSection>()?.analysis.judge)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod gates;
 pub mod hold;
 mod inflight;
 pub use inflight::InFlight;
+pub mod judging;
 mod keybinding;
 pub mod keymap;
 pub(crate) mod keys;
@@ -127,6 +128,8 @@ pub struct App {
     pub ended_from: Option<(String, String)>,
     /// The cockpit's latest note (what an action wrote), for the result that follows it.
     last_note: Option<(Millis, String)>,
+    /// Both judges' view of the canary, for the analysis panel.
+    pub judging: judging::Judging,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
     /// the runner, which records them. Replay feeds them back through `update`.
     produced: Vec<Event>,
@@ -173,6 +176,7 @@ impl App {
             paused_by: None,
             ended_from: None,
             last_note: None,
+            judging: judging::Judging::default(),
         }
     }
 
@@ -241,6 +245,7 @@ impl App {
                 self.metrics_error = None;
                 self.history.push(sample);
                 self.touch(at);
+                self.refresh_judging(at);
                 let mut effects = self.source_up(at, "metrics");
                 effects.extend(self.advance(at));
                 effects

@@ -35,6 +35,11 @@ pub struct DriveArgs {
     /// check; without the resource metrics API it is not judged.
     #[arg(long, value_name = "PERCENT")]
     pub max_memory_growth: Option<f64>,
+    /// Which judge decides: `threshold` (each check against the thresholds above) or
+    /// `statistical` (canary against primary: Mann-Whitney, Hodges-Lehmann and error counts,
+    /// scored). Default: the config's `[analysis] judge`, else threshold.
+    #[arg(long, value_name = "threshold|statistical")]
+    pub judge: Option<crate::model::JudgeKind>,
 }
 
 impl DriveArgs {
@@ -70,6 +75,7 @@ impl DriveArgs {
             min_requests: self.min_requests,
             max_4xx_rate: self.max_4xx_rate,
             max_memory_growth: self.max_memory_growth,
+            judge: self.judge.unwrap_or_default(),
             ..crate::model::AnalysisSettings::default()
         })
     }
@@ -101,6 +107,18 @@ mod tests {
             drive(&["--max-4xx-rate", "150"]).settings().unwrap_err(),
             "--max-4xx-rate 150 is not a percentage"
         );
+    }
+
+    #[test]
+    fn the_judge_is_the_thresholds_unless_given() {
+        use crate::model::JudgeKind;
+        assert_eq!(drive(&[]).judge, None);
+        assert_eq!(drive(&[]).settings().unwrap().judge, JudgeKind::Threshold);
+        let on = drive(&["--drive", "--judge", "statistical"]);
+        assert_eq!(on.settings().unwrap().judge, JudgeKind::Statistical);
+        let mut argv = vec!["canary", "watch", "ingress/shop", "--judge", "bayes"];
+        argv.truncate(5);
+        assert!(Cli::try_parse_from(argv).is_err());
     }
 
     #[test]

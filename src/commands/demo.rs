@@ -19,6 +19,11 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
         }
         scenario.analysis.max_memory_growth = Some(g);
     }
+    // the judge: --judge, else the config's, else the scenario's
+    let configured = crate::config::load(args.config.config.as_deref())?.judge()?;
+    if let Some(judge) = args.judge.or(configured) {
+        scenario.analysis.judge = Some(judge);
+    }
     // every --alert name is checked before the demo starts: a bad one sends nothing
     let resolved = super::alerts::resolve(&args.alerts.alert, args.config.config.as_deref(), None)?;
     if resolved.flagger {

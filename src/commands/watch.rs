@@ -221,7 +221,11 @@ fn cockpit(
                 "--drive needs metrics ({why}): pass --prometheus URL or --prometheus-service NS/SERVICE:PORT"
             )));
         }
-        let settings = args.drive.settings().map_err(RunError::Plan)?;
+        let mut settings = args.drive.settings().map_err(RunError::Plan)?;
+        if args.drive.judge.is_none() {
+            let configured = crate::config::load(args.metrics.config.as_deref())?.judge()?;
+            settings.judge = configured.unwrap_or_default();
+        }
         // the cockpit's analysis plan applies, not a hand-driving one
         observed.snapshot.plan = None;
         App::driving(config, settings, plan)

@@ -11,9 +11,23 @@ pub mod statistical;
 pub mod stats;
 
 use crate::model::{
-    AnalysisSettings, MetricsHistory, Millis, Outcome, Phase, Plan, PodSet, ResourceHistory,
-    Verdict, Weight,
+    AnalysisSettings, JudgeKind, JudgeReport, JudgeVerdict, MetricsHistory, Millis, Outcome, Phase,
+    Plan, PodSet, ResourceHistory, Verdict, Weight,
 };
+
+/// The statistical judge's report as a check: a pass passes, a fail fails, and a marginal or
+/// inconclusive canary holds its weight.
+pub fn statistical_check(report: &JudgeReport) -> judge::Check {
+    let outcome = match report.verdict {
+        JudgeVerdict::Pass => Outcome::Pass,
+        JudgeVerdict::Fail => Outcome::Fail,
+        JudgeVerdict::Marginal | JudgeVerdict::Inconclusive => Outcome::Inconclusive,
+    };
+    judge::Check {
+        outcome,
+        reason: format!("judge {}: {}", report.summary(), report.reason),
+    }
+}
 
 /// What the controller wants done after a check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -96,7 +110,15 @@ impl Controller {
                     view.pods.canary.len()
                 ),
             },
-            Ok(()) => judge::judge_metrics(&self.settings, view.history, now),
+            Ok(()) => match self.settings.judge {
+                JudgeKind::Threshold => judge::judge_metrics(&self.settings, view.history, now),
+                JudgeKind::Statistical => statistical_check(&statistical::judge(
+                    &self.settings.statistical,
+                    view.history,
+                    view.resources,
+                    now,
+                )),
+            },
         };
         if let Some(memory) = judge::judge_memory(&self.settings, view.resources) {
             check.reason = match check.outcome {

@@ -23,6 +23,21 @@ impl JudgeKind {
     }
 }
 
+impl std::str::FromStr for JudgeKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "threshold" => Ok(JudgeKind::Threshold),
+            "statistical" => Ok(JudgeKind::Statistical),
+            other => Err(format!(
+                "`{}` is not a judge: threshold or statistical",
+                crate::hygiene::short(other, 40)
+            )),
+        }
+    }
+}
+
 /// The statistical judge's thresholds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -204,6 +204,11 @@ impl Widget for Analysis<'_> {
             Some(compact),
         ));
 
+        // both judges, and the statistical judge's line per metric
+        if let Some((lines, compact)) = super::judge_lines::lines(&app.judging, t, width) {
+            sections.push(Section::new(4, lines, Some(compact)));
+        }
+
         match a.last() {
             Some(v) => {
                 let lead = format!("{} {} ", outcome_mark(v.outcome), offset(app, v.at));

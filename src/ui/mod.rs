@@ -17,6 +17,7 @@ mod footer;
 mod gauge;
 mod header;
 mod help;
+mod judge_lines;
 mod modal;
 pub mod picker;
 mod pods;

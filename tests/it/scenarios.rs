@@ -175,3 +175,55 @@ fn every_seed_in_a_range_tells_the_same_outcome() {
         assert_eq!(code, 3, "seed {seed}: {out}");
     }
 }
+
+/// The three stories of the judges on a range of seeds, by exit code (0 promoted, 3 rolled back).
+#[test]
+fn the_judges_on_faulty_subtle_and_noisy_v2() {
+    let run = |scenario: &str, judge: &str, seed: u64| {
+        let dir = std::env::temp_dir().join(format!("canary-judge-test-{}", std::process::id()));
+        let out = Command::new(env!("CARGO_BIN_EXE_canary"))
+            .arg("--log-file")
+            .arg(dir.join("canary.log"))
+            .args([
+                "demo",
+                "--headless",
+                "--speed",
+                "max",
+                "--scenario",
+                scenario,
+            ])
+            .args(["--judge", judge, "--seed", &seed.to_string()])
+            .output()
+            .expect("run canary");
+        let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+        (out.status.code().unwrap_or(-1), stdout)
+    };
+    let mut threshold_failed_a_noisy_check = false;
+    for seed in 1..=8u64 {
+        for judge in ["threshold", "statistical"] {
+            let (code, out) = run("faulty-v2", judge, seed);
+            assert_eq!(code, 3, "faulty-v2 {judge} seed {seed}: {out}");
+        }
+        // thresholds pass a p99 30 % worse; the statistical judge rolls it back on latency
+        let (code, out) = run("subtle-v2", "threshold", seed);
+        assert_eq!(code, 0, "subtle-v2 threshold seed {seed}: {out}");
+        let (code, out) = run("subtle-v2", "statistical", seed);
+        assert_eq!(code, 3, "subtle-v2 statistical seed {seed}: {out}");
+        assert!(out.contains("p99 High"), "{out}");
+        // the thresholds flap on a few errors among few requests; the judge passes V2
+        let (code, out) = run("noisy-v2", "threshold", seed);
+        assert_eq!(code, 0, "noisy-v2 threshold seed {seed}: {out}");
+        threshold_failed_a_noisy_check |= out.contains("check failed (error rate");
+        let (code, out) = run("noisy-v2", "statistical", seed);
+        if seed == 6 {
+            // this seed draws a burst of canary errors (7 in 286 requests against V1's 0.68 %)
+            // that the judge rightly calls High: counts, not noise
+            assert_eq!(code, 3, "noisy-v2 statistical seed {seed}: {out}");
+            assert!(out.contains("critical error rate High: "), "{out}");
+        } else {
+            assert_eq!(code, 0, "noisy-v2 statistical seed {seed}: {out}");
+            assert!(!out.contains("check failed"), "{out}");
+        }
+    }
+    assert!(threshold_failed_a_noisy_check);
+}

@@ -93,10 +93,10 @@ pub fn score(s: &JudgeSettings, metrics: Vec<MetricJudgement>) -> JudgeReport {
         .filter(|m| m.class == MetricClass::Inconclusive)
         .map(|m| m.name.as_str())
         .collect();
-    let critical: Vec<&str> = metrics
+    let critical: Vec<String> = metrics
         .iter()
         .filter(|m| m.critical && m.class == MetricClass::High)
-        .map(|m| m.name.as_str())
+        .map(|m| format!("{} High: {}", m.name, m.reason))
         .collect();
     let high: Vec<String> = metrics
         .iter()
@@ -111,7 +111,7 @@ pub fn score(s: &JudgeSettings, metrics: Vec<MetricJudgement>) -> JudgeReport {
     let (verdict, reason) = if !critical.is_empty() {
         (
             JudgeVerdict::Fail,
-            format!("critical {} High", critical.join(", ")),
+            format!("critical {}", critical.join("; ")),
         )
     } else if inconclusive.len() * 2 >= metrics.len() || score.is_none() {
         (
@@ -193,7 +193,11 @@ mod tests {
         let r = score(&s, metrics);
         assert!(r.score.unwrap() > 95.0);
         assert_eq!(r.verdict, JudgeVerdict::Fail);
-        assert_eq!(r.reason, "critical error rate High");
+        assert!(
+            r.reason.starts_with("critical error rate High: "),
+            "{}",
+            r.reason
+        );
     }
 
     #[test]

@@ -27,6 +27,14 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "leaky-v2",
         include_str!("../../../assets/scenarios/leaky-v2.toml"),
     ),
+    (
+        "noisy-v2",
+        include_str!("../../../assets/scenarios/noisy-v2.toml"),
+    ),
+    (
+        "subtle-v2",
+        include_str!("../../../assets/scenarios/subtle-v2.toml"),
+    ),
 ];
 
 pub const DEFAULT: &str = "faulty-v2";
@@ -111,6 +119,10 @@ pub struct VersionSpec {
     pub p50_ms: Option<f64>,
     #[serde(default)]
     pub p95_ms: Option<f64>,
+    /// Spread of the latency from one sample to the next: the standard deviation of its
+    /// logarithm (default 0.08).
+    #[serde(default)]
+    pub latency_noise: Option<f64>,
     /// Seconds from pod creation to ready.
     #[serde(default = "default_ready_after")]
     pub ready_after_secs: f64,
@@ -150,6 +162,9 @@ pub struct AnalysisSpec {
     /// Maximum growth of the canary's memory per pod in percent; absent: memory never fails.
     #[serde(default)]
     pub max_memory_growth: Option<f64>,
+    /// Which judge decides; absent: the thresholds.
+    #[serde(default)]
+    pub judge: Option<crate::model::JudgeKind>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -375,6 +390,7 @@ impl Scenario {
             min_requests: self.analysis.min_requests,
             max_4xx_rate: self.analysis.max_4xx_rate,
             max_memory_growth: self.analysis.max_memory_growth,
+            judge: self.analysis.judge.unwrap_or_default(),
             ..crate::model::AnalysisSettings::default()
         }
     }

@@ -20,6 +20,7 @@ struct TrafficProfile {
     p50_ms: f64,
     p95_ms: f64,
     p99_ms: f64,
+    latency_noise: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +48,7 @@ impl Side {
                 p50_ms: spec.p50_ms.unwrap_or(spec.p99_ms * 0.4),
                 p95_ms: spec.p95_ms.unwrap_or(spec.p99_ms * 0.7),
                 p99_ms: spec.p99_ms,
+                latency_noise: spec.latency_noise.unwrap_or(0.08).clamp(0.0, 2.0),
             },
             pod_profile: PodProfile {
                 ready_after_ms: (spec.ready_after_secs * 1000.0) as i64,
@@ -367,7 +369,7 @@ impl Sim {
         let rate = (profile.error_rate * (1.0 + 0.2 * self.rng.normal())).clamp(0.0, 1.0);
         // stochastic rounding keeps small error rates visible over many samples
         let errors = (requests * rate + self.rng.unit()).floor().min(requests);
-        let jitter = (0.08 * self.rng.normal()).exp();
+        let jitter = (profile.latency_noise * self.rng.normal()).exp();
         // 4xx and the lower percentiles follow the draws above, so a scenario's 5xx and p99
         // stay what they were before they were measured
         let errors_4xx = (requests * profile.error_4xx_rate)
