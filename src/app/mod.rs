@@ -20,6 +20,7 @@ pub(crate) mod keys;
 pub mod log;
 pub mod mode;
 pub(crate) mod observe;
+mod outcome;
 pub mod picker;
 mod routes;
 pub mod rows;
@@ -33,41 +34,14 @@ pub use gates::{GateBy, ServedGates};
 pub use hold::Held;
 pub use log::{EventLog, LogEntry, LogKind};
 pub use mode::{Confirm, Level, Mode, Panel, Prompt, PromptKind, Status};
+pub use outcome::{Exit, ReleaseOutcome};
 pub use rows::PodRow;
 
 use crate::controller::Controller;
 use crate::model::{
     AnalysisSettings, AnalysisState, MetricsHistory, Millis, Phase, Plan, PodSet, ReleaseSnapshot,
-    Target, Weight,
+    Weight,
 };
-
-/// Where the operator goes from this release.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// Back to the list of releases.
-    Back,
-    /// Straight to another release, by its target (`ingress/NAME`, `vs/NAME`, …), as typed
-    /// after `:` and checked there.
-    Open(Target),
-}
-
-/// How the release ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReleaseOutcome {
-    Promoted,
-    RolledBack,
-    Failed,
-}
-
-impl ReleaseOutcome {
-    pub fn label(self) -> &'static str {
-        match self {
-            ReleaseOutcome::Promoted => "promoted",
-            ReleaseOutcome::RolledBack => "rolled-back",
-            ReleaseOutcome::Failed => "failed",
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct App {
