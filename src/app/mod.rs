@@ -10,6 +10,7 @@ pub mod effect;
 pub mod event;
 pub mod footer;
 pub mod gates;
+pub mod group;
 pub mod hold;
 mod inflight;
 pub use inflight::InFlight;

@@ -35,6 +35,8 @@ pub enum Report {
     WantsStep { to: Weight },
     /// Its check passed at its max weight: it would be promoted.
     WantsPromote,
+    /// Its check did not pass: it stays where it is, and what it asked before is void.
+    Holds,
     /// It failed: its checks reached the threshold, its write was refused, or its controller
     /// aborted.
     Failed { reason: String },
@@ -169,6 +171,10 @@ impl GroupPlan {
             Report::WantsStep { to } => {
                 m.want = Some(Want::Step(to));
                 self.try_step()
+            }
+            Report::Holds => {
+                m.want = None;
+                Step::default()
             }
             Report::WantsPromote => {
                 m.want = Some(Want::Promote);

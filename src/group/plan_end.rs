@@ -69,8 +69,9 @@ impl GroupPlan {
                     .map(|m| m.name.as_str())
                     .collect();
                 if !others.is_empty() {
+                    let verb = if others.len() == 1 { "goes" } else { "go" };
                     step.notes.push(format!(
-                        "independent: {name} rolls back alone; {} go on",
+                        "independent: {name} rolls back alone; {} {verb} on",
                         others.join(", ")
                     ));
                 }

@@ -45,6 +45,14 @@ fn the_group_steps_when_every_member_wants_to() {
         ]
     );
     assert_eq!(both.notes, ["group step 1: backend 5 % · frontend 5 %"]);
+    // a member whose next check does not pass voids what it asked before
+    plan.report(1, Report::WantsStep { to: w(10) });
+    plan.report(1, Report::Holds);
+    assert!(plan
+        .report(0, Report::WantsStep { to: w(10) })
+        .commands
+        .is_empty());
+    plan.report(0, Report::Holds);
     // the wants were spent: one more pass alone moves nothing
     assert!(plan
         .report(0, Report::WantsStep { to: w(10) })
@@ -139,7 +147,7 @@ fn a_conflict_on_the_second_member_rolls_back_the_first_unless_independent() {
     assert_eq!(s.commands, [cmd(1, GroupAction::Rollback)]);
     assert_eq!(
         s.notes[1],
-        "independent: frontend rolls back alone; backend go on"
+        "independent: frontend rolls back alone; backend goes on"
     );
     // the backend goes on alone
     let alone = plan.report(0, Report::WantsStep { to: w(50) });

@@ -30,6 +30,7 @@ mod credentials;
 mod earlier_warnings;
 mod expiring_credentials;
 mod gate_server;
+mod group_demo;
 mod hostile_screen;
 mod hostile_text;
 mod judge_reference;
