@@ -38,9 +38,13 @@ pub struct GroupApp {
     pub started_at: Option<Millis>,
     /// The member whose full cockpit is shown (`Tab`), if any.
     pub focus: Option<usize>,
-    /// The first member band shown when they do not all fit.
-    pub scroll: usize,
     pub should_quit: bool,
+    /// The member `Tab` opens and `j`/`k` move.
+    pub selected: usize,
+    /// A promotion or rollback of the group waiting for its `y`.
+    pub confirm: Option<super::group_keys::GroupConfirm>,
+    /// The footer's message of the moment.
+    pub status: Option<String>,
     /// The writes the group asked for whose results have not come back.
     pending: Vec<(usize, Action)>,
     /// What the members' cockpits produced, for the recorder, with their member.
@@ -64,8 +68,10 @@ impl GroupApp {
             now: Millis(0),
             started_at: None,
             focus: None,
-            scroll: 0,
             should_quit: false,
+            selected: 0,
+            confirm: None,
+            status: None,
             pending: Vec::new(),
             produced: Vec::new(),
         }

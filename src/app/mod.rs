@@ -11,6 +11,7 @@ pub mod event;
 pub mod footer;
 pub mod gates;
 pub mod group;
+pub mod group_keys;
 pub mod hold;
 mod inflight;
 pub use inflight::InFlight;
