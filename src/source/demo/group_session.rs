@@ -91,6 +91,17 @@ impl GroupSession {
         self.group.take_produced();
     }
 
+    /// Performs writes the group asked for outside a feed (an operator's key), feeding their
+    /// results back.
+    pub fn perform(&mut self, effects: Vec<(usize, crate::app::Effect)>) {
+        for (target, effect) in effects {
+            if let Some(sim) = self.sims.get_mut(target) {
+                let events = sim.apply(&effect);
+                self.feed(target, events);
+            }
+        }
+    }
+
     /// Steps until the group has an outcome or `max_ms` of virtual time passed.
     pub fn run_to_outcome(&mut self, max_ms: i64) -> Option<ReleaseOutcome> {
         let until = self.now().plus_ms(max_ms);
