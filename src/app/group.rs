@@ -45,6 +45,8 @@ pub struct GroupApp {
     pub confirm: Option<super::group_keys::GroupConfirm>,
     /// The footer's message of the moment.
     pub status: Option<String>,
+    /// The group's end has removed the testers' rules.
+    routes_cleared: bool,
     /// The writes the group asked for whose results have not come back.
     pending: Vec<(usize, Action)>,
     /// What the members' cockpits produced, for the recorder, with their member.
@@ -72,6 +74,7 @@ impl GroupApp {
             selected: 0,
             confirm: None,
             status: None,
+            routes_cleared: false,
             pending: Vec::new(),
             produced: Vec::new(),
         }
@@ -142,6 +145,11 @@ impl GroupApp {
         step.extend(self.plan.observe(member, self.state_of(member)));
         self.copy_log(member);
         out.extend(self.perform(step));
+        // the end of the group removes the testers' rules the cockpit wrote, on every member
+        if self.plan.phase.is_final() && !self.routes_cleared {
+            self.routes_cleared = true;
+            out.extend(self.clear_routes("the group has ended"));
+        }
         out
     }
 

@@ -91,6 +91,7 @@ impl GroupApp {
                 self.confirm = Some(GroupConfirm::Rollback);
                 return Vec::new();
             }
+            KeyCode::Char('h') => return self.route_key(),
             KeyCode::Char('p') => {
                 let pause = self.plan.phase == crate::group::GroupPhase::Progressing;
                 self.plan.pause(pause)

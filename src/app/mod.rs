@@ -12,6 +12,7 @@ pub mod footer;
 pub mod gates;
 pub mod group;
 pub mod group_keys;
+pub mod group_routes;
 pub mod hold;
 mod inflight;
 pub use inflight::InFlight;

@@ -211,12 +211,13 @@ fn footer(group: &GroupApp, t: Theme, area: Rect, buf: &mut Buffer) {
         return;
     }
     let keys = [
-        ("Tab", "member"),
+        ("Tab", "open"),
         ("+", "step"),
         ("p", "pause"),
         ("P", "promote"),
         ("R", "rollback"),
-        ("j/k", "select"),
+        ("h", "testers"),
+        ("j/k", "move"),
         ("q", "quit"),
     ];
     let mut spans = vec![Span::raw(" ")];

@@ -176,3 +176,64 @@ fn the_operator_rolls_the_group_back_in_reverse_after_y() {
         "{order:?}"
     );
 }
+
+/// `h` writes the testers' header rule on both members, `h` again removes it on both, and the
+/// group's end removes a rule left behind.
+#[test]
+fn h_writes_the_testers_rule_on_every_member_and_the_end_removes_it() {
+    use canary_cockpit::model::{RuleKind, RuleMatch, RuleOwner};
+    let mut s = session(&GroupScenario::load("frontend-backend").unwrap(), 20);
+    let effects = s.group.on_key(key(KeyCode::Char('h')));
+    assert_eq!(effects.iter().map(|e| e.0).collect::<Vec<_>>(), [0, 1]);
+    s.perform(effects);
+    for m in &s.group.members {
+        let rules = &m.app.release.as_ref().unwrap().rules;
+        assert_eq!(rules.len(), 1, "{}: {rules:?}", m.name);
+        let r = &rules[0];
+        assert_eq!(
+            (
+                r.kind,
+                r.name.as_str(),
+                r.value.as_str(),
+                r.matching,
+                r.owner
+            ),
+            (
+                RuleKind::Header,
+                "X-Canary",
+                "true",
+                RuleMatch::Exact,
+                RuleOwner::Cockpit
+            ),
+            "{}",
+            m.name
+        );
+    }
+    let screen = text(&draw(&s.group, 120, 40));
+    assert!(
+        screen.contains("X-Canary=true reaches the canary on backend and frontend (requested)"),
+        "{screen}"
+    );
+    // h again: removed on both
+    let effects = s.group.on_key(key(KeyCode::Char('h')));
+    assert_eq!(effects.len(), 2);
+    s.perform(effects);
+    assert!(!s.group.has_cockpit_rules());
+    // written again, then the group rolls back: the end removes them on both
+    let effects = s.group.on_key(key(KeyCode::Char('h')));
+    s.perform(effects);
+    assert!(s.group.has_cockpit_rules());
+    assert_eq!(
+        s.run_to_outcome(600_000),
+        Some(canary_cockpit::app::ReleaseOutcome::RolledBack)
+    );
+    s.step();
+    assert!(!s.group.has_cockpit_rules(), "the end removes them");
+    assert!(
+        s.group
+            .log
+            .iter()
+            .any(|e| e.text
+                == "testers' routes removed on backend and frontend (the group has ended)")
+    );
+}
