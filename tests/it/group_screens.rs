@@ -237,3 +237,27 @@ fn h_writes_the_testers_rule_on_every_member_and_the_end_removes_it() {
                 == "testers' routes removed on backend and frontend (the group has ended)")
     );
 }
+
+/// A member's name is outside text: no control or bidi character of it reaches a cell of the
+/// group screen or a line of the group's log.
+#[test]
+fn a_hostile_member_name_reaches_no_cell() {
+    let mut g = GroupScenario::load("frontend-backend").unwrap();
+    g.members[1].release.name = "front\u{1b}[2J\u{202e}end\u{7}".to_string();
+    let s = session(&g, 20);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = text(&draw(&s.group, w, h));
+        assert!(
+            !screen
+                .chars()
+                .any(|c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "{screen:?}"
+        );
+        assert!(screen.contains("front"), "{screen}");
+    }
+    assert!(s
+        .group
+        .log
+        .iter()
+        .all(|e| !e.text.contains('\u{1b}') && !e.text.contains('\u{202e}')));
+}
