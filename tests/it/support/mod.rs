@@ -21,6 +21,7 @@ pub mod kubectl_proxy;
 pub mod metrics_stand_in;
 pub mod netns;
 pub mod prometheus;
+pub mod two_services;
 pub mod wait;
 
 pub use wait::{wait_until, wait_until_sync};
