@@ -29,8 +29,7 @@ pub struct Options {
     pub timeout: std::time::Duration,
 }
 
-/// How long a write may take unless the operator says otherwise.
-pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub use crate::perform::TIMEOUT;
 
 impl Default for Options {
     fn default() -> Self {

@@ -20,7 +20,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::executor::{self, Options};
-use super::inflight::InFlight;
+use super::inflight::{InFlight, Live};
 use super::release::Observed;
 use super::watches::{Change, Item, WatchSet};
 
@@ -287,7 +287,8 @@ fn result(action: Action, actor: Actor, error: Option<String>) -> Event {
 }
 
 /// Starts one effect through the executor, in a task of its own: nothing here awaits the
-/// network. What it says comes back through `tx`.
+/// network. What it says comes back through `tx`. (The notifier takes alerts before effects
+/// reach the source; the loop, which has the gates, publishes them.)
 fn execute(
     cluster: &Cluster,
     latest: &Observed,
@@ -296,16 +297,11 @@ fn execute(
     in_flight: &mut InFlight,
     tx: &mpsc::Sender<Event>,
 ) -> Vec<Event> {
-    match effect {
-        Effect::Act { action, actor } => {
-            in_flight.act(cluster, latest, options, (action, actor), tx)
-        }
-        Effect::Route { change, actor } => {
-            in_flight.route(cluster, latest, options, (change, actor), tx)
-        }
-        // the notifier takes alerts before effects reach the source
-        Effect::Alert { .. } => Vec::new(),
-        // performed by the loop, which has the gates
-        Effect::PublishGates { .. } => Vec::new(),
-    }
+    let mut live = Live {
+        cluster,
+        latest,
+        options,
+        tx,
+    };
+    in_flight.perform(&mut live, effect)
 }
