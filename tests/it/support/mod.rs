@@ -22,6 +22,7 @@ pub mod metrics_stand_in;
 pub mod netns;
 pub mod prometheus;
 pub mod stand_in;
+pub mod tmux;
 pub mod two_services;
 pub mod wait;
 
