@@ -15,6 +15,7 @@
 use crate::app::{Action, Actor, Effect, Event, GateBy};
 use crate::cluster::Cluster;
 use crate::model::{wall_clock as now, Millis};
+use crate::perform::{self, Work};
 use crate::provider::flagger::gate::{GateBook, GateRequest, Handover};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -258,7 +259,10 @@ fn published(
         out.extend(notes.into_iter().map(note));
     }
     match (action, done) {
-        (Some((action, actor)), done) => out.push(result(action, actor, done.err())),
+        (Some((action, actor)), done) => {
+            let outcome = done.map(|()| None);
+            out.extend(perform::ended(Work::Act(action), actor, outcome, now()))
+        }
         (None, Err(message)) => out.push(Event::SourceError {
             at: now(),
             source: "gates".to_string(),
@@ -274,15 +278,6 @@ fn note(text: String) -> Event {
         at: now(),
         author: "cockpit".to_string(),
         text,
-    }
-}
-
-fn result(action: Action, actor: Actor, error: Option<String>) -> Event {
-    Event::ActionResult {
-        at: now(),
-        action,
-        actor,
-        error,
     }
 }
 
