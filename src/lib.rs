@@ -10,6 +10,7 @@
 //! http1                              the small servers' HTTP/1 settings
 //! controller, group                  progression and analysis; release groups, pure
 //! app                                state, update(), keys
+//! perform                            the one executor's decisions, whatever world it acts on
 //! ui, record                         rendering; recordings
 //! tui, metrics                       the terminal loop; Prometheus
 //! config, source, replay, gate       config file; the demo; replay; Flagger's gate book and server
@@ -36,6 +37,7 @@ pub mod logging;
 pub mod metrics;
 pub mod model;
 pub mod paths;
+pub mod perform;
 pub mod provider;
 pub mod record;
 pub mod replay;

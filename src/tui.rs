@@ -239,6 +239,8 @@ impl FrameTimes {
     const KEPT: usize = 1024;
 
     fn add(&mut self, took: Duration) {
+        // one line a frame at debug level (`CANARY_LOG=canary_cockpit::tui=debug`): the frame log
+        tracing::debug!(frame = self.count + 1, "frame drawn");
         if took > SLOW_FRAME {
             tracing::info!(
                 frame = self.count + 1,

@@ -51,6 +51,14 @@ pub fn image(d: &Deployment) -> Option<String> {
         .and_then(|c| c.image.clone())
 }
 
+/// The replicas of the Deployment that are available (0 before its status says).
+pub fn available(d: &Deployment) -> i32 {
+    d.status
+        .as_ref()
+        .and_then(|s| s.available_replicas)
+        .unwrap_or(0)
+}
+
 /// The one Deployment whose pod template the selector selects.
 pub async fn running(cluster: &Cluster, selector: &Selector) -> Result<Deployment, ClusterError> {
     let mut matching: Vec<Deployment> = list(cluster)

@@ -1,6 +1,8 @@
-//! The one executor of actions on a live release: the cockpit's keys and the command-line verbs
-//! both perform an [`Action`] here. The release's provider names the lever ([`Lever`]); this
-//! module pulls it: conditional writes, the cockpit's own promotion and rollback stage by stage.
+//! The levers of a live release: the cockpit's keys (through the one executor,
+//! [`crate::perform`], whose world on the cluster is [`super::inflight`]) and the command-line
+//! verbs both perform an [`Action`] here. The release's provider names the lever ([`Lever`]);
+//! this module pulls it: conditional writes, the cockpit's own promotion and rollback stage by
+//! stage.
 //! A gate the cockpit serves for Flagger belongs to the cockpit's state: the lever becomes an
 //! event for it ([`gate_changed`]), and the gates it then publishes are written here
 //! ([`publish`]), the one write to the gate book outside the gate server.
@@ -29,8 +31,7 @@ pub struct Options {
     pub timeout: std::time::Duration,
 }
 
-/// How long a write may take unless the operator says otherwise.
-pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub use crate::perform::TIMEOUT;
 
 impl Default for Options {
     fn default() -> Self {

@@ -1,250 +1,157 @@
-//! The action in flight on a live release. Every write runs as a task of its own, so the watch
-//! loop (the watches, the heartbeat, the gate server's requests) never waits on the network:
-//!
-//! - one action at a time: a second one is refused with the reason, never queued;
-//! - a rollback never waits: it stops the action in flight (whose conditional write either
-//!   landed or did not), reads the release afresh and runs at once;
-//! - a write that takes longer than the timeout is given up, and said so: the watches show
-//!   whether it landed.
+//! The live cluster as the world of the one executor ([`crate::perform`]): every write runs as a
+//! task of its own, so the watch loop (the watches, the heartbeat, the gate server's requests)
+//! never waits on the network. The executor decides what may run and when; here the provider's
+//! levers are pulled in those tasks, which tell how they ended through the cockpit's channel.
 
 use crate::app::{Action, Actor, Event};
-use crate::cluster::{Cluster, ClusterError};
-use crate::model::{wall_clock as now, RouteChange};
-use std::time::{Duration, Instant};
+use crate::cluster::Cluster;
+use crate::model::{wall_clock as now, Millis};
+use crate::perform::{self, Executor, Plan, Pull, RouteJob, Started, Work};
+use crate::provider::Lever;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::executor::{self, Options, Reporter};
 use super::release::{self, Observed};
 use super::stages::SharedUndo;
-use crate::provider::Lever;
 
-/// What runs: an action, or a change of the testers' routes.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Work {
-    Act(Action),
-    Route(RouteChange),
-}
-
-impl std::fmt::Display for Work {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Work::Act(a) => write!(f, "{a}"),
-            Work::Route(c) => write!(f, "{c}"),
-        }
-    }
-}
-
-/// The task of the work in flight.
-struct Running {
-    work: Work,
-    actor: Actor,
-    started: Instant,
+/// A write running in a task of its own.
+pub struct Task {
     task: tokio::task::JoinHandle<()>,
     /// What a promotion changed so far, for a rollback that stops it.
     undo: SharedUndo,
 }
 
+impl perform::Running for Task {
+    fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+    fn stop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// The one slot of a release's work in flight.
-#[derive(Default)]
-pub struct InFlight {
-    running: Option<Running>,
+pub type InFlight = Executor<Task>;
+
+/// The release as last observed on the cluster, and where the tasks tell their results.
+pub struct Live<'a> {
+    pub cluster: &'a Cluster,
+    pub latest: &'a Observed,
+    pub options: &'a Options,
+    pub tx: &'a mpsc::Sender<Event>,
 }
 
-fn result(action: Action, actor: Actor, error: Option<String>) -> Event {
-    Event::ActionResult {
-        at: now(),
-        action,
-        actor,
-        error,
-    }
-}
-
-fn note(text: String) -> Event {
-    Event::Note {
-        at: now(),
-        author: "cockpit".to_string(),
-        text,
-    }
-}
-
-/// The words for a write given up after `limit`.
-fn timed_out(what: &Work, limit: Duration) -> String {
-    format!(
-        "{what}: no answer from the API server within {} s; the write may or may not have \
-         landed: the watches show what did",
-        limit.as_secs()
-    )
-}
-
-impl InFlight {
-    /// Forgets a task that ended.
-    pub fn reap(&mut self) {
-        if self.running.as_ref().is_some_and(|r| r.task.is_finished()) {
-            self.running = None;
+async fn tell(tx: &mpsc::Sender<Event>, events: Vec<Event>) {
+    for ev in events {
+        if tx.send(ev).await.is_err() {
+            tracing::debug!("the cockpit closed before the work ended");
         }
     }
+}
 
-    /// Stops the work in flight, if any (the cockpit closed).
-    pub fn abort(&mut self) {
-        if let Some(r) = self.running.take() {
-            r.task.abort();
-        }
+impl perform::World for Live<'_> {
+    type Lever = Lever;
+    type Running = Task;
+
+    fn now(&self) -> Millis {
+        now()
     }
 
-    /// Why `work` must wait, or `None` when it may start (a rollback always may: it stops what
-    /// runs). The events tell the cockpit what was stopped.
-    fn admit(&mut self, work: &Work) -> Result<(SharedUndo, Vec<Event>), String> {
-        self.reap();
-        let Some(r) = self.running.take() else {
-            return Ok((SharedUndo::default(), Vec::new()));
-        };
-        if *work == Work::Act(Action::Rollback) {
-            // the operator wants out: stop what runs where it is, then roll back
-            r.task.abort();
-            let stopped = match r.work {
-                Work::Act(action) => {
-                    result(action, r.actor, Some("stopped by a rollback".to_string()))
-                }
-                Work::Route(change) => Event::RouteResult {
-                    at: now(),
-                    change,
-                    actor: r.actor,
-                    error: Some("stopped by a rollback".to_string()),
-                },
-            };
-            return Ok((r.undo, vec![stopped]));
-        }
-        let why = format!(
-            "{} is in flight ({} s): wait for its result, or roll back",
-            r.work,
-            r.started.elapsed().as_secs()
-        );
-        self.running = Some(r);
-        Err(why)
+    fn timeout(&self) -> Duration {
+        self.options.timeout
     }
 
-    /// Starts an action: refused while another runs (unless it is a rollback), else a task of
-    /// its own. What it says comes back through `tx`; the events returned are for now.
-    pub fn act(
-        &mut self,
-        cluster: &Cluster,
-        latest: &Observed,
-        options: &Options,
-        (action, actor): (Action, Actor),
-        tx: &mpsc::Sender<Event>,
-    ) -> Vec<Event> {
-        let lever = match executor::lever(latest, action, options) {
-            Ok(lever) => lever,
-            Err(e) => return vec![result(action, actor, Some(e.to_string()))],
-        };
+    fn plan(&self, action: Action, actor: &Actor) -> Result<Plan<Lever>, String> {
+        let lever =
+            executor::lever(self.latest, action, self.options).map_err(|e| e.to_string())?;
         if let Lever::Gate { change, what } = lever {
             // the cockpit owns the gates: it applies the change and asks for them to be
             // published; nothing here touches the network
-            let changed =
-                executor::gate_changed(latest, options, (change, what), action, actor.clone());
-            return vec![changed.unwrap_or_else(|e| result(action, actor, Some(e.to_string())))];
+            let changed = executor::gate_changed(
+                self.latest,
+                self.options,
+                (change, what),
+                action,
+                actor.clone(),
+            );
+            return changed
+                .map(|ev| Plan::Said(vec![ev]))
+                .map_err(|e| e.to_string());
         }
-        let work = Work::Act(action);
-        let (undo, out) = match self.admit(&work) {
-            Ok(admitted) => admitted,
-            Err(why) => return vec![result(action, actor, Some(why))],
-        };
-        let stopped_something = !out.is_empty();
-        let (cluster, seen, tx_, opts) =
-            (cluster.clone(), latest.clone(), tx.clone(), options.clone());
-        let actor_ = actor.clone();
+        Ok(Plan::Pull(lever))
+    }
+
+    fn bounded(&self, lever: &Lever) -> bool {
+        !executor::is_staged(lever)
+    }
+
+    fn pull(&mut self, pull: Pull<Lever, Task>) -> Started<Task> {
+        let Pull {
+            action,
+            actor,
+            lever,
+            stopped,
+            limit,
+        } = pull;
+        let reread = stopped.is_some();
+        let undo = stopped.map(|t| t.undo).unwrap_or_default();
+        let (cluster, seen, tx, opts) = (
+            self.cluster.clone(),
+            self.latest.clone(),
+            self.tx.clone(),
+            self.options.clone(),
+        );
         let shared = undo.clone();
         let task = tokio::spawn(async move {
-            let staged = executor::is_staged(&lever);
             let run = async {
                 let mut seen = seen;
                 let mut lever = lever;
-                if stopped_something {
+                if reread {
                     // what was stopped may or may not have landed: act on the release as it is
-                    seen.route =
-                        release::current_route(&cluster, &seen.target, &seen.route).await?;
-                    lever = executor::lever(&seen, action, &opts)?;
+                    seen.route = release::current_route(&cluster, &seen.target, &seen.route)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    lever = executor::lever(&seen, action, &opts).map_err(|e| e.to_string())?;
                 }
-                let mut report = Reporter::Events(tx_.clone());
-                executor::pull(&cluster, &seen, lever, &opts, &mut report, &shared).await
+                let mut report = Reporter::Events(tx.clone());
+                executor::pull(&cluster, &seen, lever, &opts, &mut report, &shared)
+                    .await
+                    .map_err(|e| e.to_string())
             };
-            // staged levers wait for rollouts under bounds of their own
-            let done: Result<Option<String>, ClusterError> = if staged {
-                run.await
-            } else {
-                match tokio::time::timeout(opts.timeout, run).await {
-                    Ok(done) => done,
-                    Err(_) => Err(ClusterError::Refused(timed_out(
-                        &Work::Act(action),
-                        opts.timeout,
-                    ))),
-                }
-            };
-            let mut events = Vec::new();
-            if let Ok(Some(what)) = &done {
-                events.push(note(what.clone()));
-            }
-            events.push(result(action, actor_, done.err().map(|e| e.to_string())));
-            for ev in events {
-                if tx_.send(ev).await.is_err() {
-                    tracing::debug!("the cockpit closed before the action ended");
-                }
-            }
+            let work = Work::Act(action);
+            let done = perform::within(limit, &work, run).await;
+            tell(&tx, perform::ended(work, actor, done, now())).await;
         });
-        self.running = Some(Running {
-            work,
-            actor,
-            started: Instant::now(),
-            task,
-            undo,
-        });
-        out
+        Started::Running(Task { task, undo })
     }
 
-    /// Starts a change of the testers' routes, as [`Self::act`] starts an action.
-    pub fn route(
-        &mut self,
-        cluster: &Cluster,
-        latest: &Observed,
-        options: &Options,
-        (change, actor): (RouteChange, Actor),
-        tx: &mpsc::Sender<Event>,
-    ) -> Vec<Event> {
-        let work = Work::Route(change.clone());
-        if let Err(why) = self.admit(&work) {
-            return vec![Event::RouteResult {
-                at: now(),
+    fn route(&mut self, job: RouteJob) -> Started<Task> {
+        let (cluster, seen, tx, opts) = (
+            self.cluster.clone(),
+            self.latest.clone(),
+            self.tx.clone(),
+            self.options.clone(),
+        );
+        let task = tokio::spawn(async move {
+            let RouteJob {
                 change,
                 actor,
-                error: Some(why),
-            }];
-        }
-        let (cluster, seen, tx_, opts) =
-            (cluster.clone(), latest.clone(), tx.clone(), options.clone());
-        let (change_, actor_) = (change, actor.clone());
-        let task = tokio::spawn(async move {
-            let run = executor::route(&cluster, &seen, &change_, &opts);
-            let error = match tokio::time::timeout(opts.timeout, run).await {
-                Ok(done) => done.err().map(|e| e.to_string()),
-                Err(_) => Some(timed_out(&Work::Route(change_.clone()), opts.timeout)),
+                limit,
+            } = job;
+            let run = async {
+                executor::route(&cluster, &seen, &change, &opts)
+                    .await
+                    .map(|()| None)
+                    .map_err(|e| e.to_string())
             };
-            let ev = Event::RouteResult {
-                at: now(),
-                change: change_,
-                actor: actor_,
-                error,
-            };
-            if tx_.send(ev).await.is_err() {
-                tracing::debug!("the cockpit closed before the route change ended");
-            }
+            let work = Work::Route(change.clone());
+            let done = perform::within(Some(limit), &work, run).await;
+            tell(&tx, perform::ended(work, actor, done, now())).await;
         });
-        self.running = Some(Running {
-            work,
-            actor,
-            started: Instant::now(),
+        Started::Running(Task {
             task,
             undo: SharedUndo::default(),
-        });
-        Vec::new()
+        })
     }
 }

@@ -143,14 +143,7 @@ pub async fn copy(
     let primary = deploy::running(cluster, &seen.selectors[0]).await?;
     let canary = deploy::running(cluster, &seen.selectors[1]).await?;
     // what the primary will run: the canary Deployment's template, whatever its pods show yet
-    let image = canary
-        .spec
-        .template
-        .spec
-        .as_ref()
-        .and_then(|s| s.containers.first())
-        .and_then(|c| c.image.clone())
-        .unwrap_or_default();
+    let image = deploy::image(&canary).unwrap_or_default();
     let route = write::set_weight(cluster, &seen.route, Weight::FULL, None).await?;
     report
         .say(

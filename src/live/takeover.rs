@@ -37,12 +37,7 @@ pub async fn promote(
     // both Deployments first: nothing moves unless the whole take-over can be done
     let old = deploy::running(cluster, &seen.selectors[0]).await?;
     let new = deploy::running(cluster, &seen.selectors[1]).await?;
-    let available = new
-        .status
-        .as_ref()
-        .and_then(|s| s.available_replicas)
-        .unwrap_or(0);
-    if available < 1 {
+    if deploy::available(&new) < 1 {
         return Err(ClusterError::Refused(format!(
             "deployment/{} ({new_v}) has no available replicas, so it cannot take all the \
              traffic over: nothing was changed",

@@ -15,12 +15,13 @@
 use crate::app::{Action, Actor, Effect, Event, GateBy};
 use crate::cluster::Cluster;
 use crate::model::{wall_clock as now, Millis};
+use crate::perform::{self, Work};
 use crate::provider::flagger::gate::{GateBook, GateRequest, Handover};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::executor::{self, Options};
-use super::inflight::InFlight;
+use super::inflight::{InFlight, Live};
 use super::release::Observed;
 use super::watches::{Change, Item, WatchSet};
 
@@ -258,7 +259,10 @@ fn published(
         out.extend(notes.into_iter().map(note));
     }
     match (action, done) {
-        (Some((action, actor)), done) => out.push(result(action, actor, done.err())),
+        (Some((action, actor)), done) => {
+            let outcome = done.map(|()| None);
+            out.extend(perform::ended(Work::Act(action), actor, outcome, now()))
+        }
         (None, Err(message)) => out.push(Event::SourceError {
             at: now(),
             source: "gates".to_string(),
@@ -277,17 +281,9 @@ fn note(text: String) -> Event {
     }
 }
 
-fn result(action: Action, actor: Actor, error: Option<String>) -> Event {
-    Event::ActionResult {
-        at: now(),
-        action,
-        actor,
-        error,
-    }
-}
-
 /// Starts one effect through the executor, in a task of its own: nothing here awaits the
-/// network. What it says comes back through `tx`.
+/// network. What it says comes back through `tx`. (The notifier takes alerts before effects
+/// reach the source; the loop, which has the gates, publishes them.)
 fn execute(
     cluster: &Cluster,
     latest: &Observed,
@@ -296,16 +292,11 @@ fn execute(
     in_flight: &mut InFlight,
     tx: &mpsc::Sender<Event>,
 ) -> Vec<Event> {
-    match effect {
-        Effect::Act { action, actor } => {
-            in_flight.act(cluster, latest, options, (action, actor), tx)
-        }
-        Effect::Route { change, actor } => {
-            in_flight.route(cluster, latest, options, (change, actor), tx)
-        }
-        // the notifier takes alerts before effects reach the source
-        Effect::Alert { .. } => Vec::new(),
-        // performed by the loop, which has the gates
-        Effect::PublishGates { .. } => Vec::new(),
-    }
+    let mut live = Live {
+        cluster,
+        latest,
+        options,
+        tx,
+    };
+    in_flight.perform(&mut live, effect)
 }

@@ -6,10 +6,10 @@
 
 use crate::support::cluster::*;
 use crate::support::runtime;
+use crate::support::two_services::{json_of, ok, Shape};
 use canary_cockpit::cluster::ClusterError;
 use canary_cockpit::live::executor::{self, Options};
-use canary_cockpit::model::{RouteChange, RouteRule, Weight};
-use canary_cockpit::provider::common::write;
+use canary_cockpit::model::{RouteChange, RouteRule};
 use serde_json::{json, Value};
 
 pub(crate) fn http_proxies() -> kube::api::ApiResource {
@@ -51,27 +51,6 @@ pub(crate) async fn contour_release(client: &kube::Client, prefix: &str) -> Stri
     ns
 }
 
-fn json_of(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn routes(client: &kube::Client, rt: &tokio::runtime::Runtime, ns: &str) -> Vec<Value> {
     let proxy = rt.block_on(get_custom(client, ns, &http_proxies(), "shop"));
     proxy["spec"]["routes"]
@@ -87,6 +66,18 @@ fn weights(route: &Value) -> (Option<i64>, Option<i64>) {
     )
 }
 
+/// The weights of the weighted route where the release was made (the second).
+fn weights_of(proxy: &Value) -> (Option<i64>, Option<i64>) {
+    weights(&proxy["spec"]["routes"][1])
+}
+
+const SHOP: Shape = Shape {
+    resource: http_proxies,
+    object: "httpproxy/shop",
+    alias: "proxy/shop",
+    weights: weights_of,
+};
+
 fn rule(kind: &str, name: &str, value: &str, matching: &str, owner: &str) -> Value {
     json!({"kind": kind, "name": name, "value": value, "match": matching, "owner": owner})
 }
@@ -97,52 +88,15 @@ fn a_contour_release_reads_writes_both_weights_and_rolls_back() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(contour_release(&client, "contour"));
-    let status = |target: &str| {
-        let args = ["status", target, "-o", "json", "--no-prometheus"];
-        canary_at(&cp.kubeconfig, &ns, &args)
-    };
-
-    let json = json_of(&status("proxy/shop"));
-    assert_eq!(json["target"], "httpproxy/shop");
-    assert_eq!(json["provider"], "contour");
-    assert_eq!(json["phase"], "progressing");
-    assert_eq!(json["weight"], json!({"canary": 10, "primary": 90}));
-    assert_eq!(json["versions"][0]["name"], "shop");
-    assert_eq!(json["versions"][1]["name"], "shop-canary");
-    assert_eq!(json["canary_by"], "name");
+    let shop = SHOP.at(&cp.kubeconfig, &client, &rt, &ns);
+    let json = shop.reads("contour", true);
     assert_eq!(
         json["routes"],
         json!([rule("header", "x-qa", "yes", "exact", "release")])
     );
     assert_eq!(json["bypass"], json!(["header x-qa=yes"]));
-    // the same top-level keys as every other provider's status (bypass: rules to the canary)
-    let keys: Vec<&str> = json
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        keys,
-        [
-            "bypass",
-            "canary_by",
-            "metrics_source",
-            "namespace",
-            "phase",
-            "provider",
-            "routes",
-            "target",
-            "versions",
-            "weight"
-        ]
-    );
 
-    ok(&canary_at(
-        &cp.kubeconfig,
-        &ns,
-        &["set-weight", "httpproxy/shop", "35"],
-    ));
+    ok(&shop.canary(&["set-weight", "httpproxy/shop", "35"]));
     let r = routes(&client, &rt, &ns);
     assert_eq!(weights(&r[1]), (Some(65), Some(35)));
     // nothing else of the proxy moved
@@ -156,54 +110,10 @@ fn a_contour_release_reads_writes_both_weights_and_rolls_back() {
         json!([{"name": "shop-canary", "port": 80}])
     );
 
-    ok(&canary_at(&cp.kubeconfig, &ns, &["pause", "proxy/shop"]));
-    let proxy = rt.block_on(get_custom(&client, &ns, &http_proxies(), "shop"));
-    assert_eq!(
-        proxy["metadata"]["annotations"]["canary-cockpit.io/paused"],
-        "true"
-    );
-    assert_eq!(json_of(&status("proxy/shop"))["phase"], "paused");
-    ok(&canary_at(&cp.kubeconfig, &ns, &["resume", "proxy/shop"]));
-    let proxy = rt.block_on(get_custom(&client, &ns, &http_proxies(), "shop"));
-    assert!(
-        proxy["metadata"]["annotations"]
-            .get("canary-cockpit.io/paused")
-            .is_none(),
-        "{proxy}"
-    );
-
-    // a controller's lever is refused with its reason
-    let out = canary_at(&cp.kubeconfig, &ns, &["retry", "proxy/shop"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Argo Rollouts"));
-
-    // rollback: weight 0 with the outcome in one write, then the canary scaled to 0
-    let text = ok(&canary_at(
-        &cp.kubeconfig,
-        &ns,
-        &["rollback", "proxy/shop", "--yes"],
-    ));
-    assert!(text.contains("httpproxy/shop: canary weight 0 %"), "{text}");
-    assert!(text.contains("deployment/shop-v2 scaled to 0"), "{text}");
-    let proxy = rt.block_on(get_custom(&client, &ns, &http_proxies(), "shop"));
-    assert_eq!(weights(&proxy["spec"]["routes"][1]), (Some(100), Some(0)));
-    assert_eq!(
-        proxy["metadata"]["annotations"]["canary-cockpit.io/outcome"],
-        "rolled-back"
-    );
-    assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v2")), 0);
-    let out = status("proxy/shop");
-    assert_eq!(out.status.code(), Some(3));
-    assert_eq!(json_of(&out)["phase"], "rolled-back");
-
-    // an HTTPProxy without two services on a route is not a release
-    let out = status("proxy/solo");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("has no route with two weighted backends"),
-        "{err}"
-    );
+    shop.pauses_and_resumes();
+    shop.refuses_a_controllers_lever();
+    shop.rolls_back();
+    shop.solo_is_no_release("proxy/solo");
 }
 
 #[test]
@@ -309,23 +219,12 @@ fn a_stale_contour_write_is_refused_and_the_list_shows_the_release() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(contour_release(&client, "contour-race"));
+    let shop = SHOP.at(&cp.kubeconfig, &client, &rt, &ns);
     rt.block_on(async {
         let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "httpproxy/shop").await;
-        assert_eq!(seen.snapshot.weight, Weight::clamped(10));
         assert_eq!(seen.snapshot.source, "contour");
-        patch_custom(
-            &client,
-            &ns,
-            &http_proxies(),
-            "shop",
-            json!({"metadata": {"labels": {"touched": "yes"}}}),
-        )
-        .await;
-        // the weight and a testers' route from the older read land nowhere
-        let err = write::set_weight(&cluster, &seen.route, Weight::clamped(50), None)
-            .await
-            .unwrap_err();
-        assert!(matches!(err, ClusterError::Conflict { .. }), "{err}");
+        shop.refuses_a_stale_write(&cluster, &seen, "contour").await;
+        // a testers' route from the older read lands nowhere either
         let add = RouteChange::Add {
             rule: RouteRule::cookie("tester"),
         };
@@ -335,16 +234,6 @@ fn a_stale_contour_write_is_refused_and_the_list_shows_the_release() {
         assert!(matches!(err, ClusterError::Conflict { .. }), "{err}");
         let proxy = get_custom(&client, &ns, &http_proxies(), "shop").await;
         assert_eq!(proxy["spec"]["routes"].as_array().map(Vec::len), Some(2));
-        assert_eq!(proxy["spec"]["routes"][1]["services"][1]["weight"], 10);
-
-        let (listed, missing) = canary_cockpit::live::discover::releases(&cluster, false)
-            .await
-            .unwrap();
-        assert!(missing.is_empty(), "{missing:?}");
-        let ours: Vec<_> = listed.iter().filter(|l| l.provider == "contour").collect();
-        assert_eq!(ours.len(), 1, "{listed:?}");
-        assert_eq!(ours[0].target, "httpproxy/shop");
-        assert_eq!(ours[0].weight, Some(10));
     });
 }
 
@@ -355,32 +244,6 @@ fn a_contour_release_is_promoted_stage_by_stage() {
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(contour_release(&client, "contour-promote"));
     let _kubelet = Kubelet::start(cp.kubeconfig.clone(), ns.clone());
-    let text = ok(&canary_at(
-        &cp.kubeconfig,
-        &ns,
-        &["promote", "proxy/shop", "--yes"],
-    ));
-    let stages = [
-        "httpproxy/shop: all traffic to the canary (100 %)",
-        "deployment/shop-v1 takes the canary's pod template (shop:2.0)",
-        "deployment/shop-v1 rolled out",
-        "httpproxy/shop: all traffic back to the primary, now on shop:2.0",
-        "deployment/shop-v2 scaled to 0",
-    ];
-    in_order(&text, &stages);
-    let proxy = rt.block_on(get_custom(&client, &ns, &http_proxies(), "shop"));
-    assert_eq!(weights(&proxy["spec"]["routes"][1]), (Some(100), Some(0)));
-    assert_eq!(
-        proxy["metadata"]["annotations"]["canary-cockpit.io/outcome"],
-        "promoted"
-    );
-    assert_eq!(
-        rt.block_on(deployment_image(&client, &ns, "shop-v1")),
-        "shop:2.0"
-    );
-    assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v1")), 2);
-    assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v2")), 0);
-    let out = canary_at(&cp.kubeconfig, &ns, &["status", "proxy/shop", "-o", "json"]);
-    ok(&out);
-    assert_eq!(json_of(&out)["phase"], "promoted");
+    SHOP.at(&cp.kubeconfig, &client, &rt, &ns)
+        .promotes_stage_by_stage();
 }

@@ -5,11 +5,10 @@
 
 use crate::support::cluster::*;
 use crate::support::runtime;
+use crate::support::two_services::{ok, Shape};
 use canary_cockpit::app::{Action, Actor, Effect, Event};
-use canary_cockpit::cluster::ClusterError;
 use canary_cockpit::live::executor::Options;
 use canary_cockpit::model::Weight;
-use canary_cockpit::provider::common::write;
 use serde_json::json;
 
 fn traefik_services() -> kube::api::ApiResource {
@@ -46,25 +45,21 @@ pub(crate) async fn traefik_release(client: &kube::Client, prefix: &str) -> Stri
     ns
 }
 
-fn json_of(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+/// The primary's and the canary's weight in the TraefikService.
+fn weights(ts: &serde_json::Value) -> (Option<i64>, Option<i64>) {
+    let services = &ts["spec"]["weighted"]["services"];
+    (
+        services[0]["weight"].as_i64(),
+        services[1]["weight"].as_i64(),
+    )
 }
 
-fn ok(out: &std::process::Output) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+const SHOP: Shape = Shape {
+    resource: traefik_services,
+    object: "traefikservice/shop",
+    alias: "ts/shop",
+    weights,
+};
 
 #[test]
 fn a_traefik_release_reads_writes_both_weights_and_rolls_back() {
@@ -72,129 +67,22 @@ fn a_traefik_release_reads_writes_both_weights_and_rolls_back() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(traefik_release(&client, "traefik"));
-    // no Prometheus another test may put in `monitoring` meanwhile: the keys stay the same
-    let status = |target: &str| {
-        let args = ["status", target, "-o", "json", "--no-prometheus"];
-        canary_at(&cp.kubeconfig, &ns, &args)
-    };
+    let shop = SHOP.at(&cp.kubeconfig, &client, &rt, &ns);
+    shop.reads("traefik", false);
 
-    let out = status("ts/shop");
-    ok(&out);
-    let json = json_of(&out);
-    assert_eq!(json["target"], "traefikservice/shop");
-    assert_eq!(json["provider"], "traefik");
-    assert_eq!(json["phase"], "progressing");
-    assert_eq!(json["weight"], json!({"canary": 10, "primary": 90}));
-    assert_eq!(json["versions"][0]["name"], "shop");
-    assert_eq!(json["versions"][1]["name"], "shop-canary");
-    assert_eq!(json["canary_by"], "name");
-    // the same top-level keys as every other provider's status
-    let keys: Vec<&str> = json
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        keys,
-        [
-            "canary_by",
-            "metrics_source",
-            "namespace",
-            "phase",
-            "provider",
-            "routes",
-            "target",
-            "versions",
-            "weight"
-        ]
-    );
-
-    ok(&canary_at(
-        &cp.kubeconfig,
-        &ns,
-        &["set-weight", "traefikservice/shop", "35"],
-    ));
-    let ts = rt.block_on(get_custom(&client, &ns, &traefik_services(), "shop"));
-    let services = &ts["spec"]["weighted"]["services"];
-    assert_eq!(
-        (
-            services[0]["weight"].as_i64(),
-            services[1]["weight"].as_i64()
-        ),
-        (Some(65), Some(35))
-    );
+    ok(&shop.canary(&["set-weight", "traefikservice/shop", "35"]));
+    let ts = shop.get();
+    assert_eq!(weights(&ts), (Some(65), Some(35)));
     // nothing else of the services moved
+    let services = &ts["spec"]["weighted"]["services"];
     assert_eq!(services[0]["port"], 80);
     assert_eq!(services[1]["port"], "http");
     assert_eq!(services[1]["name"], "shop-canary");
 
-    // pause and resume are recorded on the TraefikService
-    ok(&canary_at(&cp.kubeconfig, &ns, &["pause", "ts/shop"]));
-    let ts = rt.block_on(get_custom(&client, &ns, &traefik_services(), "shop"));
-    assert_eq!(
-        ts["metadata"]["annotations"]["canary-cockpit.io/paused"],
-        "true"
-    );
-    assert_eq!(json_of(&status("ts/shop"))["phase"], "paused");
-    let out = canary_at(&cp.kubeconfig, &ns, &["pause", "ts/shop"]);
-    ok(&out);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("already paused"));
-    ok(&canary_at(&cp.kubeconfig, &ns, &["resume", "ts/shop"]));
-    let ts = rt.block_on(get_custom(&client, &ns, &traefik_services(), "shop"));
-    assert!(
-        ts["metadata"]["annotations"]
-            .get("canary-cockpit.io/paused")
-            .is_none(),
-        "{ts}"
-    );
-
-    // a controller's lever is refused with its reason, and nothing is written
-    let out = canary_at(&cp.kubeconfig, &ns, &["retry", "ts/shop"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Argo Rollouts"));
-
-    // rollback: weight 0 with the outcome in one write, then the canary scaled to 0
-    assert_eq!(
-        canary_at(&cp.kubeconfig, &ns, &["rollback", "ts/shop"])
-            .status
-            .code(),
-        Some(2)
-    );
-    let out = canary_at(&cp.kubeconfig, &ns, &["rollback", "ts/shop", "--yes"]);
-    ok(&out);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("traefikservice/shop: canary weight 0 %"),
-        "{text}"
-    );
-    assert!(text.contains("deployment/shop-v2 scaled to 0"), "{text}");
-    let ts = rt.block_on(get_custom(&client, &ns, &traefik_services(), "shop"));
-    let services = &ts["spec"]["weighted"]["services"];
-    assert_eq!(
-        (
-            services[0]["weight"].as_i64(),
-            services[1]["weight"].as_i64()
-        ),
-        (Some(100), Some(0))
-    );
-    assert_eq!(
-        ts["metadata"]["annotations"]["canary-cockpit.io/outcome"],
-        "rolled-back"
-    );
-    assert_eq!(rt.block_on(deployment_replicas(&client, &ns, "shop-v2")), 0);
-    let out = status("ts/shop");
-    assert_eq!(out.status.code(), Some(3));
-    assert_eq!(json_of(&out)["phase"], "rolled-back");
-
-    // a TraefikService without two services is not a release
-    let out = status("ts/solo");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("has no route with two weighted backends"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    shop.pauses_and_resumes();
+    shop.refuses_a_controllers_lever();
+    shop.rolls_back();
+    shop.solo_is_no_release("ts/solo");
 }
 
 #[test]
@@ -203,35 +91,10 @@ fn a_stale_write_is_refused_and_the_list_shows_the_release() {
     let rt = runtime();
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(traefik_release(&client, "traefik-race"));
+    let shop = SHOP.at(&cp.kubeconfig, &client, &rt, &ns);
     rt.block_on(async {
         let (cluster, seen) = read_release(&cp.kubeconfig, &ns, "traefikservice/shop").await;
-        assert_eq!(seen.snapshot.weight, Weight::clamped(10));
-        // someone else writes first: the cockpit's write from the older read lands nowhere
-        patch_custom(
-            &client,
-            &ns,
-            &traefik_services(),
-            "shop",
-            json!({"metadata": {"labels": {"touched": "yes"}}}),
-        )
-        .await;
-        let err = write::set_weight(&cluster, &seen.route, Weight::clamped(50), None)
-            .await
-            .unwrap_err();
-        assert!(matches!(err, ClusterError::Conflict { .. }), "{err}");
-        assert!(err.to_string().contains("nothing was written"), "{err}");
-        let ts = get_custom(&client, &ns, &traefik_services(), "shop").await;
-        assert_eq!(ts["spec"]["weighted"]["services"][1]["weight"], 10);
-
-        let (listed, missing) = canary_cockpit::live::discover::releases(&cluster, false)
-            .await
-            .unwrap();
-        assert!(missing.is_empty(), "{missing:?}");
-        let ours: Vec<_> = listed.iter().filter(|l| l.provider == "traefik").collect();
-        assert_eq!(ours.len(), 1, "{listed:?}");
-        assert_eq!(ours[0].target, "traefikservice/shop");
-        assert_eq!(ours[0].weight, Some(10));
-        assert_eq!(ours[0].phase, "progressing");
+        shop.refuses_a_stale_write(&cluster, &seen, "traefik").await;
     });
 }
 
@@ -242,30 +105,8 @@ fn a_traefik_release_is_promoted_stage_by_stage() {
     let client = rt.block_on(client(&cp.kubeconfig));
     let ns = rt.block_on(traefik_release(&client, "traefik-promote"));
     let _kubelet = Kubelet::start(cp.kubeconfig.clone(), ns.clone());
-    let out = canary_at(&cp.kubeconfig, &ns, &["promote", "ts/shop", "--yes"]);
-    ok(&out);
-    let text = String::from_utf8_lossy(&out.stdout);
-    let stages = [
-        "traefikservice/shop: all traffic to the canary (100 %)",
-        "deployment/shop-v1 takes the canary's pod template (shop:2.0)",
-        "deployment/shop-v1 rolled out",
-        "traefikservice/shop: all traffic back to the primary, now on shop:2.0",
-        "deployment/shop-v2 scaled to 0",
-    ];
-    in_order(&text, &stages);
-    let ts = rt.block_on(get_custom(&client, &ns, &traefik_services(), "shop"));
-    assert_eq!(ts["spec"]["weighted"]["services"][1]["weight"], 0);
-    assert_eq!(
-        ts["metadata"]["annotations"]["canary-cockpit.io/outcome"],
-        "promoted"
-    );
-    assert_eq!(
-        rt.block_on(deployment_image(&client, &ns, "shop-v1")),
-        "shop:2.0"
-    );
-    let out = canary_at(&cp.kubeconfig, &ns, &["status", "ts/shop", "-o", "json"]);
-    ok(&out);
-    assert_eq!(json_of(&out)["phase"], "promoted");
+    SHOP.at(&cp.kubeconfig, &client, &rt, &ns)
+        .promotes_stage_by_stage();
 }
 
 #[test]

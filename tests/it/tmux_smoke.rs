@@ -1,88 +1,11 @@
 //! The real binary in a real terminal (tmux): start the demo, press keys, read the screen, quit.
 //! tmux answers crossterm's terminal queries, which a bare pty does not. `scripts/test.sh` installs it.
 
+use crate::support::tmux::Tmux;
 use crate::support::{runtime, scratch, wait_until_sync};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-
-struct Tmux {
-    socket: String,
-    dir: PathBuf,
-}
-
-impl Tmux {
-    fn start(label: &str, command: &str, dir: PathBuf) -> Tmux {
-        let version = Command::new("tmux").arg("-V").output();
-        assert!(
-            version.is_ok_and(|o| o.status.success()),
-            "tmux is required for the smoke test: run ./scripts/test.sh, which installs it"
-        );
-        let socket = format!("canary-{label}-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "120",
-                "-y",
-                "40",
-                "-s",
-                "smoke",
-            ])
-            .arg(command)
-            .status()
-            .expect("start tmux");
-        assert!(ok.success(), "tmux new-session failed");
-        Tmux { socket, dir }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "smoke"])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "smoke"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen satisfies `pred`; panics with the screen after 15 s.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        wait_until_sync(what, Duration::from_secs(15), || {
-            let s = self.screen();
-            if pred(&s) {
-                Ok(s)
-            } else {
-                Err(format!("screen:\n{s}"))
-            }
-        })
-    }
-
-    fn status_file(&self) -> PathBuf {
-        self.dir.join("exit-status")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .stderr(std::process::Stdio::null())
-            .status();
-    }
-}
 
 fn wait_for_file(path: &Path) -> String {
     wait_until_sync(

@@ -11,9 +11,10 @@ use kube::api::DynamicObject;
 use super::{
     known, lever, metrics_hints, pause_writes, read, route, route_writes, watches, ROLLOUT,
 };
+use crate::provider::common::alerts;
 use crate::provider::common::discover::objects;
 use crate::provider::common::infer::Kept;
-use crate::provider::common::route::{foreign, known_selectors, no_alert_providers};
+use crate::provider::common::route::{foreign, known_selectors};
 use crate::provider::system::{Context, Found, Pending, TrafficSystem, Watched};
 use crate::provider::{Ended, Lever, MetricsHints, ObjectWrite, Route, Routing};
 
@@ -142,9 +143,6 @@ impl TrafficSystem for ArgoRollouts {
         _cluster: &'a Cluster,
         route: &'a Route,
     ) -> Pending<'a, (Vec<Sink>, Vec<String>)> {
-        Box::pin(std::future::ready((
-            Vec::new(),
-            vec![no_alert_providers(route)],
-        )))
+        alerts::none(route)
     }
 }

@@ -342,33 +342,7 @@ mod tests {
     }
 
     fn route(annotations: &[(&str, &str)]) -> Route {
-        let meta = kube::api::ObjectMeta {
-            annotations: Some(
-                annotations
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            ),
-            ..Default::default()
-        };
-        let routing = crate::provider::Routing::Nginx(crate::provider::nginx::Routing {
-            pair: crate::provider::nginx::Pair {
-                primary: Default::default(),
-                canary: Default::default(),
-            },
-            weight: Some(crate::provider::nginx::CanaryWeight {
-                weight: 0,
-                total: 100,
-            }),
-        });
-        Route::plain(
-            routing,
-            "virtualservice/reviews".to_string(),
-            "reviews".to_string(),
-            ["v1".to_string(), "v2".to_string()],
-            Weight::ZERO,
-            &meta,
-        )
+        super::super::fixture::route(annotations, ["v1", "v2"], 0)
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //! metrics are ([`hints`]), the list a system's releases are found in ([`discover`]), how a
 //! release ends by its layout ([`takeover`]) and the write that ends it ([`ending`]).
 
+pub mod alerts;
 pub mod discover;
 pub mod ending;
+#[cfg(test)]
+pub mod fixture;
 pub mod hints;
 pub mod infer;
 pub mod lever;

@@ -111,37 +111,10 @@ pub fn why(new: &str, old: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Weight;
     use crate::provider::common::infer::Decided;
 
     fn route(by: CanaryBy, annotations: &[(&str, &str)], weight: u8) -> Route {
-        let meta = kube::api::ObjectMeta {
-            annotations: Some(
-                annotations
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            ),
-            ..Default::default()
-        };
-        let routing = crate::provider::Routing::Nginx(crate::provider::nginx::Routing {
-            pair: crate::provider::nginx::Pair {
-                primary: Default::default(),
-                canary: Default::default(),
-            },
-            weight: Some(crate::provider::nginx::CanaryWeight {
-                weight: 0,
-                total: 100,
-            }),
-        });
-        let mut r = Route::plain(
-            routing,
-            "virtualservice/reviews".to_string(),
-            "reviews".to_string(),
-            ["v2".to_string(), "v1".to_string()],
-            Weight::clamped(weight),
-            &meta,
-        );
+        let mut r = super::super::fixture::route(annotations, ["v2", "v1"], weight);
         r.decided(Some(Decided::new(by, "test")));
         r
     }

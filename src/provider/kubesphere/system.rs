@@ -9,11 +9,10 @@ use crate::model::{Capability, Kind, Refusal, RouteChange, Weight};
 use kube::api::DynamicObject;
 
 use super::{lever, pause_writes, read, route, route_writes, watches, weight_writes, STRATEGY};
+use crate::provider::common::alerts;
 use crate::provider::common::discover::objects;
 use crate::provider::common::infer::Kept;
-use crate::provider::common::route::{
-    foreign, known_selectors, no_alert_providers, pause_annotation_field,
-};
+use crate::provider::common::route::{foreign, known_selectors, pause_annotation_field};
 use crate::provider::system::{cockpit_refusals, Context, Found, Pending, TrafficSystem, Watched};
 use crate::provider::{Ended, Lever, MetricsHints, ObjectWrite, Route, Routing};
 
@@ -141,9 +140,6 @@ impl TrafficSystem for KubeSphere {
         _cluster: &'a Cluster,
         route: &'a Route,
     ) -> Pending<'a, (Vec<Sink>, Vec<String>)> {
-        Box::pin(std::future::ready((
-            Vec::new(),
-            vec![no_alert_providers(route)],
-        )))
+        alerts::none(route)
     }
 }

@@ -9,9 +9,10 @@ use crate::model::{Kind, Refusal, RouteChange, Weight};
 use kube::api::DynamicObject;
 
 use super::{discover, metrics_hints, pause_writes, read, rebuild, stored, weight_writes, INGRESS};
+use crate::provider::common::alerts;
 use crate::provider::common::infer::Kept;
 use crate::provider::common::route::{
-    cockpit_lever, foreign, known_selectors, no_alert_providers, pause_annotation_field,
+    cockpit_lever, foreign, known_selectors, pause_annotation_field,
 };
 use crate::provider::system::{cockpit_refusals, Context, Found, Pending, TrafficSystem, Watched};
 use crate::provider::{Ended, Lever, MetricsHints, ObjectWrite, Route, Routing};
@@ -138,9 +139,6 @@ impl TrafficSystem for Nginx {
         _cluster: &'a Cluster,
         route: &'a Route,
     ) -> Pending<'a, (Vec<Sink>, Vec<String>)> {
-        Box::pin(std::future::ready((
-            Vec::new(),
-            vec![no_alert_providers(route)],
-        )))
+        alerts::none(route)
     }
 }

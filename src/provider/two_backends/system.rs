@@ -12,11 +12,10 @@ use crate::model::{Kind, Refusal, RouteChange, Weight};
 use kube::api::DynamicObject;
 
 use super::{pause_writes, watched, weight_writes, Routing, TwoBackends};
+use crate::provider::common::alerts;
 use crate::provider::common::discover::objects;
 use crate::provider::common::infer::Kept;
-use crate::provider::common::route::{
-    cockpit_lever, foreign, no_alert_providers, pause_annotation_field,
-};
+use crate::provider::common::route::{cockpit_lever, foreign, pause_annotation_field};
 use crate::provider::system::{Context, Found, Pending, TrafficSystem, Watched};
 use crate::provider::{Ended, Lever, MetricsHints, ObjectWrite, Route};
 
@@ -177,9 +176,6 @@ impl<T: TwoBackendSystem> TrafficSystem for T {
         _cluster: &'a Cluster,
         route: &'a Route,
     ) -> Pending<'a, (Vec<Sink>, Vec<String>)> {
-        Box::pin(std::future::ready((
-            Vec::new(),
-            vec![no_alert_providers(route)],
-        )))
+        alerts::none(route)
     }
 }

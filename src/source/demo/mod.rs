@@ -1,4 +1,5 @@
-//! The embedded demo: a simulated release, its scenarios, and the task that runs it on a virtual clock.
+//! The embedded demo: a simulated release, its scenarios, the world the one executor acts on in it,
+//! and the task that runs it on a virtual clock.
 
 pub mod exporter;
 pub mod group_scenario;
@@ -9,6 +10,7 @@ pub mod scenario;
 pub mod session;
 pub mod sim;
 pub mod usage;
+pub mod world;
 
 pub use scenario::{Scenario, ScenarioError};
 pub use session::DemoSession;

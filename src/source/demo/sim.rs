@@ -1,16 +1,18 @@
 //! The simulated release behind `canary demo`: a traffic split, two versions' pods and their traffic.
 //!
 //! It plays the cluster and the metrics backend: `step` moves the virtual clock and reports what
-//! changed as events; `apply` performs an effect and answers with its result. No I/O, no real clock.
+//! changed as events; `apply` performs an effect through the one executor (what each action does
+//! to the simulation: `world`) and answers with its result. No I/O, no real clock.
 
 use super::pods::{pod_name, PodProfile, SimPod};
 use super::rng::Rng;
 use super::scenario::{Scenario, VersionSpec};
 use super::usage::{self, UsageProfile};
-use crate::app::{Action, Effect, Event};
+use crate::app::{Effect, Event};
 use crate::model::{
     MetricsSample, Millis, PodSet, ReleaseSnapshot, Version, VersionSample, Weight,
 };
+use crate::perform::Executor;
 
 /// Traffic behaviour of one version.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,9 +74,9 @@ pub struct Sim {
     rng: Rng,
     now: Millis,
     start: Millis,
-    weight: Weight,
+    pub(super) weight: Weight,
     /// The canary has been scaled to 0 for good (after a rollback or a promotion).
-    canary_retired: bool,
+    pub(super) canary_retired: bool,
     primary: Side,
     canary: Side,
     next_sample_at: Millis,
@@ -84,7 +86,9 @@ pub struct Sim {
     last_pods: Option<PodSet>,
     /// Testers' routes the operator added (`h`): the demo's release keeps them as the routing
     /// object would.
-    rules: Vec<crate::model::RouteRule>,
+    pub(super) rules: Vec<crate::model::RouteRule>,
+    /// The one executor, acting on this simulation.
+    executor: Executor<std::convert::Infallible>,
 }
 
 impl Sim {
@@ -117,6 +121,7 @@ impl Sim {
             last_release: None,
             last_pods: None,
             rules: Vec::new(),
+            executor: Executor::default(),
         }
     }
 
@@ -167,45 +172,17 @@ impl Sim {
         out
     }
 
-    /// Performs an effect; answers with its result and the observations it changed.
+    /// Performs an effect through the one executor; answers with its result and the
+    /// observations it changed. Alerts go to the notifier, when there is one.
     pub fn apply(&mut self, effect: &Effect) -> Vec<Event> {
-        if let Effect::Route { change, actor } = effect {
-            return self.route(change, actor);
-        }
-        let Effect::Act { action, actor } = effect else {
-            // alerts go to the notifier, when there is one: the cockpit's event log shows them
-            return Vec::new();
-        };
-        match *action {
-            Action::SetWeight { weight } => self.weight = weight,
-            Action::NextStep | Action::Retry => {
-                // the demo's release has no controller of its own to step or retry
-                return vec![Event::ActionResult {
-                    at: self.now,
-                    action: *action,
-                    actor: actor.clone(),
-                    error: Some("the demo release has no controller steps: use + or w".into()),
-                }];
-            }
-            Action::Pause | Action::Resume => {}
-            Action::Promote => self.promote(),
-            Action::Rollback => {
-                self.weight = Weight::ZERO;
-                self.canary_retired = true;
-            }
-        }
-        self.reconcile();
-        let mut out = vec![Event::ActionResult {
-            at: self.now,
-            action: *action,
-            actor: actor.clone(),
-            error: None,
-        }];
-        self.observe(&mut out);
+        // the executor acts on the simulation it is kept in
+        let mut executor = std::mem::take(&mut self.executor);
+        let out = executor.perform(self, effect.clone());
+        self.executor = executor;
         out
     }
 
-    fn promote(&mut self) {
+    pub(super) fn promote(&mut self) {
         // the primary takes the canary's version: new primary pods roll out, the old ones terminate
         let now = self.now;
         self.primary.version = self.canary.version.clone();
@@ -241,7 +218,7 @@ impl Sim {
     }
 
     /// Scales the canary towards its desired replicas (replicas ∝ weight).
-    fn reconcile(&mut self) {
+    pub(super) fn reconcile(&mut self) {
         let desired = self.canary_desired() as usize;
         let now = self.now;
         while self.canary.live() < desired {
@@ -268,32 +245,6 @@ impl Sim {
         }
     }
 
-    /// A testers' route on the demo's release: one rule per kind and name, the newest wins.
-    fn route(
-        &mut self,
-        change: &crate::model::RouteChange,
-        actor: &crate::app::Actor,
-    ) -> Vec<Event> {
-        match change {
-            crate::model::RouteChange::Add { rule } => {
-                self.rules
-                    .retain(|r| (r.kind, &r.name) != (rule.kind, &rule.name));
-                self.rules.push(rule.clone());
-            }
-            crate::model::RouteChange::Clear => self
-                .rules
-                .retain(|r| r.owner != crate::model::RuleOwner::Cockpit),
-        }
-        let mut out = vec![Event::RouteResult {
-            at: self.now,
-            change: change.clone(),
-            actor: actor.clone(),
-            error: None,
-        }];
-        self.observe(&mut out);
-        out
-    }
-
     fn snapshot(&self) -> ReleaseSnapshot {
         ReleaseSnapshot {
             name: self.scenario.release.name.clone(),
@@ -312,7 +263,7 @@ impl Sim {
         }
     }
 
-    fn observe(&mut self, out: &mut Vec<Event>) {
+    pub(super) fn observe(&mut self, out: &mut Vec<Event>) {
         let release = self.snapshot();
         if self.last_release.as_ref() != Some(&release) {
             self.last_release = Some(release.clone());

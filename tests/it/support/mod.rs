@@ -8,9 +8,9 @@
 //! reaches it in (`netns`), the API server's audit log (`audit`), and waiting for a condition
 //! rather than for a fixed time (`wait`).
 //!
-//! `Harness` plays the part of the source and the executor: it sends observations and metrics, and
-//! answers every effect the app returns the way a cluster would (the weight changes, a rollback
-//! scales the canary to 0).
+//! `Harness` plays the part of the source: it sends observations and metrics, and performs every
+//! effect the app returns through the one executor on a stand-in release (`stand_in`), which
+//! answers the way a cluster would (the weight changes, a rollback scales the canary to 0).
 
 pub mod alert_receiver;
 pub mod audit;
@@ -21,15 +21,19 @@ pub mod kubectl_proxy;
 pub mod metrics_stand_in;
 pub mod netns;
 pub mod prometheus;
+pub mod stand_in;
+pub mod tmux;
+pub mod two_services;
 pub mod wait;
 
 pub use wait::{wait_until, wait_until_sync};
 
-use canary_cockpit::app::{Action, Actor, App, AppConfig, Effect, Event};
+use canary_cockpit::app::{Actor, App, AppConfig, Effect, Event};
 use canary_cockpit::model::{
     AnalysisSettings, MetricsSample, Millis, Plan, Pod, PodSet, PodStatus, ReleaseSnapshot,
-    RouteChange, RuleOwner, Version, VersionSample, Weight,
+    Version, VersionSample, Weight,
 };
+use canary_cockpit::perform::Executor;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -118,6 +122,8 @@ pub struct Harness {
     /// Offset of the virtual clock from `T0`, in milliseconds.
     pub t: i64,
     rng: u64,
+    /// The one executor, acting on the stand-in release.
+    executor: Executor<std::convert::Infallible>,
 }
 
 impl Harness {
@@ -179,6 +185,7 @@ impl Harness {
             alerts: Vec::new(),
             t: 0,
             rng: 0x9e37_79b9_7f4a_7c15,
+            executor: Executor::default(),
         }
     }
 
@@ -186,66 +193,25 @@ impl Harness {
         T0.plus_ms(self.t)
     }
 
-    /// Feeds one event and performs the effects it returns, like the executor would.
+    /// Feeds one event and performs the effects it returns through the one executor, on the
+    /// stand-in release ([`stand_in::StandIn`]); then reports the release as it is.
     pub fn send(&mut self, event: Event) {
         let effects = self.app.update(event);
         for effect in effects {
             match effect {
                 Effect::Alert { alert } => self.alerts.push(alert),
-                // testers' routes land on the release as a routing object would keep them
-                Effect::Route { change, actor } => {
-                    match &change {
-                        RouteChange::Add { rule } => self.release.rules.push(rule.clone()),
-                        RouteChange::Clear => {
-                            self.release.rules.retain(|r| r.owner != RuleOwner::Cockpit)
-                        }
-                    }
-                    let at = self.now();
-                    self.send(Event::RouteResult {
-                        at,
-                        change,
-                        actor,
-                        error: None,
-                    });
-                    self.observe();
-                }
                 // the harness plays a release without Flagger's gates
                 Effect::PublishGates { .. } => {}
-                Effect::Act { action, actor } => {
-                    let at = self.now();
-                    self.apply(action);
-                    self.send(Event::ActionResult {
-                        at,
-                        action,
-                        actor,
-                        error: None,
-                    });
+                effect => {
+                    let mut world = stand_in::StandIn {
+                        release: &mut self.release,
+                        pods: &mut self.pods,
+                        now: T0.plus_ms(self.t),
+                    };
+                    for ev in self.executor.perform(&mut world, effect) {
+                        self.send(ev);
+                    }
                     self.observe();
-                }
-            }
-        }
-    }
-
-    fn apply(&mut self, action: Action) {
-        match action {
-            Action::SetWeight { weight } => self.release.weight = weight,
-            // the harness plays a release the cockpit drives: it has no controller steps
-            Action::NextStep | Action::Retry => {
-                panic!("the cockpit asked a release it drives for a controller's {action}")
-            }
-            Action::Pause | Action::Resume => {}
-            Action::Promote => {
-                self.release.primary = self.release.canary.clone();
-                self.release.weight = Weight::ZERO;
-                self.release.canary_replicas = 0;
-                self.pods.primary = std::mem::take(&mut self.pods.canary);
-            }
-            Action::Rollback => {
-                self.release.weight = Weight::ZERO;
-                self.release.canary_replicas = 0;
-                for p in &mut self.pods.canary {
-                    p.status = PodStatus::Terminating;
-                    p.ready = false;
                 }
             }
         }
