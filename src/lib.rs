@@ -8,7 +8,7 @@
 //!                                    files and directories for their owner alone
 //! model, paths, logging, stdout,     plain data and the process's surroundings;
 //! http1                              the small servers' HTTP/1 settings
-//! controller                         progression and analysis, pure
+//! controller, group                  progression and analysis; release groups, pure
 //! app                                state, update(), keys
 //! perform                            the one executor's decisions, whatever world it acts on
 //! ui, record                         rendering; recordings
@@ -29,6 +29,7 @@ pub mod commands;
 pub mod config;
 pub mod controller;
 pub mod files;
+pub mod group;
 pub mod http1;
 pub mod hygiene;
 pub mod live;

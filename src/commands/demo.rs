@@ -10,6 +10,9 @@ use super::{open_recorder, RunError};
 
 /// `canary demo`: the embedded release, in the cockpit or headless.
 pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
+    if super::group_demo::is_group(&args) {
+        return super::group_demo::run(args);
+    }
     let mut scenario = Scenario::load(&args.scenario)?;
     if let Some(g) = args.max_memory_growth {
         if !(g.is_finite() && g >= 0.0) {

@@ -4,6 +4,8 @@
 pub mod alerts;
 pub mod demo;
 pub mod gate;
+pub mod group_demo;
+pub mod group_tui;
 pub mod headless;
 pub mod replay;
 pub mod route;
@@ -105,6 +107,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
             for (name, text) in BUILT_IN {
                 let s = Scenario::parse(text, name)?;
                 out.push_str(&format!("{name:<14} {}\n", s.description));
+            }
+            for (name, _) in crate::source::demo::group_scenario::BUILT_IN {
+                let g = crate::source::demo::group_scenario::GroupScenario::load(name)?;
+                out.push_str(&format!("{name:<14} {}\n", g.description));
             }
             verbs::print(&out)?;
             Ok(ExitCode::SUCCESS)

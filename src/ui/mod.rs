@@ -15,6 +15,8 @@ mod errors;
 mod events;
 mod footer;
 mod gauge;
+pub mod group;
+mod group_band;
 mod header;
 mod help;
 mod judge_lines;

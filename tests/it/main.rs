@@ -30,6 +30,8 @@ mod credentials;
 mod earlier_warnings;
 mod expiring_credentials;
 mod gate_server;
+mod group_demo;
+mod group_screens;
 mod hostile_screen;
 mod hostile_text;
 mod judge_reference;

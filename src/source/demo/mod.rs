@@ -2,6 +2,8 @@
 //! and the task that runs it on a virtual clock.
 
 pub mod exporter;
+pub mod group_scenario;
+pub mod group_session;
 pub mod pods;
 pub mod rng;
 pub mod scenario;
