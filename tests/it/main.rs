@@ -35,6 +35,7 @@ mod hostile_text;
 mod judge_reference;
 mod layers;
 mod metrics_prometheus;
+mod opening_lists;
 mod picker;
 mod pod_resources;
 mod prometheus_discovery;
