@@ -27,6 +27,7 @@ mod confirm;
 mod conformance;
 mod controller;
 mod credentials;
+mod demo_soak;
 mod earlier_warnings;
 mod expiring_credentials;
 mod gate_server;
