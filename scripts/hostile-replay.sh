@@ -4,8 +4,8 @@
 #
 #   scripts/hostile-replay.sh            (release build; CANARY=PATH to measure another binary)
 #
-# The files: /dev/zero; a 2 GB line (a header, then 2 GB without a line break, written sparse in
-# a temporary directory and deleted after); a zstd bomb of zeros (1 GiB in a few KB); a zstd bomb
+# The files: /dev/zero; a 2 GB file without a newline (sparse, no header); a 2 GB line (a header,
+# then 2 GB without a line break, written sparse in a temporary directory and deleted after); a zstd bomb of zeros (1 GiB in a few KB); a zstd bomb
 # of lines (a header and 1 GiB of empty lines); a zstd bomb of events (a header and 10 million
 # tick events); a line of JSON nested 500,000 deep. Goals (issue 25): every file answered within
 # 2 s with a peak RSS of at most 64 MB.
@@ -23,6 +23,8 @@ trap 'rm -rf "$work"' EXIT
 
 header='{"format":"canary-cockpit-session","version":"1.0","cockpit":"0.1.0","source":{"kind":"demo","scenario":"faulty-v2","seed":1},"started_at":0,"release":"frontend"}'
 
+# 2 GB without a newline at all
+truncate -s 2G "$work/no-newline-2g.jsonl"
 # a 2 GB line: the header, then a sparse hole of zeros without a line break
 printf '%s\n' "$header" >"$work/line-2g.jsonl"
 truncate -s 2G "$work/line-2g.jsonl"
@@ -44,9 +46,9 @@ print(sys.argv[1])
 print('{"t":1,"x":' + "[" * depth + "]" * depth + ',"event":{"type":"tick","at":1}}')
 EOF
 
-files=(/dev/zero "$work/line-2g.jsonl" "$work/bomb-zeros.jsonl.zst" "$work/bomb-blank.jsonl.zst"
+files=(/dev/zero "$work/no-newline-2g.jsonl" "$work/line-2g.jsonl" "$work/bomb-zeros.jsonl.zst" "$work/bomb-blank.jsonl.zst"
     "$work/bomb-ticks.jsonl.zst" "$work/deep.jsonl")
-names=("/dev/zero" "2 GB line" "zstd bomb, zeros" "zstd bomb, empty lines" "zstd bomb, 10M events"
+names=("/dev/zero" "2 GB without a newline" "2 GB line" "zstd bomb, zeros" "zstd bomb, empty lines" "zstd bomb, 10M events"
     "JSON nested 500,000 deep")
 rows=()
 for i in "${!files[@]}"; do

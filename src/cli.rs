@@ -288,6 +288,11 @@ pub struct DemoArgs {
     /// Recorded only with --record.
     #[arg(long)]
     pub headless: bool,
+    /// With --headless: run the simulation for this much virtual time (`90m`, `24h`, `3600s`),
+    /// going on after the release's outcome as a cockpit left open does; the exit code is still
+    /// the outcome's. For soak runs (scripts/soak.sh).
+    #[arg(long = "for", value_name = "DURATION", requires = "headless", value_parser = parse_virtual)]
+    pub run_for: Option<std::time::Duration>,
     /// Serve the simulated traffic as Prometheus metrics in ingress-nginx's names and labels at
     /// ADDR/metrics (e.g. 127.0.0.1:9113), for Prometheus or Grafana beside the cockpit.
     #[arg(long, value_name = "ADDR")]
@@ -324,6 +329,25 @@ pub struct ConnectArgs {
     /// included, before the command gives up on it: `60`, `90s`, `2m` (default 60 s).
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub request_timeout: Option<std::time::Duration>,
+}
+
+/// `3600`, `3600s`, `90m`, `24h`: a virtual duration of at least one second and at most 30 days.
+fn parse_virtual(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (digits, unit) = if let Some(d) = t.strip_suffix('h') {
+        (d, 3600)
+    } else if let Some(d) = t.strip_suffix('m') {
+        (d, 60)
+    } else {
+        (t.strip_suffix('s').unwrap_or(t), 1)
+    };
+    let secs = digits
+        .parse::<u64>()
+        .ok()
+        .map(|n| n.saturating_mul(unit))
+        .filter(|s| (1..=30 * 86_400).contains(s))
+        .ok_or_else(|| format!("{t:?} is not a duration of 1 s to 30 days (3600, 90m, 24h)"))?;
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// `60`, `60s`, `2m`: a duration of at least one second and at most an hour.

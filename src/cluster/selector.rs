@@ -114,14 +114,69 @@ pub async fn of_services(
     ])
 }
 
+/// A label selector one list of pods is made with: the labels both versions require, and, when
+/// the two versions' selectors differ in the value of one key only, that key's two values
+/// (`app in (frontend-canary,frontend-primary)`), so that one list finds both versions' pods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodQuery {
+    pub equal: Selector,
+    /// The key whose value tells the versions apart, and its values, sorted.
+    pub either: Option<(String, [String; 2])>,
+}
+
+impl fmt::Display for PodQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.equal)?;
+        if let Some((key, [a, b])) = &self.either {
+            if !self.equal.is_empty() {
+                f.write_str(",")?;
+            }
+            write!(f, "{key} in ({a},{b})")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<Selector> for PodQuery {
+    fn from(equal: Selector) -> Self {
+        PodQuery {
+            equal,
+            either: None,
+        }
+    }
+}
+
+/// The one key whose value differs between two selectors over the same keys, with both values.
+fn one_value_apart(a: &Selector, b: &Selector) -> Option<(String, [String; 2])> {
+    if a.0.len() != b.0.len() || a.0.keys().any(|k| !b.0.contains_key(k)) {
+        return None;
+    }
+    let mut differ = a.0.iter().filter(|(k, v)| b.0.get(*k) != Some(*v));
+    let (key, va) = differ.next()?;
+    if differ.next().is_some() {
+        return None;
+    }
+    let vb = b.0.get(key)?;
+    let mut values = [va.clone(), vb.clone()];
+    values.sort();
+    Some((key.clone(), values))
+}
+
 /// The label selectors to list so that both versions' pods are found: one list when the two
-/// versions share labels (`app=shop`), else one per version.
-pub fn pod_queries(selectors: &[Selector; 2]) -> Vec<Selector> {
+/// versions' selectors differ in one value only (`app=shop,version in (v1,v2)`) or share labels
+/// (`app=shop`), else one per version.
+pub fn pod_queries(selectors: &[Selector; 2]) -> Vec<PodQuery> {
     let common = selectors[0].common(&selectors[1]);
+    if let Some(either) = one_value_apart(&selectors[0], &selectors[1]) {
+        return vec![PodQuery {
+            equal: common,
+            either: Some(either),
+        }];
+    }
     if common.is_empty() {
-        selectors.to_vec()
+        selectors.iter().cloned().map(PodQuery::from).collect()
     } else {
-        vec![common]
+        vec![common.into()]
     }
 }
 
@@ -142,14 +197,19 @@ mod tests {
     fn versions_sharing_labels_are_listed_once() {
         let p = sel(&[("app", "shop"), ("version", "v1")]);
         let c = sel(&[("app", "shop"), ("version", "v2")]);
-        assert_eq!(
-            pod_queries(&[p.clone(), c.clone()]),
-            vec![sel(&[("app", "shop")])]
-        );
+        let one = pod_queries(&[p.clone(), c.clone()]);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].to_string(), "app=shop,version in (v1,v2)");
+        // more than one value apart: the labels they share
+        let wide = sel(&[("app", "shop"), ("version", "v3"), ("tier", "x")]);
+        let other_tier = sel(&[("app", "shop"), ("version", "v2"), ("tier", "y")]);
+        let shared = pod_queries(&[wide, other_tier]);
+        assert_eq!(shared, vec![PodQuery::from(sel(&[("app", "shop")]))]);
+        assert_eq!(shared[0].to_string(), "app=shop");
         let other = sel(&[("run", "x")]);
         assert_eq!(
             pod_queries(&[p.clone(), other.clone()]),
-            vec![p.clone(), other]
+            vec![PodQuery::from(p.clone()), PodQuery::from(other)]
         );
         assert_eq!(p.to_string(), "app=shop,version=v1");
         let labels: BTreeMap<String, String> = [("app", "shop"), ("version", "v1"), ("x", "y")]
@@ -159,5 +219,20 @@ mod tests {
         assert!(p.matches(Some(&labels)));
         assert!(!c.matches(Some(&labels)));
         assert!(!p.matches(None));
+    }
+
+    #[test]
+    fn selectors_a_value_apart_are_one_set_based_list() {
+        let p = sel(&[("app", "frontend-primary")]);
+        let c = sel(&[("app", "frontend-canary")]);
+        let one = pod_queries(&[p, c]);
+        assert_eq!(
+            one.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["app in (frontend-canary,frontend-primary)"]
+        );
+        // a key one of them lacks: two lists
+        let a = sel(&[("app", "a")]);
+        let b = sel(&[("app", "b"), ("tier", "web")]);
+        assert_eq!(pod_queries(&[a, b]).len(), 2);
     }
 }

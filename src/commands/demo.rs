@@ -81,7 +81,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, RunError> {
         }
         let stdout = std::io::stdout();
         let mut out = crate::stdout::Clean(stdout.lock());
-        let result = super::headless::run(&mut session, args.speed, &mut out);
+        let result = super::headless::run(&mut session, args.speed, args.run_for, &mut out);
         session.alerts = None;
         let late = background.finish(notifier, super::alerts::HEADLESS_GRACE);
         // what came back during the run was recorded then; it is told here with the rest

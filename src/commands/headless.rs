@@ -15,17 +15,20 @@ pub fn format_line(entry: &LogEntry, started: crate::model::Millis) -> String {
     format!("T+{} {}", Clock(entry.at.since(started)), entry.text)
 }
 
-/// Runs the session to its outcome, printing each event-log line as it happens.
+/// Runs the session to its outcome, printing each event-log line as it happens; with `run_for`,
+/// for that much virtual time whatever the outcome (a soak run).
 pub fn run(
     session: &mut DemoSession,
     speed: Speed,
+    run_for: Option<std::time::Duration>,
     out: &mut impl Write,
 ) -> io::Result<Option<ReleaseOutcome>> {
     let pace = speed.real_per_virtual_second();
     let mut printed = 0u64;
     let start = session.sim.now();
     session.start();
-    let until = start.plus_ms(MAX_VIRTUAL_MS);
+    let soak = run_for.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let until = start.plus_ms(soak.unwrap_or(MAX_VIRTUAL_MS));
     loop {
         let started = session.app.started_at.unwrap_or(start);
         for entry in session.app.log.since(printed) {
@@ -33,7 +36,8 @@ pub fn run(
         }
         printed = session.app.log.appended();
         out.flush()?;
-        if session.app.outcome.is_some() || session.sim.now() >= until {
+        let decided = session.app.outcome.is_some() && soak.is_none();
+        if decided || session.sim.now() >= until {
             break;
         }
         if !pace.is_zero() {

@@ -105,6 +105,7 @@ pub async fn setup(
             let known = cluster.reads.take_services();
             let found = super::prometheus_discovery::discover(
                 &cluster.client,
+                &cluster.context,
                 &o.snapshot.namespace,
                 known,
             )

@@ -11,6 +11,7 @@ pub mod discover;
 pub mod executor;
 pub mod inflight;
 pub mod metrics_setup;
+pub mod prometheus_cache;
 pub mod prometheus_discovery;
 pub mod release;
 pub mod resources;

@@ -176,10 +176,64 @@ async fn probe(endpoint: &Endpoint) -> Result<(), String> {
     }
 }
 
-/// Looks for Prometheus for a release in `release_namespace`: one list per namespace (the
-/// release's own not again when its first read listed them: `known`), then one probe per
-/// candidate until one answers.
+/// Looks for Prometheus for a release in `release_namespace` of `context`. The one found before
+/// for the context ([`super::prometheus_cache`]) is asked one probe first, when the release's own
+/// namespace has no candidate of its own (its Services as the first read listed them, `known`,
+/// else one list): while it answers, no other namespace is listed. Otherwise one list per
+/// namespace, then one probe per candidate until one answers, which is kept for the next start.
 pub async fn discover(
+    client: &kube::Client,
+    context: &str,
+    release_namespace: &str,
+    known: Option<Vec<Service>>,
+) -> Found {
+    let cache = super::prometheus_cache::Cache::in_state_dir();
+    let kept = cache.get(context);
+    let mut known = known;
+    if let Some(entry) = kept {
+        let own = match known.take() {
+            Some(k) => k,
+            None => services(client, release_namespace).await,
+        };
+        let mine = candidates(release_namespace, &own);
+        known = Some(own);
+        let usable = entry.namespace == release_namespace
+            || (mine.is_empty() && NAMESPACES.contains(&entry.namespace.as_str()));
+        if usable {
+            let c = entry.candidate();
+            match confirm(client, &c).await {
+                Ok(endpoint) => {
+                    tracing::info!(service = %c.spec(), found_at = %entry.found_at, "Prometheus found before answers");
+                    return Found {
+                        used: Some((c, endpoint)),
+                        failed: Vec::new(),
+                        namespaces: vec![entry.namespace],
+                    };
+                }
+                Err(why) => {
+                    tracing::info!(service = %c.spec(), %why, "Prometheus found before does not answer; looking again");
+                    cache.forget(context);
+                }
+            }
+        }
+    }
+    let found = look(client, release_namespace, known).await;
+    if let Some((c, _)) = &found.used {
+        cache.put(context, c, crate::model::wall_clock());
+    }
+    found
+}
+
+/// The endpoint of `c`, once it answered the probe.
+async fn confirm(client: &kube::Client, c: &Candidate) -> Result<Endpoint, String> {
+    let endpoint = Endpoint::service_proxy(client.clone(), &c.spec()).map_err(|e| e.to_string())?;
+    probe(&endpoint).await?;
+    Ok(endpoint)
+}
+
+/// One list per namespace (the release's own not again when its Services are `known`), then one
+/// probe per candidate until one answers.
+async fn look(
     client: &kube::Client,
     release_namespace: &str,
     mut known: Option<Vec<Service>>,
@@ -195,15 +249,8 @@ pub async fn discover(
     }
     let mut failed = Vec::new();
     for c in all {
-        let endpoint = match Endpoint::service_proxy(client.clone(), &c.spec()) {
-            Ok(e) => e,
-            Err(e) => {
-                failed.push((c, e.to_string()));
-                continue;
-            }
-        };
-        match probe(&endpoint).await {
-            Ok(()) => {
+        match confirm(client, &c).await {
+            Ok(endpoint) => {
                 tracing::info!(service = %c.spec(), "Prometheus found");
                 return Found {
                     used: Some((c, endpoint)),

@@ -171,7 +171,7 @@ pub fn sides(latest: &Observed, route: &Route) -> [Selector; 2] {
 }
 
 /// The list of the pods a label selector selects.
-pub fn pod_query(cluster: &Cluster, labels: &Selector) -> Query {
+pub fn pod_query(cluster: &Cluster, labels: &impl std::fmt::Display) -> Query {
     Query {
         path: KubePod::url_path(&(), Some(&cluster.namespace)),
         labels: Some(labels.to_string()),
@@ -186,7 +186,10 @@ async fn listed_pods(cluster: &Cluster, query: &Query) -> Result<Listed<PodRow>,
 }
 
 /// The pods a label selector selects, as the cockpit keeps them.
-pub async fn pods_of(cluster: &Cluster, labels: &Selector) -> Result<Vec<PodRow>, ClusterError> {
+pub async fn pods_of(
+    cluster: &Cluster,
+    labels: &impl std::fmt::Display,
+) -> Result<Vec<PodRow>, ClusterError> {
     Ok(listed_pods(cluster, &pod_query(cluster, labels))
         .await?
         .items)

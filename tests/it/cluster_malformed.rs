@@ -172,3 +172,182 @@ fn the_cockpit_says_a_weight_it_cannot_read_and_still_rolls_back() {
         task.abort();
     });
 }
+
+/// One two-backend release whose object holds what its schema allows but a split of two cannot
+/// be read from: the fields as created, the target, where the weights are, what rollback warns
+/// and the weights it leaves (primary, canary, others).
+struct Hostile {
+    resource: kube::api::ApiResource,
+    target: &'static str,
+    body: serde_json::Value,
+    /// The keys from the top to the list of backends.
+    list: &'static [&'static str],
+    warnings: &'static [&'static str],
+    after: &'static [i64],
+}
+
+fn hostile_releases() -> Vec<Hostile> {
+    use serde_json::json;
+    vec![
+        // Istio: int32 weights may be negative
+        Hostile {
+            resource: custom(
+                "networking.istio.io",
+                "v1",
+                "VirtualService",
+                "virtualservices",
+            ),
+            target: "virtualservice/shop",
+            body: json!({"metadata": {"name": "shop"}, "spec": {"hosts": ["shop"], "http": [
+                {"route": [
+                    {"destination": {"host": "shop"}, "weight": 110},
+                    {"destination": {"host": "shop-canary"}, "weight": -10}]}]}}),
+            list: &["spec", "http", "0", "route"],
+            warnings: &[
+                "virtualservice/shop: warning: spec.http[0].route[1].weight was '-10'; set to 0",
+            ],
+            after: &[100, 0],
+        },
+        // Gateway API: a third backendRef
+        Hostile {
+            resource: custom("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes"),
+            target: "httproute/shop",
+            body: json!({"metadata": {"name": "shop"}, "spec": {
+                "parentRefs": [{"name": "gw"}], "rules": [{"backendRefs": [
+                    {"name": "shop", "port": 80, "weight": 50},
+                    {"name": "shop-canary", "port": 80, "weight": 30},
+                    {"name": "shop-extra", "port": 80, "weight": 20}]}]}}),
+            list: &["spec", "rules", "0", "backendRefs"],
+            warnings: &[
+                "httproute/shop: warning: spec.rules[0].backendRefs[2].weight was '20'; set to 0",
+            ],
+            after: &[100, 0, 0],
+        },
+        // Traefik: a third weighted service, the canary first
+        Hostile {
+            resource: custom(
+                "traefik.io",
+                "v1alpha1",
+                "TraefikService",
+                "traefikservices",
+            ),
+            target: "traefikservice/shop",
+            body: json!({"metadata": {"name": "shop"}, "spec": {"weighted": {"services": [
+                {"name": "shop-canary", "port": 80, "weight": 30},
+                {"name": "shop-blue", "port": 80, "weight": 40},
+                {"name": "shop", "port": 80, "weight": 30}]}}}),
+            list: &["spec", "weighted", "services"],
+            warnings: &[
+                "traefikservice/shop: warning: spec.weighted.services[1].weight was '40'; set to 0",
+            ],
+            after: &[0, 0, 100],
+        },
+        // Contour: int64 weights beyond 32 bits, and a third Service
+        Hostile {
+            resource: custom("projectcontour.io", "v1", "HTTPProxy", "httpproxies"),
+            target: "httpproxy/shop",
+            body: json!({"metadata": {"name": "shop"}, "spec": {
+                "virtualhost": {"fqdn": "shop.example"}, "routes": [{"services": [
+                    {"name": "shop", "port": 80, "weight": 6_000_000_000_000_i64},
+                    {"name": "shop-canary", "port": 80, "weight": 2_000_000_000_000_i64},
+                    {"name": "shop-extra", "port": 80, "weight": 1}]}]}}),
+            list: &["spec", "routes", "0", "services"],
+            warnings: &[
+                "httpproxy/shop: warning: spec.routes[0].services[2].weight was '1'; set to 0",
+            ],
+            after: &[100, 0, 0],
+        },
+    ]
+}
+
+/// The weights of the backends at `list` in `obj`, in order.
+fn weights_at(obj: &serde_json::Value, list: &[&str]) -> Vec<i64> {
+    let at = list.iter().fold(obj, |v, k| match k.parse::<usize>() {
+        Ok(i) => &v[i],
+        Err(_) => &v[*k],
+    });
+    at.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|b| b["weight"].as_i64().unwrap_or(-999))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn two_backend_releases_the_schema_allows_but_a_split_of_two_cannot_hold_still_roll_back() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    for h in hostile_releases() {
+        let ns = rt.block_on(async {
+            let ns = shop(&client, "hostile-split", "0", &[]).await;
+            create_custom(&client, &ns, &h.resource, h.body.clone()).await;
+            ns
+        });
+        let name = h.target.split('/').nth(1).unwrap_or_default();
+        let weights = || {
+            let obj = rt.block_on(get_custom(&client, &ns, &h.resource, name));
+            weights_at(&obj, h.list)
+        };
+        let before = weights();
+
+        // status says it and shows no number
+        let out = canary_at(&cp.kubeconfig, &ns, &["status", h.target, "-o", "json"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{}: {err}", h.target);
+        assert!(out.stdout.is_empty(), "{}", h.target);
+        assert!(
+            err.contains("`canary rollback` sets it right"),
+            "{}: {err}",
+            h.target
+        );
+
+        // promote is refused before anything moves
+        let out = canary_at(&cp.kubeconfig, &ns, &["promote", h.target, "--yes"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{}: {err}", h.target);
+        assert!(
+            err.contains("is refused until it is set right; rollback and pause still work"),
+            "{}: {err}",
+            h.target
+        );
+        assert_eq!(weights(), before, "{}", h.target);
+
+        // pause writes its annotation, leaves the weights and warns
+        let out = canary_at(&cp.kubeconfig, &ns, &["pause", h.target]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{}: {err}", h.target);
+        assert!(
+            err.contains("the pause leaves it as it is"),
+            "{}: {err}",
+            h.target
+        );
+        assert_eq!(weights(), before, "{}", h.target);
+        let obj = rt.block_on(get_custom(&client, &ns, &h.resource, name));
+        assert_eq!(
+            obj["metadata"]["annotations"][PAUSED], "true",
+            "{}",
+            h.target
+        );
+
+        // rollback: all traffic on the primary, the others at 0, each field said
+        let out = canary_at(
+            &cp.kubeconfig,
+            &ns,
+            &["rollback", h.target, "--yes", "--keep-canary"],
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}: {}", h.target, stderr(&out));
+        for w in h.warnings {
+            assert!(stdout.contains(w), "{}: {stdout}", h.target);
+        }
+        assert!(
+            stdout.contains("canary weight 0 %"),
+            "{}: {stdout}",
+            h.target
+        );
+        assert_eq!(weights(), h.after, "{}: {stdout}", h.target);
+    }
+}

@@ -13,10 +13,10 @@ use serde_json::{json, Value};
 use std::sync::Mutex;
 
 /// The tests that use the shared namespace `monitoring` (or need it empty) take turns.
-static MONITORING: Mutex<()> = Mutex::new(());
+pub(crate) static MONITORING: Mutex<()> = Mutex::new(());
 
 /// The operator's labels on `prometheus-k8s` (kube-prometheus).
-fn operator_labels() -> Value {
+pub(crate) fn operator_labels() -> Value {
     json!({
         "app.kubernetes.io/name": "prometheus",
         "app.kubernetes.io/component": "prometheus",
@@ -68,7 +68,7 @@ fn probes(requests: &[(String, String, String)], name: &str) -> usize {
 }
 
 /// Removes what a test left of Service `name` in `ns`.
-async fn remove(client: &kube::Client, ns: &str, name: &str) {
+pub(crate) async fn remove(client: &kube::Client, ns: &str, name: &str) {
     let dp = DeleteParams::default();
     let _ = Api::<Service>::namespaced(client.clone(), ns)
         .delete(name, &dp)
@@ -82,7 +82,7 @@ async fn remove(client: &kube::Client, ns: &str, name: &str) {
 }
 
 /// The namespace `name` and its default ServiceAccount, made when missing.
-async fn shared_namespace(client: &kube::Client, name: &str) {
+pub(crate) async fn shared_namespace(client: &kube::Client, name: &str) {
     let pp = PostParams::default();
     let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
     let _ = Api::<Namespace>::all(client.clone()).create(&pp, &ns).await;

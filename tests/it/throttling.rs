@@ -166,3 +166,93 @@ fn a_verb_gives_up_at_its_deadline_when_told_to_wait_an_hour() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// In the cockpit: a write the API server answers with 429 and `Retry-After: 3600` is retried
+/// after 30 s, and the wait is told in the event log, in the cockpit's own words, while the
+/// watches go on.
+#[test]
+fn the_cockpit_tells_a_429_wait_in_its_event_log_and_retries_after_30_s() {
+    use canary_cockpit::app::{Action, Effect, Event};
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "throttled-cockpit", "20", &[]));
+    let dir = scratch("cockpit");
+    let kubectl = KubectlProxy::start(&cp.kubeconfig);
+    rt.block_on(async {
+        // the first write (a PATCH) gets the 429; every other request passes
+        let answered = Arc::new(AtomicUsize::new(0));
+        let a = answered.clone();
+        let (addr, _) = chunk_proxy(kubectl.addr, move |chunk, _| {
+            if chunk.starts_with(b"PATCH ") && a.fetch_add(1, Ordering::SeqCst) == 0 {
+                Verdict::Answer(too_many(3600))
+            } else {
+                Verdict::Pass
+            }
+        })
+        .await;
+        let through = dir.join("kubeconfig");
+        kubeconfig_at(addr, &ns, &through);
+        let (cluster, seen) = read_release(&through, &ns, "ingress/shop").await;
+        let Live {
+            mut rx,
+            effects,
+            task,
+        } = live_cockpit(
+            cluster,
+            seen,
+            canary_cockpit::live::executor::Options {
+                // room for the 30 s wait (the default gives a write 30 s in all)
+                timeout: Duration::from_secs(90),
+                ..Default::default()
+            },
+        );
+        until(&mut rx, "the first heartbeat", |e| {
+            matches!(e, Event::Heartbeat { .. })
+        })
+        .await;
+        effects
+            .send(Effect::Act {
+                action: Action::SetWeight {
+                    weight: canary_cockpit::model::Weight::clamped(30),
+                },
+                actor: crate::support::alice(),
+            })
+            .unwrap();
+        let told = until(
+            &mut rx,
+            "the wait told",
+            |e| matches!(e, Event::Note { text, .. } if text.contains("429")),
+        )
+        .await;
+        let Some(Event::Note { author, text, .. }) = told.last() else {
+            panic!("{told:?}")
+        };
+        assert_eq!(author, "cluster");
+        assert_eq!(
+            text,
+            "the API server asked to wait 3600 s (429 Too Many Requests); retrying in 30 s"
+        );
+        // the write lands once the 30 s are over
+        let done = until_within(&mut rx, 60, "the write's result", |e| {
+            matches!(e, Event::ActionResult { .. })
+        })
+        .await;
+        assert!(
+            matches!(done.last(), Some(Event::ActionResult { error: None, .. })),
+            "{done:?}"
+        );
+        assert_eq!(
+            answered.load(Ordering::SeqCst),
+            2,
+            "one 429, then the write"
+        );
+        assert_eq!(
+            annotation(&client, &ns, "shop-canary", WEIGHT)
+                .await
+                .as_deref(),
+            Some("30")
+        );
+        task.abort();
+    });
+}

@@ -40,6 +40,17 @@ pub fn route(
         r.version_name(canary_hash, "canary"),
     ];
     let (object, name) = (format!("rollout/{}", r.name), r.name.clone());
+    let malformed = r
+        .unreadable
+        .iter()
+        .map(|u| crate::provider::common::route::Malformed {
+            object: object.clone(),
+            field: u.field.clone(),
+            value: u.value.clone(),
+            expected: u.expected.clone(),
+            rollback: None,
+        })
+        .collect();
     let (weight, paused, phase, plan) = (r.weight(), r.is_paused(), r.phase(), r.plan());
     let view = r.view(analysis_lines(&r.uid, runs));
     let (rules, bypass) = (r.rules.clone(), r.header_routes.clone());
@@ -47,6 +58,7 @@ pub fn route(
     let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
     route.rules = rules;
     route.bypass = bypass;
+    route.malformed = malformed;
     Ok(route.controlled(Controlled {
         paused,
         phase: Some(phase),

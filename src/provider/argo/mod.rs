@@ -211,9 +211,19 @@ impl Step {
     }
 }
 
+/// A field of a Rollout's status that could not be read, as found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    pub field: String,
+    pub value: String,
+    pub expected: String,
+}
+
 /// A Rollout as read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rollout {
+    /// Status fields that could not be read: only the way back (abort, pause) goes on.
+    pub unreadable: Vec<Unreadable>,
     pub name: String,
     pub uid: String,
     pub resource_version: String,
@@ -258,10 +268,19 @@ pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
     };
     let spec: Spec = serde_json::from_value(obj.data.get("spec").cloned().unwrap_or_default())
         .map_err(|e| malformed(format!("spec is not a Rollout spec: {e}")))?;
+    // a status that cannot be read leaves the Rollout readable for the way back (the abort
+    // writes status.abort whatever the status holds); every other action is refused with it
+    let mut unreadable = Vec::new();
     let status: Status = match obj.data.get("status") {
         None | Some(serde_json::Value::Null) => Status::default(),
-        Some(s) => serde_json::from_value(s.clone())
-            .map_err(|e| malformed(format!("status is not a Rollout status: {e}")))?,
+        Some(s) => serde_json::from_value(s.clone()).unwrap_or_else(|e| {
+            unreadable.push(Unreadable {
+                field: "status".to_string(),
+                value: s.to_string(),
+                expected: format!("a Rollout status ({e})"),
+            });
+            Status::default()
+        }),
     };
     let canary = spec
         .strategy
@@ -272,17 +291,22 @@ pub fn parse(obj: &DynamicObject) -> Result<Rollout, ArgoError> {
         .map(|s| s.match_labels)
         .filter(|l| !l.is_empty())
         .ok_or_else(|| malformed("spec.selector has no matchLabels".to_string()))?;
-    let current_step = match status.current_step_index {
-        None => None,
-        Some(i) => Some(
-            usize::try_from(i)
-                .map_err(|_| malformed(format!("status.currentStepIndex is {i}, not an index")))?,
-        ),
-    };
+    let current_step = status.current_step_index.and_then(|i| {
+        let at = usize::try_from(i).ok();
+        if at.is_none() {
+            unreadable.push(Unreadable {
+                field: "status.currentStepIndex".to_string(),
+                value: i.to_string(),
+                expected: "an index".to_string(),
+            });
+        }
+        at
+    });
     let (rules, header_routes) = headers::read(&canary.steps, canary.traffic_routing.as_ref());
     let pauses = status.pause_conditions.unwrap_or_default();
     let current = versions::current(&obj.metadata, spec.template.as_ref());
     Ok(Rollout {
+        unreadable,
         revisions: BTreeMap::new(),
         aborted: status.aborted_at.is_some_and(|t| !t.is_empty()),
         promote_full: status.promote_full,
@@ -474,6 +498,34 @@ mod tests {
             "status": {"currentStepIndex": -2}
         }))
         .unwrap();
-        assert!(matches!(parse(&obj), Err(ArgoError::Malformed { .. })));
+        // a status that cannot be read leaves only the way back
+        let r = parse(&obj).unwrap();
+        assert_eq!(r.current_step, None);
+        assert_eq!(
+            (
+                r.unreadable[0].field.as_str(),
+                r.unreadable[0].value.as_str()
+            ),
+            ("status.currentStepIndex", "-2")
+        );
+        let route = lever::route(&obj, &[], &BTreeMap::new()).unwrap();
+        assert_eq!(
+            route.malformed[0].to_string(),
+            "rollout/x: status.currentStepIndex is '-2', not an index"
+        );
+        use crate::app::Action;
+        assert!(route.refuse_malformed(Action::Promote).is_err());
+        assert!(route.refuse_malformed(Action::Rollback).is_ok());
+        assert!(route.refuse_malformed(Action::Pause).is_ok());
+        let garbled: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+            "metadata": {"name": "x"},
+            "spec": {"selector": {"matchLabels": {"app": "x"}}, "strategy": {"canary": {}}},
+            "status": {"phase": 7, "pauseConditions": "soon"}
+        }))
+        .unwrap();
+        let r = parse(&garbled).unwrap();
+        assert_eq!(r.unreadable[0].field, "status");
+        assert!(r.unreadable[0].expected.starts_with("a Rollout status ("));
     }
 }

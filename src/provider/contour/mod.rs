@@ -64,15 +64,14 @@ pub fn split(
 ) -> Result<(Split, Vec<String>), SplitError> {
     let object = format!("httpproxy/{name}");
     let spec: Spec = split::spec_of(&object, "an HTTPProxy", raw)?;
-    let found = spec.routes.iter().enumerate().find_map(|(i, r)| {
-        let live: Vec<(usize, &Service)> = r
-            .services
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !s.mirror)
-            .collect();
-        (live.len() == 2).then_some((i, live))
-    });
+    // a route of two Services; else one of more, read for the way back only
+    let with = |two: bool| {
+        spec.routes.iter().enumerate().find_map(|(i, r)| {
+            let live = live_of(r);
+            (if two { live.len() == 2 } else { live.len() > 2 }).then_some((i, live))
+        })
+    };
+    let found = with(true).or_else(|| with(false));
     let Some((index, live)) = found else {
         return Err(SplitError::NoSplit {
             object,
@@ -81,21 +80,21 @@ pub fn split(
     };
     let any_weight = live.iter().any(|(_, s)| s.weight.is_some());
     let backend = |(j, s): (usize, &Service)| -> Result<Backend, SplitError> {
-        let w = s.weight.unwrap_or(if any_weight { 0 } else { 1 });
-        let weight = u32::try_from(w).map_err(|_| SplitError::Malformed {
-            object: object.clone(),
-            what: format!("spec.routes[{index}].services[{j}].weight is negative or too large"),
-        })?;
+        let (weight, unreadable) = split::weight_of(s.weight, if any_weight { 0 } else { 1 });
         Ok(Backend {
             service: s.name.clone(),
             subset: None,
             weight_path: format!("/spec/routes/{index}/services/{j}/weight"),
             weight,
+            unreadable,
         })
     };
     let where_ = format!("spec.routes[{index}]");
-    let pair = (backend(live[0])?, backend(live[1])?);
-    let mut split = Split::of(&object, where_, hint, pair, resource_version)?;
+    let all = live
+        .iter()
+        .map(|x| backend(*x))
+        .collect::<Result<Vec<_>, SplitError>>()?;
+    let mut split = Split::of_all(&object, where_, hint, all, resource_version)?;
     split.testers = routes::testers(raw, index, &split);
     let bypass = split
         .testers
@@ -104,6 +103,15 @@ pub fn split(
         .map(crate::model::RouteRule::describe)
         .collect();
     Ok((split, bypass))
+}
+
+/// The Services of a route that take traffic (mirrors take none), with their places.
+fn live_of(r: &ProxyRoute) -> Vec<(usize, &Service)> {
+    r.services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.mirror)
+        .collect()
 }
 
 /// How the provider layer reads the object.
@@ -197,8 +205,23 @@ mod tests {
             Err(SplitError::NoSplit { .. })
         ));
         let negative = json!({"routes": [{"services": [{"name": "shop", "port": 80, "weight": -1}, {"name": "shop-canary", "port": 80}]}]});
-        let err = read(negative).unwrap_err();
-        assert!(err.to_string().contains("services[0].weight"), "{err}");
+        // kept as written for the way back; the primary's weight reads as 0
+        let s = read(negative).unwrap();
+        assert_eq!(
+            (s.primary.weight, s.primary.unreadable.as_deref()),
+            (0, Some("-1"))
+        );
+        // a weight beyond 32 bits is a weight (int64 in the CRD)
+        let huge = json!({"routes": [{"services": [{"name": "shop", "port": 80, "weight": 9_000_000_000_000_000_000_i64}, {"name": "shop-canary", "port": 80, "weight": 1}]}]});
+        assert_eq!(read(huge).unwrap().percent().unwrap().percent(), 0);
+        // a third Service: the two the names tell, the third left for a rollback to set to 0
+        let three = json!({"routes": [{"services": [{"name": "shop-other", "port": 80, "weight": 10}, {"name": "shop", "port": 80, "weight": 80}, {"name": "shop-canary", "port": 80, "weight": 10}]}]});
+        let s = read(three).unwrap();
+        assert_eq!(
+            (s.primary.service.as_str(), s.canary.service.as_str()),
+            ("shop", "shop-canary")
+        );
+        assert_eq!(s.extra[0].weight_path, "/spec/routes/0/services/0/weight");
         // names with versions tell the canary
         let versions = json!({"routes": [{"services": [{"name": "reviews-v2", "port": 9080, "weight": 10}, {"name": "reviews-v1", "port": 9080, "weight": 90}]}]});
         let s = read(versions).unwrap();

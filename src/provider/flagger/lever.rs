@@ -31,11 +31,25 @@ pub fn route(obj: &DynamicObject, ctx: &Context) -> Result<Route, ClusterError> 
     let (paused, phase, plan) = (c.suspend, c.phase(), c.plan.clone());
     let view = c.view(ctx.gates.clone());
     let weight = Weight::clamped(c.weight);
+    let malformed: Vec<_> = c
+        .unreadable_status
+        .iter()
+        .map(
+            |(value, expected)| crate::provider::common::route::Malformed {
+                object: object.clone(),
+                field: "status".to_string(),
+                value: value.clone(),
+                expected: expected.clone(),
+                rollback: None,
+            },
+        )
+        .collect();
     let rules = c.rules.clone();
     let routing = crate::provider::Routing::Flagger(Box::new(c));
     let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
     route.bypass = rules.iter().map(|r| format!("A/B {r}")).collect();
     route.rules = rules;
+    route.malformed = malformed;
     Ok(route.controlled(Controlled {
         paused,
         phase: Some(phase),

@@ -158,6 +158,8 @@ struct Condition {
 /// A Canary as read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Canary {
+    /// The status as written and what it should be, when it cannot be read.
+    pub unreadable_status: Option<(String, String)>,
     pub name: String,
     pub namespace: String,
     /// The canary Deployment (`spec.targetRef.name`); the primary is `<target>-primary`.
@@ -201,10 +203,15 @@ pub fn parse(obj: &DynamicObject) -> Result<Canary, FlaggerError> {
             spec.target_ref.kind
         )));
     }
+    // a status that cannot be read leaves the Canary readable for the way back (the rollback
+    // gate never reads it); every other action is refused with it
+    let mut unreadable_status = None;
     let status: Status = match obj.data.get("status") {
         None | Some(serde_json::Value::Null) => Status::default(),
-        Some(s) => serde_json::from_value(s.clone())
-            .map_err(|e| malformed(format!("status is not a Canary status: {e}")))?,
+        Some(s) => serde_json::from_value(s.clone()).unwrap_or_else(|e| {
+            unreadable_status = Some((s.to_string(), format!("a Canary status ({e})")));
+            Status::default()
+        }),
     };
     let analysis = spec.analysis.unwrap_or_default();
     // Flagger's schema types these as numbers: whole values are expected, anything else rounds
@@ -272,6 +279,7 @@ pub fn parse(obj: &DynamicObject) -> Result<Canary, FlaggerError> {
         })
         .unwrap_or_default();
     Ok(Canary {
+        unreadable_status,
         namespace: obj.metadata.namespace.clone().unwrap_or_default(),
         target: spec.target_ref.name,
         suspend: spec.suspend,
@@ -422,6 +430,20 @@ mod tests {
         assert!(c
             .rollback_webhook_yaml("10.0.0.5:9090")
             .contains("url: http://10.0.0.5:9090/rollback/check"));
+    }
+
+    #[test]
+    fn a_status_that_cannot_be_read_leaves_the_way_back() {
+        let c = canary(json!({"phase": 7, "canaryWeight": "half"}), json!([]));
+        let (value, expected) = c.unreadable_status.clone().expect("said");
+        assert!(value.contains("\"half\""), "{value}");
+        assert!(expected.starts_with("a Canary status ("), "{expected}");
+        assert_eq!(c.weight, 0);
+        let fine = canary(
+            json!({"phase": "Progressing", "canaryWeight": 10}),
+            json!([]),
+        );
+        assert_eq!(fine.unreadable_status, None);
     }
 
     #[test]

@@ -48,11 +48,18 @@ pub fn split(
 ) -> Result<Split, SplitError> {
     let object = format!("httproute/{name}");
     let spec: Spec = split::spec_of(&object, "an HTTPRoute", spec)?;
+    // a rule of two backendRefs; else one of more, read for the way back only
     let (index, rule) = spec
         .rules
         .iter()
         .enumerate()
         .find(|(_, r)| r.backend_refs.len() == 2)
+        .or_else(|| {
+            spec.rules
+                .iter()
+                .enumerate()
+                .find(|(_, r)| r.backend_refs.len() > 2)
+        })
         .ok_or_else(|| SplitError::NoSplit {
             object: object.clone(),
             hint: ": no spec.rules entry has two backendRefs".to_string(),
@@ -69,8 +76,10 @@ pub fn split(
         Some(n) => format!("spec.rules[{index}] ({n})"),
         None => format!("spec.rules[{index}]"),
     };
-    let pair = (backend(0)?, backend(1)?);
-    Split::of(&object, where_, hint, pair, resource_version)
+    let all = (0..rule.backend_refs.len())
+        .map(backend)
+        .collect::<Result<Vec<_>, _>>()?;
+    Split::of_all(&object, where_, hint, all, resource_version)
 }
 
 /// How the provider layer reads the object: the split, then the testers' routes.
@@ -162,8 +171,14 @@ mod tests {
             {"name": "shop", "namespace": "other"}, {"name": "shop-canary"}]}]});
         let err = split("shop", "prod", "5", &Default::default(), &spec).unwrap_err();
         assert!(err.to_string().contains("namespace other"), "{err}");
+        // three backendRefs: read, the third left for a rollback to set to 0
         let spec = json!({"rules": [{"backendRefs": [
-            {"name": "shop", "weight": -1}, {"name": "shop-canary"}]}]});
-        assert!(split("shop", "prod", "5", &Default::default(), &spec).is_err());
+            {"name": "shop", "weight": 90}, {"name": "shop-canary", "weight": 5},
+            {"name": "shop-extra", "weight": 5}]}]});
+        let s = split("shop", "prod", "5", &Default::default(), &spec).unwrap();
+        assert_eq!(s.canary.service, "shop-canary");
+        let patch = s.weight_patch(crate::model::Weight::ZERO);
+        assert_eq!(patch[3]["path"], "/spec/rules/0/backendRefs/2/weight");
+        assert_eq!(patch[3]["value"], 0);
     }
 }

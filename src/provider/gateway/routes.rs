@@ -344,6 +344,7 @@ mod tests {
             subset: None,
             weight_path: String::new(),
             weight: 1,
+            unreadable: None,
         };
         Routing {
             kind: crate::model::Kind::HttpRoute,
@@ -355,6 +356,7 @@ mod tests {
                 resource_version: "5".to_string(),
                 testers: Default::default(),
                 decided: None,
+                extra: Vec::new(),
             },
             spec,
         }

@@ -95,35 +95,48 @@ pub fn split(
     let object = format!("virtualservice/{name}");
     let raw = spec;
     let spec: Spec = split::spec_of(&object, "a VirtualService", spec)?;
+    // a route of two destinations; else one of more, read for the way back only
     let (index, route) = spec
         .http
         .iter()
         .enumerate()
         .find(|(_, r)| r.route.len() == 2)
+        .or_else(|| {
+            spec.http
+                .iter()
+                .enumerate()
+                .find(|(_, r)| r.route.len() > 2)
+        })
         .ok_or_else(|| SplitError::NoSplit {
             object: object.clone(),
             hint: ": no spec.http entry has two route destinations".to_string(),
         })?;
     let backend = |j: usize| -> Result<Backend, SplitError> {
         let d = &route.route[j];
-        let weight = u32::try_from(d.weight.unwrap_or(0)).map_err(|_| SplitError::Malformed {
-            object: object.clone(),
-            what: format!("spec.http[{index}].route[{j}].weight is negative or too large"),
-        })?;
+        let (weight, unreadable) = split::weight_of(d.weight, 0);
         Ok(Backend {
             service: service_of(&object, &d.destination.host, namespace)?,
             subset: d.destination.subset.clone(),
             weight_path: format!("/spec/http/{index}/route/{j}/weight"),
             weight,
+            unreadable,
         })
     };
     let where_ = match &route.name {
         Some(n) => format!("spec.http[{index}] ({n})"),
         None => format!("spec.http[{index}]"),
     };
-    let (primary, canary, decided) =
-        split::order(&object, &where_, hint, backend(0)?, backend(1)?)?;
-    let canary_at = usize::from(canary.weight_path.ends_with("/route/1/weight"));
+    let all = (0..route.route.len())
+        .map(backend)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (primary, canary, decided, extra) = split::pick(&object, &where_, hint, all)?;
+    // the canary's place among the route's destinations
+    let canary_at = canary
+        .weight_path
+        .rsplit('/')
+        .nth(1)
+        .and_then(|j| j.parse::<usize>().ok())
+        .unwrap_or(0);
     // earlier routes that match requests and send them to the canary alone bypass the weight
     let bypassing: Vec<&HttpRoute> = spec.http[..index]
         .iter()
@@ -162,6 +175,7 @@ pub fn split(
             resource_version: resource_version.to_string(),
             testers,
             decided,
+            extra,
         },
         bypass,
     ))

@@ -170,7 +170,10 @@ pub fn parse(obj: &DynamicObject, namespace: &str) -> Result<Strategy, SplitErro
         crate::model::CanaryBy::Definition,
         "the Strategy's spec",
     ));
-    for b in [&mut split.primary, &mut split.canary] {
+    for b in [&mut split.primary, &mut split.canary]
+        .into_iter()
+        .chain(split.extra.iter_mut())
+    {
         b.weight_path = format!("/spec/template{}", b.weight_path);
     }
     split.route = format!("spec.template.{}", split.route);
@@ -250,10 +253,10 @@ pub fn governor_patch(s: &Strategy, resource_version: &str, promote: bool) -> se
 /// The release's route from its Strategy.
 pub fn route(obj: &DynamicObject, namespace: &str) -> Result<Route, ClusterError> {
     let s = parse(obj, namespace)?;
-    let weight = s.weight().map_err(|what| SplitError::Malformed {
-        object: format!("strategy/{}", s.name),
-        what,
-    })?;
+    // weights that cannot be read leave the release readable: the rollback moves spec.governor
+    // and never reads them
+    let malformed = view::unreadable(&s);
+    let weight = s.weight().unwrap_or(Weight::ZERO);
     let [p, c] = s.pod_selectors();
     let names = [s.principal.clone(), s.canary.clone()];
     let (object, name) = (format!("strategy/{}", s.name), s.name.clone());
@@ -264,6 +267,7 @@ pub fn route(obj: &DynamicObject, namespace: &str) -> Result<Route, ClusterError
     let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
     route.bypass = bypass;
     route.rules = rules;
+    route.malformed = malformed;
     // the cockpit's own pause annotation, as on the releases it drives
     let paused = route.paused;
     let mut view = view;

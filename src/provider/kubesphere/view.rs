@@ -50,3 +50,39 @@ impl Strategy {
         }
     }
 }
+
+/// The template's weights that cannot be read, which a rollback (spec.governor) leaves as they are.
+pub(super) fn unreadable(s: &Strategy) -> Vec<crate::provider::common::route::Malformed> {
+    use crate::provider::common::route::Malformed;
+    let object = format!("strategy/{}", s.name);
+    let split = &s.split;
+    let mut out: Vec<Malformed> = [&split.primary, &split.canary]
+        .into_iter()
+        .filter_map(|b| {
+            Some(Malformed {
+                object: object.clone(),
+                field: crate::provider::two_backends::Split::field(&b.weight_path),
+                value: b.unreadable.clone()?,
+                expected: "a weight of 0 or more".to_string(),
+                rollback: None,
+            })
+        })
+        .collect();
+    out.extend(split.extra.iter().map(|b| Malformed {
+        object: object.clone(),
+        field: crate::provider::two_backends::Split::field(&b.weight_path),
+        value: b.weight.to_string(),
+        expected: format!("part of a split of two (a third subset, {})", b.label()),
+        rollback: None,
+    }));
+    if s.governor.is_empty() && split.percent().is_err() {
+        out.push(Malformed {
+            object,
+            field: format!("the split of {}", split.route),
+            value: "0 and 0".to_string(),
+            expected: "a weight above 0".to_string(),
+            rollback: None,
+        });
+    }
+    out
+}

@@ -51,7 +51,8 @@ pub fn split(
     let object = format!("traefikservice/{name}");
     let spec: Spec = split::spec_of(&object, "a TraefikService", spec)?;
     let services = spec.weighted.map(|w| w.services).unwrap_or_default();
-    if services.len() != 2 {
+    // more than two: read for the way back only
+    if services.len() < 2 {
         return Err(SplitError::NoSplit {
             object,
             hint: format!(
@@ -69,8 +70,10 @@ pub fn split(
         )
     };
     let where_ = "spec.weighted.services".to_string();
-    let pair = (backend(0)?, backend(1)?);
-    Split::of(&object, where_, hint, pair, resource_version)
+    let all = (0..services.len())
+        .map(backend)
+        .collect::<Result<Vec<_>, _>>()?;
+    Split::of_all(&object, where_, hint, all, resource_version)
 }
 
 /// How the provider layer reads the object.
@@ -191,7 +194,8 @@ mod tests {
         assert!(err.to_string().contains("namespace other"), "{err}");
         let negative = json!({"weighted": {"services": [
             {"name": "shop", "weight": -1}, {"name": "shop-canary"}]}});
-        assert!(split("shop", "prod", "1", &Default::default(), &negative).is_err());
+        let s = split("shop", "prod", "1", &Default::default(), &negative).unwrap();
+        assert_eq!(s.primary.unreadable.as_deref(), Some("-1"));
     }
 
     #[test]

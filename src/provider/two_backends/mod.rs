@@ -3,6 +3,7 @@
 //! changes them.
 
 mod order;
+mod pick;
 mod service_ref;
 mod shape;
 mod system;
@@ -11,6 +12,7 @@ mod testers;
 use crate::cluster::ClusterError;
 use crate::model::Weight;
 pub use order::{order, Hint};
+pub use pick::{pick, weight_of};
 pub use shape::{pause_writes, watched, weight_writes, Parser, Routing, TwoBackends};
 pub use system::TwoBackendSystem;
 pub use testers::Testers;
@@ -34,8 +36,12 @@ pub struct Backend {
     pub subset: Option<String>,
     /// The JSON pointer of this backend's weight in the object.
     pub weight_path: String,
-    /// The weight as written (Istio: missing is 0; Gateway API: missing is 1).
-    pub weight: u32,
+    /// The weight as written (Istio: missing is 0; Gateway API: missing is 1); 0 when it cannot
+    /// be read.
+    pub weight: u64,
+    /// The weight as written when it cannot be read (`-5`): the release stays readable for the
+    /// way back, which writes its own value there.
+    pub unreadable: Option<String>,
 }
 
 impl Backend {
@@ -58,6 +64,9 @@ pub struct Split {
     pub decided: Option<Decided>,
     /// The testers' routes as read, for the provider that writes them.
     pub testers: Testers,
+    /// Backends of the same route beyond the two (a third destination): the cockpit reads a
+    /// split of two, so only the way back goes on, and a rollback sets their weights to 0.
+    pub extra: Vec<Backend>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -121,7 +130,19 @@ impl Split {
         (a, b): (Backend, Backend),
         resource_version: &str,
     ) -> Result<Split, SplitError> {
-        let (primary, canary, decided) = order(object, &route, hint, a, b)?;
+        Split::of_all(object, route, hint, vec![a, b], resource_version)
+    }
+
+    /// The split of the backends of the route at `route` (two or more), the primary and the
+    /// canary told by [`pick`]; the others are [`Split::extra`].
+    pub fn of_all(
+        object: &str,
+        route: String,
+        hint: &Hint,
+        backends: Vec<Backend>,
+        resource_version: &str,
+    ) -> Result<Split, SplitError> {
+        let (primary, canary, decided, extra) = pick(object, &route, hint, backends)?;
         Ok(Split {
             route,
             primary,
@@ -129,19 +150,20 @@ impl Split {
             resource_version: resource_version.to_string(),
             testers: Testers::default(),
             decided,
+            extra,
         })
     }
 
     /// The canary's share in percent, to the nearest whole percent.
     pub fn percent(&self) -> Result<Weight, String> {
-        let total = u64::from(self.primary.weight) + u64::from(self.canary.weight);
+        let total = u128::from(self.primary.weight) + u128::from(self.canary.weight);
         if total == 0 {
             return Err(format!(
                 "both weights of {} are 0: the route sends its requests nowhere",
                 self.route
             ));
         }
-        let pct = (u64::from(self.canary.weight) * 100 + total / 2) / total;
+        let pct = (u128::from(self.canary.weight) * 100 + total / 2) / total;
         Ok(Weight::clamped(pct.min(100) as u8))
     }
 
@@ -150,11 +172,34 @@ impl Split {
     /// and on the backends still being where they were.
     pub fn weight_patch(&self, weight: Weight) -> serde_json::Value {
         let canary = u32::from(weight.percent());
-        serde_json::json!([
-            {"op": "replace", "path": "/metadata/resourceVersion", "value": self.resource_version},
-            {"op": "add", "path": self.primary.weight_path, "value": 100 - canary},
-            {"op": "add", "path": self.canary.weight_path, "value": canary},
-        ])
+        let mut ops = vec![
+            serde_json::json!({"op": "replace", "path": "/metadata/resourceVersion", "value": self.resource_version}),
+            serde_json::json!({"op": "add", "path": self.primary.weight_path, "value": 100 - canary}),
+            serde_json::json!({"op": "add", "path": self.canary.weight_path, "value": canary}),
+        ];
+        // backends beyond the two take nothing
+        ops.extend(
+            self.extra
+                .iter()
+                .map(|b| serde_json::json!({"op": "add", "path": b.weight_path, "value": 0})),
+        );
+        serde_json::Value::Array(ops)
+    }
+
+    /// Every backend's weight path as the operator knows the field (`spec.http[0].route[1].weight`).
+    pub fn field(pointer: &str) -> String {
+        let mut out = String::new();
+        for seg in pointer.trim_start_matches('/').split('/') {
+            if seg.parse::<usize>().is_ok() {
+                out.push_str(&format!("[{seg}]"));
+            } else {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&seg.replace("~1", "/").replace("~0", "~"));
+            }
+        }
+        out
     }
 }
 
@@ -176,12 +221,13 @@ mod tests {
     use crate::model::CanaryBy;
     use crate::provider::common::infer::Kept;
 
-    fn backend(service: &str, subset: Option<&str>, weight: u32) -> Backend {
+    fn backend(service: &str, subset: Option<&str>, weight: u64) -> Backend {
         Backend {
             service: service.to_string(),
             subset: subset.map(str::to_string),
             weight_path: format!("/w/{service}"),
             weight,
+            unreadable: None,
         }
     }
 
@@ -313,8 +359,13 @@ mod tests {
             resource_version: "42".to_string(),
             testers: Testers::default(),
             decided: None,
+            extra: Vec::new(),
         };
         assert_eq!(split.percent().unwrap().percent(), 25);
+        assert_eq!(
+            Split::field("/spec/http/0/route/1/weight"),
+            "spec.http[0].route[1].weight"
+        );
         let patch = split.weight_patch(Weight::clamped(35));
         assert_eq!(patch[0]["value"], "42");
         assert_eq!(

@@ -43,13 +43,13 @@ impl ServiceRef {
                 "{at} is in namespace {ns}: the cockpit reads pods of the release's own namespace only"
             )));
         }
-        let weight = u32::try_from(self.weight.unwrap_or(1))
-            .map_err(|_| malformed(format!("{at}.weight is negative or too large")))?;
+        let (weight, unreadable) = super::weight_of(self.weight, 1);
         Ok(Backend {
             service: self.name.clone(),
             subset: None,
             weight_path: pointer,
             weight,
+            unreadable,
         })
     }
 }

@@ -127,12 +127,44 @@ fn route(
         split.primary.label().to_string(),
         split.canary.label().to_string(),
     ];
+    let unreadable = unreadable(&object, split);
     let mut route = Route::plain(routing, object, name, names, weight, &obj.metadata);
     route.bypass = bypass;
     route.rules = split.testers.rules.clone();
     route.decided(split.decided.clone());
+    route.malformed.extend(unreadable);
     route.malformed.extend(malformed);
     Ok(route)
+}
+
+/// The fields of the split a rollback sets right: weights below 0, and backends beyond the two.
+fn unreadable(object: &str, split: &Split) -> Vec<Malformed> {
+    let sides = [(&split.primary, "100"), (&split.canary, "0")];
+    let mut out: Vec<Malformed> = sides
+        .iter()
+        .filter_map(|(b, back)| {
+            Some(Malformed {
+                object: object.to_string(),
+                field: Split::field(&b.weight_path),
+                value: b.unreadable.clone()?,
+                expected: "a weight of 0 or more".to_string(),
+                rollback: Some(back.to_string()),
+            })
+        })
+        .collect();
+    out.extend(split.extra.iter().map(|b| Malformed {
+        object: object.to_string(),
+        field: Split::field(&b.weight_path),
+        value: b.unreadable.clone().unwrap_or_else(|| b.weight.to_string()),
+        expected: format!(
+            "part of a split of two (a third backend, {}, beside {} and {})",
+            b.label(),
+            split.primary.label(),
+            split.canary.label()
+        ),
+        rollback: Some("0".to_string()),
+    }));
+    out
 }
 
 /// The object by name.
@@ -201,12 +233,13 @@ mod tests {
     use super::*;
     use crate::provider::two_backends::{Backend, Testers};
 
-    fn backend(service: &str, subset: Option<&str>, weight: u32) -> Backend {
+    fn backend(service: &str, subset: Option<&str>, weight: u64) -> Backend {
         Backend {
             service: service.to_string(),
             subset: subset.map(str::to_string),
             weight_path: format!("/w/{service}"),
             weight,
+            unreadable: None,
         }
     }
 
@@ -219,6 +252,7 @@ mod tests {
             resource_version: "42".to_string(),
             testers: Testers::default(),
             decided: None,
+            extra: Vec::new(),
         };
         let obj: DynamicObject = serde_json::from_value(serde_json::json!({
             "apiVersion": "v1", "kind": "X", "metadata": {"name": "shop", "resourceVersion": "42"}
