@@ -8,10 +8,12 @@ mod alerts;
 mod drive;
 mod metrics;
 mod route;
+mod wait;
 pub use alerts::{AlertArgs, AlertCommand, ConfigArg};
 pub use drive::DriveArgs;
 pub use metrics::{MetricsArgs, ResourcesFrom};
 pub use route::RouteArgs;
+pub use wait::{WaitArgs, WaitFor};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,6 +60,7 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Retry an aborted Argo rollout.
     Retry(TargetArgs),
+    Wait(WaitArgs),
     Route(RouteArgs),
     /// Flagger's gates without the cockpit: `canary gate serve --listen ADDR`.
     #[command(subcommand)]

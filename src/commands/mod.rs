@@ -9,6 +9,7 @@ pub mod replay;
 pub mod route;
 pub mod shell;
 pub mod verbs;
+pub mod wait;
 pub mod watch;
 
 use crate::cli::{Cli, Command, RecordArgs};
@@ -93,6 +94,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Resume(args) => verbs::pause(args, false),
         Command::Promote(args) => verbs::promote(args),
         Command::Retry(args) => verbs::retry(args),
+        Command::Wait(args) => wait::wait(args),
         Command::Route(args) => route::route(args),
         Command::Gate(crate::cli::GateCommand::Serve { listen }) => gate::gate_serve(&listen),
         Command::Completions { shell } => shell::completions(shell),

@@ -55,4 +55,5 @@ mod testers_routes;
 mod testers_routes_mesh;
 mod throttling;
 mod tmux_smoke;
+mod wait_cli;
 mod watch_lists;
