@@ -6,11 +6,13 @@ use std::path::PathBuf;
 
 mod alerts;
 mod drive;
+mod keel;
 mod metrics;
 mod route;
 mod wait;
 pub use alerts::{AlertArgs, AlertCommand, ConfigArg};
 pub use drive::DriveArgs;
+pub use keel::{KeelArgs, KeelCommand, KeelVoteArgs};
 pub use metrics::{MetricsArgs, ResourcesFrom};
 pub use route::RouteArgs;
 pub use wait::{WaitArgs, WaitFor};
@@ -68,6 +70,9 @@ pub enum Command {
     /// The alert sinks: `canary alert test [NAME]` sends a test message to each.
     #[command(subcommand)]
     Alert(AlertCommand),
+    /// Keel's approvals: `canary keel approvals`, `canary keel approve|reject IDENTIFIER`.
+    #[command(subcommand)]
+    Keel(KeelCommand),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions {
         #[arg(value_enum)]

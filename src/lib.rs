@@ -30,6 +30,7 @@ pub mod controller;
 pub mod files;
 pub mod http1;
 pub mod hygiene;
+pub mod keel;
 pub mod live;
 pub mod logging;
 pub mod metrics;

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod demo;
 pub mod gate;
 pub mod headless;
+pub mod keel;
 pub mod replay;
 pub mod route;
 pub mod shell;
@@ -54,6 +55,8 @@ pub enum RunError {
     Metrics(String),
     #[error("no recorded sessions in {}: record one with `canary demo`", .0.display())]
     NoSessions(std::path::PathBuf),
+    #[error(transparent)]
+    Keel(#[from] crate::keel::KeelError),
     /// A usage error clap cannot see (a bad config entry or environment variable): exit 2.
     #[error("{0}")]
     Usage(String),
@@ -71,6 +74,7 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::Usage(_) => EXIT_USAGE,
+            RunError::Keel(e) if e.is_usage() => EXIT_USAGE,
             _ => EXIT_ERROR,
         }
     }
@@ -95,6 +99,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Promote(args) => verbs::promote(args),
         Command::Retry(args) => verbs::retry(args),
         Command::Wait(args) => wait::wait(args),
+        Command::Keel(command) => keel::keel(command),
         Command::Route(args) => route::route(args),
         Command::Gate(crate::cli::GateCommand::Serve { listen }) => gate::gate_serve(&listen),
         Command::Completions { shell } => shell::completions(shell),

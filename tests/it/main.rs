@@ -33,6 +33,7 @@ mod gate_server;
 mod hostile_screen;
 mod hostile_text;
 mod judge_reference;
+mod keel_cli;
 mod layers;
 mod metrics_prometheus;
 mod picker;
