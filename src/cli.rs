@@ -120,6 +120,10 @@ pub struct WatchArgs {
     /// promotion gate, R the rollback gate.
     #[arg(long, value_name = "ADDR")]
     pub gate_listen: Option<String>,
+    /// Keel's URL, where the team reaches its UI: the gauge shows the approvals the release's
+    /// workloads wait for (asked every 15 s). Else the config's `[keel] url`.
+    #[arg(long, env = "CANARY_KEEL_URL", value_name = "URL")]
+    pub keel_url: Option<String>,
     #[command(flatten)]
     pub metrics: MetricsArgs,
     #[command(flatten)]

@@ -80,3 +80,63 @@ fn table(shown: &[&Approval], namespace: Option<&str>) -> String {
     }
     out
 }
+
+/// What the cockpit learns of Keel when it opens a release: notes for its event log, and the
+/// task's client and workloads when the release's workloads ask Keel for approvals and Keel's
+/// URL is known. One list of Deployments; Keel itself is asked by the task alone.
+pub struct Beside {
+    pub notes: Vec<String>,
+    pub poll: Option<(Keel, Vec<String>)>,
+}
+
+pub fn beside(
+    runtime: &tokio::runtime::Runtime,
+    cluster: &Cluster,
+    observed: &crate::live::Observed,
+    url: Option<&str>,
+    config: Option<&std::path::Path>,
+) -> Beside {
+    let mut out = Beside {
+        notes: Vec::new(),
+        poll: None,
+    };
+    let found = runtime.block_on(crate::keel::poll::workloads(cluster, &observed.selectors));
+    let workloads = match found {
+        Ok(w) if w.is_empty() => return out,
+        Ok(w) => w,
+        Err(e) => {
+            tracing::info!(error = %e, "no Keel approvals: the Deployments cannot be listed");
+            return out;
+        }
+    };
+    let named: Vec<String> = workloads
+        .iter()
+        .map(|w| format!("deployment/{w}"))
+        .collect();
+    let entry = match crate::config::load(config).and_then(|c| c.keel()) {
+        Ok(e) => e,
+        Err(e) => {
+            out.notes.push(format!("Keel: {e}"));
+            return out;
+        }
+    };
+    match runtime.block_on(setup::connect(Some(cluster), url, &entry)) {
+        Ok(keel) => {
+            out.notes.push(format!(
+                "Keel approvals of {} from {} every {} s",
+                named.join(", "),
+                keel.url(),
+                crate::keel::EVERY.as_secs()
+            ));
+            out.poll = Some((keel, workloads));
+        }
+        Err(crate::keel::KeelError::NoUrl) => out.notes.push(format!(
+            "{} ask Keel for approvals ({}): pass --keel-url URL (or CANARY_KEEL_URL, [keel] url \
+             in the config) to see and answer them here",
+            named.join(", "),
+            crate::keel::poll::APPROVALS
+        )),
+        Err(e) => out.notes.push(e.to_string()),
+    }
+    out
+}

@@ -7,6 +7,7 @@
 //! before it proxies, so Keel's basic auth cannot pass that way.
 
 pub mod client;
+pub mod poll;
 pub mod setup;
 
 pub use client::{Credentials, Keel, Vote};

@@ -34,6 +34,7 @@ mod hostile_screen;
 mod hostile_text;
 mod judge_reference;
 mod keel_cli;
+mod keel_cockpit;
 mod layers;
 mod metrics_prometheus;
 mod picker;
