@@ -6,12 +6,16 @@ use std::path::PathBuf;
 
 mod alerts;
 mod drive;
+mod keel;
 mod metrics;
 mod route;
+mod wait;
 pub use alerts::{AlertArgs, AlertCommand, ConfigArg};
 pub use drive::DriveArgs;
+pub use keel::{KeelArgs, KeelCommand, KeelVoteArgs};
 pub use metrics::{MetricsArgs, ResourcesFrom};
 pub use route::RouteArgs;
+pub use wait::{WaitArgs, WaitFor};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,6 +62,7 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Retry an aborted Argo rollout.
     Retry(TargetArgs),
+    Wait(WaitArgs),
     Route(RouteArgs),
     /// Flagger's gates without the cockpit: `canary gate serve --listen ADDR`.
     #[command(subcommand)]
@@ -65,6 +70,9 @@ pub enum Command {
     /// The alert sinks: `canary alert test [NAME]` sends a test message to each.
     #[command(subcommand)]
     Alert(AlertCommand),
+    /// Keel's approvals: `canary keel approvals`, `canary keel approve|reject IDENTIFIER`.
+    #[command(subcommand)]
+    Keel(KeelCommand),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions {
         #[arg(value_enum)]
@@ -112,6 +120,10 @@ pub struct WatchArgs {
     /// promotion gate, R the rollback gate.
     #[arg(long, value_name = "ADDR")]
     pub gate_listen: Option<String>,
+    /// Keel's URL, where the team reaches its UI: the gauge shows the approvals the release's
+    /// workloads wait for (asked every 15 s). Else the config's `[keel] url`.
+    #[arg(long, env = "CANARY_KEEL_URL", value_name = "URL")]
+    pub keel_url: Option<String>,
     #[command(flatten)]
     pub metrics: MetricsArgs,
     #[command(flatten)]

@@ -45,6 +45,22 @@ struct Tables {
     templates: Option<IgnoredAny>,
     alerts: Option<IgnoredAny>,
     analysis: Option<IgnoredAny>,
+    keel: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct KeelSection {
+    #[serde(default)]
+    keel: KeelEntry,
+}
+
+/// `[keel]`: where Keel's HTTP API is (`url`) and the Secret with its admin's basic auth
+/// (`secret = "NAMESPACE/NAME"`, keys `BASIC_AUTH_USER` and `BASIC_AUTH_PASSWORD`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct KeelEntry {
+    pub url: Option<String>,
+    pub secret: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -178,6 +194,13 @@ impl Config {
     /// `[analysis] judge`: which judge decides, when the file says.
     pub fn judge(&self) -> Result<Option<crate::model::JudgeKind>, ConfigError> {
         Ok(self.section::<AnalysisSection>()?.analysis.judge)
+    }
+}
+
+impl Config {
+    /// `[keel]`: Keel's URL and the Secret of its basic auth, when the file says.
+    pub fn keel(&self) -> Result<KeelEntry, ConfigError> {
+        Ok(self.section::<KeelSection>()?.keel)
     }
 }
 

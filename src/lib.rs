@@ -32,6 +32,7 @@ pub mod files;
 pub mod group;
 pub mod http1;
 pub mod hygiene;
+pub mod keel;
 pub mod live;
 pub mod logging;
 pub mod metrics;

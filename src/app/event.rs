@@ -92,6 +92,12 @@ pub enum Event {
     AlertRaised { alert: Alert },
     /// What became of an alert at one sink.
     AlertDelivered { delivery: Delivery },
+    /// Keel's pending approvals for the release's workloads, as Keel's API gave them (sent
+    /// when they change).
+    KeelApprovals {
+        at: Millis,
+        approvals: Vec<crate::model::approval::Approval>,
+    },
     /// The operator chose the release this cockpit opened: from the release list, or by typing
     /// its target after `:` (`canary watch`).
     ReleasePicked {
@@ -138,7 +144,8 @@ impl Event {
             | Event::GateChanged { at, .. }
             | Event::Note { at, .. }
             | Event::ReleasePicked { at, .. }
-            | Event::RouteResult { at, .. } => Some(*at),
+            | Event::RouteResult { at, .. }
+            | Event::KeelApprovals { at, .. } => Some(*at),
             Event::MetricsSampled { sample } => Some(sample.at),
             Event::ResourcesSampled { sample } => Some(sample.at),
             Event::Verdict { verdict, .. } => Some(verdict.at),

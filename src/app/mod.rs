@@ -17,6 +17,7 @@ pub mod hold;
 mod inflight;
 pub use inflight::InFlight;
 pub mod judging;
+mod keel;
 mod keybinding;
 pub mod keymap;
 pub(crate) mod keys;
@@ -107,6 +108,8 @@ pub struct App {
     last_note: Option<(Millis, String)>,
     /// Both judges' view of the canary, for the analysis panel.
     pub judging: judging::Judging,
+    /// Keel's pending approvals for the release's workloads, as last told.
+    pub keel: Vec<crate::model::approval::Approval>,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
     /// the runner, which records them. Replay feeds them back through `update`.
     produced: Vec<Event>,
@@ -154,6 +157,7 @@ impl App {
             ended_from: None,
             last_note: None,
             judging: judging::Judging::default(),
+            keel: Vec::new(),
         }
     }
 
@@ -295,6 +299,10 @@ impl App {
             }
             Event::AlertDelivered { delivery } => {
                 self.on_delivery(delivery);
+                Vec::new()
+            }
+            Event::KeelApprovals { at, approvals } => {
+                self.on_keel(at, approvals);
                 Vec::new()
             }
             Event::ReleasePicked {

@@ -7,10 +7,12 @@ pub mod gate;
 pub mod group_demo;
 pub mod group_tui;
 pub mod headless;
+pub mod keel;
 pub mod replay;
 pub mod route;
 pub mod shell;
 pub mod verbs;
+pub mod wait;
 pub mod watch;
 
 use crate::cli::{Cli, Command, RecordArgs};
@@ -55,6 +57,8 @@ pub enum RunError {
     Metrics(String),
     #[error("no recorded sessions in {}: record one with `canary demo`", .0.display())]
     NoSessions(std::path::PathBuf),
+    #[error(transparent)]
+    Keel(#[from] crate::keel::KeelError),
     /// A usage error clap cannot see (a bad config entry or environment variable): exit 2.
     #[error("{0}")]
     Usage(String),
@@ -72,6 +76,7 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::Usage(_) => EXIT_USAGE,
+            RunError::Keel(e) if e.is_usage() => EXIT_USAGE,
             _ => EXIT_ERROR,
         }
     }
@@ -95,6 +100,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         Command::Resume(args) => verbs::pause(args, false),
         Command::Promote(args) => verbs::promote(args),
         Command::Retry(args) => verbs::retry(args),
+        Command::Wait(args) => wait::wait(args),
+        Command::Keel(command) => keel::keel(command),
         Command::Route(args) => route::route(args),
         Command::Gate(crate::cli::GateCommand::Serve { listen }) => gate::gate_serve(&listen),
         Command::Completions { shell } => shell::completions(shell),

@@ -332,8 +332,25 @@ fn cockpit(
         };
         tap.feed(&mut app, note);
     }
+    let keel = super::keel::beside(
+        runtime,
+        &cluster,
+        &observed,
+        args.keel_url.as_deref(),
+        args.metrics.config.as_deref(),
+    );
+    for text in keel.notes {
+        let note = Event::Note {
+            at: start,
+            author: "cockpit".to_string(),
+            text,
+        };
+        tap.feed(&mut app, note);
+    }
+    let keel = keel.poll;
     let notifier = super::alerts::start(runtime, alerting.sinks, tap.path().as_deref())?;
     let (ns, name) = (cluster.namespace.clone(), observed.route.name.clone());
+    let ns_keel = cluster.namespace.clone();
     let source = notifier.handle().beside(move |events, effects| {
         if let Some(calls) = calls {
             tokio::spawn(super::gate::gate_notes(calls, events.clone(), ns, name));
@@ -343,6 +360,14 @@ fn cockpit(
         }
         if let Some(r) = resources {
             tokio::spawn(r.run(events.clone()));
+        }
+        if let Some((keel, workloads)) = keel {
+            tokio::spawn(crate::keel::poll::run(
+                keel,
+                ns_keel,
+                workloads,
+                events.clone(),
+            ));
         }
         crate::live::watch::run(cluster, observed, options, events, effects)
     });

@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod analysis;
+pub mod approval;
 pub mod capability;
 pub mod gates;
 pub mod hold;

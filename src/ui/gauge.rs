@@ -97,6 +97,13 @@ impl Widget for Gauge<'_> {
             t.primary(),
         );
 
+        // Keel's approval the release waits for, at the bar's left end
+        if let Some(a) = app.keel_pending() {
+            let text = format!(" {} ", field(&a.line()));
+            let text = crate::ui::text::truncate(&text, usize::from(width));
+            buf.set_string(inner.x, inner.y, &text, t.bold());
+        }
+
         // testers' routes, at the bar's right end: requests that skip the weight
         if let Some(release) = &app.release {
             if !release.rules.is_empty() {

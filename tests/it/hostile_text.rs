@@ -130,6 +130,46 @@ pub(crate) async fn hostile_shop(client: &kube::Client) -> String {
     ns
 }
 
+/// `canary wait`'s lines, its end and its post-mortem, as text and as JSON lines: the hostile
+/// image and context are shown, never sent, and JSON gives the cluster's own text back.
+#[test]
+fn wait_shows_hostile_cluster_text_and_never_sends_it() {
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(hostile_shop(&client));
+    let dir = scratch("wait");
+    let (kubeconfig, _) = hostile_kubeconfig(&cp, &dir);
+    let kc = kubeconfig.to_str().unwrap();
+    let wait = |extra: &[&str]| {
+        let mut args = vec!["wait", "ingress/shop", "-n", &ns, "--kubeconfig", kc];
+        args.extend_from_slice(&["--timeout", "1s"]);
+        args.extend_from_slice(extra);
+        let out = canary(&dir, &[], &args);
+        assert_eq!(out.status.code(), Some(5), "{extra:?}: {}", stderr(&out));
+        assert_all_clean(&format!("wait {extra:?}"), &out);
+        out
+    };
+    let text = stdout(&wait(&[]));
+    assert!(text.contains(&format!("shop:1.0{SHOWN}")), "{text}");
+    let lines = stdout(&wait(&["-o", "json"]));
+    let objects: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = &objects.last().unwrap()["summary"];
+    assert_eq!(
+        summary["versions"]["primary"]["image"],
+        format!("shop:1.0{EVIL}")
+    );
+    assert!(
+        summary["source"]["context"]
+            .as_str()
+            .is_some_and(|c| c.ends_with(EVIL)),
+        "{summary}"
+    );
+}
+
 #[test]
 fn status_shows_hostile_cluster_text_and_never_sends_it() {
     let cp = control_plane();

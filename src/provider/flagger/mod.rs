@@ -141,6 +141,10 @@ struct Status {
     iterations: Option<f64>,
     #[serde(default)]
     conditions: Vec<Condition>,
+    #[serde(default)]
+    last_applied_spec: Option<String>,
+    #[serde(default)]
+    last_promoted_spec: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -184,6 +188,10 @@ pub struct Canary {
     pub ingress: Option<String>,
     /// `spec.analysis.match` (A/B testing) as rules, the release's own.
     pub rules: Vec<RouteRule>,
+    /// `status.lastAppliedSpec`: the hash of the spec Flagger's current (or last) analysis runs.
+    pub last_applied_spec: String,
+    /// `status.lastPromotedSpec`: the hash of the spec Flagger last promoted.
+    pub last_promoted_spec: String,
 }
 
 pub fn parse(obj: &DynamicObject) -> Result<Canary, FlaggerError> {
@@ -298,6 +306,8 @@ pub fn parse(obj: &DynamicObject) -> Result<Canary, FlaggerError> {
         provider: spec.provider.unwrap_or_default(),
         ingress: spec.ingress_ref.map(|r| r.name).filter(|n| !n.is_empty()),
         rules: super::istio::routes::rules_of(None, &analysis.matches),
+        last_applied_spec: status.last_applied_spec.unwrap_or_default(),
+        last_promoted_spec: status.last_promoted_spec.unwrap_or_default(),
         name,
     })
 }

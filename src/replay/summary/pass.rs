@@ -197,6 +197,7 @@ impl Pass {
             | Event::ReleasePicked { .. }
             | Event::GatesServed { .. }
             | Event::GateChanged { .. }
+            | Event::KeelApprovals { .. }
             | Event::Key(_)
             | Event::Resize { .. } => {}
         }

@@ -16,6 +16,7 @@ pub mod alert_receiver;
 pub mod audit;
 pub mod cluster;
 pub mod fault_proxy;
+pub mod keel_stand_in;
 pub mod kubeconfig;
 pub mod kubectl_proxy;
 pub mod metrics_stand_in;
