@@ -2,7 +2,6 @@
 
 use crate::support::{canary_in, scratch};
 use std::path::Path;
-use std::process::Command;
 
 /// Runs `scenario` headless with `seed`; its log and state go to the test's own `dir`.
 fn headless(dir: &Path, scenario: &str, seed: &str) -> (i32, String) {
