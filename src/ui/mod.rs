@@ -17,6 +17,7 @@ mod footer;
 mod gauge;
 mod header;
 mod help;
+mod judge_detail;
 mod judge_lines;
 mod modal;
 pub mod picker;
@@ -155,6 +156,7 @@ fn draw(
         Mode::Normal => {}
         Mode::Help => help::render(t, app.config.read_only, area, buf),
         Mode::Inspect => help::queries(t, &app.config.queries, area, buf),
+        Mode::Judge => judge_detail::render(app, t, area, buf),
         Mode::Confirm(what) => modal::confirm(app, t, *what, area, buf),
         Mode::Prompt(p) => {
             if p.kind == Some(PromptKind::Weight) {

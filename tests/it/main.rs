@@ -32,6 +32,7 @@ mod expiring_credentials;
 mod gate_server;
 mod hostile_screen;
 mod hostile_text;
+mod judge_record;
 mod judge_reference;
 mod layers;
 mod metrics_prometheus;

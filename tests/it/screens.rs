@@ -4,6 +4,7 @@
 mod errors;
 mod footer;
 mod holds;
+mod judge;
 mod modals;
 mod run;
 mod testers;

@@ -75,6 +75,7 @@ pub fn config(color: bool) -> AppConfig {
         queries: Vec::new(),
         refresh_ms: 2000,
         raise_alerts: true,
+        record_judgements: true,
         no_metrics_source: false,
         confirm_within_ms: canary_cockpit::app::CONFIRM_WITHIN_MS,
     }
@@ -191,7 +192,7 @@ impl Harness {
         let effects = self.app.update(event);
         for effect in effects {
             match effect {
-                Effect::Alert { alert } => self.alerts.push(alert),
+                Effect::Alert { alert } => self.alerts.push(*alert),
                 // testers' routes land on the release as a routing object would keep them
                 Effect::Route { change, actor } => {
                     match &change {
