@@ -69,12 +69,15 @@ impl App {
                 &release.canary.image,
                 latest.map(|s| &s.canary),
             ),
+            judge: self.judging.report.clone().map(Box::new),
         };
         self.show_alert(&alert);
         self.produced.push(Event::AlertRaised {
             alert: alert.clone(),
         });
-        vec![Effect::Alert { alert }]
+        vec![Effect::Alert {
+            alert: Box::new(alert),
+        }]
     }
 
     /// The event-log line of an alert, live or replayed.

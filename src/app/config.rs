@@ -27,6 +27,9 @@ pub struct AppConfig {
     /// Raise alerts (live). Replay shows the recorded ones instead, except from recordings made
     /// before alerts were recorded (format 1.3 and older), where it raises them again to show.
     pub raise_alerts: bool,
+    /// Record the statistical judge's report once per analysis interval (live). Replay shows the
+    /// recorded ones, except from recordings made before they were (format 1.4 and older).
+    pub record_judgements: bool,
     /// Live, with no Prometheus configured or found: the metrics panels say how to name one.
     pub no_metrics_source: bool,
     /// How long a cluster controller may take to act on a promotion or rollback it was asked
@@ -44,6 +47,7 @@ impl AppConfig {
             switchable: false,
             queries: Vec::new(),
             raise_alerts: false,
+            record_judgements: false,
             no_metrics_source: false,
             ..config
         }
@@ -62,6 +66,7 @@ impl Default for AppConfig {
             queries: Vec::new(),
             refresh_ms: 2000,
             raise_alerts: true,
+            record_judgements: true,
             no_metrics_source: false,
             confirm_within_ms: super::confirm::CONFIRM_WITHIN_MS,
         }

@@ -77,7 +77,7 @@ pub enum Effect {
     },
     /// Tell the team's channels (the sinks given with `--alert`).
     Alert {
-        alert: Alert,
+        alert: Box<Alert>,
     },
     /// Publish how the release's gates stand to the gate server, which answers Flagger from
     /// them; then tell `notes` to the event log and report the result of `action`, the

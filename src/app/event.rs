@@ -2,8 +2,8 @@
 
 use crate::controller::Step;
 use crate::model::{
-    Alert, AnalysisSettings, Delivery, GateChange, Gates, MetricsSample, Millis, Plan, PodSet,
-    ReleaseSnapshot, ResourceSample, RouteChange, Target, Verdict,
+    Alert, AnalysisSettings, Delivery, GateChange, Gates, JudgeReport, MetricsSample, Millis, Plan,
+    PodSet, ReleaseSnapshot, ResourceSample, RouteChange, Target, Verdict,
 };
 use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
@@ -90,6 +90,9 @@ pub enum Event {
     },
     /// The cockpit raised an alert for the team's channels (its own event; replay never sends it).
     AlertRaised { alert: Alert },
+    /// The statistical judge's report over its window, once per analysis interval (the cockpit's
+    /// own event, format 1.5 on): the post-mortem, the plot and the alerts read the same numbers.
+    Judged { at: Millis, report: JudgeReport },
     /// What became of an alert at one sink.
     AlertDelivered { delivery: Delivery },
     /// Keel's pending approvals for the release's workloads, as Keel's API gave them (sent
@@ -144,6 +147,7 @@ impl Event {
             | Event::GateChanged { at, .. }
             | Event::Note { at, .. }
             | Event::ReleasePicked { at, .. }
+            | Event::Judged { at, .. }
             | Event::RouteResult { at, .. }
             | Event::KeelApprovals { at, .. } => Some(*at),
             Event::MetricsSampled { sample } => Some(sample.at),

@@ -230,7 +230,7 @@ mod tests {
             .into_iter()
             .filter_map(|e| match e {
                 Effect::Alert { alert } => {
-                    alerts.push(alert);
+                    alerts.push(*alert);
                     None
                 }
                 other => Some(other),

@@ -20,6 +20,8 @@ pub enum Command {
     Goto,
     Route,
     Inspect,
+    /// The statistical judge's detail overlay.
+    Judge,
     /// The latency sparkline's percentile: p50 → p95 → p99.
     CycleLatency,
     Open,

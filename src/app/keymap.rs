@@ -105,6 +105,13 @@ pub const NORMAL: &[KeyBinding] = &[
         None,
     ),
     bind(
+        &[Char('J')],
+        "J",
+        C::Judge,
+        "the judge in detail: each metric's two distributions, test, interval, reason",
+        None,
+    ),
+    bind(
         &[Code(KeyCode::Esc)],
         "esc",
         C::Close,

@@ -30,6 +30,10 @@ impl App {
                 }
                 Vec::new()
             }
+            Mode::Judge => {
+                self.judge_key(key);
+                Vec::new()
+            }
             Mode::Confirm(what) => self.confirm_key(what, key),
             Mode::Prompt(prompt) => self.prompt_key(prompt, key),
         }
@@ -47,6 +51,14 @@ impl App {
                 "no metrics queries: the cockpit reads Prometheus with --prometheus URL or --prometheus-service",
             ),
             Command::Inspect => self.mode = Mode::Inspect,
+            Command::Judge if self.judging.report.is_none() => self.set_status(
+                Level::Info,
+                "no judge yet: it judges the canary from the first metrics sample on",
+            ),
+            Command::Judge => {
+                self.judging.scroll = 0;
+                self.mode = Mode::Judge;
+            }
             Command::CycleLatency => {
                 self.latency = self.latency.next();
                 let text = format!("latency shows {}", self.latency.label());

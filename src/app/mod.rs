@@ -305,6 +305,11 @@ impl App {
                 self.on_keel(at, approvals);
                 Vec::new()
             }
+            Event::Judged { at, report } => {
+                self.now = self.now.max(at);
+                self.judging.recorded = Some((at, report));
+                Vec::new()
+            }
             Event::ReleasePicked {
                 at,
                 namespace,

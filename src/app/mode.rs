@@ -39,6 +39,8 @@ pub enum Mode {
     Help,
     /// `i`: the Prometheus queries behind the numbers, to copy.
     Inspect,
+    /// `J`: the statistical judge in detail, each metric's distributions, test and interval.
+    Judge,
     Confirm(Confirm),
     Prompt(Prompt),
 }
@@ -49,6 +51,7 @@ impl Mode {
             Mode::Normal => "normal",
             Mode::Help => "help",
             Mode::Inspect => "inspect",
+            Mode::Judge => "judge",
             Mode::Confirm(_) => "confirm",
             Mode::Prompt(_) => "prompt",
         }

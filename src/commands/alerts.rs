@@ -192,6 +192,7 @@ pub fn verb_alert(
         reason,
         primary: VersionNumbers::new(&r.primary.name, &r.primary.image, None),
         canary: VersionNumbers::new(&r.canary.name, &r.canary.image, None),
+        judge: None,
     }
 }
 
@@ -299,5 +300,6 @@ fn test_alert() -> Alert {
         reason: "a test message from canary cockpit: alerts reach this channel".to_string(),
         primary: VersionNumbers::new("v1", "", None),
         canary: VersionNumbers::new("v2", "", None),
+        judge: None,
     }
 }

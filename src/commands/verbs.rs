@@ -114,12 +114,24 @@ pub fn status(args: StatusArgs) -> Result<ExitCode, RunError> {
             }
         }
         if let Some(p) = setup.poller {
-            match runtime.block_on(p.now(crate::model::wall_clock())) {
+            let at = crate::model::wall_clock();
+            match runtime.block_on(p.now(at)) {
                 Ok(sample) => report.set_metrics(&sample),
                 Err(e) => {
                     crate::stdout::error_line(&format!("warning: metrics unavailable: {e}"));
                     report.metrics = Some(Default::default());
                 }
+            }
+            // the statistical judge over its window: the same queries, one sample per interval
+            let settings = crate::model::JudgeSettings::default();
+            let window = std::time::Duration::from_secs(u64::from(settings.window_secs));
+            match runtime.block_on(p.backfill(at, window)) {
+                Ok(samples) => {
+                    report.judge = Some(crate::controller::statistical::judge_samples(
+                        &settings, samples, at,
+                    ))
+                }
+                Err(e) => tracing::info!(%e, "status without the judge"),
             }
         }
     }

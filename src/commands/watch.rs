@@ -171,6 +171,7 @@ fn cockpit(
         queries: Vec::new(),
         refresh_ms,
         raise_alerts: true,
+        record_judgements: true,
         no_metrics_source: false,
         confirm_within_ms: crate::app::CONFIRM_WITHIN_MS,
     };

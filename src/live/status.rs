@@ -34,6 +34,9 @@ pub struct StatusReport {
     /// Where the metrics came from: `monitoring/prometheus-k8s:9090 (found)`,
     /// `URL (--prometheus)`, `NS/SVC:PORT (--prometheus-service)`, `… (config)`; null with none.
     pub metrics_source: Option<String>,
+    /// The statistical judge over its window, canary against primary, when metrics are there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judge: Option<crate::model::JudgeReport>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -176,6 +179,7 @@ impl StatusReport {
             routes: o.route.rules.clone(),
             metrics: None,
             metrics_source: None,
+            judge: None,
         }
     }
 
@@ -237,6 +241,9 @@ impl StatusReport {
             for rule in &self.bypass {
                 out.push_str(&format!("  bypasses the weight: {}\n", f(rule)));
             }
+        }
+        if let Some(j) = &self.judge {
+            out.push_str(&format!("  judge: {} ({})\n", j.summary(), f(&j.reason)));
         }
         for v in &self.versions {
             let ready = v.pods.iter().filter(|p| p.ready).count();

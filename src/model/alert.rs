@@ -202,6 +202,10 @@ pub struct Alert {
     pub reason: String,
     pub primary: VersionNumbers,
     pub canary: VersionNumbers,
+    /// The statistical judge's report when the alert was raised: the same numbers as the
+    /// cockpit's panel, the recording and the post-mortem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<Box<super::judge::JudgeReport>>,
 }
 
 impl Alert {

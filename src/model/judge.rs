@@ -149,6 +149,52 @@ pub struct MetricJudgement {
     pub reason: String,
 }
 
+/// `+38 %` of a share (0.38).
+fn signed_percent(share: f64) -> String {
+    format!("{:+.0} %", share * 100.0)
+}
+
+impl MetricJudgement {
+    /// The effect and its interval in a few characters: percentage points for the error rate
+    /// (`+0.75 pp [+0.10, +1.90]`), the Hodges-Lehmann shift as a share of the primary's mean for
+    /// the others (`+38 % [+21 %, +55 %]`); `None` without an interval.
+    pub fn effect_text(&self) -> Option<String> {
+        let (low, high) = (self.ci_low?, self.ci_high?);
+        if self.group == Group::Errors {
+            let d = self.effect?;
+            return Some(format!(
+                "{:+.2} pp [{:+.2}, {:+.2}]",
+                d * 100.0,
+                low * 100.0,
+                high * 100.0
+            ));
+        }
+        let base = self.primary.filter(|p| *p > 0.0)?;
+        Some(format!(
+            "{} [{}, {}]",
+            signed_percent(self.shift? / base),
+            signed_percent(low / base),
+            signed_percent(high / base)
+        ))
+    }
+
+    /// One line, as the analysis panel, the post-mortem and the alerts say it:
+    /// `p99 +38 % [+21 %, +55 %] High n 48/48`, or `cpu inconclusive: 12 samples < 20`.
+    pub fn line(&self) -> String {
+        if self.class == MetricClass::Inconclusive {
+            return format!("{} {}", self.name, self.reason);
+        }
+        let effect = self.effect_text().unwrap_or_else(|| "—".to_string());
+        format!(
+            "{} {effect} {} n {}/{}",
+            self.name,
+            self.class.label(),
+            self.n_canary,
+            self.n_primary
+        )
+    }
+}
+
 /// The judge's overall verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -189,6 +235,11 @@ impl JudgeReport {
             .filter(|m| m.class == MetricClass::Inconclusive)
             .map(|m| m.name.as_str())
             .collect()
+    }
+
+    /// `judge 62/100 marginal (p99 High)`: the summary and its reason on one line.
+    pub fn headline(&self) -> String {
+        format!("judge {} ({})", self.summary(), self.reason)
     }
 
     /// `62/100 marginal`, or `inconclusive` without a score.

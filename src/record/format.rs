@@ -17,7 +17,7 @@ pub const FORMAT_NAME: &str = "canary-cockpit-session";
 /// Readers refuse any other major version.
 pub const FORMAT_MAJOR: u64 = 1;
 /// Written by this cockpit; readers accept any minor version of their major version.
-pub const FORMAT_MINOR: u64 = 4;
+pub const FORMAT_MINOR: u64 = 5;
 
 /// Where the recorded events came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,10 +96,19 @@ impl Header {
     /// Whether the file records the alerts it raised (format 1.4 on). Older files are replayed
     /// by raising them again, for the event log only.
     pub fn records_alerts(&self) -> bool {
+        self.minor().is_some_and(|minor| minor >= 4)
+    }
+
+    /// Whether the file records the statistical judge's reports (`judged`, format 1.5 on). Older
+    /// files are replayed by judging their samples again.
+    pub fn records_judgements(&self) -> bool {
+        self.minor().is_some_and(|minor| minor >= 5)
+    }
+
+    fn minor(&self) -> Option<u64> {
         self.version
             .split_once('.')
             .and_then(|(_, minor)| minor.parse::<u64>().ok())
-            .is_some_and(|minor| minor >= 4)
     }
 
     /// The cockpit of a replay of this file: `config` is the viewer's; read-only, stale data
@@ -109,6 +118,7 @@ impl Header {
         crate::app::AppConfig {
             refresh_ms,
             raise_alerts: !self.records_alerts(),
+            record_judgements: !self.records_judgements(),
             ..crate::app::AppConfig::replay(config)
         }
     }

@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 pub fn table(mode: &Mode) -> &'static [KeyBinding] {
     match mode {
         Mode::Normal => keymap::NORMAL,
-        Mode::Help | Mode::Inspect => keymap::HELP,
+        Mode::Help | Mode::Inspect | Mode::Judge => keymap::HELP,
         Mode::Confirm(_) => keymap::CONFIRM,
         Mode::Prompt(_) => keymap::PROMPT,
     }

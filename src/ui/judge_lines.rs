@@ -3,36 +3,9 @@
 
 use super::theme::Theme;
 use crate::app::judging::Judging;
-use crate::model::{Group, JudgeVerdict, MetricClass, MetricJudgement, Outcome};
+use crate::model::{JudgeVerdict, MetricClass, Outcome};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-
-/// `+38 %` of a share (0.38).
-fn signed_percent(share: f64) -> String {
-    format!("{:+.0} %", share * 100.0)
-}
-
-/// The metric's effect and interval in a few characters: percentage points for the error rate,
-/// the shift as a percentage of the primary's mean for the others.
-pub fn effect_text(m: &MetricJudgement) -> Option<String> {
-    let (low, high) = (m.ci_low?, m.ci_high?);
-    if m.group == Group::Errors {
-        let d = m.effect?;
-        return Some(format!(
-            "{:+.2} pp [{:+.2}, {:+.2}]",
-            d * 100.0,
-            low * 100.0,
-            high * 100.0
-        ));
-    }
-    let base = m.primary.filter(|p| *p > 0.0)?;
-    Some(format!(
-        "{} [{}, {}]",
-        signed_percent(m.shift? / base),
-        signed_percent(low / base),
-        signed_percent(high / base)
-    ))
-}
 
 fn class_style(t: Theme, class: MetricClass) -> Style {
     match class {
@@ -92,7 +65,7 @@ pub fn lines(
                 ),
             ])
         } else {
-            let effect = effect_text(m).unwrap_or_else(|| "—".to_string());
+            let effect = m.effect_text().unwrap_or_else(|| "—".to_string());
             Line::from(vec![
                 Span::raw(name),
                 Span::raw(format!("{effect}  ")),

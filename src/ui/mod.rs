@@ -19,6 +19,7 @@ pub mod group;
 mod group_band;
 mod header;
 mod help;
+mod judge_detail;
 mod judge_lines;
 mod modal;
 pub mod picker;
@@ -157,6 +158,7 @@ fn draw(
         Mode::Normal => {}
         Mode::Help => help::render(t, app.config.read_only, area, buf),
         Mode::Inspect => help::queries(t, &app.config.queries, area, buf),
+        Mode::Judge => judge_detail::render(app, t, area, buf),
         Mode::Confirm(what) => modal::confirm(app, t, *what, area, buf),
         Mode::Prompt(p) => {
             if p.kind == Some(PromptKind::Weight) {

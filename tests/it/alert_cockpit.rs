@@ -31,7 +31,7 @@ fn alerts(effects: &[Effect]) -> Vec<&Alert> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Alert { alert } => Some(alert),
+            Effect::Alert { alert } => Some(alert.as_ref()),
             _ => None,
         })
         .collect()

@@ -49,6 +49,7 @@ fn rollback() -> Alert {
             error_rate: Some(0.12),
             p99_ms: Some(640.0),
         },
+        judge: None,
     }
 }
 

@@ -26,6 +26,7 @@ fn alert() -> Alert {
         reason: "alice rolled v2 back to v1".into(),
         primary: VersionNumbers::new("v1", "shop:1.0", None),
         canary: VersionNumbers::new("v2", "shop:2.0", None),
+        judge: None,
     }
 }
 

@@ -35,6 +35,7 @@ mod group_demo;
 mod group_screens;
 mod hostile_screen;
 mod hostile_text;
+mod judge_record;
 mod judge_reference;
 mod keel_cli;
 mod keel_cockpit;

@@ -315,6 +315,54 @@ fn per_version_numbers_from_a_real_prometheus() {
             10.0,
             1.5,
         );
+
+        // what the statistical judge reads from the same samples: the counts of requests and
+        // errors over its window, and a percentile sample per period, the exporter's numbers
+        use canary_cockpit::controller::statistical::{judge_samples, samples};
+        use canary_cockpit::model::{JudgeSettings, MetricsHistory, ResourceHistory};
+        let end = filled.last().map(|s| s.at).unwrap();
+        let mut history = MetricsHistory::default();
+        for s in &filled {
+            history.push(*s);
+        }
+        let [canary, primary] =
+            samples::collect(&history, &ResourceHistory::default(), end, 600_000);
+        let counted: f64 = filled.iter().map(|s| s.canary.requests).sum();
+        assert_eq!(canary.requests, counted);
+        // the exporter serves V1 90 requests a second and the canary 10, a fifth of them 5xx
+        close(
+            "judged primary to canary requests",
+            Some(primary.requests / canary.requests),
+            9.0,
+            0.5,
+        );
+        close(
+            "judged canary error share",
+            Some(canary.errors / canary.requests),
+            0.2,
+            0.02,
+        );
+        assert_eq!(primary.errors, 0.0);
+        assert_eq!(canary.p99.len(), filled.len());
+        for (c, p) in canary.p99.iter().zip(&primary.p99) {
+            close("judged canary p99 sample", Some(*c), 990.0, 10.0);
+            close("judged primary p99 sample", Some(*p), 99.0, 2.0);
+        }
+        let settings = JudgeSettings {
+            min_samples: 3,
+            min_requests: 20,
+            ..JudgeSettings::default()
+        };
+        let report = judge_samples(&settings, filled.clone(), end);
+        let errors = &report.metrics[0];
+        assert_eq!(errors.name, "error rate");
+        close("judge's canary error rate", errors.canary, 0.2, 0.02);
+        assert_eq!(errors.primary, Some(0.0));
+        assert_eq!(errors.n_canary, canary.requests.round() as u64);
+        let p99 = report.metrics.iter().find(|m| m.name == "p99").unwrap();
+        close("judge's canary p99", p99.canary, 990.0, 10.0);
+        close("judge's primary p99", p99.primary, 99.0, 2.0);
+        assert_eq!(p99.n_canary, filled.len() as u64);
     });
 }
 
@@ -849,4 +897,111 @@ fn queries_through_the_api_servers_service_proxy() {
         );
         assert!(Endpoint::service_proxy(client, "no-slash").is_err());
     });
+}
+
+static STATUS_NS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The status test's release as ingress-nginx reports it: V1 50 requests a second without an
+/// error, V2 20 a second of which 6 fail; every request under 100 ms.
+fn status_traffic(t: f64) -> String {
+    let ns = STATUS_NS.get().map_or("", String::as_str);
+    let base = format!(r#"namespace="{ns}",ingress="shop""#);
+    let canary = format!("{ns}-shop-canary-80");
+    let mut out = String::new();
+    out.push_str(&format!(
+        "nginx_ingress_controller_requests{{{base},canary=\"\",status=\"200\"}} {}\n",
+        50.0 * t
+    ));
+    out.push_str(&format!(
+        "nginx_ingress_controller_requests{{{base},canary=\"{canary}\",status=\"200\"}} {}\n",
+        14.0 * t
+    ));
+    out.push_str(&format!(
+        "nginx_ingress_controller_requests{{{base},canary=\"{canary}\",status=\"500\"}} {}\n",
+        6.0 * t
+    ));
+    for (label, rps) in [("", 50.0), (canary.as_str(), 20.0)] {
+        out.push_str(&histogram(
+            "nginx_ingress_controller_request_duration_seconds",
+            &format!("{base},canary=\"{label}\""),
+            rps * t,
+            &[("0.1", 1.0)],
+        ));
+    }
+    out
+}
+
+/// `canary status -o json` carries the statistical judge over its window, from a real
+/// Prometheus: the error rate judged on its counts (High, the numbers the exporter serves),
+/// the percentiles inconclusive with their count of samples.
+#[test]
+fn status_json_carries_the_judge() {
+    use crate::support::cluster::*;
+    let cp = control_plane();
+    let rt = runtime();
+    let client = rt.block_on(client(&cp.kubeconfig));
+    let ns = rt.block_on(shop(&client, "judge", "20", &[]));
+    STATUS_NS.set(ns.clone()).unwrap();
+    let prom = Prometheus::start("status-judge", &exporters(vec![status_traffic]));
+    // about 15 s of traffic: 20 canary requests a second, a percentile sample a second
+    prom.wait_scrapes(16);
+    let out = canary_at(
+        &cp.kubeconfig,
+        &ns,
+        &[
+            "status",
+            "ingress/shop",
+            "-o",
+            "json",
+            "--prometheus",
+            &prom.url,
+            "--metrics-interval",
+            "1",
+            "--metrics-window",
+            "5s",
+            "--resources-from",
+            "off",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let judge = &json["judge"];
+    assert_eq!(judge["verdict"], "fail", "{judge:#}");
+    let metrics = judge["metrics"].as_array().expect("metrics");
+    let errors = &metrics[0];
+    for key in [
+        "name",
+        "canary",
+        "primary",
+        "n_canary",
+        "n_primary",
+        "effect",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "class",
+        "reason",
+    ] {
+        assert!(errors.get(key).is_some(), "{key} missing: {errors:#}");
+    }
+    assert_eq!(errors["name"], "error rate");
+    assert_eq!(errors["class"], "high", "{errors:#}");
+    let f = |k: &str| errors[k].as_f64().unwrap_or(f64::NAN);
+    // the counts: 30 % of the canary's requests failed, none of the primary's
+    assert!((f("canary") - 0.3).abs() < 0.01, "{errors:#}");
+    assert_eq!(f("primary"), 0.0, "{errors:#}");
+    let (nc, np) = (f("n_canary"), f("n_primary"));
+    assert!(nc >= 200.0, "{errors:#}");
+    assert!((np / nc - 2.5).abs() < 0.1, "{errors:#}");
+    assert!(f("ci_low") > 0.2 && f("ci_high") < 0.4, "{errors:#}");
+    assert!(f("p_value") < 1e-6, "{errors:#}");
+    // a sample a second for about 12 s: too few for Mann-Whitney, and it says how few
+    let p99 = metrics.iter().find(|m| m["name"] == "p99").expect("p99");
+    assert_eq!(p99["class"], "inconclusive", "{p99:#}");
+    let reason = p99["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("inconclusive: ") && reason.ends_with(" samples < 20"),
+        "{reason}"
+    );
 }

@@ -100,7 +100,7 @@ fn a_picked_release_round_trips_through_a_recording_and_replays() {
 
     let rec = record::read(&path).unwrap();
     assert!(rec.warnings.is_empty(), "{:?}", rec.warnings);
-    assert_eq!(rec.header.version, "1.4");
+    assert_eq!(rec.header.version, "1.5");
     let events: Vec<Event> = rec.events.iter().map(|(_, e)| e.clone()).collect();
     assert_eq!(events, fed);
 

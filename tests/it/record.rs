@@ -100,7 +100,7 @@ fn plain_round_trip_skips_keys_and_resizes() {
     let text = std::fs::read_to_string(&path).unwrap();
     let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(first["format"], "canary-cockpit-session");
-    assert_eq!(first["version"], "1.4");
+    assert_eq!(first["version"], "1.5");
     assert_eq!(first["cockpit"], env!("CARGO_PKG_VERSION"));
     assert_eq!(first["source"]["kind"], "demo");
     assert_eq!(first["source"]["seed"], 42);

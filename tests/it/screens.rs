@@ -4,6 +4,7 @@
 mod errors;
 mod footer;
 mod holds;
+mod judge;
 mod keel;
 mod modals;
 mod run;

@@ -75,7 +75,19 @@ pub(crate) fn facts(alert: &Alert) -> Vec<(&'static str, String)> {
     if let Some(actor) = &alert.actor {
         out.push(("Actor", actor.clone()));
     }
+    if let Some(judge) = judgement(alert) {
+        out.push(("Judge", judge));
+    }
     out
+}
+
+/// The statistical judge's report in one text: `62/100 marginal (p99 High) · error rate +0.05 pp
+/// [-0.10, +0.21] Pass n 400/1200 · p99 +38 % [+21 %, +55 %] High n 48/48`.
+pub(crate) fn judgement(alert: &Alert) -> Option<String> {
+    let j = alert.judge.as_ref()?;
+    let mut parts = vec![format!("{} ({})", j.summary(), j.reason)];
+    parts.extend(j.metrics.iter().map(|m| m.line()));
+    Some(parts.join(" · "))
 }
 
 /// One line per version, as (label, value): `Canary v2`, `registry/app:2 · 12.0 req/s · …`.
@@ -138,6 +150,19 @@ pub(crate) mod tests {
                 error_rate: Some(0.12),
                 p99_ms: None,
             },
+            judge: None,
+        }
+    }
+
+    /// The rollback with the statistical judge's report: the error rate High on its counts.
+    pub(crate) fn judged_rollback() -> Alert {
+        use crate::controller::statistical;
+        use crate::model::JudgeSettings;
+        let s = JudgeSettings::default();
+        let errors = statistical::metric::error_rate(&s, (30.0, 400.0), (2.0, 1200.0));
+        Alert {
+            judge: Some(Box::new(statistical::score(&s, vec![errors]))),
+            ..rollback(40)
         }
     }
 
@@ -163,6 +188,15 @@ pub(crate) mod tests {
             "registry.local/frontend:1.5.0 · 29.8 req/s · 12.00 % 5xx"
         );
         assert_eq!(time(&a), "2026-01-01T00:01:37Z");
+        let judged = judged_rollback();
+        let (label, text) = facts(&judged).pop().unwrap();
+        assert_eq!(label, "Judge");
+        assert!(
+            text.starts_with("0/100 fail (critical error rate High: ")
+                && text.contains(" · error rate +7.33 pp [")
+                && text.ends_with("High n 400/1200"),
+            "{text}"
+        );
         assert_eq!(color(Severity::Error), 0xE74C3C);
     }
 }

@@ -18,6 +18,7 @@ pub fn body(alert: &Alert, session: Option<&str>) -> Value {
         "actor": alert.actor,
         "reason": alert.reason,
         "metrics": { "primary": numbers(&alert.primary), "canary": numbers(&alert.canary) },
+        "judge": alert.judge,
         "time": time(alert),
         "session": session,
     })
@@ -55,5 +56,20 @@ mod tests {
         assert_eq!(b["metrics"]["primary"]["image"], Value::Null);
         assert_eq!(b["session"], "2026-01-01T000000Z-frontend.jsonl.zst");
         assert_eq!(body(&a, None)["session"], Value::Null);
+        assert_eq!(b["judge"], Value::Null);
+        // the judge's numbers, as status -o json and the recording give them
+        let b = body(&super::super::tests::judged_rollback(), None);
+        let m = &b["judge"]["metrics"][0];
+        assert_eq!(b["judge"]["verdict"], "fail");
+        assert_eq!(
+            (m["name"].as_str(), m["class"].as_str()),
+            (Some("error rate"), Some("high"))
+        );
+        assert_eq!(
+            (m["n_canary"].as_u64(), m["n_primary"].as_u64()),
+            (Some(400), Some(1200))
+        );
+        assert_eq!(m["canary"], 0.075);
+        assert!(m["ci_low"].as_f64().unwrap() > 0.04 && m["p_value"].as_f64().unwrap() < 1e-6);
     }
 }

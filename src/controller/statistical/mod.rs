@@ -64,6 +64,20 @@ pub fn judge(
     score(s, metrics)
 }
 
+/// Judges the canary on `samples` alone (a command's one look at Prometheus: no CPU or memory
+/// history), over the window ending at `now`.
+pub fn judge_samples(
+    s: &JudgeSettings,
+    samples: impl IntoIterator<Item = crate::model::MetricsSample>,
+    now: Millis,
+) -> JudgeReport {
+    let mut history = MetricsHistory::with_capacity(4096);
+    for sample in samples {
+        history.push(sample);
+    }
+    judge(s, &history, &ResourceHistory::default(), now)
+}
+
 /// The weighted score of the judged metrics and the verdict.
 pub fn score(s: &JudgeSettings, metrics: Vec<MetricJudgement>) -> JudgeReport {
     let mut total = 0.0;

@@ -1,5 +1,5 @@
 //! The session as one self-contained SVG picture: the canary's weight, the error rate and the p99
-//! latency of both versions on a shared time axis, with markers for operator actions, notes, failed
+//! latency of both versions on a shared time axis, the statistical judge's score when it judged, with markers for operator actions, notes, failed
 //! checks, pauses and the end of the release.
 //!
 //! Written by hand: no dependencies, no scripts, no external fonts or images. Every series holds at
@@ -45,13 +45,14 @@ const ACTION: &str = "#5e3c99";
 const NOTE: &str = "#1b7f79";
 const FAILED: &str = "#c0392b";
 const PROMOTED: &str = "#2e8b34";
+const SCORE: &str = "#2e8b34";
 const AXIS: &str = "#555";
 const GRID: &str = "#e4e4e4";
 
 /// The picture of a recording.
 pub fn svg(rec: &Recording) -> String {
     let summary = summary::summarize(rec);
-    let series = Series::collect(rec);
+    let series = Series::collect(rec).with_scores(&summary);
     let mut doc = Doc::default();
     let markers = markers(&summary);
     let time = TimeAxis::new(&summary, &series);

@@ -1,10 +1,11 @@
-//! The three panels (weight, error rate, p99): value axis, frame, limit and series.
+//! The panels (weight, error rate, p99, and the judge's score when it judged): value axis,
+//! frame, limit and series.
 
 use super::axis::TimeAxis;
 use super::doc::Doc;
 use super::series::{Pt, Series};
 use super::{
-    AXIS, CANARY, CHAR_W, GRID, LEFT, LIMIT, PANEL_GAP, PANEL_TITLE, PLOT_W, PRIMARY, WEIGHT,
+    AXIS, CANARY, CHAR_W, GRID, LEFT, LIMIT, PANEL_GAP, PANEL_TITLE, PLOT_W, PRIMARY, SCORE, WEIGHT,
 };
 use crate::replay::summary::Summary;
 use std::fmt::Write as _;
@@ -14,6 +15,7 @@ pub(super) enum Kind {
     Weight,
     Errors,
     P99,
+    Score,
 }
 
 /// One panel: a value axis, a frame, and its series.
@@ -69,9 +71,14 @@ impl Panel {
                 traffic(&series.p99),
             ),
         ];
+        let score = summary.judge.as_ref().map(|_| {
+            let has = series.score.iter().any(|p| p.v.is_some());
+            (Kind::Score, 120.0, (100.0, 25.0), None, has)
+        });
         let mut y = top;
         specs
             .into_iter()
+            .chain(score)
             .map(|(kind, height, (max, step), limit, has_data)| {
                 let panel = Panel {
                     kind,
@@ -101,6 +108,7 @@ impl Panel {
             Kind::Weight => "canary weight (%)",
             Kind::Errors => "error rate (% of requests answered 5xx)",
             Kind::P99 => "p99 latency (ms)",
+            Kind::Score => "statistical judge's score (0–100)",
         }
     }
 
@@ -110,6 +118,7 @@ impl Panel {
             Kind::Errors if self.step < 1.0 => format!("{v:.1} %"),
             Kind::Errors => format!("{v:.0} %"),
             Kind::P99 => format!("{v:.0} ms"),
+            Kind::Score => format!("{v:.0}"),
         }
     }
 
@@ -147,6 +156,7 @@ impl Panel {
             Kind::Weight => self.draw_weight(doc, time, &series.weight),
             Kind::Errors => self.draw_pair(doc, time, &series.errors, "error"),
             Kind::P99 => self.draw_pair(doc, time, &series.p99, "p99"),
+            Kind::Score => self.draw_score(doc, time, &series.score),
         }
     }
 
@@ -217,6 +227,21 @@ impl Panel {
                     );
                 }
             }
+        }
+    }
+
+    /// The score as a line, broken where the judge could not score (every metric inconclusive).
+    fn draw_score(&self, doc: &mut Doc, time: &TimeAxis, score: &[Pt]) {
+        if score.iter().all(|p| p.v.is_none()) {
+            self.no_data(doc, "no score: every report inconclusive");
+            return;
+        }
+        for run in score.split(|p| p.v.is_none()).filter(|r| !r.is_empty()) {
+            let _ = writeln!(
+                doc.out,
+                r#"<polyline class="series judge-score" points="{}" fill="none" stroke="{SCORE}" stroke-width="2" stroke-linejoin="round"/>"#,
+                coords(run, time, self)
+            );
         }
     }
 

@@ -23,6 +23,8 @@ pub(super) struct Series {
     pub(super) errors: [Vec<Pt>; 2],
     /// p99 in milliseconds: primary, canary.
     pub(super) p99: [Vec<Pt>; 2],
+    /// The statistical judge's score, 0–100, one point per recorded report.
+    pub(super) score: Vec<Pt>,
     /// Time of the previous metrics sample, to break lines over holes in the data.
     last_sample: Option<i64>,
 }
@@ -54,6 +56,21 @@ impl Series {
             *list = downsample(list, MAX_POINTS);
         }
         s
+    }
+
+    /// The judge's score over time, from the post-mortem's reports.
+    pub(super) fn with_scores(mut self, summary: &summary::Summary) -> Self {
+        let points: Vec<Pt> = summary
+            .judge
+            .iter()
+            .flat_map(|j| &j.scores)
+            .map(|p| Pt {
+                t: p.t_ms,
+                v: p.score,
+            })
+            .collect();
+        self.score = downsample(&points, MAX_POINTS);
+        self
     }
 
     fn push_sample(&mut self, t_ms: i64, sample: &MetricsSample) {

@@ -8,10 +8,12 @@
 //! Times are given twice: `t_ms`, milliseconds since the session started (the header's
 //! `started_at`), and `at`, the instant in UTC as `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339).
 
+mod judge;
 mod labels;
 mod pass;
 mod text;
 
+pub use judge::{JudgeSummary, ScorePoint};
 pub use labels::{offset_label, percent_label, source_label, utc};
 pub use pass::summarize;
 pub(crate) use pass::{error_rate, p99};
@@ -63,6 +65,8 @@ pub struct Summary {
     pub route_changes: Vec<RouteRecord>,
     /// Alerts raised for the team's channels, with what became of each at each sink.
     pub alerts: Vec<AlertRecord>,
+    /// The statistical judge's reports: its score over time and its last numbers per metric.
+    pub judge: Option<JudgeSummary>,
     /// Checks of the analysis that failed, with the reason given.
     pub failed_verdicts: Vec<FailedVerdict>,
     /// The worst error rate and p99 latency seen, per side of the release.

@@ -22,8 +22,12 @@ pub fn summarize(rec: &Recording) -> Summary {
         let _ = app.update(event.clone());
         // a recording older than 1.4 holds no alerts: the replayed cockpit raises them again
         for produced in app.take_produced() {
+            // and before 1.5 no judge's reports: the replayed cockpit judges again
             if let Event::AlertRaised { alert } = &produced {
                 pass.read_event(alert.at, &produced);
+            }
+            if let Event::Judged { at, .. } = &produced {
+                pass.read_event(*at, &produced);
             }
         }
         pass.follow_app(*t, phase_before, &app);
@@ -63,6 +67,7 @@ impl Pass {
                 versions: Versions::default(),
                 weight: WeightSummary::default(),
                 analysis: None,
+                judge: None,
                 checks: CheckCounts::default(),
                 phase_changes: Vec::new(),
                 operator_actions: Vec::new(),
@@ -138,6 +143,10 @@ impl Pass {
                         failed_checks: verdict.failed_checks,
                     });
                 }
+            }
+            Event::Judged { report, .. } => {
+                let t_ms = self.offset(t);
+                super::judge::read(&mut self.summary.judge, t_ms, t.0, report);
             }
             Event::Note { author, text, .. } => {
                 let t_ms = self.offset(t);

@@ -20,6 +20,7 @@ impl Summary {
         self.write_outages(&mut out);
         self.write_alerts(&mut out);
         self.write_checks(&mut out);
+        super::judge::write(self.judge.as_ref(), &mut out);
         self.write_peaks(&mut out);
         self.write_warnings(&mut out);
         out

@@ -80,6 +80,7 @@ pub fn config(color: bool) -> AppConfig {
         queries: Vec::new(),
         refresh_ms: 2000,
         raise_alerts: true,
+        record_judgements: true,
         no_metrics_source: false,
         confirm_within_ms: canary_cockpit::app::CONFIRM_WITHIN_MS,
     }
@@ -200,7 +201,7 @@ impl Harness {
         let effects = self.app.update(event);
         for effect in effects {
             match effect {
-                Effect::Alert { alert } => self.alerts.push(alert),
+                Effect::Alert { alert } => self.alerts.push(*alert),
                 // the harness plays a release without Flagger's gates
                 Effect::PublishGates { .. } => {}
                 effect => {
