@@ -15,6 +15,7 @@ pub mod prometheus_cache;
 pub mod prometheus_discovery;
 pub mod release;
 pub mod resources;
+pub mod seen;
 pub mod stages;
 pub mod status;
 pub mod takeover;

@@ -14,7 +14,9 @@ use k8s_openapi::api::core::v1::Event as KubeEvent;
 use kube::api::DynamicObject;
 use kube::Resource as _;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use super::seen::Seen;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -57,8 +59,9 @@ pub struct WatchSet {
     /// What each watch the provider names holds, in its order, by object name.
     routes: Vec<BTreeMap<String, DynamicObject>>,
     pods: Vec<BTreeMap<String, PodRow>>,
-    /// Warning events already seen (name and count): the list that starts the watch is history.
-    known: HashSet<String>,
+    /// Warning events already seen (name and count), bounded: the list that starts the watch is
+    /// history.
+    known: Seen,
     /// That history as the last list of the events' watch had it, for the cockpit to show what
     /// happened before it opened.
     pub earlier: Vec<Earlier>,
@@ -142,7 +145,7 @@ impl WatchSet {
         WatchSet {
             routes,
             pods,
-            known: HashSet::new(),
+            known: Seen::default(),
             earlier: Vec::new(),
             rx,
             tasks,
@@ -193,7 +196,7 @@ impl WatchSet {
                         when: w.when.clone(),
                     })
                     .collect();
-                self.known = all.into_iter().map(|w| w.key).collect();
+                self.known.replace(all.into_iter().map(|w| w.key));
                 Some(Item::Listed)
             }
             // a repeated event comes back with a higher count: say it again
