@@ -10,6 +10,7 @@
 //! http1                              the small servers' HTTP/1 settings
 //! controller                         progression and analysis, pure
 //! app                                state, update(), keys
+//! board                              the release board: entries, attention, order, keys
 //! ui, record                         rendering; recordings
 //! tui, metrics                       the terminal loop; Prometheus
 //! config, source, replay, gate       config file; the demo; replay; Flagger's gate book and server
@@ -22,6 +23,7 @@
 
 pub mod alert;
 pub mod app;
+pub mod board;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
