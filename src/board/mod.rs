@@ -10,15 +10,18 @@
 //! - [`attention`]: what needs a human, and why;
 //! - [`view`]: the sort, the filter, the counts in the header;
 //! - [`state`]: the board itself (selection, marks, the confirmation, each row's result);
-//! - [`keys`]: what each key does.
+//! - [`keys`]: what each key does;
+//! - [`update`]: what the live layer tells the board.
 
 pub mod attention;
 pub mod entry;
 pub mod keys;
 pub mod state;
+pub mod update;
 pub mod view;
 
 pub use attention::{attention, Attention};
 pub use entry::{ActionPlan, Entry, Facts, Key, Ready, Row};
 pub use keys::Outcome;
-pub use state::{Board, BoardMode, ContextState};
+pub use state::{Board, BoardMode, ContextState, Planned, RowResult};
+pub use update::Update;

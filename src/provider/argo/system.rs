@@ -11,7 +11,7 @@ use kube::api::DynamicObject;
 use super::{
     known, lever, metrics_hints, pause_writes, read, route, route_writes, watches, ROLLOUT,
 };
-use crate::provider::common::discover::objects;
+use crate::provider::common::discover::{each, objects};
 use crate::provider::common::infer::Kept;
 use crate::provider::common::route::{foreign, known_selectors, no_alert_providers};
 use crate::provider::system::{Context, Found, Pending, TrafficSystem, Watched};
@@ -135,6 +135,12 @@ impl TrafficSystem for ArgoRollouts {
         Box::pin(objects(cluster, ROLLOUT, all, |_, _, o| {
             route(o, &[], &Default::default())
         }))
+    }
+
+    fn releases(&self, version: &'static str, objects: &[DynamicObject]) -> Vec<Found> {
+        each(version, objects, |_, _, o| {
+            route(o, &[], &Default::default())
+        })
     }
 
     fn alert_sinks<'a>(

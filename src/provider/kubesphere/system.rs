@@ -9,7 +9,7 @@ use crate::model::{Capability, Kind, Refusal, RouteChange, Weight};
 use kube::api::DynamicObject;
 
 use super::{lever, pause_writes, read, route, route_writes, watches, weight_writes, STRATEGY};
-use crate::provider::common::discover::objects;
+use crate::provider::common::discover::{each, objects};
 use crate::provider::common::infer::Kept;
 use crate::provider::common::route::{
     foreign, known_selectors, no_alert_providers, pause_annotation_field,
@@ -134,6 +134,10 @@ impl TrafficSystem for KubeSphere {
         all: bool,
     ) -> Pending<'a, Result<Option<Vec<Found>>, ClusterError>> {
         Box::pin(objects(cluster, STRATEGY, all, |_, ns, o| route(o, ns)))
+    }
+
+    fn releases(&self, version: &'static str, objects: &[DynamicObject]) -> Vec<Found> {
+        each(version, objects, |_, ns, o| route(o, ns))
     }
 
     fn alert_sinks<'a>(
