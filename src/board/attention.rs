@@ -327,7 +327,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_order_is_urgency() {
-        let mut all = vec![
+        let mut all = [
             Attention::Fine,
             Attention::Stalled(String::new()),
             Attention::Waiting(String::new()),

@@ -33,7 +33,7 @@ pub struct Scope {
 /// A change from one of the context's watches: `slot` is the kind's index in [`KINDS`], or
 /// [`KINDS`]`.len()` for the Deployments.
 enum Payload {
-    Objects(usize, Change<Keyed>),
+    Objects(usize, Box<Change<Keyed>>),
     Workloads(Change<Workload>),
 }
 
@@ -278,7 +278,7 @@ async fn session(
             .push((first.as_ref().map(|f| f.version), BTreeMap::new()));
         held.refused.push(None);
         if let Some(first) = first {
-            let wrap = move |c| Payload::Objects(slot, c);
+            let wrap = move |c| Payload::Objects(slot, Box::new(c));
             spawn_follows::<Keyed, _>(scope, first, &ptx, wrap, &mut tasks);
         }
     }
@@ -311,11 +311,13 @@ async fn session(
         // everything pending, then one emission
         while let Some(p) = next.take() {
             match p {
-                Payload::Objects(_, Change::Failed { words, .. })
-                | Payload::Workloads(Change::Failed { words, .. }) => return stop(tasks, words),
+                Payload::Objects(_, change) if matches!(*change, Change::Failed { .. }) => {
+                    return stop(tasks, failed_words(*change))
+                }
+                Payload::Workloads(Change::Failed { words, .. }) => return stop(tasks, words),
                 Payload::Objects(slot, change) => {
                     dirty[slot] = true;
-                    apply_objects(&mut held.objects[slot].1, change);
+                    apply_objects(&mut held.objects[slot].1, *change);
                 }
                 Payload::Workloads(change) => {
                     dirty.iter_mut().for_each(|d| *d = true);
@@ -332,6 +334,13 @@ async fn session(
         }
     }
     stop(tasks, String::new())
+}
+
+fn failed_words<K>(change: Change<K>) -> String {
+    match change {
+        Change::Failed { words, .. } => words,
+        _ => String::new(),
+    }
 }
 
 fn stop(tasks: Vec<JoinHandle<()>>, why: String) -> End {
@@ -385,4 +394,59 @@ pub async fn run(scope: Scope, tx: mpsc::Sender<Update>) {
             return;
         }
     }
+}
+
+/// Every release of the context once, for `canary board -o json`: one list per kind, no watch.
+/// What could not be listed is said in the notes.
+pub async fn snapshot(scope: &Scope) -> Result<(Vec<crate::board::Facts>, Vec<String>), String> {
+    let mut notes = Vec::new();
+    let mut held = Held::default();
+    for info in &KINDS {
+        let resource = provider::system(info.kind).resource();
+        let what = format!("{} ({})", resource.plural, info.provider);
+        let first = first_lists::<Keyed>(
+            scope,
+            route_path(info.kind),
+            resource.versions,
+            &what,
+            &mut notes,
+        )
+        .await?;
+        let mut map = BTreeMap::new();
+        let version = first.map(|f| {
+            for (_, listed) in f.lists {
+                map.extend(listed.items.into_iter().map(|k| (k.key, k.obj)));
+            }
+            f.version
+        });
+        held.objects.push((version, map));
+        held.refused.push(None);
+    }
+    let first =
+        first_lists::<DeploymentWire>(scope, deployment_path, &["v1"], "deployments", &mut notes)
+            .await?;
+    for (_, listed) in first.into_iter().flat_map(|f| f.lists) {
+        for w in listed.items {
+            held.workloads.insert((w.namespace, w.name), w.ready);
+        }
+    }
+    let now = wall_clock();
+    let mut memory = Memory::new();
+    let mut all = Vec::new();
+    for (slot, info) in KINDS.iter().enumerate() {
+        let Some((Some(version), map)) = held.objects.get(slot) else {
+            continue;
+        };
+        let objects: Vec<DynamicObject> = map.values().cloned().collect();
+        all.extend(board_rows::facts(
+            &scope.cluster.context,
+            info.kind,
+            version,
+            &objects,
+            &held.workloads,
+            &mut memory,
+            now,
+        ));
+    }
+    Ok((all, notes))
 }
