@@ -180,21 +180,26 @@ fn every_seed_in_a_range_tells_the_same_outcome() {
 #[test]
 fn the_judges_on_faulty_subtle_and_noisy_v2() {
     let run = |scenario: &str, judge: &str, seed: u64| {
-        let dir = std::env::temp_dir().join(format!("canary-judge-test-{}", std::process::id()));
-        let out = Command::new(env!("CARGO_BIN_EXE_canary"))
-            .arg("--log-file")
-            .arg(dir.join("canary.log"))
-            .args([
+        let dir = scratch(&format!("judges-{scenario}-{judge}-{seed}"));
+        let log = dir.join("canary.log");
+        let seed = seed.to_string();
+        let out = canary_in(
+            &dir,
+            &[
+                "--log-file",
+                &log.to_string_lossy(),
                 "demo",
                 "--headless",
                 "--speed",
                 "max",
                 "--scenario",
                 scenario,
-            ])
-            .args(["--judge", judge, "--seed", &seed.to_string()])
-            .output()
-            .expect("run canary");
+                "--judge",
+                judge,
+                "--seed",
+                &seed,
+            ],
+        );
         let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
         (out.status.code().unwrap_or(-1), stdout)
     };
