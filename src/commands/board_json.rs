@@ -35,6 +35,8 @@ struct Release<'a> {
     reason: &'a str,
     /// Seconds in the current phase (at least this many when `since_seen`).
     time_in_phase_s: i64,
+    /// What each action would write, or why it is unavailable: `pause`, `resume`, …
+    actions: BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +79,17 @@ fn release(r: &Row, now: crate::model::Millis) -> Release<'_> {
         },
         reason: r.attention.reason(),
         time_in_phase_s: now.since(f.since) / 1000,
+        actions: f
+            .plans
+            .iter()
+            .map(|p| {
+                let said = match &p.plan {
+                    Ok(w) => format!("writes {w}"),
+                    Err(why) => format!("unavailable: {why}"),
+                };
+                (p.action.to_string(), said)
+            })
+            .collect(),
     }
 }
 

@@ -91,12 +91,24 @@ async fn first_lists<W: Wire>(
                     ));
                     return Ok(None);
                 }
+                let said = fallback(scope);
+                if !notes.contains(&said) {
+                    notes.push(said);
+                }
                 return per_namespace::<W>(scope, &path, version, what, notes).await;
             }
             Err(e) => return Err(words(&e)),
         }
     }
     Ok(None)
+}
+
+/// What the board says, once, when listing every namespace is forbidden.
+fn fallback(scope: &Scope) -> String {
+    format!(
+        "listing every namespace is forbidden: the board looks in {} (-n)",
+        scope.namespaces.join(", ")
+    )
 }
 
 async fn per_namespace<W: Wire>(
@@ -218,11 +230,7 @@ async fn emit(
             now,
         );
         if let Some(Some(why)) = held.refused.get(slot) {
-            for f in &mut facts {
-                for p in &mut f.plans {
-                    p.plan = Err(why.clone());
-                }
-            }
+            refuse(&mut facts, why);
         }
         let update = Update::Releases {
             context: context.to_string(),
@@ -235,6 +243,15 @@ async fn emit(
         }
     }
     true
+}
+
+/// Every action on `facts` unavailable, and why.
+fn refuse(facts: &mut [crate::board::Facts], why: &str) {
+    for f in facts {
+        for p in &mut f.plans {
+            p.plan = Err(why.to_string());
+        }
+    }
 }
 
 fn route_path(kind: Kind) -> impl Fn(&'static str, Option<&str>) -> String {
@@ -438,7 +455,7 @@ pub async fn snapshot(scope: &Scope) -> Result<(Vec<crate::board::Facts>, Vec<St
             continue;
         };
         let objects: Vec<DynamicObject> = map.values().cloned().collect();
-        all.extend(board_rows::facts(
+        let mut facts = board_rows::facts(
             &scope.cluster.context,
             info.kind,
             version,
@@ -446,7 +463,13 @@ pub async fn snapshot(scope: &Scope) -> Result<(Vec<crate::board::Facts>, Vec<St
             &held.workloads,
             &mut memory,
             now,
-        ));
+        );
+        if !facts.is_empty() {
+            if let Some(why) = super::board_access::refused(scope, info.kind).await {
+                refuse(&mut facts, &why);
+            }
+        }
+        all.extend(facts);
     }
     Ok((all, notes))
 }

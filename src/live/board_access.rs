@@ -47,7 +47,7 @@ pub async fn refused(scope: &Scope, kind: Kind) -> Option<String> {
         return match allowed(scope, kind, None).await {
             Ok(true) => None,
             Ok(false) => Some(format!(
-                "unavailable: {user} may not patch {what} (RBAC), the board is read-only here"
+                "{user} may not patch {what} (RBAC): the board is read-only here"
             )),
             Err(e) => {
                 tracing::info!(error = %e, "no access review");
@@ -58,7 +58,7 @@ pub async fn refused(scope: &Scope, kind: Kind) -> Option<String> {
     for ns in &scope.namespaces {
         if let Ok(false) = allowed(scope, kind, Some(ns)).await {
             return Some(format!(
-                "unavailable: {user} may not patch {what} in {ns} (RBAC), the board is read-only here"
+                "{user} may not patch {what} in {ns} (RBAC): the board is read-only here"
             ));
         }
     }
