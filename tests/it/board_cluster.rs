@@ -165,11 +165,11 @@ fn what_waits_for_a_human_what_fails_and_the_exit_codes() {
     assert_eq!(r["attention"], "failing", "{r:#}");
     assert!(r["reason"].as_str().unwrap().contains("Failed"), "{r:#}");
     // nothing needs a human: exit 0
-    let (code, doc) = board_json(&cp.restricted_kubeconfig, &[nginx.clone()]);
+    let (code, doc) = board_json(&cp.restricted_kubeconfig, std::slice::from_ref(&nginx));
     assert_eq!(code, 4, "{doc:#}");
     let calm = rt.block_on(shop(&client, "board-calm", "0", &[]));
     rt.block_on(grant(&client, &calm, &[]));
-    let (code, doc) = board_json(&cp.restricted_kubeconfig, &[calm.clone()]);
+    let (code, doc) = board_json(&cp.restricted_kubeconfig, std::slice::from_ref(&calm));
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(release(&doc, &calm, "ingress/shop")["attention"], "ok");
 }
@@ -220,7 +220,7 @@ fn three_releases_of_three_systems_in_one_confirmation_each_with_its_result() {
         .expect("a board");
     let context = cluster.context.clone();
     let mut board = canary_cockpit::board::Board::new(
-        &[context.clone()],
+        std::slice::from_ref(&context),
         false,
         canary_cockpit::model::wall_clock(),
     );
