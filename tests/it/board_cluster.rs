@@ -24,7 +24,7 @@ fn canaries() -> kube::api::ApiResource {
 }
 
 /// Lets the restricted user read everything in `ns`, and `patch` the `writable` resources.
-async fn grant(client: &kube::Client, ns: &str, writable: &[(&str, &str)]) {
+pub(crate) async fn grant(client: &kube::Client, ns: &str, writable: &[(&str, &str)]) {
     let mut rules =
         vec![json!({"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]})];
     for (group, resource) in writable {

@@ -13,6 +13,7 @@ mod alert_flagger;
 mod alert_secrets;
 mod alert_verbs;
 mod board_cluster;
+mod board_contexts;
 mod board_screens;
 mod canary_inference;
 mod cluster_argo;
