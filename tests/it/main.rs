@@ -15,6 +15,7 @@ mod alert_verbs;
 mod board_cluster;
 mod board_contexts;
 mod board_screens;
+mod board_tmux;
 mod canary_inference;
 mod cluster_argo;
 mod cluster_argo_confirm;

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
     dir: PathBuf,
 }
 
 impl Tmux {
-    fn start(label: &str, command: &str, dir: PathBuf) -> Tmux {
+    pub(crate) fn start(label: &str, command: &str, dir: PathBuf) -> Tmux {
         let version = Command::new("tmux").arg("-V").output();
         assert!(
             version.is_ok_and(|o| o.status.success()),
@@ -41,7 +41,7 @@ impl Tmux {
         Tmux { socket, dir }
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let ok = Command::new("tmux")
             .args(["-L", &self.socket, "send-keys", "-t", "smoke"])
             .args(keys)
@@ -50,7 +50,7 @@ impl Tmux {
         assert!(ok.success());
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket, "capture-pane", "-p", "-t", "smoke"])
             .output()
@@ -59,7 +59,7 @@ impl Tmux {
     }
 
     /// Waits until the screen satisfies `pred`; panics with the screen after 15 s.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         wait_until_sync(what, Duration::from_secs(15), || {
             let s = self.screen();
             if pred(&s) {
@@ -84,7 +84,7 @@ impl Drop for Tmux {
     }
 }
 
-fn wait_for_file(path: &Path) -> String {
+pub(crate) fn wait_for_file(path: &Path) -> String {
     wait_until_sync(
         &format!("the cockpit exits and its status is in {}", path.display()),
         Duration::from_secs(10),
