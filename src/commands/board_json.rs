@@ -106,7 +106,7 @@ pub fn print(
             cluster: cluster.clone(),
             namespaces: namespaces.to_vec(),
         };
-        match runtime.block_on(crate::live::board::snapshot(&scope)) {
+        match runtime.block_on(crate::live::board_lists::snapshot(&scope)) {
             Ok((facts, notes)) => {
                 rows.extend(facts.into_iter().map(|f| Row::new(f, now)));
                 contexts.push(Context {

@@ -6,17 +6,17 @@
 
 use crate::board::Update;
 use crate::cluster::follow::{follow, Update as Change};
-use crate::cluster::listing::{self, Listed, Query, Wire};
+use crate::cluster::listing::Wire;
 use crate::cluster::Cluster;
-use crate::model::{wall_clock, Kind, KINDS};
+use crate::model::{wall_clock, KINDS};
 use crate::provider;
 use kube::api::DynamicObject;
-use kube::Resource as _;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::board_lists::{deployment_path, first_lists, refuse, route_path, FirstLists};
 use super::board_rows::{self, Memory, Workloads};
 use super::board_wire::{DeploymentWire, Keyed, Workload};
 
@@ -43,97 +43,6 @@ enum End {
     Closed,
     /// The API server stopped answering: when, and what was said.
     Lost(String),
-}
-
-/// A kind's watches as listed first: the version served and each scope's list.
-struct FirstLists<K> {
-    version: &'static str,
-    lists: Vec<(Query, Listed<K>)>,
-}
-
-fn is_code(e: &kube::Error, code: u16) -> bool {
-    matches!(e, kube::Error::Api(s) if s.code == code)
-}
-
-fn words(e: &kube::Error) -> String {
-    crate::cluster::words::cause_in_words(e)
-}
-
-/// The first lists of one kind at the first version served: cluster-wide, else in each of
-/// `namespaces` when that is forbidden. `Ok(None)`: not served, or not listable (said in
-/// `notes`).
-async fn first_lists<W: Wire>(
-    scope: &Scope,
-    path: impl Fn(&'static str, Option<&str>) -> String,
-    versions: &'static [&'static str],
-    what: &str,
-    notes: &mut Vec<String>,
-) -> Result<Option<FirstLists<W::Kept>>, String> {
-    let client = &scope.cluster.client;
-    for &version in versions {
-        let query = Query {
-            path: path(version, None),
-            labels: None,
-            fields: None,
-        };
-        match listing::list::<W>(client, &query).await {
-            Ok(listed) => {
-                return Ok(Some(FirstLists {
-                    version,
-                    lists: vec![(query, listed)],
-                }))
-            }
-            Err(e) if is_code(&e, 404) => continue,
-            Err(e) if is_code(&e, 403) => {
-                if scope.namespaces.is_empty() {
-                    notes.push(format!(
-                        "{what}: may not list them in every namespace; pass -n NAMESPACE (repeatable) to look in those"
-                    ));
-                    return Ok(None);
-                }
-                let said = fallback(scope);
-                if !notes.contains(&said) {
-                    notes.push(said);
-                }
-                return per_namespace::<W>(scope, &path, version, what, notes).await;
-            }
-            Err(e) => return Err(words(&e)),
-        }
-    }
-    Ok(None)
-}
-
-/// What the board says, once, when listing every namespace is forbidden.
-fn fallback(scope: &Scope) -> String {
-    format!(
-        "listing every namespace is forbidden: the board looks in {} (-n)",
-        scope.namespaces.join(", ")
-    )
-}
-
-async fn per_namespace<W: Wire>(
-    scope: &Scope,
-    path: &impl Fn(&'static str, Option<&str>) -> String,
-    version: &'static str,
-    what: &str,
-    notes: &mut Vec<String>,
-) -> Result<Option<FirstLists<W::Kept>>, String> {
-    let mut lists = Vec::new();
-    for ns in &scope.namespaces {
-        let query = Query {
-            path: path(version, Some(ns)),
-            labels: None,
-            fields: None,
-        };
-        match listing::list::<W>(&scope.cluster.client, &query).await {
-            Ok(listed) => lists.push((query, listed)),
-            Err(e) if is_code(&e, 403) || is_code(&e, 404) => {
-                notes.push(format!("{what} in {ns}: {}", words(&e)));
-            }
-            Err(e) => return Err(words(&e)),
-        }
-    }
-    Ok(Some(FirstLists { version, lists }))
 }
 
 /// Follows each of the context's watches into one channel, from the first lists.
@@ -243,24 +152,6 @@ async fn emit(
         }
     }
     true
-}
-
-/// Every action on `facts` unavailable, and why.
-fn refuse(facts: &mut [crate::board::Facts], why: &str) {
-    for f in facts {
-        for p in &mut f.plans {
-            p.plan = Err(why.to_string());
-        }
-    }
-}
-
-fn route_path(kind: Kind) -> impl Fn(&'static str, Option<&str>) -> String {
-    let resource = provider::system(kind).resource();
-    move |version, ns| DynamicObject::url_path(&resource.api_resource(version), ns)
-}
-
-fn deployment_path(_version: &'static str, ns: Option<&str>) -> String {
-    k8s_openapi::api::apps::v1::Deployment::url_path(&(), ns)
 }
 
 /// One session of the context's watches: the first lists, then the watches until the board
@@ -411,65 +302,4 @@ pub async fn run(scope: Scope, tx: mpsc::Sender<Update>) {
             return;
         }
     }
-}
-
-/// Every release of the context once, for `canary board -o json`: one list per kind, no watch.
-/// What could not be listed is said in the notes.
-pub async fn snapshot(scope: &Scope) -> Result<(Vec<crate::board::Facts>, Vec<String>), String> {
-    let mut notes = Vec::new();
-    let mut held = Held::default();
-    for info in &KINDS {
-        let resource = provider::system(info.kind).resource();
-        let what = format!("{} ({})", resource.plural, info.provider);
-        let first = first_lists::<Keyed>(
-            scope,
-            route_path(info.kind),
-            resource.versions,
-            &what,
-            &mut notes,
-        )
-        .await?;
-        let mut map = BTreeMap::new();
-        let version = first.map(|f| {
-            for (_, listed) in f.lists {
-                map.extend(listed.items.into_iter().map(|k| (k.key, k.obj)));
-            }
-            f.version
-        });
-        held.objects.push((version, map));
-        held.refused.push(None);
-    }
-    let first =
-        first_lists::<DeploymentWire>(scope, deployment_path, &["v1"], "deployments", &mut notes)
-            .await?;
-    for (_, listed) in first.into_iter().flat_map(|f| f.lists) {
-        for w in listed.items {
-            held.workloads.insert((w.namespace, w.name), w.ready);
-        }
-    }
-    let now = wall_clock();
-    let mut memory = Memory::new();
-    let mut all = Vec::new();
-    for (slot, info) in KINDS.iter().enumerate() {
-        let Some((Some(version), map)) = held.objects.get(slot) else {
-            continue;
-        };
-        let objects: Vec<DynamicObject> = map.values().cloned().collect();
-        let mut facts = board_rows::facts(
-            &scope.cluster.context,
-            info.kind,
-            version,
-            &objects,
-            &held.workloads,
-            &mut memory,
-            now,
-        );
-        if !facts.is_empty() {
-            if let Some(why) = super::board_access::refused(scope, info.kind).await {
-                refuse(&mut facts, &why);
-            }
-        }
-        all.extend(facts);
-    }
-    Ok((all, notes))
 }

@@ -216,7 +216,7 @@ fn three_releases_of_three_systems_in_one_confirmation_each_with_its_result() {
         namespaces: vec![argo.clone(), flagger.clone(), nginx.clone()],
     };
     let (facts, _) = rt
-        .block_on(canary_cockpit::live::board::snapshot(&scope))
+        .block_on(canary_cockpit::live::board_lists::snapshot(&scope))
         .expect("a board");
     let context = cluster.context.clone();
     let mut board = canary_cockpit::board::Board::new(

@@ -177,3 +177,11 @@ fn the_confirmation_lists_every_marked_release_and_its_write() {
     assert!(text.contains("pause 3 releases"), "{text}");
     assert!(text.contains("spec.paused: true"), "{text}");
 }
+
+#[test]
+fn canary_alone_off_a_terminal_says_what_to_do() {
+    let out = crate::support::canary_in(&crate::support::scratch("board-bare"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("opens the release board"), "{err}");
+}
