@@ -75,6 +75,9 @@ pub struct Board {
     /// The first list of every watch has arrived.
     pub listed: bool,
     pub counts: Counts,
+    /// The widest context, namespace, target and phase shown, in characters: prepared with the
+    /// order, never per frame.
+    pub widths: [usize; 4],
 }
 
 impl Board {
@@ -137,6 +140,16 @@ impl Board {
     pub fn reorder(&mut self, keep: Option<Key>) {
         self.shown = view::order(&self.entries, &self.filter, self.attention_only);
         self.counts = Counts::of(&self.entries);
+        let mut widths = [0; 4];
+        for &i in &self.shown {
+            let e = &self.entries[i];
+            let k = e.key();
+            let cells = [&k.context, &k.namespace, &k.target, &e.row().facts.phase];
+            for (w, c) in widths.iter_mut().zip(cells) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        self.widths = widths;
         if let Some(k) = keep {
             if let Some(i) = self.shown.iter().position(|&i| self.entries[i].key() == &k) {
                 self.selected = i;

@@ -20,6 +20,9 @@ use super::board_lists::{deployment_path, first_lists, refuse, route_path, First
 use super::board_rows::{self, Memory, Workloads};
 use super::board_wire::{DeploymentWire, Keyed, Workload};
 
+/// Changes that arrive within this of each other are one rebuild of the rows.
+const COALESCE: Duration = Duration::from_millis(100);
+
 /// How often an unreachable API server is asked whether it is back.
 const PROBE: Duration = Duration::from_secs(3);
 
@@ -92,23 +95,23 @@ fn apply_objects(map: &mut BTreeMap<String, DynamicObject>, change: Change<Keyed
     }
 }
 
-fn apply_workloads(map: &mut Workloads, change: Change<Workload>) {
+/// Applies a change of the Deployments; whether a readiness the board shows changed (a status
+/// update that leaves ready and desired as they were changes nothing).
+fn apply_workloads(map: &mut Workloads, change: Change<Workload>) -> bool {
     match change {
         Change::Listed(all) => {
             *map = all
                 .into_iter()
                 .map(|w| ((w.namespace, w.name), w.ready))
-                .collect()
+                .collect();
+            true
         }
-        Change::Upsert(w) => {
-            map.insert((w.namespace, w.name), w.ready);
-        }
-        Change::Removed(key) => {
-            if let Some((ns, name)) = key.split_once('/') {
-                map.remove(&(ns.to_string(), name.to_string()));
-            }
-        }
-        Change::Restarting | Change::Failed { .. } => {}
+        Change::Upsert(w) => map.insert((w.namespace, w.name), w.ready) != Some(w.ready),
+        Change::Removed(key) => key
+            .split_once('/')
+            .and_then(|(ns, name)| map.remove(&(ns.to_string(), name.to_string())))
+            .is_some(),
+        Change::Restarting | Change::Failed { .. } => false,
     }
 }
 
@@ -213,11 +216,21 @@ async fn session(
         }
     }
     let mut dirty = vec![false; KINDS.len()];
-    let mut first = true;
+    // the board is complete once every watch has brought its first list
+    let mut awaited = tasks.len();
+    let mut listed = false;
     while let Some(p) = prx.recv().await {
         let mut next = Some(p);
-        // everything pending, then one emission
+        // what arrives within a moment is one emission: a burst costs one rebuild
+        let until = tokio::time::Instant::now() + COALESCE;
         while let Some(p) = next.take() {
+            let first = matches!(
+                &p,
+                Payload::Objects(_, c) if matches!(**c, Change::Listed(_))
+            ) || matches!(&p, Payload::Workloads(Change::Listed(_)));
+            if first {
+                awaited = awaited.saturating_sub(1);
+            }
             match p {
                 Payload::Objects(_, change) if matches!(*change, Change::Failed { .. }) => {
                     return stop(tasks, failed_words(*change))
@@ -228,17 +241,32 @@ async fn session(
                     apply_objects(&mut held.objects[slot].1, *change);
                 }
                 Payload::Workloads(change) => {
-                    dirty.iter_mut().for_each(|d| *d = true);
-                    apply_workloads(&mut held.workloads, change);
+                    if apply_workloads(&mut held.workloads, change) {
+                        dirty.iter_mut().for_each(|d| *d = true);
+                    }
                 }
             }
-            next = prx.try_recv().ok();
+            next = match prx.try_recv() {
+                Ok(p) => Some(p),
+                // the first lists are all on their way: no need to wait for more
+                Err(_) if !listed && awaited > 0 => prx.recv().await,
+                Err(_) => tokio::time::timeout_at(until, prx.recv())
+                    .await
+                    .ok()
+                    .flatten(),
+            };
+        }
+        if !dirty.iter().any(|d| *d) && listed {
+            continue;
         }
         if !emit(&context, &held, &mut dirty, memory, tx).await {
             return stop(tasks, String::new());
         }
-        if std::mem::take(&mut first) && tx.send(Update::Listed).await.is_err() {
-            return stop(tasks, String::new());
+        if !listed && awaited == 0 {
+            listed = true;
+            if tx.send(Update::Listed).await.is_err() {
+                return stop(tasks, String::new());
+            }
         }
     }
     stop(tasks, String::new())

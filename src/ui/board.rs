@@ -28,14 +28,7 @@ struct Column {
 }
 
 fn columns(b: &Board, w: usize) -> Vec<Column> {
-    let widest = |f: fn(&Entry) -> String, min: usize, max: usize| {
-        b.shown
-            .iter()
-            .map(|&i| text::width(&f(&b.entries[i])))
-            .max()
-            .unwrap_or(min)
-            .clamp(min, max)
-    };
+    let widest = |i: usize, min: usize, max: usize| b.widths[i].clamp(min, max);
     let col = |title, width, right, cell: fn(&Entry) -> String| Column {
         title,
         width,
@@ -48,9 +41,9 @@ fn columns(b: &Board, w: usize) -> Vec<Column> {
     let phase: fn(&Entry) -> String = |e| e.row().facts.phase.clone();
     // by priority: the first ones stay on the narrowest screens
     let mut all: Vec<(u8, Column)> = vec![
-        (0, col("NAMESPACE", widest(ns, 9, 20), false, ns)),
-        (0, col("TARGET", widest(target, 6, 32), false, target)),
-        (1, col("PHASE", widest(phase, 5, 18), false, phase)),
+        (0, col("NAMESPACE", widest(1, 9, 20), false, ns)),
+        (0, col("TARGET", widest(2, 6, 32), false, target)),
+        (1, col("PHASE", widest(3, 5, 18), false, phase)),
         (1, col("WEIGHT", 6, true, |e| e.row().weight.clone())),
         (3, col("STEP", 5, true, |e| e.row().step.clone())),
         (2, col("CANARY", 7, true, |e| e.row().canary.clone())),
@@ -64,7 +57,7 @@ fn columns(b: &Board, w: usize) -> Vec<Column> {
         (1, col("AGE", 5, true, |e| e.row().age.clone())),
     ];
     if b.many_contexts() {
-        all.insert(0, (0, col("CONTEXT", widest(ctx, 7, 16), false, ctx)));
+        all.insert(0, (0, col("CONTEXT", widest(0, 7, 16), false, ctx)));
     }
     // the attention column keeps at least this much
     let room = w.saturating_sub(2 + 28);
