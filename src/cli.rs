@@ -28,8 +28,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
 
+    /// Without one on a terminal: the release board (`canary board`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +45,10 @@ pub enum Command {
     Sessions,
     /// Open the cockpit on a release on the cluster (watches, no polling).
     Watch(WatchArgs),
+    /// Every release in every namespace (and context) the user may list, live, with what waits
+    /// for a human on top. `-o json`: the rows once; exit 0 nothing needs attention, 4 something
+    /// waits for a human (or is stalled), 3 something is failing.
+    Board(BoardArgs),
     /// Show a release on the cluster: weight, versions, pods. Exit 0 ok, 1 API or RBAC error,
     /// 2 usage, 3 the release was rolled back.
     Status(StatusArgs),
@@ -103,13 +108,50 @@ pub struct StatusArgs {
     pub metrics: MetricsArgs,
 }
 
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum BoardFormat {
+    /// The live board in the terminal.
+    #[default]
+    Board,
+    /// The rows once, as JSON.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BoardArgs {
+    /// A kubeconfig context to show (repeatable; default: the current context).
+    #[arg(long = "context", value_name = "NAME", conflicts_with = "all_contexts")]
+    pub contexts: Vec<String>,
+    /// Every context of the kubeconfig.
+    #[arg(long)]
+    pub all_contexts: bool,
+    /// Where listing every namespace is forbidden, look in these (repeatable).
+    #[arg(short = 'n', long = "namespace", value_name = "NAMESPACE")]
+    pub namespaces: Vec<String>,
+    /// The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// How long one request to the API server may take (60, 90s, 2m; default 60 s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub request_timeout: Option<std::time::Duration>,
+    /// Watch only: every action is unavailable and nothing is written.
+    #[arg(long)]
+    pub readonly: bool,
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: BoardFormat,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+    #[command(flatten)]
+    pub record: RecordArgs,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct WatchArgs {
     /// The release: ingress/NAME (either Ingress of the pair), virtualservice/NAME (vs/),
     /// httproute/NAME. Without one, a picker lists the namespace's releases.
     #[arg(value_name = "TARGET")]
     pub target: Option<crate::model::Target>,
-    /// The picker lists the releases of every namespace.
+    /// The release board of every namespace (`canary board`).
     #[arg(short = 'A', long, conflicts_with = "target")]
     pub all_namespaces: bool,
     /// Watch only: every action key is refused and nothing is written (RO in the header).

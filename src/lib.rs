@@ -10,7 +10,8 @@
 //! http1                              the small servers' HTTP/1 settings
 //! controller, group                  progression and analysis; release groups, pure
 //! app                                state, update(), keys
-//! perform                            the one executor's decisions, whatever world it acts on
+//! perform, board                     the one executor's decisions, whatever world it acts on;
+//!                                    the release board: entries, attention, order, keys
 //! ui, record                         rendering; recordings
 //! tui, metrics                       the terminal loop; Prometheus
 //! config, source, replay, gate       config file; the demo; replay; Flagger's gate book and server
@@ -23,6 +24,7 @@
 
 pub mod alert;
 pub mod app;
+pub mod board;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

@@ -3,9 +3,11 @@
 //! SIGTERM, a timer while the screen asks for one, and a render deadline. Nothing in the loop
 //! awaits the network.
 
+pub mod board;
 pub mod cockpit;
 pub mod picker;
 
+pub use board::{BoardScreen, Left};
 pub use cockpit::Cockpit;
 pub use picker::{Listing, PickerScreen};
 

@@ -90,7 +90,7 @@ mod tests {
         let mut argv = vec!["canary", "watch", "ingress/shop"];
         argv.extend_from_slice(args);
         match Cli::try_parse_from(argv).map(|c| c.command) {
-            Ok(Command::Watch(w)) => w.drive,
+            Ok(Some(Command::Watch(w))) => w.drive,
             other => panic!("not a watch: {other:?}"),
         }
     }

@@ -84,7 +84,7 @@ mod tests {
         let mut argv = vec!["canary", "watch", "ingress/shop"];
         argv.extend_from_slice(args);
         match Cli::try_parse_from(argv).map(|c| c.command) {
-            Ok(Command::Watch(w)) => Ok(w.metrics.resources_from),
+            Ok(Some(Command::Watch(w))) => Ok(w.metrics.resources_from),
             Ok(other) => panic!("not a watch: {other:?}"),
             Err(e) => Err(e.kind().to_string()),
         }

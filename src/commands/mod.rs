@@ -2,6 +2,8 @@
 //! the error every command returns.
 
 pub mod alerts;
+pub mod board;
+pub mod board_json;
 pub mod demo;
 pub mod gate;
 pub mod group_demo;
@@ -30,6 +32,8 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_DAMAGED: u8 = 2;
 /// Exit code when the release failed or was rolled back.
 pub const EXIT_RELEASE_FAILED: u8 = 3;
+/// Exit code of `canary board -o json` when a release waits for a human.
+pub const EXIT_WAITING: u8 = 4;
 /// Exit code when the reader of stdout went away (`| head`), as a shell pipeline expects.
 pub const EXIT_BROKEN_PIPE: u8 = 141;
 
@@ -88,8 +92,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, RunError> {
         .clone()
         .unwrap_or_else(crate::paths::default_log_file);
     let _log_guard = crate::logging::init(&log_file)?;
-    match cli.command {
+    let Some(command) = cli.command else {
+        return board::bare();
+    };
+    match command {
         Command::Demo(args) => demo::run(args),
+        Command::Board(args) => board::board(args),
         Command::Replay(args) => replay::replay(args),
         Command::Sessions => replay::sessions(),
         Command::Status(args) => verbs::status(args),

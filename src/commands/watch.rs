@@ -16,6 +16,9 @@ use super::{runtime, RunError};
 /// namespace's (`-A`: every namespace's) releases first. `esc` in the cockpit returns to the
 /// list, `:` opens another release.
 pub fn watch(args: WatchArgs) -> Result<ExitCode, RunError> {
+    if args.all_namespaces {
+        return super::board::from_watch(args);
+    }
     let runtime = runtime()?;
     let plan = crate::model::Plan::linear(args.step_weight, args.max_weight)
         .map_err(|e| RunError::Plan(e.to_string()))?;
@@ -131,15 +134,15 @@ struct Next {
 }
 
 /// A release as read when the cockpit opens it, how the operator chose it, and who acts.
-struct Opened {
-    cluster: Cluster,
-    observed: Observed,
-    from: Option<PickedFrom>,
-    identity: Identity,
+pub(super) struct Opened {
+    pub(super) cluster: Cluster,
+    pub(super) observed: Observed,
+    pub(super) from: Option<PickedFrom>,
+    pub(super) identity: Identity,
 }
 
 /// The cockpit on one release until the operator quits (`None`) or leaves it for another.
-fn cockpit(
+pub(super) fn cockpit(
     runtime: &tokio::runtime::Runtime,
     opened: Opened,
     args: &WatchArgs,

@@ -6,6 +6,12 @@
 //! [`resources`]). What is particular to a traffic system is asked of
 //! the provider layer.
 
+pub mod board;
+pub mod board_access;
+pub mod board_act;
+pub mod board_lists;
+pub mod board_rows;
+pub mod board_wire;
 pub mod canary;
 pub mod discover;
 pub mod executor;

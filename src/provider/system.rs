@@ -148,6 +148,11 @@ pub trait TrafficSystem: Sync {
         all: bool,
     ) -> Pending<'a, Result<Option<Vec<Found>>, ClusterError>>;
 
+    /// The releases among `objects`, the objects of [`Self::resource`] as the cluster served them
+    /// at `version` (of one namespace or of all): the board rebuilds its rows from what its
+    /// watches hold, without a request.
+    fn releases(&self, version: &'static str, objects: &[DynamicObject]) -> Vec<Found>;
+
     /// The system's own alert sinks (Flagger's AlertProviders), with notes on what cannot be
     /// used; a system without any says why in a note.
     fn alert_sinks<'a>(

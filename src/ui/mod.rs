@@ -11,6 +11,8 @@
 //! ```
 
 mod analysis;
+pub mod board;
+pub mod board_confirm;
 mod errors;
 mod events;
 mod footer;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-fn wait_for_file(path: &Path) -> String {
+pub(crate) fn wait_for_file(path: &Path) -> String {
     wait_until_sync(
         &format!("the cockpit exits and its status is in {}", path.display()),
         Duration::from_secs(10),

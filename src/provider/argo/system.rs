@@ -12,7 +12,7 @@ use super::{
     known, lever, metrics_hints, pause_writes, read, route, route_writes, watches, ROLLOUT,
 };
 use crate::provider::common::alerts;
-use crate::provider::common::discover::objects;
+use crate::provider::common::discover::{each, objects};
 use crate::provider::common::infer::Kept;
 use crate::provider::common::route::{foreign, known_selectors};
 use crate::provider::system::{Context, Found, Pending, TrafficSystem, Watched};
@@ -136,6 +136,12 @@ impl TrafficSystem for ArgoRollouts {
         Box::pin(objects(cluster, ROLLOUT, all, |_, _, o| {
             route(o, &[], &Default::default())
         }))
+    }
+
+    fn releases(&self, version: &'static str, objects: &[DynamicObject]) -> Vec<Found> {
+        each(version, objects, |_, _, o| {
+            route(o, &[], &Default::default())
+        })
     }
 
     fn alert_sinks<'a>(

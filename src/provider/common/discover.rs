@@ -7,6 +7,26 @@ use kube::api::DynamicObject;
 use super::route::Route;
 use crate::provider::Found;
 
+/// Each of `objects` with its route, as [`crate::provider::TrafficSystem::releases`] hands them.
+pub fn each(
+    version: &'static str,
+    objects: &[DynamicObject],
+    parse: impl Fn(&'static str, &str, &DynamicObject) -> Result<Route, ClusterError>,
+) -> Vec<Found> {
+    objects
+        .iter()
+        .map(|obj| {
+            let namespace = obj.metadata.namespace.clone().unwrap_or_default();
+            Found {
+                name: obj.metadata.name.clone().unwrap_or_default(),
+                route: parse(version, &namespace, obj),
+                namespace,
+                meta: obj.metadata.clone(),
+            }
+        })
+        .collect()
+}
+
 /// Every object of `resource`; `parse` reads one as a release (the API version served, the
 /// namespace, the object).
 ///

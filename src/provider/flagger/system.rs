@@ -9,7 +9,7 @@ use crate::model::{Capability, Kind, Refusal, RouteChange, Weight};
 use kube::api::DynamicObject;
 
 use super::{alert_sinks, lever, metrics_hints, pause_writes, read, route, route_writes, CANARY};
-use crate::provider::common::discover::objects;
+use crate::provider::common::discover::{each, objects};
 use crate::provider::common::infer::Kept;
 use crate::provider::common::route::{foreign, known_selectors};
 use crate::provider::system::{Context, Found, Pending, TrafficSystem, Watched};
@@ -128,6 +128,10 @@ impl TrafficSystem for Flagger {
         Box::pin(objects(cluster, CANARY, all, |_, ns, o| {
             route(o, &Context::of(ns))
         }))
+    }
+
+    fn releases(&self, version: &'static str, objects: &[DynamicObject]) -> Vec<Found> {
+        each(version, objects, |_, ns, o| route(o, &Context::of(ns)))
     }
 
     fn alert_sinks<'a>(

@@ -10,7 +10,7 @@ use kube::api::DynamicObject;
 
 use super::{lever, pause_writes, read, route, route_writes, watches, weight_writes, STRATEGY};
 use crate::provider::common::alerts;
-use crate::provider::common::discover::objects;
+use crate::provider::common::discover::{each, objects};
 use crate::provider::common::infer::Kept;
 use crate::provider::common::route::{foreign, known_selectors, pause_annotation_field};
 use crate::provider::system::{cockpit_refusals, Context, Found, Pending, TrafficSystem, Watched};
@@ -133,6 +133,10 @@ impl TrafficSystem for KubeSphere {
         all: bool,
     ) -> Pending<'a, Result<Option<Vec<Found>>, ClusterError>> {
         Box::pin(objects(cluster, STRATEGY, all, |_, ns, o| route(o, ns)))
+    }
+
+    fn releases(&self, version: &'static str, objects: &[DynamicObject]) -> Vec<Found> {
+        each(version, objects, |_, ns, o| route(o, ns))
     }
 
     fn alert_sinks<'a>(

@@ -3,6 +3,7 @@
 use crate::cluster::dynamic;
 use crate::cluster::{Cluster, ClusterError};
 use k8s_openapi::api::networking::v1::Ingress;
+use kube::api::DynamicObject;
 use std::collections::BTreeMap;
 
 use super::{ingresses, is_canary, name, route, INGRESS};
@@ -14,6 +15,26 @@ pub async fn discover(cluster: &Cluster, all: bool) -> Result<Vec<Found>, Cluste
         Some((list, _)) => ingresses(&list)?,
         None => Vec::new(),
     };
+    Ok(pairs(list))
+}
+
+/// Every canary Ingress among `objects` (of any namespaces), with its release. An object that
+/// is not an Ingress as the cockpit reads one is left out, and said in the log.
+pub fn found(objects: &[DynamicObject]) -> Vec<Found> {
+    let list = objects
+        .iter()
+        .filter_map(|o| match dynamic::typed::<Ingress>(o) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                tracing::warn!(error = %e, "an Ingress that cannot be read is left out");
+                None
+            }
+        })
+        .collect();
+    pairs(list)
+}
+
+fn pairs(list: Vec<Ingress>) -> Vec<Found> {
     let mut by_ns: BTreeMap<String, Vec<Ingress>> = BTreeMap::new();
     for ing in list {
         by_ns
@@ -32,5 +53,5 @@ pub async fn discover(cluster: &Cluster, all: bool) -> Result<Vec<Found>, Cluste
             });
         }
     }
-    Ok(out)
+    out
 }

@@ -134,6 +134,10 @@ impl TrafficSystem for Nginx {
         Box::pin(async move { discover(cluster, all).await.map(Some) })
     }
 
+    fn releases(&self, _version: &'static str, objects: &[DynamicObject]) -> Vec<Found> {
+        super::discover::found(objects)
+    }
+
     fn alert_sinks<'a>(
         &'a self,
         _cluster: &'a Cluster,

@@ -13,7 +13,7 @@ use kube::api::DynamicObject;
 
 use super::{pause_writes, watched, weight_writes, Routing, TwoBackends};
 use crate::provider::common::alerts;
-use crate::provider::common::discover::objects;
+use crate::provider::common::discover::{each, objects};
 use crate::provider::common::infer::Kept;
 use crate::provider::common::route::{cockpit_lever, foreign, pause_annotation_field};
 use crate::provider::system::{Context, Found, Pending, TrafficSystem, Watched};
@@ -169,6 +169,13 @@ impl<T: TwoBackendSystem> TrafficSystem for T {
         Box::pin(objects(cluster, shape.resource, all, move |v, ns, o| {
             shape.route(v, ns, o, None)
         }))
+    }
+
+    fn releases(&self, version: &'static str, objects: &[DynamicObject]) -> Vec<Found> {
+        let shape = self.shape();
+        each(version, objects, move |v, ns, o| {
+            shape.route(v, ns, o, None)
+        })
     }
 
     fn alert_sinks<'a>(
