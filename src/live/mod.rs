@@ -11,6 +11,7 @@ pub mod board_access;
 pub mod board_act;
 pub mod board_lists;
 pub mod board_rows;
+pub mod board_status;
 pub mod board_wire;
 pub mod canary;
 pub mod discover;
