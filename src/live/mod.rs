@@ -10,6 +10,7 @@ pub mod board;
 pub mod board_access;
 pub mod board_act;
 pub mod board_lists;
+pub mod board_metrics;
 pub mod board_rows;
 pub mod board_status;
 pub mod board_wire;
