@@ -21,7 +21,7 @@ pub mod update;
 pub mod view;
 
 pub use attention::{attention, Attention};
-pub use entry::{ActionPlan, Entry, Facts, Key, Ready, Row};
+pub use entry::{ActionPlan, Compare, Entry, Facts, Key, Ready, Row};
 pub use keys::Outcome;
 pub use state::{Board, BoardMode, ContextState, Planned, RowResult};
 pub use update::Update;

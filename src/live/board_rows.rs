@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::DynamicObject;
 use std::collections::{BTreeMap, HashMap};
 
-use super::status;
+use super::{board_status, status};
 
 /// Ready and desired pods of each Deployment, by namespace and name.
 pub type Workloads = BTreeMap<(String, String), Ready>;
@@ -108,11 +108,14 @@ fn of_route(
     let phase = status::phase(route);
     let weight = route.malformed.is_empty().then(|| route.weight.percent());
     let step = step(route);
-    let ready = [0, 1].map(|i| {
-        workloads
-            .get(&(key.namespace.clone(), route.names[i].clone()))
-            .copied()
-    });
+    let ready = match (kind, obj) {
+        (Kind::Rollout, Some(o)) => board_status::argo_ready(o),
+        _ => [0, 1].map(|i| {
+            workloads
+                .get(&(key.namespace.clone(), route.names[i].clone()))
+                .copied()
+        }),
+    };
     let told = obj.and_then(transition);
     let seen = memory.entry(key.clone()).or_insert_with(|| Seen {
         phase: phase.clone(),
@@ -146,7 +149,7 @@ fn of_route(
         since: seen.since,
         since_seen: seen.since_seen,
         moved: seen.moved,
-        interval_ms: None,
+        interval_ms: obj.and_then(|o| board_status::interval_ms(kind, o)),
         unreadable: route.malformed.first().map(ToString::to_string),
         plans: ACTIONS
             .iter()

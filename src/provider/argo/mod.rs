@@ -36,7 +36,7 @@ pub use headers::route_writes;
 
 pub use lever::{known, lever, metrics_hints, read, route, watches, weight_refused};
 pub use versions::{Revision, REVISION};
-pub use view::analysis_lines;
+pub use view::{analysis_lines, duration_ms};
 pub use writes::{
     abort_writes, next_step_writes, pause_writes as pause_patches, promote_full_writes, Writes,
 };
