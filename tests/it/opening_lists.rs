@@ -1,9 +1,9 @@
-//! Opening a release takes at most five lists: the routing objects, the Services, the pods (one
-//! list with a set-based selector when the versions' selectors differ in one value only),
-//! the Warning events and the PodMetrics. The Prometheus that discovery found is kept per context
-//! in the state directory: the first start lists the Services of the monitoring namespaces, the
-//! second asks the one it found a single probe and lists nothing more. Counted from the API
-//! server's audit log, with the real binary in a terminal (tmux).
+//! Opening a release takes five lists: the routing objects, the Services, the pods (one list with
+//! a set-based selector when the versions' selectors differ in one value only), the Warning
+//! events and the PodMetrics; and one of Deployments, for Keel's approvals. The Prometheus that
+//! discovery found is kept per context in the state directory: the first start lists the Services
+//! of the monitoring namespaces, the second asks the one it found a single probe and lists nothing
+//! more. Counted from the API server's audit log, with the real binary in a terminal (tmux).
 
 use crate::prometheus_discovery::{operator_labels, remove, shared_namespace, MONITORING};
 use crate::support::cluster::*;
@@ -164,6 +164,9 @@ fn a_release_opens_with_five_lists_and_the_found_prometheus_is_kept() {
         "pods",
         "events",
         "pods.metrics.k8s.io",
+        // Keel's approvals: which of the namespace's Deployments ask for them (one list; see
+        // src/keel/poll.rs). The sixth list, beyond the five of the opening proper.
+        "deployments.apps",
     ]
     .iter()
     .map(|r| format!("{r} in {ns}"))
