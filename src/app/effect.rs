@@ -51,12 +51,13 @@ pub enum Actor {
 }
 
 impl Actor {
-    /// Who votes on Keel's approvals: the Kubernetes user when known, else the OS user.
+    /// Who votes on Keel's approvals: the Kubernetes user when known (the API server's name for
+    /// it, else the kubeconfig's user entry), else the OS user.
     pub fn voter(&self) -> String {
         match self {
             Actor::Operator {
                 kube_user: Some(k), ..
-            } => k.clone(),
+            } => k.strip_prefix("kubeconfig user ").unwrap_or(k).to_string(),
             Actor::Operator { user, .. } => user.clone(),
             Actor::Controller => "controller".to_string(),
         }
