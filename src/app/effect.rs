@@ -50,6 +50,20 @@ pub enum Actor {
     Controller,
 }
 
+impl Actor {
+    /// Who votes on Keel's approvals: the Kubernetes user when known (the API server's name for
+    /// it, else the kubeconfig's user entry), else the OS user.
+    pub fn voter(&self) -> String {
+        match self {
+            Actor::Operator {
+                kube_user: Some(k), ..
+            } => k.strip_prefix("kubeconfig user ").unwrap_or(k).to_string(),
+            Actor::Operator { user, .. } => user.clone(),
+            Actor::Controller => "controller".to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -78,6 +92,13 @@ pub enum Effect {
     /// Tell the team's channels (the sinks given with `--alert`).
     Alert {
         alert: Box<Alert>,
+    },
+    /// Vote on Keel's approval `identifier` (an update to `version`) as the operator.
+    KeelVote {
+        identifier: String,
+        version: String,
+        vote: crate::model::approval::Vote,
+        actor: Actor,
     },
     /// Publish how the release's gates stand to the gate server, which answers Flagger from
     /// them; then tell `notes` to the event log and report the result of `action`, the

@@ -101,6 +101,19 @@ pub enum Event {
         at: Millis,
         approvals: Vec<crate::model::approval::Approval>,
     },
+    /// The outcome of the operator's vote on a Keel approval (format 1.5 on): Keel's approval as
+    /// it answered, or what went wrong.
+    KeelVoted {
+        at: Millis,
+        identifier: String,
+        version: String,
+        vote: crate::model::approval::Vote,
+        actor: Actor,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approval: Option<crate::model::approval::Approval>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// The operator chose the release this cockpit opened: from the release list, or by typing
     /// its target after `:` (`canary watch`).
     ReleasePicked {
@@ -149,7 +162,8 @@ impl Event {
             | Event::ReleasePicked { at, .. }
             | Event::Judged { at, .. }
             | Event::RouteResult { at, .. }
-            | Event::KeelApprovals { at, .. } => Some(*at),
+            | Event::KeelApprovals { at, .. }
+            | Event::KeelVoted { at, .. } => Some(*at),
             Event::MetricsSampled { sample } => Some(sample.at),
             Event::ResourcesSampled { sample } => Some(sample.at),
             Event::Verdict { verdict, .. } => Some(verdict.at),

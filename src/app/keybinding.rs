@@ -24,6 +24,9 @@ pub enum Command {
     Judge,
     /// The latency sparkline's percentile: p50 → p95 → p99.
     CycleLatency,
+    /// Keel's first pending approval: approve, reject (asks to confirm).
+    KeelApprove,
+    KeelReject,
     Open,
     Reload,
     Close,
@@ -121,6 +124,8 @@ impl Command {
                 | Command::Rollback
                 | Command::Note
                 | Command::Route
+                | Command::KeelApprove
+                | Command::KeelReject
         )
     }
 }

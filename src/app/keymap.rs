@@ -105,6 +105,20 @@ pub const NORMAL: &[KeyBinding] = &[
         None,
     ),
     bind(
+        &[Char('a')],
+        "a/x",
+        C::KeelApprove,
+        "Keel: approve / reject the pending approval (asks to confirm)",
+        None,
+    ),
+    bind(
+        &[Char('x')],
+        "x",
+        C::KeelReject,
+        "Keel: reject the first pending approval (asks to confirm)",
+        None,
+    ),
+    bind(
         &[Char('J')],
         "J",
         C::Judge,

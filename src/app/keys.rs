@@ -97,6 +97,8 @@ impl App {
                 }
             }
             Command::Route => return self.route_key(),
+            Command::KeelApprove => self.keel_ask(crate::model::approval::Vote::Approve),
+            Command::KeelReject => self.keel_ask(crate::model::approval::Vote::Reject),
             Command::StepUp => return self.step(true),
             Command::StepDown => return self.step(false),
             Command::SetWeight => {
@@ -157,6 +159,7 @@ impl App {
                 Confirm::Promote => self.request(Action::Promote),
                 Confirm::Rollback => self.request(Action::Rollback),
                 Confirm::ClearRoutes => self.route_request(crate::model::RouteChange::Clear),
+                Confirm::Keel(vote) => self.keel_vote(vote),
             },
             Some(Command::Cancel) => {
                 self.set_status(Level::Info, "cancelled");

@@ -110,6 +110,8 @@ pub struct App {
     pub judging: judging::Judging,
     /// Keel's pending approvals for the release's workloads, as last told.
     pub keel: Vec<crate::model::approval::Approval>,
+    /// The approval `a` or `x` asks to vote on, as it stood when the key was pressed.
+    pub keel_asked: Option<crate::model::approval::Approval>,
     /// Events the cockpit produced itself (analysis start, verdicts, notes), waiting to be taken by
     /// the runner, which records them. Replay feeds them back through `update`.
     produced: Vec<Event>,
@@ -158,6 +160,7 @@ impl App {
             last_note: None,
             judging: judging::Judging::default(),
             keel: Vec::new(),
+            keel_asked: None,
         }
     }
 
@@ -305,6 +308,7 @@ impl App {
                 self.on_keel(at, approvals);
                 Vec::new()
             }
+            voted @ Event::KeelVoted { .. } => self.on_keel_voted(voted),
             Event::Judged { at, report } => {
                 self.now = self.now.max(at);
                 self.judging.recorded = Some((at, report));

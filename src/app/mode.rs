@@ -8,6 +8,8 @@ pub enum Confirm {
     Rollback,
     /// `h` on a release with the cockpit's testers' routes: remove them.
     ClearRoutes,
+    /// `a` / `x`: vote on the first pending Keel approval (the one in `App::keel_asked`).
+    Keel(crate::model::approval::Vote),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

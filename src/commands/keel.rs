@@ -44,7 +44,10 @@ fn vote(
 ) -> Result<ExitCode, RunError> {
     let (cluster, keel) = runtime.block_on(open(args))?;
     let identity = runtime.block_on(crate::cluster::identity::who(&cluster));
-    let voter = identity.actor().unwrap_or_else(crate::paths::os_user);
+    // the user's name, never the "kubeconfig user" wording of the event log
+    let voter = Some(identity.user.clone())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(crate::paths::os_user);
     runtime.block_on(keel.vote(identifier, vote, &voter))?;
     let done = match vote {
         Vote::Approve => "approved",

@@ -352,6 +352,7 @@ pub(super) fn cockpit(
         tap.feed(&mut app, note);
     }
     let keel = keel.poll;
+    let voter = keel.as_ref().map(|(k, _)| k.clone());
     let notifier = super::alerts::start(runtime, alerting.sinks, tap.path().as_deref())?;
     let (ns, name) = (cluster.namespace.clone(), observed.route.name.clone());
     let ns_keel = cluster.namespace.clone();
@@ -373,6 +374,7 @@ pub(super) fn cockpit(
                 events.clone(),
             ));
         }
+        let effects = crate::keel::vote::beside(voter, effects, events.clone());
         crate::live::watch::run(cluster, observed, options, events, effects)
     });
     let (mut app, mut tap) = runtime

@@ -35,21 +35,7 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// An answer to an approval.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Vote {
-    Approve,
-    Reject,
-}
-
-impl Vote {
-    pub fn action(self) -> &'static str {
-        match self {
-            Vote::Approve => "approve",
-            Vote::Reject => "reject",
-        }
-    }
-}
+pub use crate::model::approval::Vote;
 
 /// Keel's API at one URL.
 #[derive(Clone, Debug)]
@@ -116,8 +102,14 @@ impl Keel {
             .map_err(|e| KeelError::Decode(e.to_string()))
     }
 
-    /// Votes on the approval `identifier` as `voter`.
-    pub async fn vote(&self, identifier: &str, vote: Vote, voter: &str) -> Result<(), KeelError> {
+    /// Votes on the approval `identifier` as `voter`; Keel answers with the approval as it
+    /// stands after the vote (`None` when its answer is not one).
+    pub async fn vote(
+        &self,
+        identifier: &str,
+        vote: Vote,
+        voter: &str,
+    ) -> Result<Option<Approval>, KeelError> {
         let body = serde_json::json!({
             "identifier": identifier,
             "action": vote.action(),
@@ -126,7 +118,9 @@ impl Keel {
         let request = self.authorized(self.http.post(self.endpoint()?).json(&body));
         tracing::info!(keel = %self.url(), %identifier, action = vote.action(), %voter, "keel vote");
         let response = self.send(request).await?;
-        self.checked(response, Some(identifier)).await.map(drop)
+        let response = self.checked(response, Some(identifier)).await?;
+        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        Ok(serde_json::from_slice::<Approval>(&bytes).ok())
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, KeelError> {

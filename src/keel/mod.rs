@@ -9,6 +9,7 @@
 pub mod client;
 pub mod poll;
 pub mod setup;
+pub mod vote;
 
 pub use client::{Credentials, Keel, Vote};
 

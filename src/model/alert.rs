@@ -70,12 +70,14 @@ pub enum AlertEvent {
     Outage,
     /// They answer again.
     Recovered,
+    /// An operator answered a Keel approval of the release's workloads.
+    KeelVote,
     /// `canary alert test`.
     Test,
 }
 
 impl AlertEvent {
-    pub const ALL: [AlertEvent; 12] = [
+    pub const ALL: [AlertEvent; 13] = [
         AlertEvent::AutomaticRollback,
         AlertEvent::OperatorRollback,
         AlertEvent::PromotionFinished,
@@ -87,6 +89,7 @@ impl AlertEvent {
         AlertEvent::GateClosed,
         AlertEvent::Outage,
         AlertEvent::Recovered,
+        AlertEvent::KeelVote,
         AlertEvent::Test,
     ];
 
@@ -103,6 +106,7 @@ impl AlertEvent {
             AlertEvent::GateClosed => "gate_closed",
             AlertEvent::Outage => "outage",
             AlertEvent::Recovered => "recovered",
+            AlertEvent::KeelVote => "keel_vote",
             AlertEvent::Test => "test",
         }
     }
@@ -121,6 +125,7 @@ impl AlertEvent {
             AlertEvent::GateClosed => "gate closed",
             AlertEvent::Outage => "outage",
             AlertEvent::Recovered => "recovered",
+            AlertEvent::KeelVote => "Keel approval answered",
             AlertEvent::Test => "test message",
         }
     }

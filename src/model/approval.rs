@@ -26,6 +26,32 @@ pub struct Approval {
     pub message: String,
 }
 
+/// An answer to an approval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vote {
+    Approve,
+    Reject,
+}
+
+impl Vote {
+    /// The `action` of Keel's `POST /v1/approvals`.
+    pub fn action(self) -> &'static str {
+        match self {
+            Vote::Approve => "approve",
+            Vote::Reject => "reject",
+        }
+    }
+
+    /// `approved`, `rejected`.
+    pub fn done(self) -> &'static str {
+        match self {
+            Vote::Approve => "approved",
+            Vote::Reject => "rejected",
+        }
+    }
+}
+
 fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }

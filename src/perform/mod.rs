@@ -239,7 +239,9 @@ impl<R: Running> Executor<R> {
         match effect {
             Effect::Act { action, actor } => self.act(world, action, actor),
             Effect::Route { change, actor } => self.route(world, change, actor),
-            Effect::Alert { .. } | Effect::PublishGates { .. } => Vec::new(),
+            Effect::Alert { .. } | Effect::PublishGates { .. } | Effect::KeelVote { .. } => {
+                Vec::new()
+            }
         }
     }
 

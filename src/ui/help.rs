@@ -30,17 +30,17 @@ pub fn render(t: Theme, read_only: bool, area: Rect, buf: &mut Buffer) {
             ])
         })
         .collect();
-    lines.push(Line::raw(""));
     let note = if read_only {
         keymap::REPLAY_NOTE
     } else {
         keymap::PAUSE_NOTE
     };
-    lines.extend(
-        text::wrap(note, inner_w)
-            .into_iter()
-            .map(|l| Line::styled(l, t.warn())),
-    );
+    let note = text::wrap(note, inner_w);
+    // the blank line before the note goes first when the screen is short
+    if lines.len() + note.len() + 3 <= usize::from(area.height) {
+        lines.push(Line::raw(""));
+    }
+    lines.extend(note.into_iter().map(|l| Line::styled(l, t.warn())));
     let height = (lines.len() as u16 + 2).min(area.height);
     let popup = centered(area, width, height);
     Clear.render(popup, buf);
@@ -99,16 +99,24 @@ pub fn queries(t: Theme, queries: &[(String, String)], area: Rect, buf: &mut Buf
 /// the entry before it already names is not repeated; the cockpit's action keys are left out.
 fn shown(read_only: bool) -> Vec<&'static keymap::KeyBinding> {
     if !read_only {
-        return keymap::NORMAL.iter().collect();
+        return once(keymap::NORMAL.iter());
     }
+    let mut out = once(keymap::REPLAY.iter());
+    out.extend(keymap::NORMAL.iter().filter(|b| !b.command.acts()));
+    out
+}
+
+/// Pairs spelled once: an entry whose keys the entry before it names is left out.
+fn once(
+    table: impl Iterator<Item = &'static keymap::KeyBinding>,
+) -> Vec<&'static keymap::KeyBinding> {
     let mut out: Vec<&keymap::KeyBinding> = Vec::new();
-    for b in keymap::REPLAY {
+    for b in table {
         if out.last().is_some_and(|prev| prev.label.contains(b.label)) {
             continue;
         }
         out.push(b);
     }
-    out.extend(keymap::NORMAL.iter().filter(|b| !b.command.acts()));
     out
 }
 

@@ -108,6 +108,9 @@ fn keys_line(t: Theme, table: &[keymap::KeyBinding], inner: Rect, buf: &mut Buff
 }
 
 pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer) {
+    if let Confirm::Keel(vote) = what {
+        return keel(app, t, vote, area, buf);
+    }
     let (name, primary, canary) =
         app.release
             .as_ref()
@@ -144,6 +147,7 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
             ),
             t.warn(),
         ),
+        Confirm::Keel(_) => return,
         Confirm::Rollback => (
             format!(" Roll back {name}? "),
             said(crate::model::Capability::Rollback).unwrap_or_else(|| {
@@ -166,6 +170,62 @@ pub fn confirm(app: &App, t: Theme, what: Confirm, area: Rect, buf: &mut Buffer)
         (now, t.dim()),
     ];
     // borders, the blank row and the keys' row
+    let width = fitted_width(&lines, 4, 60.min(area.width.saturating_sub(4)), area);
+    let rows = body(&lines, width);
+    let height = rows.len() as u16 + 4;
+    let inner = popup(
+        centered(area, width, height),
+        Line::styled(title, style.patch(t.bold())),
+        style,
+        buf,
+    );
+    let text = Rect {
+        height: inner.height.saturating_sub(2),
+        ..inner
+    };
+    draw_body(&rows, text, buf);
+    keys_line(t, keymap::CONFIRM, inner, buf);
+}
+
+/// `a` / `x`: `approve 1.5.0 for deployment/shop/web? votes 1/2`, with the voter and the
+/// deadline.
+fn keel(app: &App, t: Theme, vote: crate::model::approval::Vote, area: Rect, buf: &mut Buffer) {
+    use crate::model::approval::Vote;
+    let Some(a) = app.keel_asked.as_ref() else {
+        return;
+    };
+    let (title, style) = match vote {
+        Vote::Approve => (" Approve in Keel? ", t.good()),
+        Vote::Reject => (" Reject in Keel? ", t.alarm()),
+    };
+    let workload = a
+        .identifier
+        .rsplit_once(':')
+        .map_or(a.identifier.as_str(), |(w, _)| w);
+    let question = format!(
+        "{} {} for {workload}? votes {}/{}",
+        vote.action(),
+        a.new_version,
+        a.votes_received,
+        a.votes_required
+    );
+    let voters = if a.voters.is_empty() {
+        "no votes yet".to_string()
+    } else {
+        format!("voted: {}", a.voters.join(", "))
+    };
+    let detail = format!(
+        "{} → {} · {voters} · deadline {} · you vote as {}",
+        a.current_version,
+        a.new_version,
+        a.deadline_time(),
+        app.operator().voter()
+    );
+    let lines = [
+        (question, t.bold()),
+        (String::new(), t.plain()),
+        (detail, t.dim()),
+    ];
     let width = fitted_width(&lines, 4, 60.min(area.width.saturating_sub(4)), area);
     let rows = body(&lines, width);
     let height = rows.len() as u16 + 4;

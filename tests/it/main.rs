@@ -43,6 +43,7 @@ mod judge_record;
 mod judge_reference;
 mod keel_cli;
 mod keel_cockpit;
+mod keel_vote_cockpit;
 mod layers;
 mod metrics_prometheus;
 mod opening_lists;

@@ -9,6 +9,7 @@
 //! `started_at`), and `at`, the instant in UTC as `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339).
 
 mod judge;
+mod keel;
 mod labels;
 mod pass;
 mod text;
@@ -63,6 +64,9 @@ pub struct Summary {
     pub notes: Vec<NoteRecord>,
     /// Testers' routes the operators added or cleared, with the result.
     pub route_changes: Vec<RouteRecord>,
+    /// Keel approvals the operators answered from the cockpit, with Keel's answer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keel_votes: Vec<keel::KeelVoteRecord>,
     /// Alerts raised for the team's channels, with what became of each at each sink.
     pub alerts: Vec<AlertRecord>,
     /// The statistical judge's reports: its score over time and its last numbers per metric.

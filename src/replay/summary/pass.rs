@@ -74,6 +74,7 @@ impl Pass {
                 controller_actions: Vec::new(),
                 notes: Vec::new(),
                 route_changes: Vec::new(),
+                keel_votes: Vec::new(),
                 alerts: Vec::new(),
                 failed_verdicts: Vec::new(),
                 peaks: Peaks::default(),
@@ -156,6 +157,29 @@ impl Pass {
                     author: author.clone(),
                     text: text.clone(),
                 });
+            }
+            Event::KeelVoted {
+                identifier,
+                version,
+                vote,
+                actor,
+                approval,
+                error,
+                ..
+            } => {
+                let t_ms = self.offset(t);
+                self.summary
+                    .keel_votes
+                    .push(super::keel::KeelVoteRecord::new(
+                        t_ms,
+                        t,
+                        actor,
+                        identifier,
+                        version,
+                        *vote,
+                        approval.as_ref(),
+                        error.as_deref(),
+                    ));
             }
             Event::RouteResult {
                 change,

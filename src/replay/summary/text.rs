@@ -17,6 +17,7 @@ impl Summary {
         write_actions(&mut out, "Controller actions", &self.controller_actions);
         self.write_notes(&mut out);
         self.write_routes(&mut out);
+        self.write_keel_votes(&mut out);
         self.write_outages(&mut out);
         self.write_alerts(&mut out);
         self.write_checks(&mut out);
