@@ -104,8 +104,12 @@ fn h_adds_a_testers_route_and_h_again_removes_it() {
         s.contains("Remove the testers' routes")
     });
     t.keys(&["y"]);
-    let s = t.wait_for("the rule gone", |s| !s.contains("testers: header"));
-    assert!(s.contains("clear the cockpit's routes ok"), "{s}");
+    // the confirmation covers the gauge until `y` is taken: wait for the clear's result first
+    let s = t.wait_for("the routes cleared", |s| {
+        s.contains("clear the cockpit's routes ok")
+    });
+    assert!(!s.contains("testers: header"), "{s}");
+    assert!(!s.contains("y confirm"), "{s}");
     t.keys(&["q"]);
     assert_eq!(wait_for_file(&t.status_file()), "0");
 }
