@@ -9,37 +9,13 @@ use crate::prometheus_discovery::{operator_labels, remove, shared_namespace, MON
 use crate::support::cluster::*;
 use crate::support::netns::{service_at, Netns};
 use crate::support::prometheus::Prometheus;
+use crate::support::tmux::Tmux;
 use crate::support::wait::wait_until;
 use crate::support::{audit, runtime, scratch};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
-
-/// `canary watch` in a tmux server of its own, ended when dropped.
-struct Cockpit(String);
-
-impl Cockpit {
-    fn open(label: &str, command: &str) -> Cockpit {
-        let socket = format!("canary-open-{label}-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", "120", "-y", "40", command])
-            .status()
-            .expect("tmux is required: run ./scripts/test.sh, which installs it");
-        assert!(ok.success(), "tmux new-session failed");
-        Cockpit(socket)
-    }
-}
-
-impl Drop for Cockpit {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.0, "kill-server"])
-            .status();
-    }
-}
 
 /// The cockpit's requests (its user agent) after `mark`, once each: `(verb, what)`, `what` being
 /// `resource[.group] in namespace`, or the Service a probe went to (`services/proxy NAME`).
@@ -104,7 +80,7 @@ fn open_release(
         log = dir.join(format!("{label}.log")).display(),
         kubeconfig = kubeconfig.display(),
     );
-    let cockpit = Cockpit::open(label, &command);
+    let cockpit = Tmux::start(&format!("open-{label}"), &command, dir.to_path_buf());
     rt.block_on(wait_until(
         "the cockpit's opening lists and its probe of Prometheus",
         Duration::from_secs(30),
